@@ -1,0 +1,489 @@
+//! The audit run: discover every repository in parallel, verify every signature in parallel
+//! (each signature blob read once, each signature checked against each key at most once), then
+//! aggregate verdicts per image into the report model.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::codes::{FindingCode, ResultCode};
+use crate::digest::Digest;
+use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover};
+use crate::finding::Finding;
+use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories, rel_path};
+use crate::report::Format;
+use crate::report::model::{
+    ImageReport, ImageStatus, Report, RepositorySummary, SCHEMA_VERSION, Settings, SignatureReport,
+    Summary, Tool, ZotSignatureInfo,
+};
+use crate::trust::TrustMaterial;
+use crate::verify::{
+    KeyCache, SigStatus, SignatureInput, Subject, Verdict, VerifyContext, verifier_for,
+};
+
+/// Why an audit could not run at all (as opposed to findings, which it reports).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("rootDir {0} does not exist")]
+    RootMissing(PathBuf),
+    #[error("rootDir {0} is not a folder")]
+    RootNotDir(PathBuf),
+    #[error("rootDir {path} cannot be read: {source}")]
+    RootUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How to run an audit.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub as_of: DateTime<Utc>,
+    pub formats: Vec<Format>,
+    pub fail_on: String,
+    /// Show a progress line on stderr (only honoured when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Audit the rootDir at `root`.
+pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
+    check_root(root)?;
+    let trust = TrustMaterial::load(root);
+    let walk = find_repositories(root);
+    tracing::info!(
+        repositories = walk.repositories.len(),
+        keys = trust.cosign_keys.len(),
+        "discovering"
+    );
+    let graphs: Vec<RepoGraph> = walk
+        .repositories
+        .par_iter()
+        .map(|r| discover(root, r))
+        .collect();
+
+    let work: Vec<(usize, usize, usize)> = graphs
+        .iter()
+        .enumerate()
+        .flat_map(|(g, graph)| {
+            graph
+                .artifacts
+                .iter()
+                .enumerate()
+                .flat_map(move |(a, art)| {
+                    let layers = match art.kind {
+                        // One envelope per manifest: a bundle or notation manifest with several
+                        // layers is judged on its first and flagged.
+                        ArtifactKind::SigstoreBundle | ArtifactKind::Notation => 1,
+                        _ => art.layers.len(),
+                    };
+                    (0..layers).map(move |l| (g, a, l))
+                })
+        })
+        .collect();
+    tracing::info!(signatures = work.len(), "verifying");
+
+    let cache = KeyCache::default();
+    let ctx = VerifyContext {
+        trust: &trust,
+        cache: &cache,
+        as_of: opts.as_of,
+    };
+    let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
+        .iter()
+        .map(|g| g.images.iter().map(|i| (&i.digest, i)).collect())
+        .collect();
+    let done = AtomicUsize::new(0);
+    let verdicts: Vec<(SignatureReport, Option<Finding>)> =
+        with_progress(opts.progress, work.len(), &done, || {
+            work.par_iter()
+                .map(|&(g, a, l)| {
+                    let r = verify_one(root, &graphs[g], &subjects[g], a, l, &ctx);
+                    done.fetch_add(1, Ordering::Relaxed);
+                    r
+                })
+                .collect()
+        });
+
+    Ok(aggregate(
+        root,
+        opts,
+        &trust,
+        walk.findings,
+        graphs,
+        &work,
+        verdicts,
+    ))
+}
+
+fn check_root(root: &Path) -> Result<(), AuditError> {
+    let meta = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AuditError::RootMissing(root.into()));
+        }
+        Err(source) => {
+            return Err(AuditError::RootUnreadable {
+                path: root.into(),
+                source,
+            });
+        }
+    };
+    if !meta.is_dir() {
+        return Err(AuditError::RootNotDir(root.into()));
+    }
+    std::fs::read_dir(root).map_err(|source| AuditError::RootUnreadable {
+        path: root.into(),
+        source,
+    })?;
+    Ok(())
+}
+
+fn with_progress<T>(
+    enabled: bool,
+    total: usize,
+    done: &AtomicUsize,
+    f: impl FnOnce() -> T + Send,
+) -> T
+where
+    T: Send,
+{
+    if !enabled || !std::io::stderr().is_terminal() || total == 0 {
+        return f();
+    }
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                eprint!(
+                    "\rverifying signatures: {}/{total}",
+                    done.load(Ordering::Relaxed)
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            eprint!("\r\x1b[2K");
+        });
+        let out = f();
+        stop.store(true, Ordering::Relaxed);
+        out
+    })
+}
+
+fn verify_one(
+    root: &Path,
+    graph: &RepoGraph,
+    subjects: &HashMap<&Digest, &ImageNode>,
+    a: usize,
+    l: usize,
+    ctx: &VerifyContext<'_>,
+) -> (SignatureReport, Option<Finding>) {
+    let art = &graph.artifacts[a];
+    let subject = subjects[&art.subject];
+    let attachment = if art.tag.is_some() { "tag" } else { "referrer" };
+    let Some(layer) = art.layers.get(l) else {
+        let v = Verdict::fail(
+            ResultCode::InvalidBundle,
+            format!("signature manifest {} has no layers", art.manifest_digest),
+            Vec::new(),
+        );
+        let fmt = match art.kind {
+            ArtifactKind::Notation => "notation-unknown",
+            _ => "sigstore-bundle",
+        };
+        return (
+            to_report(art.kind.tool(), fmt, attachment, art, None, l, v, ctx),
+            None,
+        );
+    };
+    let verifier = verifier_for(art.kind, layer);
+    let Some(digest) = &layer.digest else {
+        let v = Verdict::new(
+            SigStatus::Error,
+            ResultCode::SignatureUnreadable,
+            "the signature layer's digest is invalid",
+        );
+        return (
+            to_report(
+                art.kind.tool(),
+                verifier.format(),
+                attachment,
+                art,
+                None,
+                l,
+                v,
+                ctx,
+            ),
+            None,
+        );
+    };
+    let store = BlobStore::new(&graph.path);
+    let (verdict, finding) = match store.read(digest, MAX_SIGNATURE_BYTES) {
+        Ok(blob) => {
+            let input = SignatureInput {
+                subject: Subject {
+                    digest: &subject.digest,
+                    media_type: &subject.media_type,
+                    size: subject.size,
+                },
+                artifact: art,
+                layer,
+                blob: &blob,
+            };
+            let mut v = verifier.verify(&input, ctx);
+            if matches!(
+                art.kind,
+                ArtifactKind::SigstoreBundle | ArtifactKind::Notation
+            ) && art.layers.len() != 1
+            {
+                v = Verdict::fail(
+                    ResultCode::InvalidBundle,
+                    format!(
+                        "signature manifest has {} layers; exactly one envelope is expected",
+                        art.layers.len()
+                    ),
+                    v.checks,
+                );
+            }
+            (v, None)
+        }
+        Err(e) => {
+            let code = match e {
+                BlobError::Missing => FindingCode::BlobMissing,
+                BlobError::TooLarge { .. } => FindingCode::BlobTooLarge,
+                BlobError::DigestMismatch { .. } => FindingCode::DigestMismatch,
+                BlobError::Io(_) => FindingCode::Unreadable,
+            };
+            let path = rel_path(root, &store.path(digest));
+            let f = Finding::new(code, path, format!("signature blob {digest}: {e}"));
+            (
+                Verdict::new(
+                    SigStatus::Error,
+                    ResultCode::SignatureUnreadable,
+                    format!("signature blob {digest}: {e}"),
+                ),
+                Some(f),
+            )
+        }
+    };
+    (
+        to_report(
+            art.kind.tool(),
+            verifier.format(),
+            attachment,
+            art,
+            Some(digest.clone()),
+            l,
+            verdict,
+            ctx,
+        ),
+        finding,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn to_report(
+    tool: &'static str,
+    format: &'static str,
+    attachment: &'static str,
+    art: &crate::discover::Artifact,
+    signature_digest: Option<Digest>,
+    layer: usize,
+    v: Verdict,
+    ctx: &VerifyContext<'_>,
+) -> SignatureReport {
+    let trusted = v.status == SigStatus::Trusted;
+    let key = v
+        .key
+        .filter(|_| trusted)
+        .map(|k| &ctx.trust.cosign_keys[k.key]);
+    SignatureReport {
+        tool,
+        format,
+        attachment,
+        signature_digest,
+        manifest_digest: art.manifest_digest.clone(),
+        tag: art.tag.clone(),
+        layer,
+        trusted,
+        status: v.status,
+        code: v.code,
+        author: key.map(|k| k.pem.clone()),
+        key_file: key.map(|k| k.file.clone()),
+        key_fingerprint: key.map(|k| k.fingerprint.clone()),
+        reason: v.reason,
+        signed_at: v.signed_at,
+        expires_at: v.expires_at,
+        predicate_type: v.attestation,
+        checks: v.checks,
+    }
+}
+
+fn aggregate(
+    root: &Path,
+    opts: &AuditOptions,
+    trust: &TrustMaterial,
+    walk_findings: Vec<Finding>,
+    graphs: Vec<RepoGraph>,
+    work: &[(usize, usize, usize)],
+    verdicts: Vec<(SignatureReport, Option<Finding>)>,
+) -> Report {
+    let mut findings: Vec<Finding> = trust.findings.clone();
+    findings.extend(walk_findings);
+    // Signatures per (graph, subject), in a deterministic order: tag-scheme first (as zot
+    // does), then referrers by manifest digest, then layer.
+    let mut per_subject: HashMap<(usize, Digest), Vec<(ArtifactKind, SignatureReport)>> =
+        HashMap::new();
+    for (&(g, a, _), (report, finding)) in work.iter().zip(verdicts) {
+        findings.extend(finding);
+        let art = &graphs[g].artifacts[a];
+        per_subject
+            .entry((g, art.subject.clone()))
+            .or_default()
+            .push((art.kind, report));
+    }
+    let mut summary = Summary::default();
+    let mut repositories = Vec::new();
+    let mut images = Vec::new();
+    for (g, graph) in graphs.into_iter().enumerate() {
+        findings.extend(graph.findings);
+        let mut repo = RepositorySummary {
+            name: graph.name.clone(),
+            ..Default::default()
+        };
+        for node in graph.images {
+            let mut sigs = per_subject
+                .remove(&(g, node.digest.clone()))
+                .unwrap_or_default();
+            sigs.sort_by(|(ka, a), (kb, b)| {
+                (
+                    a.tool != "cosign",
+                    *ka != ArtifactKind::CosignTag,
+                    &a.manifest_digest,
+                    a.layer,
+                )
+                    .cmp(&(
+                        b.tool != "cosign",
+                        *kb != ArtifactKind::CosignTag,
+                        &b.manifest_digest,
+                        b.layer,
+                    ))
+            });
+            let (attestations, mut signatures): (Vec<_>, Vec<_>) = sigs
+                .into_iter()
+                .map(|(_, s)| s)
+                .partition(|s| s.predicate_type.is_some());
+            if let Some(err) = &node.error {
+                // A signature over a digest whose stored content is missing or corrupt
+                // vouches for nothing that is actually in the registry.
+                for s in signatures.iter_mut().filter(|s| s.trusted) {
+                    s.trusted = false;
+                    s.status = SigStatus::Untrusted;
+                    s.code = ResultCode::SubjectUnreadable;
+                    s.reason = format!(
+                        "the signature verified, but the signed image cannot be used: {err}"
+                    );
+                    s.checks.push(crate::verify::Check {
+                        name: "subject",
+                        result: crate::verify::CheckResult::Fail,
+                        detail: err.clone(),
+                    });
+                    s.author = None;
+                    s.key_file = None;
+                    s.key_fingerprint = None;
+                }
+            }
+            let status = if node.error.is_some() {
+                ImageStatus::Error
+            } else if signatures.iter().any(|s| s.trusted) {
+                ImageStatus::Trusted
+            } else if signatures.is_empty() {
+                ImageStatus::Unsigned
+            } else {
+                ImageStatus::Untrusted
+            };
+            match status {
+                ImageStatus::Trusted => repo.trusted += 1,
+                ImageStatus::Untrusted => repo.untrusted += 1,
+                ImageStatus::Unsigned => repo.unsigned += 1,
+                ImageStatus::Error => repo.error += 1,
+            }
+            repo.images += 1;
+            if !signatures.is_empty() {
+                summary.signed_images += 1;
+            }
+            summary.signatures += signatures.len();
+            summary.trusted_signatures += signatures.iter().filter(|s| s.trusted).count();
+            summary.attestations += attestations.len();
+            let signature_info = signatures
+                .iter()
+                .map(|s| ZotSignatureInfo {
+                    Tool: s.tool,
+                    IsTrusted: s.trusted,
+                    Author: s.author.clone().unwrap_or_default(),
+                })
+                .collect();
+            images.push(ImageReport {
+                repository: graph.name.clone(),
+                digest: node.digest,
+                media_type: node.media_type,
+                size: node.size,
+                tags: node.tags,
+                platform: node.platform,
+                parent: node.parent,
+                status,
+                error: node.error,
+                signatures,
+                attestations,
+                signature_info,
+            });
+        }
+        summary.images += repo.images;
+        summary.trusted_images += repo.trusted;
+        summary.untrusted_images += repo.untrusted;
+        summary.unsigned_images += repo.unsigned;
+        summary.error_images += repo.error;
+        repositories.push(repo);
+    }
+    summary.repositories = repositories.len();
+    if repositories.is_empty() {
+        findings.push(Finding::new(
+            FindingCode::NoRepositories,
+            ".",
+            "no OCI image layout was found under the rootDir",
+        ));
+    }
+    findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
+    findings.dedup();
+    summary.findings = findings.len();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "sigaudit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: Utc::now(),
+        as_of: opts.as_of,
+        root_dir: root.display().to_string(),
+        settings: Settings {
+            formats: opts.formats.clone(),
+            fail_on: opts.fail_on.clone(),
+            verified_formats: vec!["cosign simplesigning (key)", "cosign sigstore-bundle (key)"],
+            listed_formats: vec![
+                "cosign keyless (Fulcio)",
+                "cosign attestations",
+                "notation-jws",
+                "notation-cose",
+            ],
+        },
+        trust_fingerprint: trust.fingerprint(),
+        trust_material: trust.records.clone(),
+        summary,
+        repositories,
+        images,
+        findings,
+    }
+}

@@ -1,0 +1,79 @@
+//! Command-line interface: clap definitions, validated into the options the audit takes.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sigaudit",
+    version,
+    about = "Audit the signatures of every image in a zot registry's storage, offline"
+)]
+pub struct Cli {
+    /// More log output (repeat for more); overridden by RUST_LOG.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a rootDir once and write the reports.
+    Scan(ScanArgs),
+}
+
+/// When `scan` exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any image that has signatures but none trusted, or that could not be read.
+    Untrusted,
+    /// Any image that is not trusted (untrusted, unsigned or unreadable).
+    Unsigned,
+    /// Never: exit 0 whenever the reports are written.
+    Never,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Untrusted => "untrusted",
+            FailOn::Unsigned => "unsigned",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The zot rootDir (storage.rootDirectory) to audit. Nothing is ever written there.
+    pub root: PathBuf,
+    /// Folder the reports are written to (created if missing).
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
+    pub format: Vec<Format>,
+    /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z) instead of now.
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// Exit 1 when this condition is met (the reports are still written).
+    #[arg(long, value_enum, default_value = "never")]
+    pub fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}; expected RFC 3339 such as 2026-11-23T00:00:00Z"))
+}

@@ -1,0 +1,176 @@
+//! Content digests (`algorithm:encoded`), validated before they ever become a path.
+
+use std::fmt;
+
+use aws_lc_rs::digest as lc;
+use serde::{Serialize, Serializer};
+
+/// Digest algorithms registered by the OCI image spec that sigaudit can check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Algorithm {
+    Sha256,
+    Sha512,
+}
+
+impl Algorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha256 => "sha256",
+            Algorithm::Sha512 => "sha512",
+        }
+    }
+
+    fn hex_len(self) -> usize {
+        match self {
+            Algorithm::Sha256 => 64,
+            Algorithm::Sha512 => 128,
+        }
+    }
+
+    fn lc(self) -> &'static lc::Algorithm {
+        match self {
+            Algorithm::Sha256 => &lc::SHA256,
+            Algorithm::Sha512 => &lc::SHA512,
+        }
+    }
+}
+
+/// A validated digest: a known algorithm and lower-case hex of the right length.
+///
+/// Because the encoded part is checked to be hex only, a `Digest` can be joined to a
+/// path without any risk of traversal (`sha256:../../etc/passwd` never parses).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest {
+    algorithm: Algorithm,
+    hex: String,
+}
+
+/// Why a digest string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DigestError {
+    #[error("digest {0:?} has no `algorithm:` prefix")]
+    NoAlgorithm(String),
+    #[error("digest {0:?} uses an unsupported algorithm (sha256 and sha512 are supported)")]
+    UnknownAlgorithm(String),
+    #[error("digest {0:?} is not lower-case hex of the algorithm's length")]
+    BadEncoding(String),
+}
+
+impl Digest {
+    /// Parse and validate `sha256:<64 hex>` or `sha512:<128 hex>`.
+    pub fn parse(s: &str) -> Result<Self, DigestError> {
+        let (alg, hex) = s
+            .split_once(':')
+            .ok_or_else(|| DigestError::NoAlgorithm(s.to_string()))?;
+        let algorithm = match alg {
+            "sha256" => Algorithm::Sha256,
+            "sha512" => Algorithm::Sha512,
+            _ => return Err(DigestError::UnknownAlgorithm(s.to_string())),
+        };
+        if hex.len() != algorithm.hex_len()
+            || !hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(DigestError::BadEncoding(s.to_string()));
+        }
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
+    }
+
+    /// The SHA-256 digest of `bytes`.
+    pub fn sha256_of(bytes: &[u8]) -> Self {
+        Self::of(Algorithm::Sha256, bytes)
+    }
+
+    /// The digest of `bytes` with `algorithm`.
+    pub fn of(algorithm: Algorithm, bytes: &[u8]) -> Self {
+        Digest {
+            algorithm,
+            hex: to_hex(lc::digest(algorithm.lc(), bytes).as_ref()),
+        }
+    }
+
+    /// Whether `bytes` hash to this digest.
+    pub fn matches(&self, bytes: &[u8]) -> bool {
+        Self::of(self.algorithm, bytes).hex == self.hex
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    pub fn hex(&self) -> &str {
+        &self.hex
+    }
+
+    /// The cosign tag-scheme name of this digest: `sha256-<hex>`.
+    pub fn tag_form(&self) -> String {
+        format!("{}-{}", self.algorithm.name(), self.hex)
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+    }
+}
+
+impl Serialize for Digest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Lower-case hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// `sha256:<hex>` of `bytes`, as used for trust-material fingerprints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(lc::digest(&lc::SHA256, bytes).as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_traversal_and_unknown_algorithms() {
+        assert!(matches!(
+            Digest::parse("sha256:../../etc/passwd"),
+            Err(DigestError::BadEncoding(_))
+        ));
+        assert!(matches!(
+            Digest::parse("md5:d41d8cd98f00b204e9800998ecf8427e"),
+            Err(DigestError::UnknownAlgorithm(_))
+        ));
+        assert!(matches!(
+            Digest::parse("abc"),
+            Err(DigestError::NoAlgorithm(_))
+        ));
+        let upper = format!("sha256:{}", "A".repeat(64));
+        assert!(Digest::parse(&upper).is_err());
+    }
+
+    #[test]
+    fn computes_and_matches() {
+        let d = Digest::sha256_of(b"{}");
+        assert_eq!(
+            d.to_string(),
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+        assert!(d.matches(b"{}"));
+        assert!(!d.matches(b"{ }"));
+        assert_eq!(Digest::parse(&d.to_string()), Ok(d));
+    }
+}

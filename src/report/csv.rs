@@ -1,0 +1,109 @@
+//! `report.csv`: one row per (image, signature); an unsigned image is one row with empty
+//! signature columns. Cells that a spreadsheet would run as a formula are neutralised.
+
+use std::io::{self, Write};
+
+use super::Report;
+
+/// Column names, in order (documented in the README).
+pub const COLUMNS: &[&str] = &[
+    "repository",
+    "digest",
+    "tags",
+    "mediaType",
+    "platform",
+    "parent",
+    "imageStatus",
+    "tool",
+    "format",
+    "attachment",
+    "signatureDigest",
+    "manifestDigest",
+    "trusted",
+    "status",
+    "code",
+    "keyFile",
+    "keyFingerprint",
+    "author",
+    "reason",
+    "signedAt",
+    "expiresAt",
+];
+
+/// Make a cell inert in spreadsheets: a leading `=`, `+`, `-`, `@`, tab or carriage return
+/// gets a `'` in front.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(COLUMNS)?;
+    let ts = |t: &Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    for img in &report.images {
+        let image_cols = [
+            img.repository.clone(),
+            img.digest.to_string(),
+            img.tags.join(" "),
+            img.media_type.clone(),
+            img.platform.clone().unwrap_or_default(),
+            img.parent
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            img.status.as_str().to_string(),
+        ];
+        if img.signatures.is_empty() {
+            let mut row: Vec<String> = image_cols.to_vec();
+            row.resize(COLUMNS.len(), String::new());
+            if let Some(e) = &img.error {
+                row[COLUMNS.len() - 3] = e.clone();
+            }
+            out.write_record(row.iter().map(|c| neutralise(c)))?;
+            continue;
+        }
+        for s in &img.signatures {
+            let mut row: Vec<String> = image_cols.to_vec();
+            row.extend([
+                s.tool.to_string(),
+                s.format.to_string(),
+                s.attachment.to_string(),
+                s.signature_digest
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                s.manifest_digest.to_string(),
+                s.trusted.to_string(),
+                serde_json::to_value(s.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                s.code.to_string(),
+                s.key_file.clone().unwrap_or_default(),
+                s.key_fingerprint.clone().unwrap_or_default(),
+                s.author.clone().unwrap_or_default(),
+                s.reason.clone(),
+                ts(&s.signed_at),
+                ts(&s.expires_at),
+            ]);
+            out.write_record(row.iter().map(|c| neutralise(c)))?;
+        }
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(super::neutralise("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::neutralise("@SUM"), "'@SUM");
+        assert_eq!(super::neutralise("v1"), "v1");
+    }
+}

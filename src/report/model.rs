@@ -1,0 +1,190 @@
+//! The report model (schema version 1): the hub every rendering is made from.
+//!
+//! Field names are the JSON names. A field documented as "null when ..." is always present.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::codes::ResultCode;
+use crate::digest::Digest;
+use crate::finding::Finding;
+use crate::report::Format;
+use crate::trust::MaterialRecord;
+use crate::verify::{Check, SigStatus};
+
+/// Version of this JSON schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// Wall-clock time the report was produced.
+    #[serde(serialize_with = "rfc3339")]
+    pub generated_at: DateTime<Utc>,
+    /// The instant every time-dependent decision was taken at (`--as-of`, default: now).
+    #[serde(serialize_with = "rfc3339")]
+    pub as_of: DateTime<Utc>,
+    /// The audited rootDir, as given on the command line.
+    pub root_dir: String,
+    pub settings: Settings,
+    /// SHA-256 over every trust-material file's path and content hash: two reports with the same
+    /// value were checked against the same trust material.
+    pub trust_fingerprint: String,
+    pub trust_material: Vec<MaterialRecord>,
+    pub summary: Summary,
+    pub repositories: Vec<RepositorySummary>,
+    pub images: Vec<ImageReport>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// The settings that shaped the verdicts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub formats: Vec<Format>,
+    pub fail_on: String,
+    /// Signature checks performed: which formats are verified and which are only listed.
+    pub verified_formats: Vec<&'static str>,
+    pub listed_formats: Vec<&'static str>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub repositories: usize,
+    pub images: usize,
+    /// Images with at least one signature, trusted or not (zot's `IsSigned`).
+    pub signed_images: usize,
+    pub trusted_images: usize,
+    pub untrusted_images: usize,
+    pub unsigned_images: usize,
+    pub error_images: usize,
+    pub signatures: usize,
+    pub trusted_signatures: usize,
+    pub attestations: usize,
+    pub findings: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositorySummary {
+    pub name: String,
+    pub images: usize,
+    pub trusted: usize,
+    pub untrusted: usize,
+    pub unsigned: usize,
+    pub error: usize,
+}
+
+/// An image's overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageStatus {
+    /// At least one signature is trusted.
+    Trusted,
+    /// Signed, but no signature is trusted.
+    Untrusted,
+    /// No signature at all.
+    Unsigned,
+    /// The image itself could not be read.
+    Error,
+}
+
+impl ImageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageStatus::Trusted => "trusted",
+            ImageStatus::Untrusted => "untrusted",
+            ImageStatus::Unsigned => "unsigned",
+            ImageStatus::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageReport {
+    pub repository: String,
+    pub digest: Digest,
+    pub media_type: String,
+    pub size: u64,
+    pub tags: Vec<String>,
+    /// `os/architecture[/variant]` of an index child; null otherwise.
+    pub platform: Option<String>,
+    /// Digest of the index this manifest belongs to; null otherwise.
+    pub parent: Option<Digest>,
+    pub status: ImageStatus,
+    /// Why the image could not be read; null unless `status` is `error`.
+    pub error: Option<String>,
+    pub signatures: Vec<SignatureReport>,
+    /// Attestations attached to the image: listed, never counted as signatures.
+    pub attestations: Vec<SignatureReport>,
+    /// What zot's GraphQL API shows for this image, in a deterministic order.
+    #[serde(rename = "SignatureInfo")]
+    pub signature_info: Vec<ZotSignatureInfo>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureReport {
+    /// `cosign` or `notation`.
+    pub tool: &'static str,
+    /// `simplesigning`, `sigstore-bundle`, `notation-jws`, `notation-cose`, `cosign-attestation`.
+    pub format: &'static str,
+    /// How the signature is attached: `tag` (cosign `.sig`/`.att` tag), `referrer` (OCI subject).
+    pub attachment: &'static str,
+    /// Digest of the signature blob (payload, bundle or envelope).
+    pub signature_digest: Option<Digest>,
+    /// Digest of the manifest carrying the signature.
+    pub manifest_digest: Digest,
+    /// The cosign tag (`sha256-<hex>.sig`); null for referrers.
+    pub tag: Option<String>,
+    /// Position of the signature layer within its manifest.
+    pub layer: usize,
+    pub trusted: bool,
+    pub status: SigStatus,
+    pub code: ResultCode,
+    /// Who signed, in zot's form: the trusting key's PEM text; null when untrusted.
+    pub author: Option<String>,
+    /// The trusting key's file, relative to the rootDir; null when untrusted.
+    pub key_file: Option<String>,
+    /// `sha256:<hex>` of the trusting key's SubjectPublicKeyInfo; null when untrusted.
+    pub key_fingerprint: Option<String>,
+    /// Why the signature is not trusted; empty when trusted.
+    pub reason: String,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub signed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// For attestations: the in-toto predicate type; null for signatures.
+    pub predicate_type: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
+#[derive(Debug, Serialize)]
+#[allow(non_snake_case)]
+pub struct ZotSignatureInfo {
+    pub Tool: &'static str,
+    pub IsTrusted: bool,
+    pub Author: String,
+}

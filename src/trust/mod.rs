@@ -1,0 +1,214 @@
+//! Trust material: what the rootDir says to trust, loaded once per run, with a record of every
+//! file considered so that a report states exactly what it was checked against.
+
+mod cosign_keys;
+
+pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::codes::FindingCode;
+use crate::digest::sha256_hex;
+use crate::finding::Finding;
+use crate::layout::rel_path;
+
+/// Status of one trust-material file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaterialStatus {
+    /// Loaded and used.
+    Ok,
+    /// Could not be used; `detail` says why.
+    Invalid,
+    /// Present but not used by this version of sigaudit; `detail` says why.
+    NotEvaluated,
+}
+
+/// One file of trust material, as recorded in the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MaterialRecord {
+    /// Path relative to the rootDir.
+    pub path: String,
+    /// `cosign-public-key`, `notation-trust-policy`, `notation-certificate` or `other`.
+    pub kind: &'static str,
+    /// SHA-256 of the file's bytes (empty when unreadable).
+    pub sha256: String,
+    pub status: MaterialStatus,
+    pub detail: String,
+}
+
+/// All trust material of a rootDir.
+#[derive(Debug, Default)]
+pub struct TrustMaterial {
+    pub cosign_keys: Vec<CosignKey>,
+    pub records: Vec<MaterialRecord>,
+    pub findings: Vec<Finding>,
+}
+
+/// Largest trust-material file read (zot's upload limit).
+const MAX_TRUST_FILE_BYTES: u64 = 8 << 20;
+
+impl TrustMaterial {
+    /// Load `_cosign` and list `_notation` under `root`. Never fails: every problem becomes a
+    /// record and a finding.
+    pub fn load(root: &Path) -> Self {
+        let mut tm = TrustMaterial::default();
+        tm.load_cosign(root);
+        tm.list_notation(root);
+        tm.records.sort();
+        tm
+    }
+
+    /// A fingerprint of all trust material: SHA-256 over every record's path and content hash.
+    pub fn fingerprint(&self) -> String {
+        let mut s = String::new();
+        for r in &self.records {
+            s.push_str(&r.path);
+            s.push('\0');
+            s.push_str(&r.sha256);
+            s.push('\n');
+        }
+        format!("sha256:{}", sha256_hex(s.as_bytes()))
+    }
+
+    fn invalid(&mut self, path: String, kind: &'static str, sha256: String, detail: String) {
+        self.findings.push(Finding::new(
+            FindingCode::InvalidTrustMaterial,
+            path.clone(),
+            detail.clone(),
+        ));
+        self.records.push(MaterialRecord {
+            path,
+            kind,
+            sha256,
+            status: MaterialStatus::Invalid,
+            detail,
+        });
+    }
+
+    fn load_cosign(&mut self, root: &Path) {
+        let dir = root.join("_cosign");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                self.findings.push(Finding::new(
+                    FindingCode::Unreadable,
+                    "_cosign",
+                    format!("cannot list cosign keys: {e}; no cosign key is trusted"),
+                ));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let rel = rel_path(root, &path);
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // Kubernetes projected volumes keep their real files under `..data`; the visible
+            // names are links to them.
+            if name.starts_with("..") || path.is_dir() {
+                continue;
+            }
+            let bytes = match read_inside(root, &path) {
+                Ok(b) => b,
+                Err(reason) => {
+                    self.invalid(rel, "cosign-public-key", String::new(), reason);
+                    continue;
+                }
+            };
+            let sha = sha256_hex(&bytes);
+            match CosignKey::parse(&rel, &bytes) {
+                Ok(key) => {
+                    self.records.push(MaterialRecord {
+                        path: rel,
+                        kind: "cosign-public-key",
+                        sha256: sha,
+                        status: MaterialStatus::Ok,
+                        detail: format!("{}, fingerprint {}", key.algorithm, key.fingerprint),
+                    });
+                    self.cosign_keys.push(key);
+                }
+                Err(reason) => self.invalid(rel, "cosign-public-key", sha, reason),
+            }
+        }
+    }
+
+    fn list_notation(&mut self, root: &Path) {
+        let dir = root.join("_notation");
+        if !dir.exists() {
+            return;
+        }
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(|p| rel_path(root, p))
+                        .unwrap_or_else(|| "_notation".into());
+                    self.findings
+                        .push(Finding::new(FindingCode::Unreadable, path, e.to_string()));
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let rel = rel_path(root, entry.path());
+            let kind =
+                if rel == "_notation/trustpolicy.json" || rel == "_notation/trustpolicy.oci.json" {
+                    "notation-trust-policy"
+                } else if rel.starts_with("_notation/truststore/x509/") {
+                    "notation-certificate"
+                } else {
+                    "other"
+                };
+            let sha = read_inside(root, entry.path())
+                .map(|b| sha256_hex(&b))
+                .unwrap_or_default();
+            self.records.push(MaterialRecord {
+                path: rel,
+                kind,
+                sha256: sha,
+                status: MaterialStatus::NotEvaluated,
+                detail: "Notary Project verification is not enabled in this version; notation signatures are listed as unsupported".into(),
+            });
+        }
+    }
+}
+
+/// Read a trust file, following a symbolic link only when it resolves inside `root`.
+fn read_inside(root: &Path, path: &Path) -> Result<Vec<u8>, String> {
+    let real = path
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve: {e}"))?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve rootDir: {e}"))?;
+    if !real.starts_with(&real_root) {
+        return Err(format!(
+            "is a link to {} outside the rootDir; not followed",
+            real.display()
+        ));
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > MAX_TRUST_FILE_BYTES {
+        return Err(format!(
+            "{} bytes, over the {MAX_TRUST_FILE_BYTES}-byte limit",
+            meta.len()
+        ));
+    }
+    std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))
+}

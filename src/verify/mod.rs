@@ -1,0 +1,151 @@
+//! Verifiers: one per signature format, behind one small trait. A verifier never reads files:
+//! the audit hands it the signature's bytes and the subject it is attached to.
+
+mod bundle;
+mod cache;
+mod notation;
+mod simplesigning;
+
+pub use cache::KeyCache;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::codes::ResultCode;
+use crate::digest::Digest;
+use crate::discover::{Artifact, ArtifactKind, LayerRef};
+use crate::trust::{KeyMatch, TrustMaterial};
+
+/// The image a signature claims to sign.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub digest: &'a Digest,
+    pub media_type: &'a str,
+    pub size: u64,
+}
+
+/// Everything a verifier may look at.
+pub struct SignatureInput<'a> {
+    pub subject: Subject<'a>,
+    pub artifact: &'a Artifact,
+    pub layer: &'a LayerRef,
+    /// The signature blob (payload, bundle or envelope), already checked against its digest.
+    pub blob: &'a [u8],
+}
+
+/// Shared state for one run.
+pub struct VerifyContext<'a> {
+    pub trust: &'a TrustMaterial,
+    pub cache: &'a KeyCache,
+    /// The instant time-dependent decisions are taken at (`--as-of`).
+    pub as_of: DateTime<Utc>,
+}
+
+/// Overall outcome of one signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SigStatus {
+    Trusted,
+    Untrusted,
+    /// Listed but not verified by this version (never trusted).
+    Unsupported,
+    /// The signature could not be read.
+    Error,
+}
+
+/// Result of one check within a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckResult {
+    Pass,
+    Fail,
+    /// Failed, but the policy only logs this check.
+    Logged,
+    Skipped,
+    NotChecked,
+}
+
+/// One named check and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub result: CheckResult,
+    pub detail: String,
+}
+
+/// What a verifier concluded about one signature.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub status: SigStatus,
+    pub code: ResultCode,
+    pub reason: String,
+    /// The trusted key that verified, if any.
+    pub key: Option<KeyMatch>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub checks: Vec<Check>,
+    /// Set when the artifact turned out to be an attestation: its predicate type.
+    pub attestation: Option<String>,
+    /// Extra facts for the report (key hints, log indexes, ...).
+    pub details: BTreeMap<&'static str, String>,
+}
+
+impl Verdict {
+    pub(crate) fn new(status: SigStatus, code: ResultCode, reason: impl Into<String>) -> Self {
+        Verdict {
+            status,
+            code,
+            reason: reason.into(),
+            key: None,
+            signed_at: None,
+            expires_at: None,
+            checks: Vec::new(),
+            attestation: None,
+            details: BTreeMap::new(),
+        }
+    }
+
+    /// An untrusted verdict with the checks gathered so far.
+    pub(crate) fn fail(code: ResultCode, reason: impl Into<String>, checks: Vec<Check>) -> Self {
+        let mut v = Verdict::new(SigStatus::Untrusted, code, reason);
+        v.checks = checks;
+        v
+    }
+}
+
+pub(crate) fn check(name: &'static str, result: CheckResult, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        result,
+        detail: detail.into(),
+    }
+}
+
+/// A verifier for one signature format.
+pub trait Verifier: Sync {
+    /// The format name used in reports (`simplesigning`, `sigstore-bundle`, ...).
+    fn format(&self) -> &'static str;
+    /// Verify one signature. Never panics and never fails: every problem is a verdict.
+    fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict;
+}
+
+/// The verifier for a signature layer of `kind`: the one place formats are registered.
+pub fn verifier_for(kind: ArtifactKind, layer: &LayerRef) -> &'static dyn Verifier {
+    match kind {
+        ArtifactKind::CosignTag | ArtifactKind::CosignReferrer => &simplesigning::SimpleSigning,
+        ArtifactKind::SigstoreBundle => &bundle::SigstoreBundle,
+        ArtifactKind::CosignAttestationTag => &simplesigning::LegacyAttestation,
+        ArtifactKind::Notation => notation::for_media_type(&layer.media_type),
+    }
+}
+
+/// Decode standard base64, tolerating the line breaks some tools insert.
+pub(crate) fn b64_std(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(cleaned)
+        .ok()
+}

@@ -1,0 +1,268 @@
+//! cosign simple signing: a payload layer signed with a key, the signature in the layer's
+//! `dev.cosignproject.cosign/signature` annotation (cosign's tag scheme and OCI 1.1 referrers).
+
+use serde_json::Value;
+
+use super::{
+    CheckResult, SigStatus, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check,
+};
+use crate::codes::ResultCode;
+use crate::media;
+use crate::strict_json;
+
+/// The `critical.type` of a cosign image signature payload.
+pub const COSIGN_PAYLOAD_TYPE: &str = "cosign container image signature";
+
+pub struct SimpleSigning;
+
+/// The parts of a simple-signing payload that bind it to an image.
+struct Claims {
+    kind: String,
+    manifest_digest: String,
+    reference: Option<String>,
+}
+
+fn parse_claims(payload: &[u8]) -> Result<Claims, String> {
+    let v = strict_json::parse(payload).map_err(|e| format!("payload is not valid JSON: {e}"))?;
+    let critical = v
+        .get("critical")
+        .and_then(Value::as_object)
+        .ok_or("payload has no `critical` object")?;
+    let kind = critical
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("payload has no `critical.type` string")?
+        .to_string();
+    let image = critical
+        .get("image")
+        .and_then(Value::as_object)
+        .ok_or("payload has no `critical.image` object")?;
+    // cosign and zot read this key case-insensitively (Go's encoding/json); more than one
+    // spelling is ambiguous and refused.
+    let found: Vec<&Value> = image
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("docker-manifest-digest"))
+        .map(|(_, v)| v)
+        .collect();
+    let manifest_digest = match found.as_slice() {
+        [one] => one
+            .as_str()
+            .ok_or("`critical.image.docker-manifest-digest` is not a string")?
+            .to_string(),
+        [] => return Err("payload has no `critical.image.docker-manifest-digest`".into()),
+        _ => {
+            return Err("payload spells `docker-manifest-digest` more than once; ambiguous".into());
+        }
+    };
+    let reference = critical
+        .get("identity")
+        .and_then(|i| i.get("docker-reference"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    Ok(Claims {
+        kind,
+        manifest_digest,
+        reference,
+    })
+}
+
+impl Verifier for SimpleSigning {
+    fn format(&self) -> &'static str {
+        "simplesigning"
+    }
+
+    fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
+        let ann = &input.layer.annotations;
+        let mut checks = Vec::new();
+        if input.layer.media_type != media::COSIGN_SIMPLESIGNING {
+            checks.push(check(
+                "layer-media-type",
+                CheckResult::Logged,
+                format!(
+                    "layer media type is {:?}, not {}",
+                    input.layer.media_type,
+                    media::COSIGN_SIMPLESIGNING
+                ),
+            ));
+        }
+        let has_cert = ann.contains_key(media::COSIGN_CERTIFICATE_ANNOTATION);
+        let Some(sig_b64) = ann.get(media::COSIGN_SIGNATURE_ANNOTATION) else {
+            checks.push(check(
+                "signature",
+                CheckResult::Fail,
+                "no signature annotation on the layer",
+            ));
+            return Verdict::fail(
+                ResultCode::MissingSignature,
+                format!(
+                    "layer has no {} annotation",
+                    media::COSIGN_SIGNATURE_ANNOTATION
+                ),
+                checks,
+            );
+        };
+        let Some(signature) = b64_std(sig_b64) else {
+            checks.push(check(
+                "signature",
+                CheckResult::Fail,
+                "signature annotation is not base64",
+            ));
+            return Verdict::fail(
+                ResultCode::MalformedSignature,
+                "the signature annotation is not valid base64",
+                checks,
+            );
+        };
+        let matched = if ctx.trust.cosign_keys.is_empty() {
+            None
+        } else {
+            ctx.cache.verify(ctx.trust, input.blob, &signature)
+        };
+        let Some(km) = matched else {
+            let (code, reason) = if has_cert {
+                (
+                    ResultCode::KeylessUnsupported,
+                    "keyless signature (Fulcio certificate); offline keyless verification is not enabled".to_string(),
+                )
+            } else if ctx.trust.cosign_keys.is_empty() {
+                (
+                    ResultCode::NoTrustedKeys,
+                    "no cosign public key in _cosign to verify with".to_string(),
+                )
+            } else {
+                (
+                    ResultCode::UntrustedKey,
+                    format!(
+                        "none of the {} trusted cosign keys verifies this signature",
+                        ctx.trust.cosign_keys.len()
+                    ),
+                )
+            };
+            checks.push(check("signature", CheckResult::Fail, reason.clone()));
+            return Verdict::fail(code, reason, checks);
+        };
+        let key = &ctx.trust.cosign_keys[km.key];
+        checks.push(check(
+            "signature",
+            CheckResult::Pass,
+            format!(
+                "verified with {} ({}) using {}",
+                key.file, key.fingerprint, km.scheme
+            ),
+        ));
+        let claims = match parse_claims(input.blob) {
+            Ok(c) => c,
+            Err(e) => {
+                checks.push(check("payload", CheckResult::Fail, e.clone()));
+                return Verdict::fail(ResultCode::InvalidPayload, e, checks);
+            }
+        };
+        checks.push(check(
+            "payload",
+            CheckResult::Pass,
+            format!(
+                "simple-signing payload{}",
+                claims
+                    .reference
+                    .as_ref()
+                    .map(|r| format!(" for {r}"))
+                    .unwrap_or_default()
+            ),
+        ));
+        if claims.kind != COSIGN_PAYLOAD_TYPE {
+            let reason = format!(
+                "payload type is {:?}, not {COSIGN_PAYLOAD_TYPE:?}",
+                claims.kind
+            );
+            checks.push(check("payload-type", CheckResult::Fail, reason.clone()));
+            return Verdict::fail(ResultCode::WrongPayloadType, reason, checks);
+        }
+        checks.push(check(
+            "payload-type",
+            CheckResult::Pass,
+            COSIGN_PAYLOAD_TYPE,
+        ));
+        let want = input.subject.digest.to_string();
+        if claims.manifest_digest != want {
+            let reason = format!(
+                "payload signs {} but is attached to {want} (a transplanted signature)",
+                claims.manifest_digest
+            );
+            checks.push(check("digest-binding", CheckResult::Fail, reason.clone()));
+            return Verdict::fail(ResultCode::DigestMismatch, reason, checks);
+        }
+        checks.push(check(
+            "digest-binding",
+            CheckResult::Pass,
+            format!("payload signs {want}"),
+        ));
+        if ann.contains_key(media::COSIGN_BUNDLE_ANNOTATION) {
+            checks.push(check(
+                "transparency-log",
+                CheckResult::NotChecked,
+                "a Rekor bundle is attached; not required with a key (like --insecure-ignore-tlog)",
+            ));
+        }
+        if ann.contains_key(media::COSIGN_RFC3161_ANNOTATION) {
+            checks.push(check(
+                "timestamp",
+                CheckResult::NotChecked,
+                "an RFC 3161 timestamp is attached; not required with a key",
+            ));
+        }
+        let mut v = Verdict::new(SigStatus::Trusted, ResultCode::Verified, "");
+        v.key = Some(km);
+        v.checks = checks;
+        if let Some(r) = claims.reference {
+            v.details.insert("dockerReference", r);
+        }
+        v
+    }
+}
+
+/// cosign tag-scheme attestations (`.att`): listed, never counted as signatures.
+pub struct LegacyAttestation;
+
+impl Verifier for LegacyAttestation {
+    fn format(&self) -> &'static str {
+        "cosign-attestation"
+    }
+
+    fn verify(&self, input: &SignatureInput<'_>, _ctx: &VerifyContext<'_>) -> Verdict {
+        let mut v = Verdict::new(
+            SigStatus::Unsupported,
+            ResultCode::UnsupportedFormat,
+            "cosign attestation (DSSE envelope in a .att tag): listed, not verified",
+        );
+        v.attestation = Some(
+            input
+                .layer
+                .annotations
+                .get("predicateType")
+                .cloned()
+                .unwrap_or_else(|| "unknown".into()),
+        );
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_strict() {
+        let ok = br#"{"critical":{"identity":{"docker-reference":"r"},"image":{"docker-manifest-digest":"sha256:aa"},"type":"cosign container image signature"},"optional":null}"#;
+        let c = parse_claims(ok).expect("valid payload");
+        assert_eq!(c.manifest_digest, "sha256:aa");
+        let old = br#"{"critical":{"image":{"Docker-manifest-digest":"sha256:aa"},"type":"t"}}"#;
+        assert_eq!(
+            parse_claims(old).expect("case-insensitive").manifest_digest,
+            "sha256:aa"
+        );
+        let both = br#"{"critical":{"image":{"Docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#;
+        assert!(parse_claims(both).is_err());
+        let dup = br#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#;
+        assert!(parse_claims(dup).is_err());
+    }
+}
