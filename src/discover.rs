@@ -181,7 +181,13 @@ impl Discoverer<'_> {
         let mut referrer_indexes = Vec::new();
         for (digest, entry) in &entries {
             let Some(bytes) = self.read_manifest(digest) else {
-                if media::is_manifest(&entry.media_type) || media::is_index(&entry.media_type) {
+                // A missing signature manifest (cosign or referrers tag) is a finding, not an image.
+                let signature_tag = entry.tags.iter().any(|t| {
+                    referrers_tag_subject(t).is_some()
+                        || cosign_tag_subject(t, "sig").is_some()
+                        || cosign_tag_subject(t, "att").is_some()
+                });
+                if !signature_tag && (media::is_manifest(&entry.media_type) || media::is_index(&entry.media_type)) {
                     let mut node = self.new_node(digest, entry);
                     node.error = Some(
                         "manifest blob is missing, unreadable or does not match its digest".into(),

@@ -149,3 +149,31 @@ pub(crate) fn b64_std(s: &str) -> Option<Vec<u8>> {
         .decode(cleaned)
         .ok()
 }
+
+/// Verify one signature blob that is not stored in a layout (a bundle or payload file), as if
+/// it were attached to `subject`. Used by conformance tests and by callers embedding sigaudit.
+pub fn verify_detached(
+    kind: ArtifactKind,
+    layer: &LayerRef,
+    blob: &[u8],
+    subject: Subject<'_>,
+    ctx: &VerifyContext<'_>,
+) -> (&'static str, Verdict) {
+    let artifact = Artifact {
+        kind,
+        manifest_digest: subject.digest.clone(),
+        tag: None,
+        subject: subject.digest.clone(),
+        layers: vec![layer.clone()],
+        annotations: BTreeMap::new(),
+        order: 0,
+    };
+    let verifier = verifier_for(kind, layer);
+    let input = SignatureInput {
+        subject,
+        artifact: &artifact,
+        layer,
+        blob,
+    };
+    (verifier.format(), verifier.verify(&input, ctx))
+}

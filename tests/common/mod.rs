@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The project root.
+pub fn project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/vectors` beside the checkout. `None` (the test is skipped) when it is absent,
+/// except under `CI=true`, where its absence is a failure.
+pub fn vectors() -> Option<PathBuf> {
+    let dir = project().join("../shared/vectors");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true but {} is missing: the conformance vectors must be present in CI", dir.display());
+    }
+    eprintln!("skipping: {} not found", dir.display());
+    None
+}
+
+/// Copy a folder tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// SHA-256 of every file under `dir`, with its relative path, sorted: a fingerprint of a tree.
+pub fn tree_hash(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+        let h = if entry.file_type().is_file() {
+            sigaudit::digest::sha256_hex(&std::fs::read(entry.path()).expect("read"))
+        } else {
+            "dir".into()
+        };
+        out.push((rel, h));
+    }
+    out
+}
