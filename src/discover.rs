@@ -187,7 +187,9 @@ impl Discoverer<'_> {
                         || cosign_tag_subject(t, "sig").is_some()
                         || cosign_tag_subject(t, "att").is_some()
                 });
-                if !signature_tag && (media::is_manifest(&entry.media_type) || media::is_index(&entry.media_type)) {
+                if !signature_tag
+                    && (media::is_manifest(&entry.media_type) || media::is_index(&entry.media_type))
+                {
                     let mut node = self.new_node(digest, entry);
                     node.error = Some(
                         "manifest blob is missing, unreadable or does not match its digest".into(),

@@ -42,7 +42,11 @@ fn put_blob(repo: &Path, media_type: &str, bytes: &[u8]) -> Value {
 
 /// Turn a containers/image `dir:` fixture (manifest.json + signature-N sigstore-json blobs)
 /// into a zot-style rootDir with the image tagged `latest` and a cosign `.sig` tag.
-fn layout_from_dir_img(fixture: &Path, extra_signatures: &[PathBuf], keys: &[&Path]) -> tempfile::TempDir {
+fn layout_from_dir_img(
+    fixture: &Path,
+    extra_signatures: &[PathBuf],
+    keys: &[&Path],
+) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
     let cosign = root.path().join("_cosign");
     std::fs::create_dir_all(&cosign).expect("mkdir");
@@ -51,7 +55,11 @@ fn layout_from_dir_img(fixture: &Path, extra_signatures: &[PathBuf], keys: &[&Pa
     }
     let repo = root.path().join("img");
     std::fs::create_dir_all(&repo).expect("mkdir");
-    std::fs::write(repo.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("write");
+    std::fs::write(
+        repo.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("write");
     let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
     let mt = serde_json::from_slice::<Value>(&manifest).expect("json")["mediaType"]
         .as_str()
@@ -67,9 +75,13 @@ fn layout_from_dir_img(fixture: &Path, extra_signatures: &[PathBuf], keys: &[&Pa
     let mut layers = Vec::new();
     for f in sig_files {
         let raw = std::fs::read(&f).expect("signature");
-        let body = raw.strip_prefix(b"\0sigstore-json\n").expect("sigstore-json framing");
+        let body = raw
+            .strip_prefix(b"\0sigstore-json\n")
+            .expect("sigstore-json framing");
         let v: Value = serde_json::from_slice(body).expect("json");
-        let payload = b64().decode(v["payload"].as_str().expect("payload")).expect("b64");
+        let payload = b64()
+            .decode(v["payload"].as_str().expect("payload"))
+            .expect("b64");
         let mut layer = put_blob(&repo, v["mimeType"].as_str().expect("mimeType"), &payload);
         layer["annotations"] = v["annotations"].clone();
         layers.push(layer);
@@ -82,17 +94,30 @@ fn layout_from_dir_img(fixture: &Path, extra_signatures: &[PathBuf], keys: &[&Pa
         "layers": layers,
     }))
     .expect("json");
-    let mut sig = put_blob(&repo, "application/vnd.oci.image.manifest.v1+json", &sig_manifest);
+    let mut sig = put_blob(
+        &repo,
+        "application/vnd.oci.image.manifest.v1+json",
+        &sig_manifest,
+    );
     let subject = Digest::sha256_of(&manifest);
-    sig["annotations"] = json!({"org.opencontainers.image.ref.name": format!("{}.sig", subject.tag_form())});
+    sig["annotations"] =
+        json!({"org.opencontainers.image.ref.name": format!("{}.sig", subject.tag_form())});
     let index = json!({"schemaVersion": 2, "manifests": [image, sig]});
-    std::fs::write(repo.join("index.json"), serde_json::to_vec(&index).expect("json")).expect("write");
+    std::fs::write(
+        repo.join("index.json"),
+        serde_json::to_vec(&index).expect("json"),
+    )
+    .expect("write");
     root
 }
 
 fn audit_codes(root: &Path) -> (ImageStatus, Vec<ResultCode>, Report) {
     let report = audit::run(root, &opts()).expect("audit");
-    let img = report.images.iter().find(|i| i.tags == ["latest"]).expect("image");
+    let img = report
+        .images
+        .iter()
+        .find(|i| i.tags == ["latest"])
+        .expect("image");
     let codes = img.signatures.iter().map(|s| s.code).collect();
     (img.status, codes, report)
 }
@@ -113,14 +138,26 @@ fn containers_image_cosign_key_fixtures() {
         let root = layout_from_dir_img(&d.join(name), &[], &[&key1]);
         let (status, codes, _) = audit_codes(root.path());
         assert_eq!(status, ImageStatus::Trusted, "{name}: {codes:?}");
-        assert!(codes.iter().all(|c| *c == ResultCode::Verified), "{name}: {codes:?}");
+        assert!(
+            codes.iter().all(|c| *c == ResultCode::Verified),
+            "{name}: {codes:?}"
+        );
     }
     // Key + Rekor bundle: ACCEPT with cosign2.pub (the SET is recorded, not required)...
     let root = layout_from_dir_img(&d.join("dir-img-cosign-key-rekor-valid"), &[], &[&key2]);
     let (status, codes, report) = audit_codes(root.path());
     assert_eq!(status, ImageStatus::Trusted, "{codes:?}");
-    let sig = &report.images.iter().find(|i| i.tags == ["latest"]).expect("image").signatures[0];
-    assert!(sig.checks.iter().any(|c| c.name == "transparency-log"), "{:?}", sig.checks);
+    let sig = &report
+        .images
+        .iter()
+        .find(|i| i.tags == ["latest"])
+        .expect("image")
+        .signatures[0];
+    assert!(
+        sig.checks.iter().any(|c| c.name == "transparency-log"),
+        "{:?}",
+        sig.checks
+    );
     // ...and REJECT when only the other key is trusted.
     let root = layout_from_dir_img(&d.join("dir-img-cosign-key-rekor-valid"), &[], &[&key1]);
     assert_eq!(audit_codes(root.path()).1, vec![ResultCode::UntrustedKey]);
@@ -128,17 +165,31 @@ fn containers_image_cosign_key_fixtures() {
     // Modified manifest: the signature is genuine but names the original digest.
     let root = layout_from_dir_img(&d.join("dir-img-cosign-modified-manifest"), &[], &[&key1]);
     let (status, codes, _) = audit_codes(root.path());
-    assert_eq!((status, codes), (ImageStatus::Untrusted, vec![ResultCode::DigestMismatch]));
+    assert_eq!(
+        (status, codes),
+        (ImageStatus::Untrusted, vec![ResultCode::DigestMismatch])
+    );
 
     // A manifest whose digest cannot match the signed one (a schema 1 manifest, which is not
     // an OCI manifest at all): the image is unreadable, its signature never counts.
-    let root = layout_from_dir_img(&d.join("dir-img-cosign-manifest-digest-error"), &[], &[&key1, &key2]);
+    let root = layout_from_dir_img(
+        &d.join("dir-img-cosign-manifest-digest-error"),
+        &[],
+        &[&key1, &key2],
+    );
     let (status, codes, _) = audit_codes(root.path());
-    assert!(matches!(status, ImageStatus::Untrusted | ImageStatus::Error), "{status:?} {codes:?}");
+    assert!(
+        matches!(status, ImageStatus::Untrusted | ImageStatus::Error),
+        "{status:?} {codes:?}"
+    );
     assert!(!codes.contains(&ResultCode::Verified));
 
     // An attachment that is not a simple-signing payload never counts.
-    let root = layout_from_dir_img(&d.join("dir-img-cosign-other-attachment"), &[], &[&key1, &key2]);
+    let root = layout_from_dir_img(
+        &d.join("dir-img-cosign-other-attachment"),
+        &[],
+        &[&key1, &key2],
+    );
     let (status, codes, _) = audit_codes(root.path());
     assert_eq!(status, ImageStatus::Untrusted, "{codes:?}");
 
@@ -158,10 +209,21 @@ fn containers_image_cosign_key_fixtures() {
 fn containers_image_keyless_fixtures_are_listed_never_trusted() {
     let Some(v) = common::vectors() else { return };
     let d = ci_dir(&v);
-    for name in ["dir-img-cosign-fulcio-rekor-valid", "dir-img-cosign-pki-valid"] {
-        let root = layout_from_dir_img(&d.join(name), &[], &[&d.join("cosign.pub"), &d.join("cosign2.pub")]);
+    for name in [
+        "dir-img-cosign-fulcio-rekor-valid",
+        "dir-img-cosign-pki-valid",
+    ] {
+        let root = layout_from_dir_img(
+            &d.join(name),
+            &[],
+            &[&d.join("cosign.pub"), &d.join("cosign2.pub")],
+        );
         let (status, codes, _) = audit_codes(root.path());
-        assert_eq!((status, codes), (ImageStatus::Untrusted, vec![ResultCode::KeylessUnsupported]), "{name}");
+        assert_eq!(
+            (status, codes),
+            (ImageStatus::Untrusted, vec![ResultCode::KeylessUnsupported]),
+            "{name}"
+        );
     }
 }
 
@@ -173,12 +235,19 @@ fn key(path: &Path) -> CosignKey {
 fn sigstore_rs_payloads_and_keys() {
     let Some(v) = common::vectors() else { return };
     let d = v.join("cosign/legacy-cosign");
-    let read_sig = |p: &Path| b64().decode(std::fs::read_to_string(p).expect("sig").trim()).expect("b64");
+    let read_sig = |p: &Path| {
+        b64()
+            .decode(std::fs::read_to_string(p).expect("sig").trim())
+            .expect("b64")
+    };
 
     let ec = d.join("sigstore-rs-ecdsa-p256");
     let payload = std::fs::read(ec.join("payload.json")).expect("payload");
     let sig = read_sig(&ec.join("signature.b64"));
-    assert_eq!(key(&ec.join("cosign.pub")).verify(&payload, &sig), Some("ECDSA P-256 SHA-256"));
+    assert_eq!(
+        key(&ec.join("cosign.pub")).verify(&payload, &sig),
+        Some("ECDSA P-256 SHA-256")
+    );
     assert_eq!(key(&ec.join("wrong-key.pub")).verify(&payload, &sig), None);
     let mut tampered = payload.clone();
     tampered[10] ^= 1;
@@ -187,10 +256,16 @@ fn sigstore_rs_payloads_and_keys() {
     let rsa = d.join("sigstore-rs-rsa-pkcs1");
     let payload = std::fs::read(rsa.join("payload.json")).expect("payload");
     let sig = read_sig(&rsa.join("signature.b64"));
-    assert_eq!(key(&rsa.join("key.pub")).verify(&payload, &sig), Some("RSA PKCS#1 v1.5 SHA-256"));
+    assert_eq!(
+        key(&rsa.join("key.pub")).verify(&payload, &sig),
+        Some("RSA PKCS#1 v1.5 SHA-256")
+    );
 
     // Every published cosign public key in the vectors parses.
-    for k in ["keys/cosign-ci-test.pub", "keys/cosign_generated_encrypted_empty_private.pub"] {
+    for k in [
+        "keys/cosign-ci-test.pub",
+        "keys/cosign_generated_encrypted_empty_private.pub",
+    ] {
         key(&v.join("cosign").join(k));
     }
 }
@@ -206,7 +281,11 @@ fn trust_with(keys: &[&Path]) -> (tempfile::TempDir, TrustMaterial) {
     (root, tm)
 }
 
-fn verify_bundle(bundle: &Path, subject: &Digest, trust: &TrustMaterial) -> sigaudit::verify::Verdict {
+fn verify_bundle(
+    bundle: &Path,
+    subject: &Digest,
+    trust: &TrustMaterial,
+) -> sigaudit::verify::Verdict {
     let blob = std::fs::read(bundle).expect("bundle");
     let layer = LayerRef {
         digest: Some(Digest::sha256_of(&blob)),
@@ -235,9 +314,17 @@ fn key_signed_sigstore_bundles() {
     let artifact = Digest::sha256_of(&std::fs::read(mk.join("artifact.txt")).expect("artifact"));
     let (_r, trust) = trust_with(&[&mk.join("key.pub")]);
     // VALID with key.pub, with and without transparency-log material.
-    for b in ["bundle.sigstore.json", "DERIVED-bundle-no-tlog.sigstore.json"] {
+    for b in [
+        "bundle.sigstore.json",
+        "DERIVED-bundle-no-tlog.sigstore.json",
+    ] {
         let verdict = verify_bundle(&mk.join(b), &artifact, &trust);
-        assert_eq!((verdict.status, verdict.code), (SigStatus::Trusted, ResultCode::Verified), "{b}: {}", verdict.reason);
+        assert_eq!(
+            (verdict.status, verdict.code),
+            (SigStatus::Trusted, ResultCode::Verified),
+            "{b}: {}",
+            verdict.reason
+        );
     }
     // Any other digest is refused.
     let other = Digest::sha256_of(b"another artifact");
@@ -245,7 +332,10 @@ fn key_signed_sigstore_bundles() {
     assert_eq!(verdict.code, ResultCode::DigestMismatch);
     // Without the key nothing is trusted.
     let (_r2, empty) = trust_with(&[]);
-    assert_eq!(verify_bundle(&mk.join("bundle.sigstore.json"), &artifact, &empty).code, ResultCode::NoTrustedKeys);
+    assert_eq!(
+        verify_bundle(&mk.join("bundle.sigstore.json"), &artifact, &empty).code,
+        ResultCode::NoTrustedKeys
+    );
 }
 
 #[test]
@@ -253,14 +343,35 @@ fn keyless_bundles_are_listed_never_trusted() {
     let Some(v) = common::vectors() else { return };
     let b = v.join("cosign/sigstore-bundles");
     let (_r, trust) = trust_with(&[&v.join("cosign/containers-image/cosign/cosign.pub")]);
-    let subject = Digest::parse("sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172").expect("digest");
-    let verdict = verify_bundle(&b.join("kubewarden-controller-v1.34.0.cosign-sign.sigstore.json"), &subject, &trust);
-    assert_eq!((verdict.status, verdict.code), (SigStatus::Untrusted, ResultCode::KeylessUnsupported));
-    assert_eq!(verdict.attestation, None, "a cosign sign/v1 statement is a signature");
+    let subject =
+        Digest::parse("sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172")
+            .expect("digest");
+    let verdict = verify_bundle(
+        &b.join("kubewarden-controller-v1.34.0.cosign-sign.sigstore.json"),
+        &subject,
+        &trust,
+    );
+    assert_eq!(
+        (verdict.status, verdict.code),
+        (SigStatus::Untrusted, ResultCode::KeylessUnsupported)
+    );
+    assert_eq!(
+        verdict.attestation, None,
+        "a cosign sign/v1 statement is a signature"
+    );
     // The cosign attestation bundle is recognised as an attestation by its predicate type.
-    let att = Digest::parse("sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4").expect("digest");
-    let verdict = verify_bundle(&b.join("cosign-oci-attestation.sigstore.json"), &att, &trust);
-    assert_eq!(verdict.attestation.as_deref(), Some("https://cosign.sigstore.dev/attestation/v1"));
+    let att =
+        Digest::parse("sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4")
+            .expect("digest");
+    let verdict = verify_bundle(
+        &b.join("cosign-oci-attestation.sigstore.json"),
+        &att,
+        &trust,
+    );
+    assert_eq!(
+        verdict.attestation.as_deref(),
+        Some("https://cosign.sigstore.dev/attestation/v1")
+    );
     assert!(verdict.status != SigStatus::Trusted);
 }
 
@@ -273,18 +384,35 @@ fn conformance_managed_key_cases() {
     for case in ["managed-key-happy-path", "managed-key-and-trusted-root"] {
         let (_r, trust) = trust_with(&[&c.join(case).join("key.pub")]);
         let verdict = verify_bundle(&c.join(case).join("bundle.sigstore.json"), &a, &trust);
-        assert_eq!(verdict.code, ResultCode::Verified, "{case}: {}", verdict.reason);
+        assert_eq!(
+            verdict.code,
+            ResultCode::Verified,
+            "{case}: {}",
+            verdict.reason
+        );
     }
     // managed-key-wrong-key_fail: its key.pub is deliberately malformed, so nothing trusts it.
     let case = c.join("managed-key-wrong-key_fail");
     let (_r, trust) = trust_with(&[&case.join("key.pub")]);
-    assert!(trust.cosign_keys.is_empty(), "the malformed key must be refused");
-    assert!(trust.records.iter().any(|r| r.status == sigaudit::trust::MaterialStatus::Invalid));
+    assert!(
+        trust.cosign_keys.is_empty(),
+        "the malformed key must be refused"
+    );
+    assert!(
+        trust
+            .records
+            .iter()
+            .any(|r| r.status == sigaudit::trust::MaterialStatus::Invalid)
+    );
     let verdict = verify_bundle(&case.join("bundle.sigstore.json"), &a, &trust);
     assert_ne!(verdict.status, SigStatus::Trusted);
     // managed-key-no-key_fail: no key at all.
     let (_r, empty) = trust_with(&[]);
-    let verdict = verify_bundle(&c.join("managed-key-no-key_fail/bundle.sigstore.json"), &a, &empty);
+    let verdict = verify_bundle(
+        &c.join("managed-key-no-key_fail/bundle.sigstore.json"),
+        &a,
+        &empty,
+    );
     assert_ne!(verdict.status, SigStatus::Trusted);
     // Every other `_fail` case stays untrusted even with the managed key of the set trusted
     // (the two managed-key cases are about the key supplied, covered above).
@@ -292,7 +420,11 @@ fn conformance_managed_key_cases() {
     let (_r, trust) = trust_with(&[&keys[0]]);
     for entry in std::fs::read_dir(&c).expect("dir") {
         let dir = entry.expect("entry").path();
-        let name = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         if !name.ends_with("_fail") || name.starts_with("managed-key-") {
             continue;
         }
@@ -302,6 +434,11 @@ fn conformance_managed_key_cases() {
             a.clone()
         };
         let verdict = verify_bundle(&dir.join("bundle.sigstore.json"), &artifact, &trust);
-        assert_ne!(verdict.status, SigStatus::Trusted, "{name} must fail: {}", verdict.reason);
+        assert_ne!(
+            verdict.status,
+            SigStatus::Trusted,
+            "{name} must fail: {}",
+            verdict.reason
+        );
     }
 }

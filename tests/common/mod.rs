@@ -16,7 +16,10 @@ pub fn vectors() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but {} is missing: the conformance vectors must be present in CI", dir.display());
+        panic!(
+            "CI=true but {} is missing: the conformance vectors must be present in CI",
+            dir.display()
+        );
     }
     eprintln!("skipping: {} not found", dir.display());
     None
@@ -41,7 +44,12 @@ pub fn tree_hash(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("prefix")
+            .to_string_lossy()
+            .into_owned();
         let h = if entry.file_type().is_file() {
             sigaudit::digest::sha256_hex(&std::fs::read(entry.path()).expect("read"))
         } else {

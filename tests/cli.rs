@@ -1,0 +1,161 @@
+//! The binary as a user runs it: exit codes, messages, outputs, and that the rootDir is never
+//! written to.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-23T00:00:00Z";
+
+fn sigaudit() -> Command {
+    let mut c = Command::cargo_bin("sigaudit").expect("binary");
+    c.current_dir(common::project());
+    c
+}
+
+fn scan(root: &str, out: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    sigaudit()
+        .args(["scan", root, "--out"])
+        .arg(out)
+        .args(["--as-of", AS_OF])
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn exit_0_writes_three_reports() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &[]).code(0);
+    for f in ["report.json", "report.csv", "report.html"] {
+        assert!(out.path().join(f).is_file(), "{f} written");
+    }
+    // No temporary files are left behind.
+    assert_eq!(std::fs::read_dir(out.path()).expect("dir").count(), 3);
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(r["schemaVersion"], 1);
+    assert_eq!(r["asOf"], AS_OF);
+}
+
+#[test]
+fn format_selects_outputs() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &["--format", "csv"]).code(0);
+    assert!(out.path().join("report.csv").is_file());
+    assert!(!out.path().join("report.json").exists());
+    assert!(!out.path().join("report.html").exists());
+}
+
+#[test]
+fn exit_1_when_fail_on_condition_met_and_reports_still_written() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &["--fail-on", "untrusted"]).code(1);
+    assert!(out.path().join("report.json").is_file());
+    scan("fixtures/demo", out.path(), &["--fail-on", "unsigned"]).code(1);
+    scan("fixtures/demo", out.path(), &["--fail-on", "never"]).code(0);
+}
+
+#[test]
+fn fail_on_distinguishes_untrusted_from_unsigned() {
+    // rsa-and-bundle-keys has untrusted images; an all-trusted-or-unsigned tree would pass
+    // `untrusted` but fail `unsigned`. Build one from the demo's alpine repository.
+    let root = tempfile::tempdir().expect("tempdir");
+    common::copy_tree(
+        &common::project().join("fixtures/demo/_cosign"),
+        &root.path().join("_cosign"),
+    );
+    common::copy_tree(
+        &common::project().join("fixtures/demo/library/alpine"),
+        &root.path().join("library/alpine"),
+    );
+    let out = tempfile::tempdir().expect("tempdir");
+    let r = root.path().to_str().expect("utf8");
+    scan(r, out.path(), &["--fail-on", "untrusted"]).code(0);
+    scan(r, out.path(), &["--fail-on", "unsigned"]).code(1);
+}
+
+#[test]
+fn exit_2_on_usage_errors() {
+    let out = tempfile::tempdir().expect("tempdir");
+    sigaudit()
+        .args(["scan", "fixtures/demo", "--as-of", "yesterday", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("RFC 3339"));
+    scan("fixtures/demo", out.path(), &["--format", "pdf"]).code(2);
+    scan("fixtures/demo", out.path(), &["--fail-on", "sometimes"]).code(2);
+    scan("fixtures/demo", out.path(), &["-j", "0"]).code(2);
+    sigaudit().assert().code(2);
+}
+
+#[test]
+fn exit_2_when_reports_cannot_be_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").expect("write");
+    sigaudit()
+        .args(["scan", "fixtures/demo", "--out"])
+        .arg(file.join("reports"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot write reports"))
+        .stderr(predicates::str::contains("help:"));
+}
+
+#[test]
+fn exit_3_when_root_is_missing_or_not_a_folder() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/does-not-exist", out.path(), &[])
+        .code(3)
+        .stderr(predicates::str::contains("fixtures/does-not-exist"))
+        .stderr(predicates::str::contains("help:"));
+    scan("Cargo.toml", out.path(), &[])
+        .code(3)
+        .stderr(predicates::str::contains("not a folder"));
+    assert!(
+        !out.path().join("report.json").exists(),
+        "no report for a missing rootDir"
+    );
+}
+
+#[test]
+fn scan_never_writes_into_the_root() {
+    let root = common::project().join("fixtures/demo");
+    let before = common::tree_hash(&root);
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &[]).code(0);
+    assert_eq!(before, common::tree_hash(&root));
+}
+
+#[test]
+fn quiet_prints_nothing_and_stdout_stays_empty() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &["-q"])
+        .code(0)
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn csv_has_one_row_per_signature_and_per_unsigned_image() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &["--format", "json,csv"]).code(0);
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+            .expect("json");
+    let expected: usize = r["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["signatures"].as_array().expect("sigs").len().max(1))
+        .sum();
+    let mut rd = csv::Reader::from_path(out.path().join("report.csv")).expect("csv");
+    assert_eq!(
+        rd.headers().expect("headers").len(),
+        sigaudit::report::csv::COLUMNS.len()
+    );
+    assert_eq!(rd.records().count(), expected);
+}
