@@ -494,7 +494,7 @@ impl Discoverer<'_> {
         let subject = manifest
             .subject()
             .as_ref()
-            .and_then(|s| Digest::parse(&s.digest().to_string()).ok());
+            .and_then(|s| Digest::parse(s.digest().as_ref()).ok());
         let by_type = match (artifact_type.as_str(), &subject) {
             (media::NOTATION_SIGNATURE, Some(s)) => Some((ArtifactKind::Notation, s.clone(), None)),
             (media::COSIGN_ARTIFACT_SIG, Some(s)) => {

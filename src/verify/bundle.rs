@@ -87,7 +87,7 @@ impl Verifier for SigstoreBundle {
                 checks,
             );
         }
-        checks.push(check("bundle", CheckResult::Pass, format!("{media_type}")));
+        checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
 
         // What was signed, and the bytes the signature covers.
         let (message, signature, attestation, names_subject) =
