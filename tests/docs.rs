@@ -10,10 +10,16 @@ fn readme() -> String {
 fn every_code_is_documented_with_its_description() {
     let r = readme();
     for c in ResultCode::ALL {
-        assert!(r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())), "README lacks {c}");
+        assert!(
+            r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),
+            "README lacks {c}"
+        );
     }
     for c in FindingCode::ALL {
-        assert!(r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())), "README lacks {c}");
+        assert!(
+            r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),
+            "README lacks {c}"
+        );
     }
 }
 
