@@ -159,3 +159,35 @@ fn csv_has_one_row_per_signature_and_per_unsigned_image() {
     );
     assert_eq!(rd.records().count(), expected);
 }
+
+#[test]
+fn registry_strings_are_inert_in_html_and_csv() {
+    // A repository and tag carrying markup and a spreadsheet formula.
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("evil");
+    common::copy_tree(&common::project().join("fixtures/demo/data/myblobs"), &repo);
+    let index = std::fs::read_to_string(repo.join("index.json")).expect("index");
+    let hostile = r#"=HYPERLINK(\"x\")<script>alert(1)</script><img src=x onerror=alert(2)>"#;
+    std::fs::write(
+        repo.join("index.json"),
+        index.replace("\"latest\"", &format!("\"{hostile}\"")),
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    scan(root.path().to_str().expect("utf8"), out.path(), &[]).code(0);
+    let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        "tag is escaped"
+    );
+    for raw in ["<script", "<img", " src=\"", " href=\"", "url(", "@import"] {
+        assert!(!html.contains(raw), "report.html contains {raw:?}");
+    }
+    let mut rd = csv::Reader::from_path(out.path().join("report.csv")).expect("csv");
+    let row = rd.records().next().expect("row").expect("record");
+    assert!(
+        row[2].starts_with("'=HYPERLINK"),
+        "formula neutralised: {}",
+        &row[2]
+    );
+}
