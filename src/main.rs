@@ -104,24 +104,24 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
         }
     };
     let s = &report.summary;
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "audit complete"
+    let summary = format!(
+        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; {} findings",
+        s.images,
+        s.repositories,
+        s.trusted_images,
+        s.untrusted_images,
+        s.unsigned_images,
+        s.error_images,
+        s.findings
     );
-    if progress {
-        eprintln!(
-            "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; {} findings",
-            s.images,
-            s.repositories,
-            s.trusted_images,
-            s.untrusted_images,
-            s.unsigned_images,
-            s.error_images,
-            s.findings
-        );
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("{summary}");
         for p in &written {
             eprintln!("wrote {}", p.display());
         }
+    } else {
+        tracing::info!(elapsed_ms, "{summary}");
     }
     let failed = report.images.iter().any(|i| match args.fail_on {
         FailOn::Never => false,
