@@ -386,21 +386,19 @@ impl Discoverer<'_> {
     }
 
     fn parse_manifest(&mut self, digest: &Digest, bytes: &[u8]) -> Option<ImageManifest> {
-        match serde_json::from_slice(bytes) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                let path = self.blob_rel(digest);
-                self.finding(
-                    FindingCode::InvalidManifest,
-                    path,
-                    format!("manifest {digest}: {e}"),
-                );
-                None
-            }
-        }
+        self.parse(digest, bytes, "manifest")
     }
 
     fn parse_index(&mut self, digest: &Digest, bytes: &[u8]) -> Option<ImageIndex> {
+        self.parse(digest, bytes, "index")
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        digest: &Digest,
+        bytes: &[u8],
+        what: &str,
+    ) -> Option<T> {
         match serde_json::from_slice(bytes) {
             Ok(m) => Some(m),
             Err(e) => {
@@ -408,7 +406,7 @@ impl Discoverer<'_> {
                 self.finding(
                     FindingCode::InvalidManifest,
                     path,
-                    format!("index {digest}: {e}"),
+                    format!("{what} {digest}: {e}"),
                 );
                 None
             }

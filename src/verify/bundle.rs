@@ -7,7 +7,8 @@
 use serde_json::Value;
 
 use super::{
-    CheckResult, SigStatus, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check,
+    CheckResult, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check, no_key_verdict,
+    trusted_verdict,
 };
 use crate::codes::ResultCode;
 use crate::media;
@@ -227,24 +228,11 @@ fn verify_key_signed(
         ctx.cache.verify(ctx.trust, message, signature)
     };
     let Some(km) = matched else {
-        let (code, reason) = if ctx.trust.cosign_keys.is_empty() {
-            (
-                ResultCode::NoTrustedKeys,
-                "no cosign public key in _cosign to verify with".to_string(),
-            )
-        } else {
-            (
-                ResultCode::UntrustedKey,
-                format!(
-                    "none of the {} trusted cosign keys verifies this DSSE signature{}",
-                    ctx.trust.cosign_keys.len(),
-                    hint.map(|h| format!(" (bundle key hint {h})"))
-                        .unwrap_or_default()
-                ),
-            )
+        let what = match hint {
+            Some(h) => format!("DSSE signature (bundle key hint {h})"),
+            None => "DSSE signature".to_string(),
         };
-        checks.push(check("signature", CheckResult::Fail, reason.clone()));
-        return Verdict::fail(code, reason, checks);
+        return no_key_verdict(ctx.trust, &what, checks);
     };
     let key = &ctx.trust.cosign_keys[km.key];
     checks.push(check(
@@ -269,19 +257,14 @@ fn verify_key_signed(
     }
     if let Err(reason) = names_subject {
         checks.push(check("digest-binding", CheckResult::Fail, reason.clone()));
-        let mut v = Verdict::fail(ResultCode::DigestMismatch, reason, checks);
-        v.key = None;
-        return v;
+        return Verdict::fail(ResultCode::DigestMismatch, reason, checks);
     }
     checks.push(check(
         "digest-binding",
         CheckResult::Pass,
         format!("statement subject is {}", input.subject.digest),
     ));
-    let mut v = Verdict::new(SigStatus::Trusted, ResultCode::Verified, "");
-    v.key = Some(km);
-    v.checks = checks;
-    v
+    trusted_verdict(km, checks)
 }
 
 /// A message-signature bundle: the signed artifact must be the image manifest itself.
@@ -329,14 +312,7 @@ fn message_signature(
             .map(|s| crate::trust::KeyMatch { key: i, scheme: s })
     });
     let Some(km) = matched else {
-        let reason = "no trusted cosign key verifies this message signature".to_string();
-        checks.push(check("signature", CheckResult::Fail, reason.clone()));
-        let code = if ctx.trust.cosign_keys.is_empty() {
-            ResultCode::NoTrustedKeys
-        } else {
-            ResultCode::UntrustedKey
-        };
-        return Verdict::fail(code, reason, checks);
+        return no_key_verdict(ctx.trust, "message signature", checks);
     };
     let key = &ctx.trust.cosign_keys[km.key];
     checks.push(check(
@@ -361,10 +337,7 @@ fn message_signature(
         CheckResult::Pass,
         format!("message digest is {}", input.subject.digest),
     ));
-    let mut v = Verdict::new(SigStatus::Trusted, ResultCode::Verified, "");
-    v.key = Some(km);
-    v.checks = checks;
-    v
+    trusted_verdict(km, checks)
 }
 
 /// Record transparency-log entries and timestamps, which are not verified with a key.

@@ -115,6 +115,34 @@ impl Verdict {
     }
 }
 
+/// The verdict when no trusted key verified a signature: says whether there were keys at all.
+pub(crate) fn no_key_verdict(trust: &TrustMaterial, what: &str, mut checks: Vec<Check>) -> Verdict {
+    let (code, reason) = if trust.cosign_keys.is_empty() {
+        (
+            ResultCode::NoTrustedKeys,
+            "no cosign public key in _cosign to verify with".to_string(),
+        )
+    } else {
+        (
+            ResultCode::UntrustedKey,
+            format!(
+                "none of the {} trusted cosign keys verifies this {what}",
+                trust.cosign_keys.len()
+            ),
+        )
+    };
+    checks.push(check("signature", CheckResult::Fail, reason.clone()));
+    Verdict::fail(code, reason, checks)
+}
+
+/// The verdict of a signature verified by `key` with every check passed.
+pub(crate) fn trusted_verdict(key: KeyMatch, checks: Vec<Check>) -> Verdict {
+    let mut v = Verdict::new(SigStatus::Trusted, ResultCode::Verified, "");
+    v.key = Some(key);
+    v.checks = checks;
+    v
+}
+
 pub(crate) fn check(name: &'static str, result: CheckResult, detail: impl Into<String>) -> Check {
     Check {
         name,

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{
     CheckResult, SigStatus, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check,
+    no_key_verdict, trusted_verdict,
 };
 use crate::codes::ResultCode;
 use crate::media;
@@ -119,27 +120,12 @@ impl Verifier for SimpleSigning {
             ctx.cache.verify(ctx.trust, input.blob, &signature)
         };
         let Some(km) = matched else {
-            let (code, reason) = if has_cert {
-                (
-                    ResultCode::KeylessUnsupported,
-                    "keyless signature (Fulcio certificate); offline keyless verification is not enabled".to_string(),
-                )
-            } else if ctx.trust.cosign_keys.is_empty() {
-                (
-                    ResultCode::NoTrustedKeys,
-                    "no cosign public key in _cosign to verify with".to_string(),
-                )
-            } else {
-                (
-                    ResultCode::UntrustedKey,
-                    format!(
-                        "none of the {} trusted cosign keys verifies this signature",
-                        ctx.trust.cosign_keys.len()
-                    ),
-                )
-            };
-            checks.push(check("signature", CheckResult::Fail, reason.clone()));
-            return Verdict::fail(code, reason, checks);
+            if has_cert {
+                let reason = "keyless signature (Fulcio certificate); offline keyless verification is not enabled";
+                checks.push(check("signature", CheckResult::Fail, reason));
+                return Verdict::fail(ResultCode::KeylessUnsupported, reason, checks);
+            }
+            return no_key_verdict(ctx.trust, "signature", checks);
         };
         let key = &ctx.trust.cosign_keys[km.key];
         checks.push(check(
@@ -210,9 +196,7 @@ impl Verifier for SimpleSigning {
                 "an RFC 3161 timestamp is attached; not required with a key",
             ));
         }
-        let mut v = Verdict::new(SigStatus::Trusted, ResultCode::Verified, "");
-        v.key = Some(km);
-        v.checks = checks;
+        let mut v = trusted_verdict(km, checks);
         if let Some(r) = claims.reference {
             v.details.insert("dockerReference", r);
         }
