@@ -88,3 +88,38 @@ impl BlobStore {
         Ok(buf)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with(content: &[u8], name_of: &[u8]) -> (tempfile::TempDir, BlobStore, Digest) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = Digest::sha256_of(name_of);
+        let blobs = dir.path().join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).expect("mkdir");
+        std::fs::write(blobs.join(d.hex()), content).expect("write");
+        let store = BlobStore::new(dir.path());
+        (dir, store, d)
+    }
+
+    #[test]
+    fn reads_checks_and_refuses() {
+        let (_d, store, digest) = store_with(b"hello", b"hello");
+        assert_eq!(store.read(&digest, 5).expect("fits"), b"hello");
+        assert!(matches!(
+            store.read(&digest, 4),
+            Err(BlobError::TooLarge { size: 5, limit: 4 })
+        ));
+        let (_d, store, digest) = store_with(b"tampered", b"original");
+        assert!(matches!(
+            store.read(&digest, 100),
+            Err(BlobError::DigestMismatch { .. })
+        ));
+        let (_d, store, digest) = store_with(b"", b"placeholder");
+        let err = store.read(&digest, 100).expect_err("zero-byte placeholder");
+        assert!(err.to_string().contains("placeholder"), "{err}");
+        let missing = Digest::sha256_of(b"absent");
+        assert!(matches!(store.read(&missing, 100), Err(BlobError::Missing)));
+    }
+}
