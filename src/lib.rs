@@ -12,7 +12,27 @@ pub mod discover;
 pub mod finding;
 pub mod layout;
 pub mod media;
+pub mod notation;
 pub mod report;
 pub mod strict_json;
 pub mod trust;
 pub mod verify;
+
+/// The shared upstream test vectors, for unit tests.
+#[cfg(test)]
+pub mod test_vectors {
+    use std::path::PathBuf;
+
+    /// `../shared/vectors` beside the checkout: `None` (the test is skipped) when absent, and a
+    /// failure under `CI=true`, where the vectors must be present.
+    pub fn dir() -> Option<PathBuf> {
+        let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors"));
+        if d.is_dir() {
+            return Some(d);
+        }
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but {} is missing", d.display());
+        }
+        None
+    }
+}

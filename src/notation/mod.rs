@@ -1,0 +1,10 @@
+//! Notary Project (notation) signature verification, offline, following the Notary Project
+//! specifications and notation-go's behaviour (departures are documented where they are made).
+//!
+//! Kept free of the rest of sigaudit so that it can be published on its own:
+//! - [`policy`]: trust policy documents (`trustpolicy.oci.json` / `trustpolicy.json`), their
+//!   validation, verification levels, registry scopes and trusted identities;
+//! - [`dn`]: distinguished names as notation parses and compares them.
+
+pub mod dn;
+pub mod policy;
