@@ -4,7 +4,9 @@
 //! Kept free of the rest of sigaudit so that it can be published on its own:
 //! - [`policy`]: trust policy documents (`trustpolicy.oci.json` / `trustpolicy.json`), their
 //!   validation, verification levels, registry scopes and trusted identities;
-//! - [`dn`]: distinguished names as notation parses and compares them.
+//! - [`dn`]: distinguished names as notation parses and compares them;
+//! - [`envelope`]: JWS and COSE signature envelopes, header rules and the integrity check.
 
 pub mod dn;
+pub mod envelope;
 pub mod policy;
