@@ -5,8 +5,15 @@
 //! - [`policy`]: trust policy documents (`trustpolicy.oci.json` / `trustpolicy.json`), their
 //!   validation, verification levels, registry scopes and trusted identities;
 //! - [`dn`]: distinguished names as notation parses and compares them;
-//! - [`envelope`]: JWS and COSE signature envelopes, header rules and the integrity check.
+//! - [`envelope`]: JWS and COSE signature envelopes, header rules and the integrity check;
+//! - [`x509`]: certificates with their original bytes, Go-compatible subject rendering and
+//!   certificate-link verification (aws-lc-rs);
+//! - [`chain`]: notation's code-signing chain rules, validity and authenticity;
+//! - [`truststore`]: named trust stores, where one bad file never poisons its store.
 
+pub mod chain;
 pub mod dn;
 pub mod envelope;
 pub mod policy;
+pub mod truststore;
+pub mod x509;
