@@ -304,33 +304,7 @@ fn trim_spaces(raw: &str) -> &str {
     }
 }
 
-/// Go's `strconv.Quote` (what `%q` prints for a string), close enough for error messages:
-/// escapes `"` and `\`, the usual control escapes, and other control characters as `\xHH` /
-/// `\uHHHH`. Printable non-ASCII characters are kept as they are.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", u32::from(c)));
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use crate::notation::gofmt::go_quote;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@
 pub mod chain;
 pub mod dn;
 pub mod envelope;
+mod gofmt;
 pub mod policy;
 pub mod truststore;
 pub mod x509;
