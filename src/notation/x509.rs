@@ -76,12 +76,34 @@ pub enum HashAlg {
 }
 
 impl HashAlg {
-    fn len(self) -> u64 {
+    /// Digest length in bytes.
+    pub fn output_len(self) -> u64 {
         match self {
             HashAlg::Sha256 => 32,
             HashAlg::Sha384 => 48,
             HashAlg::Sha512 => 64,
         }
+    }
+
+    /// The hash named by a digest-algorithm OID (`id-sha256`, `id-sha384`, `id-sha512`); any
+    /// other hash (SHA-1 included) is `None`.
+    pub fn from_digest_oid(oid: &ObjectIdentifier) -> Option<HashAlg> {
+        match *oid {
+            o if o == oids::SHA256 => Some(HashAlg::Sha256),
+            o if o == oids::SHA384 => Some(HashAlg::Sha384),
+            o if o == oids::SHA512 => Some(HashAlg::Sha512),
+            _ => None,
+        }
+    }
+
+    /// The digest of `data` (aws-lc-rs).
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        let alg = match self {
+            HashAlg::Sha256 => &digest::SHA256,
+            HashAlg::Sha384 => &digest::SHA384,
+            HashAlg::Sha512 => &digest::SHA512,
+        };
+        digest::digest(alg, data).as_ref().to_vec()
     }
 }
 
@@ -164,45 +186,45 @@ pub mod oids {
     /// id-kp-OCSPSigning.
     pub const EKU_OCSP_SIGNING: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
-    pub(crate) const RSA_ENCRYPTION: ObjectIdentifier =
+    pub const RSA_ENCRYPTION: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-    pub(crate) const EC_PUBLIC_KEY: ObjectIdentifier =
+    pub const EC_PUBLIC_KEY: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-    pub(crate) const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-    pub(crate) const P224: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.33");
-    pub(crate) const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-    pub(crate) const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-    pub(crate) const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
-    pub(crate) const MD2_RSA: ObjectIdentifier =
+    pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+    pub const P224: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.33");
+    pub const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    pub const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    pub const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+    pub const MD2_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2");
-    pub(crate) const MD5_RSA: ObjectIdentifier =
+    pub const MD5_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4");
-    pub(crate) const SHA1_RSA: ObjectIdentifier =
+    pub const SHA1_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
-    pub(crate) const SHA256_RSA: ObjectIdentifier =
+    pub const SHA256_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-    pub(crate) const SHA384_RSA: ObjectIdentifier =
+    pub const SHA384_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-    pub(crate) const SHA512_RSA: ObjectIdentifier =
+    pub const SHA512_RSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-    pub(crate) const RSA_PSS: ObjectIdentifier =
+    pub const RSA_PSS: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-    pub(crate) const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
-    pub(crate) const SHA1_ECDSA: ObjectIdentifier =
+    pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
+    pub const SHA1_ECDSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
-    pub(crate) const SHA256_ECDSA: ObjectIdentifier =
+    pub const SHA256_ECDSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-    pub(crate) const SHA384_ECDSA: ObjectIdentifier =
+    pub const SHA384_ECDSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-    pub(crate) const SHA512_ECDSA: ObjectIdentifier =
+    pub const SHA512_ECDSA: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
-    pub(crate) const DSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.3");
-    pub(crate) const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-    pub(crate) const SHA256: ObjectIdentifier =
+    pub const DSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.3");
+    pub const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+    pub const SHA256: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-    pub(crate) const SHA384: ObjectIdentifier =
+    pub const SHA384: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-    pub(crate) const SHA512: ObjectIdentifier =
+    pub const SHA512: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 }
 
@@ -546,6 +568,21 @@ impl Cert {
 
     fn verify_with(&self, signer: &Cert) -> Result<()> {
         let alg = self.signature_algorithm()?;
+        let sig = self
+            .parsed
+            .signature
+            .as_bytes()
+            .ok_or(X509Error::BadSignature(
+                "x509: signature BIT STRING has unused bits",
+            ))?;
+        signer.verify_signed(alg, self.tbs_raw(), sig)
+    }
+
+    /// Verifies `sig` over `data` with this certificate's public key and algorithm `alg` (the
+    /// one primitive behind certificate links, CRL signatures and timestamp tokens). ECDSA
+    /// signatures are DER, as in certificates and CMS.
+    pub fn verify_signed(&self, alg: SigAlg, data: &[u8], sig: &[u8]) -> Result<()> {
+        let signer = self;
         let key = signer.public_key_raw();
         let verifier: &'static dyn VerificationAlgorithm = match (alg, &signer.key) {
             (SigAlg::RsaPkcs1(h), PublicKeyInfo::Rsa { bits }) => match (h, *bits >= 2048) {
@@ -606,15 +643,8 @@ impl Cert {
             SigAlg::Ecdsa(_) => "x509: ECDSA verification failure",
             SigAlg::Ed25519 => "x509: Ed25519 verification failure",
         };
-        let sig = self
-            .parsed
-            .signature
-            .as_bytes()
-            .ok_or(X509Error::BadSignature(
-                "x509: signature BIT STRING has unused bits",
-            ))?;
         UnparsedPublicKey::new(verifier, key)
-            .verify(self.tbs_raw(), sig)
+            .verify(data, sig)
             .map_err(|_| X509Error::BadSignature(bad))
     }
 }
@@ -701,7 +731,9 @@ fn hash_from_oid(oid: &ObjectIdentifier) -> Result<HashAlg> {
     }
 }
 
-fn sig_alg_from_ai(ai: &x509_cert::spki::AlgorithmIdentifierOwned) -> Result<SigAlg> {
+/// Go's `getSignatureAlgorithmFromAI`: the signature algorithm an AlgorithmIdentifier names,
+/// refusing SHA-1, MD5 and MD2.
+pub fn sig_alg_from_ai(ai: &x509_cert::spki::AlgorithmIdentifierOwned) -> Result<SigAlg> {
     let oid = ai.oid;
     let h = |h| Ok(h);
     match oid {
@@ -802,7 +834,7 @@ fn pss_params(der: &[u8]) -> Result<HashAlg> {
         Some((o, Some(h))) if o == oids::MGF1 && h == hash_oid => {}
         _ => return Err(unsupported("mask generation function")),
     }
-    if salt != hash.len() || trailer != 1 {
+    if salt != hash.output_len() || trailer != 1 {
         return Err(unsupported("salt length or trailer field"));
     }
     Ok(hash)
