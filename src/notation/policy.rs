@@ -31,6 +31,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
 use crate::notation::dn::{Dn, go_quote, is_subset, parse_dn};
+use crate::notation::truststore::StoreType;
 
 /// Preferred policy file name (notation-go ≥ 1.2), read first.
 pub const OCI_POLICY_FILE: &str = "trustpolicy.oci.json";
@@ -649,34 +650,6 @@ fn parse_override(key: &str, value: &str) -> Result<(Check, Action), String> {
 // Trust stores
 // ---------------------------------------------------------------------------------------------
 
-/// Trust store types (the directory names under `truststore/x509/`, case-sensitive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TrustStoreType {
-    /// `ca`: roots for `notary.x509` signatures.
-    Ca,
-    /// `signingAuthority`: roots for `notary.x509.signingAuthority` signatures.
-    SigningAuthority,
-    /// `tsa`: roots for RFC 3161 timestamp countersignatures.
-    Tsa,
-}
-
-impl TrustStoreType {
-    /// The policy and directory spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrustStoreType::Ca => "ca",
-            TrustStoreType::SigningAuthority => "signingAuthority",
-            TrustStoreType::Tsa => "tsa",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Ca, Self::SigningAuthority, Self::Tsa]
-            .into_iter()
-            .find(|t| t.as_str() == s)
-    }
-}
-
 /// Named-store names: `[a-zA-Z0-9_.-]+`. (`.` and `..` pass, as in notation-go; loading them
 /// then fails because those directories hold sub-directories, not certificates.)
 fn is_valid_store_name(name: &str) -> bool {
@@ -696,7 +669,7 @@ fn validate_trust_stores(statement: &str, stores: &[String]) -> Result<(), Strin
                 go_quote(value)
             ));
         };
-        if TrustStoreType::parse(ty).is_none() {
+        if ty.parse::<StoreType>().is_err() {
             return Err(format!(
                 "trust policy statement {name} uses an unsupported trust store type {} in trust store value {}",
                 go_quote(ty),
@@ -1002,11 +975,11 @@ impl TrustPolicyStatement {
 
     /// Names of the stores of type `ty` listed in `trustStores`, in order, each once (notation
     /// loads a repeated entry once). Malformed entries are skipped; validate first.
-    pub fn trust_store_names(&self, ty: TrustStoreType) -> Vec<&str> {
+    pub fn trust_store_names(&self, ty: StoreType) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
         for value in &self.trust_stores {
             if let Some((t, name)) = value.split_once(':')
-                && TrustStoreType::parse(t) == Some(ty)
+                && t.parse::<StoreType>().ok() == Some(ty)
                 && is_valid_store_name(name)
                 && !names.contains(&name)
             {
@@ -1461,14 +1434,14 @@ mod tests {
         )));
         d.validate().expect("valid");
         let s = &d.trust_policies[0];
-        assert_eq!(s.trust_store_names(TrustStoreType::Ca), vec!["b", "a"]);
-        assert_eq!(s.trust_store_names(TrustStoreType::Tsa), vec!["t"]);
+        assert_eq!(s.trust_store_names(StoreType::Ca), vec!["b", "a"]);
+        assert_eq!(s.trust_store_names(StoreType::Tsa), vec!["t"]);
         assert_eq!(
-            s.trust_store_names(TrustStoreType::SigningAuthority),
+            s.trust_store_names(StoreType::SigningAuthority),
             vec!["s"]
         );
         assert_eq!(
-            TrustStoreType::SigningAuthority.as_str(),
+            StoreType::SigningAuthority.as_str(),
             "signingAuthority"
         );
     }
@@ -2093,6 +2066,6 @@ mod tests {
             s.verify_timestamp().expect("valid"),
             VerifyTimestamp::AfterCertExpiry
         );
-        assert_eq!(s.trust_store_names(TrustStoreType::Tsa), vec!["default"]);
+        assert_eq!(s.trust_store_names(StoreType::Tsa), vec!["default"]);
     }
 }
