@@ -23,7 +23,8 @@ use crate::report::model::{
 };
 use crate::trust::TrustMaterial;
 use crate::verify::{
-    KeyCache, SigStatus, SignatureInput, Subject, Verdict, VerifyContext, verifier_for,
+    KeyCache, NotationContext, SigStatus, SignatureInput, Subject, Verdict, VerifyContext,
+    verifier_for,
 };
 
 /// Why an audit could not run at all (as opposed to findings, which it reports).
@@ -48,12 +49,39 @@ pub struct AuditOptions {
     pub fail_on: String,
     /// Show a progress line on stderr (only honoured when stderr is a terminal).
     pub progress: bool,
+    /// Registry host[:port] forming notation artifact paths `<registry>/<repository>`.
+    pub registry: Option<String>,
+    /// Extra folders of CRL files for offline revocation checks.
+    pub crl_dirs: Vec<PathBuf>,
+    /// Fail notation signatures whose revocation status cannot be established offline.
+    pub require_revocation: bool,
+}
+
+impl AuditOptions {
+    /// Options for a plain audit at `as_of`: all formats, no `--fail-on`, no registry name.
+    pub fn at(as_of: DateTime<Utc>) -> Self {
+        AuditOptions {
+            as_of,
+            formats: vec![Format::Json, Format::Csv, Format::Html],
+            fail_on: "never".into(),
+            progress: false,
+            registry: None,
+            crl_dirs: Vec::new(),
+            require_revocation: false,
+        }
+    }
 }
 
 /// Audit the rootDir at `root`.
 pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
     check_root(root)?;
-    let trust = TrustMaterial::load(root);
+    let trust = TrustMaterial::load_with(root, &opts.crl_dirs);
+    let notation = NotationContext::new(
+        &trust.notation,
+        opts.registry.clone(),
+        opts.as_of,
+        opts.require_revocation,
+    );
     let walk = find_repositories(root);
     tracing::info!(
         repositories = walk.repositories.len(),
@@ -86,12 +114,14 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
         })
         .collect();
     tracing::info!(signatures = work.len(), "verifying");
+    let started = std::time::Instant::now();
 
     let cache = KeyCache::default();
     let ctx = VerifyContext {
         trust: &trust,
         cache: &cache,
         as_of: opts.as_of,
+        notation: Some(&notation),
     };
     let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
         .iter()
@@ -109,6 +139,12 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
                 .collect()
         });
 
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        key_checks = cache.len(),
+        certificate_links = notation.links_verified(),
+        "verified"
+    );
     Ok(aggregate(
         root,
         opts,
@@ -224,6 +260,7 @@ fn verify_one(
     let (verdict, finding) = match store.read(digest, MAX_SIGNATURE_BYTES) {
         Ok(blob) => {
             let input = SignatureInput {
+                repository: &graph.name,
                 subject: Subject {
                     digest: &subject.digest,
                     media_type: &subject.media_type,
@@ -300,6 +337,20 @@ fn to_report(
         .key
         .filter(|_| trusted)
         .map(|k| &ctx.trust.cosign_keys[k.key]);
+    let anchor = v.anchor.filter(|_| trusted);
+    let (author, key_file, key_fingerprint) = match (key, &anchor) {
+        (Some(k), _) => (
+            Some(k.pem.clone()),
+            Some(k.file.clone()),
+            Some(k.fingerprint.clone()),
+        ),
+        (None, Some(a)) => (
+            Some(a.author.clone()),
+            Some(a.file.clone()),
+            Some(a.fingerprint.clone()),
+        ),
+        (None, None) => (None, None, None),
+    };
     SignatureReport {
         tool,
         format,
@@ -311,14 +362,17 @@ fn to_report(
         trusted,
         status: v.status,
         code: v.code,
-        author: key.map(|k| k.pem.clone()),
-        key_file: key.map(|k| k.file.clone()),
-        key_fingerprint: key.map(|k| k.fingerprint.clone()),
+        author,
+        key_file,
+        key_fingerprint,
+        signer: v.signer,
+        trust_store: anchor.and_then(|a| a.store),
         reason: v.reason,
         signed_at: v.signed_at,
         expires_at: v.expires_at,
         predicate_type: v.attestation,
         checks: v.checks,
+        details: v.details,
     }
 }
 
@@ -333,6 +387,26 @@ fn aggregate(
 ) -> Report {
     let mut findings: Vec<Finding> = trust.findings.clone();
     findings.extend(walk_findings);
+    if opts.registry.is_none()
+        && let crate::trust::notation::PolicyState::Valid { path, doc } = &trust.notation.policy
+    {
+        let scoped: Vec<&str> = doc
+            .trust_policies
+            .iter()
+            .filter(|s| s.registry_scopes.iter().any(|x| x != "*"))
+            .map(|s| s.name.as_str())
+            .collect();
+        if !scoped.is_empty() {
+            findings.push(Finding::new(
+                FindingCode::RegistryScopesUnused,
+                path.clone(),
+                format!(
+                    "statements {} are scoped to <registry>/<repository>, but no --registry was given, so only the '*' statement can apply",
+                    scoped.join(", ")
+                ),
+            ));
+        }
+    }
     // Signatures per (graph, subject), in a deterministic order: tag-scheme first (as zot
     // does), then referrers by manifest digest, then layer.
     let mut per_subject: HashMap<(usize, Digest), Vec<(ArtifactKind, SignatureReport)>> =
@@ -394,6 +468,7 @@ fn aggregate(
                     s.author = None;
                     s.key_file = None;
                     s.key_fingerprint = None;
+                    s.trust_store = None;
                 }
             }
             let status = if node.error.is_some() {
@@ -471,13 +546,20 @@ fn aggregate(
         settings: Settings {
             formats: opts.formats.clone(),
             fail_on: opts.fail_on.clone(),
-            verified_formats: vec!["cosign simplesigning (key)", "cosign sigstore-bundle (key)"],
-            listed_formats: vec![
-                "cosign keyless (Fulcio)",
-                "cosign attestations",
+            registry: opts.registry.clone(),
+            require_revocation: opts.require_revocation,
+            crl_dirs: opts
+                .crl_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect(),
+            verified_formats: vec![
+                "cosign simplesigning (key)",
+                "cosign sigstore-bundle (key)",
                 "notation-jws",
                 "notation-cose",
             ],
+            listed_formats: vec!["cosign keyless (Fulcio)", "cosign attestations"],
         },
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),

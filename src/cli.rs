@@ -67,9 +67,37 @@ pub struct ScanArgs {
     /// Exit 1 when this condition is met (the reports are still written).
     #[arg(long, value_enum, default_value = "never")]
     pub fail_on: FailOn,
+    /// Registry host[:port] the rootDir is served as (e.g. registry.example.com or
+    /// localhost:5000). Notary Project trust-policy `registryScopes` are matched against
+    /// `<registry>/<repository>`; without it only a `*` statement can apply.
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = parse_registry)]
+    pub registry: Option<String>,
+    /// Folder of CRL files (DER, PEM, or notation's CRL cache entries) for offline revocation
+    /// checks, in addition to `<ROOT>/_notation/crl/`. Repeatable.
+    #[arg(long = "crl-dir", value_name = "DIR")]
+    pub crl_dirs: Vec<PathBuf>,
+    /// Fail a notation signature whose certificates' revocation status cannot be established
+    /// offline (by default such a check is reported `not-checked` and does not fail).
+    #[arg(long)]
+    pub require_revocation: bool,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+}
+
+fn parse_registry(s: &str) -> Result<String, String> {
+    registry_host_check(s)
+        .map(|()| s.to_string())
+        .map_err(|_| format!("{s:?} is not a registry host[:port] such as registry.example.com or localhost:5000 (no scheme, no path)"))
+}
+
+fn registry_host_check(host: &str) -> Result<(), sigaudit::notation::policy::PolicyError> {
+    if host.contains('/') {
+        return Err(sigaudit::notation::policy::PolicyError::Invalid(
+            host.into(),
+        ));
+    }
+    sigaudit::notation::policy::validate_scope_format(&format!("{host}/repository"))
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {

@@ -54,6 +54,24 @@ codes! {
         UnsupportedFormat = "unsupported-format": "a signature format sigaudit lists but does not verify yet",
         SignatureUnreadable = "signature-unreadable": "the signature blob is missing, too large, or does not match its digest",
         SubjectUnreadable = "subject-unreadable": "the signed image could not be read or does not match its digest, so no signature on it is counted",
+        VerifiedWithWarnings = "verified-with-warnings": "the notation signature is accepted by its trust policy level (permissive, audit or an override), which only logs the checks that failed",
+        InvalidEnvelope = "invalid-envelope": "the notation envelope is malformed, its signature does not verify over the signed bytes, or its certificate chain breaks notation's rules",
+        PluginRequired = "plugin-required": "the notation signature names a verification plugin; sigaudit runs no plugins, so the result is inconclusive",
+        UnknownCriticalAttribute = "unknown-critical-attribute": "the notation signature marks as critical an attribute sigaudit does not understand",
+        UntrustedCertificate = "untrusted-certificate": "no certificate of the notation signature's chain is in a trust store of the signing scheme's type",
+        NoTrustedCertificates = "no-trusted-certificates": "the trust policy names no usable trust store of the type the signing scheme needs, so nothing can be trusted",
+        IdentityMismatch = "identity-mismatch": "the signing certificate's subject matches none of the trust policy's trusted identities",
+        SignatureExpired = "signature-expired": "the signature's own expiry time has passed",
+        CertExpired = "cert-expired": "a certificate of the chain has expired and no valid RFC 3161 timestamp proves the signature was made before",
+        CertNotYetValid = "cert-not-yet-valid": "a certificate of the chain is not valid yet at the verification time",
+        TimestampInvalid = "timestamp-invalid": "the timestamp countersignature (or authentic signing time) is missing, invalid, untrusted or outside the certificates' validity",
+        Revoked = "revoked": "a certificate of the signing or timestamping chain is revoked by a CRL",
+        RevocationUnknown = "revocation-unknown": "a certificate's revocation status cannot be established offline, and --require-revocation is set",
+        DescriptorMismatch = "descriptor-mismatch": "the notation payload's targetArtifact is not this image (media type, digest or size differ): a transplanted signature",
+        PolicySkip = "policy-skip": "the trust policy statement has level skip: nothing is verified, so the signature is not counted as trusted",
+        NoTrustPolicy = "no-trust-policy": "the rootDir has no notation trust policy, so no notation signature can be trusted",
+        InvalidTrustPolicy = "invalid-trust-policy": "the notation trust policy is malformed or breaks a validation rule, so no notation signature can be trusted",
+        NoApplicablePolicy = "no-applicable-policy": "no trust policy statement's registryScopes match this repository (see --registry)",
     }
 }
 
@@ -73,6 +91,7 @@ codes! {
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
         NoRepositories = "no-repositories": "the rootDir contains no repository",
+        RegistryScopesUnused = "registry-scopes-unused": "the notation trust policy has statements scoped to `<registry>/<repository>`; without --registry only the `*` statement applies",
     }
 }
 
@@ -92,9 +111,8 @@ impl FindingCode {
         match self {
             DigestMismatch | BlobMissing | InvalidDigest | ManifestTooLarge | BlobTooLarge
             | InvalidIndex | InvalidManifest | Unreadable => Severity::Error,
-            UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout => {
-                Severity::Warning
-            }
+            UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
+            | RegistryScopesUnused => Severity::Warning,
             NoRepositories => Severity::Info,
         }
     }

@@ -75,6 +75,9 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
         formats: formats.clone(),
         fail_on: args.fail_on.as_str().to_string(),
         progress,
+        registry: args.registry.clone(),
+        crl_dirs: args.crl_dirs.clone(),
+        require_revocation: args.require_revocation,
     };
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {

@@ -23,12 +23,7 @@ fn b64() -> base64::engine::GeneralPurpose {
 }
 
 fn opts() -> AuditOptions {
-    AuditOptions {
-        as_of: "2026-11-23T00:00:00Z".parse().expect("time"),
-        formats: vec![],
-        fail_on: "never".into(),
-        progress: false,
-    }
+    AuditOptions::at("2026-11-23T00:00:00Z".parse().expect("time"))
 }
 
 /// Write `bytes` as a blob of the layout at `repo` and return its descriptor.
@@ -298,13 +293,22 @@ fn verify_bundle(
         trust,
         cache: &cache,
         as_of: Utc::now(),
+        notation: None,
     };
     let subject = Subject {
         digest: subject,
         media_type: "application/octet-stream",
         size: 0,
     };
-    verify_detached(ArtifactKind::SigstoreBundle, &layer, &blob, subject, &ctx).1
+    verify_detached(
+        "app",
+        ArtifactKind::SigstoreBundle,
+        &layer,
+        &blob,
+        subject,
+        &ctx,
+    )
+    .1
 }
 
 #[test]

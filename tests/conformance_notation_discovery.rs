@@ -1,6 +1,7 @@
 //! Discovery over the real notation CLI e2e OCI layouts (../shared/vectors/notation): every
 //! notation signature is found exactly once, referrers-tag-schema indexes are de-duplicated and
-//! never listed as images, and no notation signature is trusted (verification comes later).
+//! never listed as images, and, with no `_notation` trust material in the rootDir, no notation
+//! signature is trusted.
 
 mod common;
 
@@ -16,12 +17,7 @@ fn notation_e2e_layouts_are_discovered() {
     let before = common::tree_hash(root.path());
     let report = audit::run(
         root.path(),
-        &AuditOptions {
-            as_of: "2026-11-23T00:00:00Z".parse().expect("time"),
-            formats: vec![],
-            fail_on: "never".into(),
-            progress: false,
-        },
+        &AuditOptions::at("2026-11-23T00:00:00Z".parse().expect("time")),
     )
     .expect("audit");
     assert_eq!(

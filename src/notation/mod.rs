@@ -16,5 +16,8 @@ pub mod dn;
 pub mod envelope;
 mod gofmt;
 pub mod policy;
+pub mod revocation;
+pub mod timestamp;
 pub mod truststore;
+pub mod verifier;
 pub mod x509;

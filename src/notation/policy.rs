@@ -539,6 +539,14 @@ impl VerificationLevel {
         self.actions[check as usize]
     }
 
+    /// The `strict` level: every check enforced.
+    pub fn strict() -> Self {
+        Self {
+            name: "strict",
+            actions: [Action::Enforce; 5],
+        }
+    }
+
     /// True for the `skip` level: no signature is looked up and the artifact "passes".
     pub fn is_skip(&self) -> bool {
         self.name == "skip"
@@ -1436,14 +1444,8 @@ mod tests {
         let s = &d.trust_policies[0];
         assert_eq!(s.trust_store_names(StoreType::Ca), vec!["b", "a"]);
         assert_eq!(s.trust_store_names(StoreType::Tsa), vec!["t"]);
-        assert_eq!(
-            s.trust_store_names(StoreType::SigningAuthority),
-            vec!["s"]
-        );
-        assert_eq!(
-            StoreType::SigningAuthority.as_str(),
-            "signingAuthority"
-        );
+        assert_eq!(s.trust_store_names(StoreType::SigningAuthority), vec!["s"]);
+        assert_eq!(StoreType::SigningAuthority.as_str(), "signingAuthority");
     }
 
     // ----- trusted identities -----

@@ -2,6 +2,8 @@
 //!
 //! Field names are the JSON names. A field documented as "null when ..." is always present.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
 
@@ -62,6 +64,13 @@ pub struct Tool {
 pub struct Settings {
     pub formats: Vec<Format>,
     pub fail_on: String,
+    /// `--registry`: the host[:port] that forms `<registry>/<repository>` for notation's
+    /// `registryScopes`; null when not given (then only `*` statements apply).
+    pub registry: Option<String>,
+    /// `--require-revocation`: unknown revocation status fails a notation signature.
+    pub require_revocation: bool,
+    /// CRL folders read besides `_notation/crl` (`--crl-dir`).
+    pub crl_dirs: Vec<String>,
     /// Signature checks performed: which formats are verified and which are only listed.
     pub verified_formats: Vec<&'static str>,
     pub listed_formats: Vec<&'static str>,
@@ -163,12 +172,20 @@ pub struct SignatureReport {
     pub trusted: bool,
     pub status: SigStatus,
     pub code: ResultCode,
-    /// Who signed, in zot's form: the trusting key's PEM text; null when untrusted.
+    /// Who signed, in zot's form: the trusting key's PEM text (cosign) or the leaf
+    /// certificate's subject as Go prints it (notation); null when untrusted.
     pub author: Option<String>,
-    /// The trusting key's file, relative to the rootDir; null when untrusted.
+    /// The trusting key or certificate file, relative to the rootDir; null when untrusted.
     pub key_file: Option<String>,
-    /// `sha256:<hex>` of the trusting key's SubjectPublicKeyInfo; null when untrusted.
+    /// `sha256:<hex>` of the trusting key's SubjectPublicKeyInfo (cosign) or of the anchoring
+    /// certificate's DER (notation); null when untrusted.
     pub key_fingerprint: Option<String>,
+    /// The signer the signature claims (notation: the leaf certificate subject), trusted or
+    /// not; null for key-only formats.
+    pub signer: Option<String>,
+    /// The notation trust store (`ca:default`) whose certificate anchored the signature; null
+    /// otherwise.
+    pub trust_store: Option<String>,
     /// Why the signature is not trusted; empty when trusted.
     pub reason: String,
     #[serde(serialize_with = "rfc3339_opt")]
@@ -178,6 +195,9 @@ pub struct SignatureReport {
     /// For attestations: the in-toto predicate type; null for signatures.
     pub predicate_type: Option<String>,
     pub checks: Vec<Check>,
+    /// Further facts the format records (`dockerReference`, `tlogLogIndex`, `trustPolicy`,
+    /// `signingScheme`, `certificateChain`, `timestamp`, ...).
+    pub details: BTreeMap<&'static str, String>,
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.

@@ -2,6 +2,7 @@
 //! file considered so that a report states exactly what it was checked against.
 
 mod cosign_keys;
+pub mod notation;
 
 pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};
 
@@ -40,9 +41,11 @@ pub struct MaterialRecord {
 }
 
 /// All trust material of a rootDir.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TrustMaterial {
     pub cosign_keys: Vec<CosignKey>,
+    /// The Notary Project policy, stores and CRLs.
+    pub notation: notation::NotationTrust,
     pub records: Vec<MaterialRecord>,
     pub findings: Vec<Finding>,
 }
@@ -51,12 +54,29 @@ pub struct TrustMaterial {
 const MAX_TRUST_FILE_BYTES: u64 = 8 << 20;
 
 impl TrustMaterial {
-    /// Load `_cosign` and list `_notation` under `root`. Never fails: every problem becomes a
+    /// Load `_cosign` and `_notation` under `root`. Never fails: every problem becomes a
     /// record and a finding.
     pub fn load(root: &Path) -> Self {
-        let mut tm = TrustMaterial::default();
+        Self::load_with(root, &[])
+    }
+
+    /// [`TrustMaterial::load`], with CRLs also read from `crl_dirs` (outside the rootDir).
+    pub fn load_with(root: &Path, crl_dirs: &[PathBuf]) -> Self {
+        let (notation, records, problems) = notation::load(root, crl_dirs);
+        let mut tm = TrustMaterial {
+            cosign_keys: Vec::new(),
+            notation,
+            records,
+            findings: Vec::new(),
+        };
+        for (path, message) in problems {
+            tm.findings.push(Finding::new(
+                FindingCode::InvalidTrustMaterial,
+                path,
+                message,
+            ));
+        }
         tm.load_cosign(root);
-        tm.list_notation(root);
         tm.records.sort();
         tm
     }
@@ -136,52 +156,6 @@ impl TrustMaterial {
                 }
                 Err(reason) => self.invalid(rel, "cosign-public-key", sha, reason),
             }
-        }
-    }
-
-    fn list_notation(&mut self, root: &Path) {
-        let dir = root.join("_notation");
-        if !dir.exists() {
-            return;
-        }
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(|p| rel_path(root, p))
-                        .unwrap_or_else(|| "_notation".into());
-                    self.findings
-                        .push(Finding::new(FindingCode::Unreadable, path, e.to_string()));
-                    continue;
-                }
-            };
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let rel = rel_path(root, entry.path());
-            let kind =
-                if rel == "_notation/trustpolicy.json" || rel == "_notation/trustpolicy.oci.json" {
-                    "notation-trust-policy"
-                } else if rel.starts_with("_notation/truststore/x509/") {
-                    "notation-certificate"
-                } else {
-                    "other"
-                };
-            let sha = read_inside(root, entry.path())
-                .map(|b| sha256_hex(&b))
-                .unwrap_or_default();
-            self.records.push(MaterialRecord {
-                path: rel,
-                kind,
-                sha256: sha,
-                status: MaterialStatus::NotEvaluated,
-                detail: "Notary Project verification is not enabled in this version; notation signatures are listed as unsupported".into(),
-            });
         }
     }
 }

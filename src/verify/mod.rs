@@ -7,6 +7,7 @@ mod notation;
 mod simplesigning;
 
 pub use cache::KeyCache;
+pub use notation::NotationContext;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,8 @@ pub struct Subject<'a> {
 
 /// Everything a verifier may look at.
 pub struct SignatureInput<'a> {
+    /// The repository (`team/app`) the signature is stored in.
+    pub repository: &'a str,
     pub subject: Subject<'a>,
     pub artifact: &'a Artifact,
     pub layer: &'a LayerRef,
@@ -41,6 +44,21 @@ pub struct VerifyContext<'a> {
     pub cache: &'a KeyCache,
     /// The instant time-dependent decisions are taken at (`--as-of`).
     pub as_of: DateTime<Utc>,
+    /// Notary Project verification (policy, stores, CRLs); `None` when not configured.
+    pub notation: Option<&'a NotationContext<'a>>,
+}
+
+/// The trust-store certificate (or other material) that made a signature trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustAnchor {
+    /// zot's "Author" for this signature.
+    pub author: String,
+    /// The trust file, relative to the rootDir.
+    pub file: String,
+    /// `sha256:<hex>` of the anchoring certificate's DER.
+    pub fingerprint: String,
+    /// `type:name` of the notation store.
+    pub store: Option<String>,
 }
 
 /// Overall outcome of one signature.
@@ -81,8 +99,12 @@ pub struct Verdict {
     pub status: SigStatus,
     pub code: ResultCode,
     pub reason: String,
-    /// The trusted key that verified, if any.
+    /// The trusted cosign key that verified, if any.
     pub key: Option<KeyMatch>,
+    /// The trusted certificate that anchored a certificate-based signature, if any.
+    pub anchor: Option<TrustAnchor>,
+    /// Who the signature says signed it (a certificate subject), trusted or not.
+    pub signer: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub checks: Vec<Check>,
@@ -99,6 +121,8 @@ impl Verdict {
             code,
             reason: reason.into(),
             key: None,
+            anchor: None,
+            signer: None,
             signed_at: None,
             expires_at: None,
             checks: Vec::new(),
@@ -181,6 +205,7 @@ pub(crate) fn b64_std(s: &str) -> Option<Vec<u8>> {
 /// Verify one signature blob that is not stored in a layout (a bundle or payload file), as if
 /// it were attached to `subject`. Used by conformance tests and by callers embedding sigaudit.
 pub fn verify_detached(
+    repository: &str,
     kind: ArtifactKind,
     layer: &LayerRef,
     blob: &[u8],
@@ -198,6 +223,7 @@ pub fn verify_detached(
     };
     let verifier = verifier_for(kind, layer);
     let input = SignatureInput {
+        repository,
         subject,
         artifact: &artifact,
         layer,
