@@ -188,44 +188,29 @@ pub mod oids {
         ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
     pub const RSA_ENCRYPTION: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-    pub const EC_PUBLIC_KEY: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
     pub const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
     pub const P224: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.33");
     pub const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
     pub const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
     pub const P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
-    pub const MD2_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2");
-    pub const MD5_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4");
-    pub const SHA1_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
-    pub const SHA256_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-    pub const SHA384_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-    pub const SHA512_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-    pub const RSA_PSS: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+    pub const MD2_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2");
+    pub const MD5_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4");
+    pub const SHA1_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+    pub const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+    pub const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+    pub const SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+    pub const RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
     pub const MGF1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.8");
-    pub const SHA1_ECDSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
-    pub const SHA256_ECDSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
-    pub const SHA384_ECDSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
-    pub const SHA512_ECDSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+    pub const SHA1_ECDSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+    pub const SHA256_ECDSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+    pub const SHA384_ECDSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+    pub const SHA512_ECDSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
     pub const DSA_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10040.4.3");
     pub const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-    pub const SHA256: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-    pub const SHA384: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
-    pub const SHA512: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+    pub const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+    pub const SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+    pub const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 }
 
 /// One parsed certificate with its original encodings.
@@ -268,14 +253,14 @@ impl PartialEq for Cert {
 impl Eq for Cert {}
 
 /// One TLV element: its tag byte, the whole encoding and the content.
-struct Tlv<'a> {
-    tag: u8,
-    full: &'a [u8],
-    content: &'a [u8],
+pub(crate) struct Tlv<'a> {
+    pub(crate) tag: u8,
+    pub(crate) full: &'a [u8],
+    pub(crate) content: &'a [u8],
 }
 
 /// Splits the first DER TLV off `input`; returns it and the rest.
-fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
+pub(crate) fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     let first = *input
         .first()
         .ok_or_else(|| X509Error::Malformed("unexpected end of data".into()))?;
@@ -297,7 +282,8 @@ fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     ))
 }
 
-fn expect_tlv<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(Tlv<'a>, &'a [u8])> {
+/// [`split_tlv`] that also requires the tag byte `tag`; `what` names the element in errors.
+pub(crate) fn expect_tlv<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(Tlv<'a>, &'a [u8])> {
     let (t, rest) = split_tlv(input)?;
     if t.tag != tag {
         return Err(X509Error::Malformed(format!(
@@ -312,7 +298,8 @@ fn der_err(e: der::Error) -> X509Error {
     X509Error::Malformed(e.to_string())
 }
 
-fn range_of(outer: &[u8], inner: &[u8]) -> Range<usize> {
+/// The range `inner` occupies inside `outer` (`inner` must be a sub-slice of `outer`).
+pub(crate) fn range_of(outer: &[u8], inner: &[u8]) -> Range<usize> {
     let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
     start..start + inner.len()
 }
@@ -653,7 +640,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn to_chrono(t: x509_cert::time::Time) -> Result<DateTime<Utc>> {
+/// An X.509 `Time` as a UTC instant (whole seconds).
+pub(crate) fn to_chrono(t: x509_cert::time::Time) -> Result<DateTime<Utc>> {
     let d = t.to_unix_duration();
     let secs = i64::try_from(d.as_secs()).map_err(|_| X509Error::Malformed("time".into()))?;
     DateTime::from_timestamp(secs, 0).ok_or_else(|| X509Error::Malformed("time".into()))
