@@ -2045,3 +2045,784 @@ mod tests {
         assert!(gt("2025012109174Z").is_err());
     }
 }
+
+/// Semantics the vectors do not reach (hold/remove, invalidityDate, delta CRLs, extension and
+/// scope rules), on a small P-256 PKI made at test time with aws-lc-rs and x509-cert's encoder.
+#[cfg(test)]
+mod synthetic {
+    use std::str::FromStr as _;
+    use std::time::Duration;
+
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+    use der::Encode as _;
+    use der::asn1::{Any, BitString, GeneralizedTime, Ia5String, OctetString, UtcTime};
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    use x509_cert::ext::Extension;
+    use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+    use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints, KeyUsage, KeyUsages};
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use x509_cert::time::Validity;
+    use x509_cert::{Certificate, TbsCertificate, Version};
+
+    use super::*;
+    use crate::notation::x509::oids as xoids;
+
+    const URL: &str = "http://crl.example/ca.crl";
+    const DELTA_URL: &str = "http://crl.example/ca-delta.crl";
+    const LEAF_SERIAL: u8 = 0x11;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn now() -> DateTime<Utc> {
+        at("2026-11-20T00:00:00Z")
+    }
+
+    fn xtime(s: &str) -> Time {
+        let t = at(s);
+        let d = Duration::from_secs(u64::try_from(t.timestamp()).expect("after 1970"));
+        if chrono::Datelike::year(&t) < 2050 {
+            Time::UtcTime(UtcTime::from_unix_duration(d).expect("utc"))
+        } else {
+            Time::GeneralTime(GeneralizedTime::from_unix_duration(d).expect("gt"))
+        }
+    }
+
+    fn gtime_der(s: &str) -> Vec<u8> {
+        let d = Duration::from_secs(u64::try_from(at(s).timestamp()).expect("t"));
+        GeneralizedTime::from_unix_duration(d)
+            .expect("gt")
+            .to_der()
+            .expect("der")
+    }
+
+    fn ext(oid: ObjectIdentifier, critical: bool, value: Vec<u8>) -> Extension {
+        Extension {
+            extn_id: oid,
+            critical,
+            extn_value: OctetString::new(value).expect("octets"),
+        }
+    }
+
+    fn dps(url: &str) -> Vec<u8> {
+        CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::UniformResourceIdentifier(Ia5String::new(url).expect("ia5")),
+            ])),
+            reasons: None,
+            crl_issuer: None,
+        }])
+        .to_der()
+        .expect("der")
+    }
+
+    fn alg() -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: xoids::SHA256_ECDSA,
+            parameters: None,
+        }
+    }
+
+    fn sign(key: &EcdsaKeyPair, data: &[u8]) -> BitString {
+        let sig = key.sign(&SystemRandom::new(), data).expect("sign");
+        BitString::from_bytes(sig.as_ref()).expect("bits")
+    }
+
+    /// A certificate issued by `key`/`issuer` (with `key` as the subject key too: irrelevant
+    /// for revocation).
+    fn issue(
+        key: &EcdsaKeyPair,
+        issuer: &Name,
+        serial: u8,
+        subject: &Name,
+        extensions: Vec<Extension>,
+    ) -> Cert {
+        let spki = SubjectPublicKeyInfoOwned {
+            algorithm: AlgorithmIdentifierOwned {
+                oid: xoids::EC_PUBLIC_KEY,
+                parameters: Some(Any::encode_from(&xoids::P256).expect("any")),
+            },
+            subject_public_key: BitString::from_bytes(key.public_key().as_ref()).expect("bits"),
+        };
+        let tbs = TbsCertificate {
+            version: Version::V3,
+            serial_number: SerialNumber::new(&[serial]).expect("serial"),
+            signature: alg(),
+            issuer: issuer.clone(),
+            validity: Validity {
+                not_before: xtime("2025-01-01T00:00:00Z"),
+                not_after: xtime("2099-01-01T00:00:00Z"),
+            },
+            subject: subject.clone(),
+            subject_public_key_info: spki,
+            issuer_unique_id: None,
+            subject_unique_id: None,
+            extensions: Some(extensions),
+        };
+        let signature = sign(key, &tbs.to_der().expect("tbs"));
+        let der = Certificate {
+            tbs_certificate: tbs,
+            signature_algorithm: alg(),
+            signature,
+        }
+        .to_der()
+        .expect("cert");
+        Cert::from_der(&der).expect("parse own cert")
+    }
+
+    struct Ca {
+        key: EcdsaKeyPair,
+        name: Name,
+        cert: Cert,
+    }
+
+    impl Ca {
+        fn new(cn: &str, key_usage: der::flagset::FlagSet<KeyUsages>) -> Ca {
+            let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("key");
+            let name = Name::from_str(&format!("CN={cn},O=sigaudit")).expect("name");
+            let exts = vec![
+                ext(
+                    xoids::BASIC_CONSTRAINTS,
+                    true,
+                    BasicConstraints {
+                        ca: true,
+                        path_len_constraint: None,
+                    }
+                    .to_der()
+                    .expect("bc"),
+                ),
+                ext(
+                    xoids::KEY_USAGE,
+                    true,
+                    KeyUsage(key_usage).to_der().expect("ku"),
+                ),
+            ];
+            let cert = issue(&key, &name, 1, &name, exts);
+            Ca { key, name, cert }
+        }
+
+        fn sign(&self, data: &[u8]) -> BitString {
+            sign(&self.key, data)
+        }
+
+        fn issue(&self, serial: u8, subject: &Name, extensions: Vec<Extension>) -> Cert {
+            issue(&self.key, &self.name, serial, subject, extensions)
+        }
+
+        /// The end-entity certificate checked in these tests.
+        fn leaf(&self, freshest: Option<&str>, ca: bool) -> Cert {
+            let mut exts = vec![ext(xoids::BASIC_CONSTRAINTS, true, {
+                BasicConstraints {
+                    ca,
+                    path_len_constraint: None,
+                }
+                .to_der()
+                .expect("bc")
+            })];
+            exts.push(ext(oids::CRL_DISTRIBUTION_POINTS, false, dps(URL)));
+            if let Some(f) = freshest {
+                exts.push(ext(oids::FRESHEST_CRL, false, dps(f)));
+            }
+            let subject = Name::from_str("CN=Synthetic Leaf,O=sigaudit").expect("name");
+            self.issue(LEAF_SERIAL, &subject, exts)
+        }
+
+        fn crl(&self, spec: &Spec) -> Vec<u8> {
+            let entries: Vec<RevokedCert> = spec
+                .entries
+                .iter()
+                .map(|e| {
+                    let mut exts = Vec::new();
+                    if let Some(r) = e.reason {
+                        exts.push(ext(oids::REASON_CODE, false, vec![ENUMERATED, 1, r]));
+                    }
+                    if let Some(inv) = &e.invalidity {
+                        exts.push(ext(oids::INVALIDITY_DATE, false, inv.clone()));
+                    }
+                    if e.critical_unknown {
+                        exts.push(ext(
+                            ObjectIdentifier::new_unwrap("1.2.3.4"),
+                            true,
+                            vec![5, 0],
+                        ));
+                    }
+                    RevokedCert {
+                        serial_number: SerialNumber::new(&[e.serial]).expect("serial"),
+                        revocation_date: xtime(e.at),
+                        crl_entry_extensions: (!exts.is_empty()).then_some(exts),
+                    }
+                })
+                .collect();
+            let mut exts = Vec::new();
+            if let Some(n) = spec.number {
+                exts.push(ext(oids::CRL_NUMBER, false, n.to_der().expect("n")));
+            }
+            if let Some(b) = spec.delta_of {
+                exts.push(ext(oids::DELTA_CRL_INDICATOR, true, b.to_der().expect("b")));
+            }
+            if let Some(f) = spec.freshest {
+                exts.push(ext(oids::FRESHEST_CRL, false, dps(f)));
+            }
+            if let Some(idp) = &spec.idp {
+                exts.push(ext(oids::ISSUING_DISTRIBUTION_POINT, true, idp.clone()));
+            }
+            if spec.critical_unknown {
+                exts.push(ext(
+                    ObjectIdentifier::new_unwrap("1.2.3.4"),
+                    true,
+                    vec![5, 0],
+                ));
+            }
+            let tbs = TbsCertList {
+                version: Version::V2,
+                signature: alg(),
+                issuer: self.name.clone(),
+                this_update: xtime(spec.this),
+                next_update: spec.next.map(xtime),
+                revoked_certificates: (!entries.is_empty()).then_some(entries),
+                crl_extensions: (!exts.is_empty()).then_some(exts),
+            };
+            let signature = self.sign(&tbs.to_der().expect("tbs"));
+            CertificateList {
+                tbs_cert_list: tbs,
+                signature_algorithm: alg(),
+                signature,
+            }
+            .to_der()
+            .expect("crl")
+        }
+    }
+
+    struct Spec<'a> {
+        this: &'a str,
+        next: Option<&'a str>,
+        number: Option<u64>,
+        delta_of: Option<u64>,
+        freshest: Option<&'a str>,
+        idp: Option<Vec<u8>>,
+        critical_unknown: bool,
+        entries: Vec<E<'a>>,
+    }
+
+    impl Default for Spec<'_> {
+        fn default() -> Self {
+            Spec {
+                this: "2026-11-01T00:00:00Z",
+                next: Some("2026-12-01T00:00:00Z"),
+                number: Some(10),
+                delta_of: None,
+                freshest: None,
+                idp: None,
+                critical_unknown: false,
+                entries: Vec::new(),
+            }
+        }
+    }
+
+    struct E<'a> {
+        serial: u8,
+        at: &'a str,
+        reason: Option<u8>,
+        invalidity: Option<Vec<u8>>,
+        critical_unknown: bool,
+    }
+
+    fn entry(at: &str, reason: Option<u8>) -> E<'_> {
+        E {
+            serial: LEAF_SERIAL,
+            at,
+            reason,
+            invalidity: None,
+            critical_unknown: false,
+        }
+    }
+
+    fn ca() -> Ca {
+        Ca::new("Synthetic CA", KeyUsages::KeyCertSign | KeyUsages::CRLSign)
+    }
+
+    fn load(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, CrlStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).expect("write");
+        }
+        let (store, problems) = CrlStore::load(&[dir.path().to_path_buf()]);
+        assert!(problems.is_empty(), "{problems:?}");
+        (dir, store)
+    }
+
+    /// The leaf's status with these CRL files loaded.
+    fn leaf_status(
+        ca: &Ca,
+        leaf: &Cert,
+        files: &[(&str, Vec<u8>)],
+        signing_time: Option<DateTime<Utc>>,
+    ) -> CertStatus {
+        let (_dir, store) = load(files);
+        let chain = [leaf.clone(), ca.cert.clone()];
+        let r = check_chain(&chain, &store, signing_time, now());
+        assert_eq!(r.per_cert[1].1, CertStatus::NonRevokable);
+        r.per_cert[0].1.clone()
+    }
+
+    fn revoked(reason: Option<&str>, when: &str) -> CertStatus {
+        CertStatus::Revoked {
+            reason: reason.map(str::to_string),
+            at: at(when),
+        }
+    }
+
+    fn unknown_containing(status: &CertStatus, needle: &str) {
+        match status {
+            CertStatus::Unknown(why) => assert!(why.contains(needle), "{why:?} lacks {needle:?}"),
+            other => panic!("expected Unknown containing {needle:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reasons_hold_and_remove() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let with = |entries: Vec<E>| {
+            let crl = ca.crl(&Spec {
+                entries,
+                ..Spec::default()
+            });
+            leaf_status(&ca, &leaf, &[("ca.crl", crl)], None)
+        };
+        assert_eq!(with(vec![]), CertStatus::Good);
+        let other = E {
+            serial: 0x12,
+            ..entry("2026-10-01T00:00:00Z", Some(1))
+        };
+        assert_eq!(with(vec![other]), CertStatus::Good);
+        assert_eq!(
+            with(vec![entry("2026-10-01T00:00:00Z", Some(1))]),
+            revoked(Some("keyCompromise"), "2026-10-01T00:00:00Z")
+        );
+        assert_eq!(
+            with(vec![entry("2026-10-01T00:00:00Z", Some(0))]),
+            revoked(Some("unspecified"), "2026-10-01T00:00:00Z")
+        );
+        assert_eq!(
+            with(vec![entry("2026-10-01T00:00:00Z", Some(6))]),
+            revoked(Some("certificateHold"), "2026-10-01T00:00:00Z")
+        );
+        // The latest of hold / removeFromCRL decides.
+        assert_eq!(
+            with(vec![
+                entry("2026-10-01T00:00:00Z", Some(6)),
+                entry("2026-10-05T00:00:00Z", Some(8))
+            ]),
+            CertStatus::Good
+        );
+        assert_eq!(
+            with(vec![
+                entry("2026-10-05T00:00:00Z", Some(8)),
+                entry("2026-10-01T00:00:00Z", Some(6))
+            ]),
+            CertStatus::Good
+        );
+        assert_eq!(
+            with(vec![
+                entry("2026-10-01T00:00:00Z", Some(8)),
+                entry("2026-10-05T00:00:00Z", Some(6))
+            ]),
+            revoked(Some("certificateHold"), "2026-10-05T00:00:00Z")
+        );
+        // A permanent reason wins over a later removeFromCRL.
+        assert_eq!(
+            with(vec![
+                entry("2026-10-01T00:00:00Z", Some(4)),
+                entry("2026-10-05T00:00:00Z", Some(8))
+            ]),
+            revoked(Some("superseded"), "2026-10-01T00:00:00Z")
+        );
+        // An unknown critical extension on the matching entry: undecidable.
+        let bad = E {
+            critical_unknown: true,
+            ..entry("2026-10-01T00:00:00Z", Some(1))
+        };
+        unknown_containing(
+            &with(vec![bad]),
+            "unsupported critical extension found in CRL: 1.2.3.4",
+        );
+    }
+
+    #[test]
+    fn invalidity_date_against_signing_time() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let crl = ca.crl(&Spec {
+            entries: vec![E {
+                invalidity: Some(gtime_der("2026-05-01T00:00:00Z")),
+                ..entry("2026-06-01T00:00:00Z", Some(1))
+            }],
+            ..Spec::default()
+        });
+        let files = [("ca.crl", crl)];
+        let keycomp = revoked(Some("keyCompromise"), "2026-06-01T00:00:00Z");
+        // Signed before the key became invalid: not revoked for that signature.
+        assert_eq!(
+            leaf_status(&ca, &leaf, &files, Some(at("2026-04-01T00:00:00Z"))),
+            CertStatus::Good
+        );
+        assert_eq!(
+            leaf_status(&ca, &leaf, &files, Some(at("2026-05-15T00:00:00Z"))),
+            keycomp
+        );
+        // notary.x509 passes no signing time: invalidityDate never rescues.
+        assert_eq!(leaf_status(&ca, &leaf, &files, None), keycomp);
+
+        // A malformed invalidityDate (UTCTime) fails only when it is needed.
+        let bad = ca.crl(&Spec {
+            entries: vec![E {
+                invalidity: Some(
+                    UtcTime::from_unix_duration(Duration::from_secs(1_780_000_000))
+                        .expect("utc")
+                        .to_der()
+                        .expect("der"),
+                ),
+                ..entry("2026-06-01T00:00:00Z", Some(1))
+            }],
+            ..Spec::default()
+        });
+        let files = [("ca.crl", bad)];
+        assert_eq!(leaf_status(&ca, &leaf, &files, None), keycomp);
+        unknown_containing(
+            &leaf_status(&ca, &leaf, &files, Some(at("2026-04-01T00:00:00Z"))),
+            "failed to parse invalidity date",
+        );
+    }
+
+    #[test]
+    fn crl_validity_rules() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let status = |spec: Spec| leaf_status(&ca, &leaf, &[("ca.crl", ca.crl(&spec))], None);
+        unknown_containing(
+            &status(Spec {
+                next: None,
+                ..Spec::default()
+            }),
+            "CRL NextUpdate is not set",
+        );
+        unknown_containing(
+            &status(Spec {
+                next: Some("2026-11-19T00:00:00Z"),
+                ..Spec::default()
+            }),
+            "expired CRL: nextUpdate 2026-11-19T00:00:00Z is before the verification time 2026-11-20T00:00:00Z",
+        );
+        unknown_containing(
+            &status(Spec {
+                critical_unknown: true,
+                ..Spec::default()
+            }),
+            "unsupported critical extension found in CRL: 1.2.3.4",
+        );
+        // A critical issuingDistributionPoint naming this URL is allowed.
+        let idp = |url: &str| {
+            let mut v = vec![SEQUENCE];
+            let name = dps(url);
+            // dps() is SEQUENCE { SEQUENCE { [0] { [0] {uri} } } }: reuse its DistributionPoint.
+            let (outer, _) = split_tlv(&name).expect("dps");
+            let (dp, _) = split_tlv(outer.content).expect("dp");
+            v.push(dp.content.len() as u8);
+            v.extend_from_slice(dp.content);
+            v
+        };
+        assert_eq!(
+            status(Spec {
+                idp: Some(idp(URL)),
+                ..Spec::default()
+            }),
+            CertStatus::Good
+        );
+        // The same CRL, issued for another distribution point, is not used for this one.
+        unknown_containing(
+            &status(Spec {
+                idp: Some(idp("http://crl.example/other.crl")),
+                ..Spec::default()
+            }),
+            "issued for distribution point http://crl.example/other.crl, not http://crl.example/ca.crl",
+        );
+        // onlyContainsCACerts ([2] TRUE) does not cover an end-entity certificate.
+        unknown_containing(
+            &status(Spec {
+                idp: Some(vec![SEQUENCE, 3, 0x82, 1, 0xff]),
+                ..Spec::default()
+            }),
+            "covers only CA certificates",
+        );
+        // ... but as the notation cache entry of that URL it is used, as notation does.
+        let crl = ca.crl(&Spec {
+            idp: Some(vec![SEQUENCE, 3, 0x82, 1, 0xff]),
+            ..Spec::default()
+        });
+        let name = hex(&sha256(URL.as_bytes()));
+        assert_eq!(
+            leaf_status(&ca, &leaf, &[(&name, cache_entry(&crl, None))], None),
+            CertStatus::Good
+        );
+    }
+
+    fn cache_entry(base: &[u8], delta: Option<&[u8]>) -> Vec<u8> {
+        let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+        match delta {
+            None => format!("{{\"baseCRL\":\"{}\"}}", b64(base)),
+            Some(d) => format!(
+                "{{\"baseCRL\":\"{}\",\"deltaCRL\":\"{}\"}}",
+                b64(base),
+                b64(d)
+            ),
+        }
+        .into_bytes()
+    }
+
+    #[test]
+    fn signer_must_be_the_issuer_and_allowed_to_sign_crls() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        // Same name, other key: the signature does not verify.
+        let impostor = Ca::new("Synthetic CA", KeyUsages::KeyCertSign | KeyUsages::CRLSign);
+        let forged = impostor.crl(&Spec::default());
+        let status = leaf_status(&ca, &leaf, &[("forged.crl", forged)], None);
+        unknown_containing(
+            &status,
+            "no CRL for http://crl.example/ca.crl available offline",
+        );
+        unknown_containing(
+            &status,
+            "forged.crl: CRL is not signed by CA CN=Synthetic CA,O=sigaudit: x509: ECDSA verification failure",
+        );
+        // keyUsage without cRLSign: Go's ConstraintViolationError.
+        let no_crl_sign = Ca::new("No CRLSign CA", KeyUsages::KeyCertSign.into());
+        let leaf2 = no_crl_sign.leaf(None, false);
+        let status = leaf_status(
+            &no_crl_sign,
+            &leaf2,
+            &[("ca.crl", no_crl_sign.crl(&Spec::default()))],
+            None,
+        );
+        unknown_containing(
+            &status,
+            "parent certificate cannot sign this kind of certificate",
+        );
+    }
+
+    #[test]
+    fn newest_verified_crl_is_used() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let old = ca.crl(&Spec {
+            number: Some(9),
+            this: "2026-10-01T00:00:00Z",
+            ..Spec::default()
+        });
+        let new = ca.crl(&Spec {
+            number: Some(10),
+            entries: vec![entry("2026-10-15T00:00:00Z", Some(1))],
+            ..Spec::default()
+        });
+        let keycomp = revoked(Some("keyCompromise"), "2026-10-15T00:00:00Z");
+        for names in [("a.crl", "b.crl"), ("b.crl", "a.crl")] {
+            let files = [(names.0, old.clone()), (names.1, new.clone())];
+            assert_eq!(leaf_status(&ca, &leaf, &files, None), keycomp);
+        }
+        // A stale cache entry loses to a newer CRL file of the same issuer.
+        let name = hex(&sha256(URL.as_bytes()));
+        let files = [(name.as_str(), cache_entry(&old, None)), ("new.crl", new)];
+        assert_eq!(leaf_status(&ca, &leaf, &files, None), keycomp);
+    }
+
+    #[test]
+    fn delta_crls() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let base = |entries: Vec<E<'static>>| {
+            ca.crl(&Spec {
+                number: Some(10),
+                freshest: Some(DELTA_URL),
+                entries,
+                ..Spec::default()
+            })
+        };
+        let delta = |number: u64, of: u64, entries: Vec<E<'static>>| {
+            ca.crl(&Spec {
+                number: Some(number),
+                delta_of: Some(of),
+                this: "2026-11-10T00:00:00Z",
+                entries,
+                ..Spec::default()
+            })
+        };
+        // freshestCRL in the base CRL and no delta: unknown.
+        unknown_containing(
+            &leaf_status(&ca, &leaf, &[("base.crl", base(vec![]))], None),
+            "announces a delta CRL at http://crl.example/ca-delta.crl, and none for CRL",
+        );
+        // The delta revokes what the base does not list.
+        let kc = vec![entry("2026-11-09T00:00:00Z", Some(1))];
+        let (dir, store) = load(&[("base.crl", base(vec![])), ("delta.crl", delta(11, 10, kc))]);
+        let r = check_chain(&[leaf.clone(), ca.cert.clone()], &store, None, now());
+        assert_eq!(
+            r.per_cert[0].1,
+            revoked(Some("keyCompromise"), "2026-11-09T00:00:00Z")
+        );
+        assert_eq!(
+            r.crl_files[0],
+            [dir.path().join("base.crl"), dir.path().join("delta.crl")]
+        );
+        // A hold in the base lifted by removeFromCRL in the delta.
+        let files = [
+            (
+                "base.crl",
+                base(vec![entry("2026-10-01T00:00:00Z", Some(6))]),
+            ),
+            (
+                "delta.crl",
+                delta(11, 10, vec![entry("2026-11-09T00:00:00Z", Some(8))]),
+            ),
+        ];
+        assert_eq!(leaf_status(&ca, &leaf, &files, None), CertStatus::Good);
+        // Numbering rules.
+        unknown_containing(
+            &leaf_status(
+                &ca,
+                &leaf,
+                &[
+                    ("base.crl", base(vec![])),
+                    ("delta.crl", delta(10, 10, vec![])),
+                ],
+                None,
+            ),
+            "delta CRL number 10 is not greater than the base CRL number 10",
+        );
+        unknown_containing(
+            &leaf_status(
+                &ca,
+                &leaf,
+                &[
+                    ("base.crl", base(vec![])),
+                    ("delta.crl", delta(12, 11, vec![])),
+                ],
+                None,
+            ),
+            "delta CRL indicator 11 is not less than or equal to the base CRL number 10",
+        );
+        // A delta alone is never taken for a complete CRL.
+        let name = hex(&sha256(URL.as_bytes()));
+        unknown_containing(
+            &leaf_status(
+                &ca,
+                &leaf,
+                &[(&name, cache_entry(&delta(11, 10, vec![]), None))],
+                None,
+            ),
+            "(baseCRL): a delta CRL, not a complete CRL",
+        );
+        // notation cache entry with both CRLs.
+        let kc = vec![entry("2026-11-09T00:00:00Z", Some(1))];
+        let files = [(
+            name.as_str(),
+            cache_entry(&base(vec![]), Some(&delta(11, 10, kc))),
+        )];
+        assert_eq!(
+            leaf_status(&ca, &leaf, &files, None),
+            revoked(Some("keyCompromise"), "2026-11-09T00:00:00Z")
+        );
+        let files = [(
+            name.as_str(),
+            cache_entry(&base(vec![]), Some(&delta(9, 8, vec![]))),
+        )];
+        unknown_containing(
+            &leaf_status(&ca, &leaf, &files, None),
+            "(deltaCRL) for http://crl.example/ca.crl: delta CRL number 9 is not greater",
+        );
+        // An expired delta makes the result unknown.
+        let stale = ca.crl(&Spec {
+            number: Some(11),
+            delta_of: Some(10),
+            next: Some("2026-11-15T00:00:00Z"),
+            ..Spec::default()
+        });
+        unknown_containing(
+            &leaf_status(
+                &ca,
+                &leaf,
+                &[("base.crl", base(vec![])), ("delta.crl", stale)],
+                None,
+            ),
+            "delta.crl for http://crl.example/ca.crl: expired CRL",
+        );
+    }
+
+    #[test]
+    fn freshest_crl_in_the_certificate() {
+        let ca = ca();
+        let leaf = ca.leaf(Some(DELTA_URL), false);
+        let plain_base = ca.crl(&Spec::default());
+        unknown_containing(
+            &leaf_status(&ca, &leaf, &[("base.crl", plain_base.clone())], None),
+            "the certificate announces a delta CRL at http://crl.example/ca-delta.crl",
+        );
+        let delta = ca.crl(&Spec {
+            number: Some(11),
+            delta_of: Some(10),
+            entries: vec![entry("2026-11-09T00:00:00Z", Some(1))],
+            ..Spec::default()
+        });
+        // Found by the delta URL's cache key as well as by issuer.
+        for name in ["delta.crl".to_string(), hex(&sha256(DELTA_URL.as_bytes()))] {
+            let bytes = if name.len() == 64 {
+                cache_entry(&delta, None)
+            } else {
+                delta.clone()
+            };
+            assert_eq!(
+                leaf_status(
+                    &ca,
+                    &leaf,
+                    &[("base.crl", plain_base.clone()), (&name, bytes)],
+                    None
+                ),
+                revoked(Some("keyCompromise"), "2026-11-09T00:00:00Z"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_crl_is_scanned_in_place() {
+        let ca = ca();
+        let leaf = ca.leaf(None, false);
+        let n = 20_000usize;
+        let mut entries: Vec<E> = (0..n)
+            .map(|i| E {
+                serial: [0x20, 0x30, 0x40, 0x50][i % 4],
+                ..entry("2026-10-01T00:00:00Z", Some(1))
+            })
+            .collect();
+        entries.push(entry("2026-10-02T00:00:00Z", Some(3)));
+        let crl = ca.crl(&Spec {
+            entries,
+            ..Spec::default()
+        });
+        let size = crl.len();
+        let (_dir, store) = load(&[("big.crl", crl)]);
+        assert_eq!(store.crls[0].der.len(), size);
+        assert!(store.describe()[0].2.contains("20001 entries"));
+        let r = check_chain(&[leaf, ca.cert.clone()], &store, None, now());
+        assert_eq!(
+            r.per_cert[0].1,
+            revoked(Some("affiliationChanged"), "2026-10-02T00:00:00Z")
+        );
+    }
+}
