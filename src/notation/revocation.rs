@@ -1437,13 +1437,13 @@ mod tests {
     const LEAF: &str = "CN=LeafCert,OU=OrgUnit,O=Organization,L=City,ST=State,C=US";
     const INTERMEDIATE: &str = "CN=IntermediateCA,OU=OrgUnit,O=Organization,L=City,ST=State,C=US";
 
-    fn at(s: &str) -> DateTime<Utc> {
+    pub(super) fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
             .expect("time")
             .with_timezone(&Utc)
     }
 
-    fn now() -> DateTime<Utc> {
+    pub(super) fn now() -> DateTime<Utc> {
         at("2026-11-20T00:00:00Z")
     }
 
@@ -1469,7 +1469,7 @@ mod tests {
         hex(&sha256(url.as_bytes()))
     }
 
-    fn cache_entry(base: &[u8], delta: Option<&[u8]>) -> Vec<u8> {
+    pub(super) fn cache_entry(base: &[u8], delta: Option<&[u8]>) -> Vec<u8> {
         let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
         let mut v = serde_json::json!({ "baseCRL": b64(base) });
         if let Some(d) = delta {
@@ -2067,22 +2067,13 @@ mod synthetic {
     use x509_cert::time::Validity;
     use x509_cert::{Certificate, TbsCertificate, Version};
 
+    use super::tests::{at, cache_entry, now};
     use super::*;
     use crate::notation::x509::oids as xoids;
 
     const URL: &str = "http://crl.example/ca.crl";
     const DELTA_URL: &str = "http://crl.example/ca-delta.crl";
     const LEAF_SERIAL: u8 = 0x11;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
-
-    fn now() -> DateTime<Utc> {
-        at("2026-11-20T00:00:00Z")
-    }
 
     fn xtime(s: &str) -> Time {
         let t = at(s);
@@ -2134,11 +2125,11 @@ mod synthetic {
         BitString::from_bytes(sig.as_ref()).expect("bits")
     }
 
-    /// A certificate issued by `key`/`issuer` (with `key` as the subject key too: irrelevant
-    /// for revocation).
+    /// A certificate for `subject_key`, issued by `key`/`issuer`.
     fn issue(
         key: &EcdsaKeyPair,
         issuer: &Name,
+        subject_key: &EcdsaKeyPair,
         serial: u8,
         subject: &Name,
         extensions: Vec<Extension>,
@@ -2148,7 +2139,8 @@ mod synthetic {
                 oid: xoids::EC_PUBLIC_KEY,
                 parameters: Some(Any::encode_from(&xoids::P256).expect("any")),
             },
-            subject_public_key: BitString::from_bytes(key.public_key().as_ref()).expect("bits"),
+            subject_public_key: BitString::from_bytes(subject_key.public_key().as_ref())
+                .expect("bits"),
         };
         let tbs = TbsCertificate {
             version: Version::V3,
@@ -2203,7 +2195,26 @@ mod synthetic {
                     KeyUsage(key_usage).to_der().expect("ku"),
                 ),
             ];
-            let cert = issue(&key, &name, 1, &name, exts);
+            let cert = issue(&key, &name, &key, 1, &name, exts);
+            Ca { key, name, cert }
+        }
+
+        /// A CA certificate with its own key, issued by this CA, with `extra` extensions.
+        fn sub_ca(&self, cn: &str, extra: Vec<Extension>) -> Ca {
+            let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).expect("key");
+            let name = Name::from_str(&format!("CN={cn},O=sigaudit")).expect("name");
+            let mut exts = vec![ext(
+                xoids::BASIC_CONSTRAINTS,
+                true,
+                BasicConstraints {
+                    ca: true,
+                    path_len_constraint: None,
+                }
+                .to_der()
+                .expect("bc"),
+            )];
+            exts.extend(extra);
+            let cert = issue(&self.key, &self.name, &key, 2, &name, exts);
             Ca { key, name, cert }
         }
 
@@ -2211,8 +2222,12 @@ mod synthetic {
             sign(&self.key, data)
         }
 
+        /// A certificate issued by this CA (with the CA's key as subject key: irrelevant for
+        /// revocation).
         fn issue(&self, serial: u8, subject: &Name, extensions: Vec<Extension>) -> Cert {
-            issue(&self.key, &self.name, serial, subject, extensions)
+            issue(
+                &self.key, &self.name, &self.key, serial, subject, extensions,
+            )
         }
 
         /// The end-entity certificate checked in these tests.
@@ -2573,19 +2588,6 @@ mod synthetic {
         );
     }
 
-    fn cache_entry(base: &[u8], delta: Option<&[u8]>) -> Vec<u8> {
-        let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
-        match delta {
-            None => format!("{{\"baseCRL\":\"{}\"}}", b64(base)),
-            Some(d) => format!(
-                "{{\"baseCRL\":\"{}\",\"deltaCRL\":\"{}\"}}",
-                b64(base),
-                b64(d)
-            ),
-        }
-        .into_bytes()
-    }
-
     #[test]
     fn signer_must_be_the_issuer_and_allowed_to_sign_crls() {
         let ca = ca();
@@ -2797,6 +2799,106 @@ mod synthetic {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn ocsp_only_is_unknown_offline() {
+        use x509_cert::ext::pkix::{AccessDescription, AuthorityInfoAccessSyntax};
+        let ca = ca();
+        let aia = |urls: &[&str]| {
+            AuthorityInfoAccessSyntax(
+                urls.iter()
+                    .map(|u| AccessDescription {
+                        access_method: oids::AD_OCSP,
+                        access_location: GeneralName::UniformResourceIdentifier(
+                            Ia5String::new(*u).expect("ia5"),
+                        ),
+                    })
+                    .collect(),
+            )
+            .to_der()
+            .expect("aia")
+        };
+        let subject = Name::from_str("CN=OCSP Only,O=sigaudit").expect("name");
+        let (_dir, store) = load(&[]);
+        let status = |exts: Vec<Extension>| {
+            let cert = ca.issue(0x21, &subject, exts);
+            check_chain(&[cert, ca.cert.clone()], &store, None, now()).per_cert[0]
+                .1
+                .clone()
+        };
+        assert_eq!(
+            status(vec![ext(
+                oids::AUTHORITY_INFO_ACCESS,
+                false,
+                aia(&["http://ocsp.example"])
+            )]),
+            CertStatus::Unknown(
+                "OCSP responder http://ocsp.example cannot be queried offline".into()
+            )
+        );
+        assert_eq!(
+            status(vec![ext(
+                oids::AUTHORITY_INFO_ACCESS,
+                false,
+                aia(&["http://a.example", "http://b.example"])
+            )]),
+            CertStatus::Unknown(
+                "OCSP responders http://a.example, http://b.example cannot be queried offline"
+                    .into()
+            )
+        );
+        // caIssuers only (no OCSP) and no CRL: non-revokable.
+        let ca_issuers = AuthorityInfoAccessSyntax(vec![AccessDescription {
+            access_method: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2"),
+            access_location: GeneralName::UniformResourceIdentifier(
+                Ia5String::new("http://ca.example/ca.crt").expect("ia5"),
+            ),
+        }])
+        .to_der()
+        .expect("aia");
+        assert_eq!(
+            status(vec![ext(oids::AUTHORITY_INFO_ACCESS, false, ca_issuers)]),
+            CertStatus::NonRevokable
+        );
+        // A malformed AIA cannot be judged.
+        assert_eq!(
+            status(vec![ext(
+                oids::AUTHORITY_INFO_ACCESS,
+                false,
+                vec![0x30, 0x03, 0x30, 0x01]
+            )]),
+            CertStatus::Unknown(
+                "authority information access: x509: invalid authority info access".into()
+            )
+        );
+    }
+
+    #[test]
+    fn overall_names_the_unknown_closest_to_the_leaf() {
+        let root = ca();
+        // An intermediate with its own key and a CRL distribution point, issued by the root.
+        let inter = root.sub_ca(
+            "Synthetic Intermediate",
+            vec![ext(
+                oids::CRL_DISTRIBUTION_POINTS,
+                false,
+                dps("http://crl.example/root.crl"),
+            )],
+        );
+        let leaf = inter.leaf(None, false);
+        // The leaf's CRL (from the intermediate) is there and good; the root's CRL is missing.
+        let (_dir, store) = load(&[("inter.crl", inter.crl(&Spec::default()))]);
+        let inter = inter.cert;
+        let r = check_chain(&[leaf, inter, root.cert.clone()], &store, None, now());
+        assert_eq!(r.per_cert[0].1, CertStatus::Good);
+        assert_eq!(
+            r.overall(),
+            Overall::Unknown {
+                subject: "CN=Synthetic Intermediate,O=sigaudit".into(),
+                reason: "no CRL for http://crl.example/root.crl available offline".into(),
+            }
+        );
     }
 
     #[test]
