@@ -2026,6 +2026,41 @@ mod tests {
         );
     }
 
+    /// Every truncation and many single-byte changes of a real CRL that revokes the leaf:
+    /// parsing and checking never panic, and no change turns the leaf's status into Good.
+    #[test]
+    fn mutated_crls_never_panic() {
+        let Some(chain) = e2e_chain() else {
+            return;
+        };
+        let good = e2e("leaf_revoked.crl");
+        let mut variants: Vec<Vec<u8>> = (0..good.len()).map(|n| good[..n].to_vec()).collect();
+        for i in 0..good.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut v = good.clone();
+                v[i] ^= flip;
+                variants.push(v);
+            }
+        }
+        let path = Path::new("mutated.crl");
+        let mut parsed = 0;
+        for v in variants {
+            let mut crls = CrlStore { crls: Vec::new() };
+            let mut problems = Vec::new();
+            crls.add_file(path, v.clone(), None, &mut problems);
+            let _ = crls.describe();
+            if crls.is_empty() {
+                continue;
+            }
+            parsed += 1;
+            let r = check_chain(&chain, &crls, None, now());
+            if let CertStatus::Good = r.per_cert[0].1 {
+                panic!("a mutation of a CRL revoking the leaf gave Good");
+            }
+        }
+        assert!(parsed > 0);
+    }
+
     #[test]
     fn generalized_time_like_go() {
         let gt = |s: &str| {
