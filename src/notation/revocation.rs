@@ -1306,18 +1306,17 @@ fn check_cert(
         Ok(s) => s,
         Err(e) => return unknown(format!("certificate serial number: {e}")),
     };
+    let check = UrlCheck {
+        cert,
+        issuer,
+        serial,
+        crls,
+        signing_time,
+        now,
+    };
     let mut used = Vec::new();
     for url in &dps {
-        match check_url(
-            cert,
-            issuer,
-            serial,
-            url,
-            crls,
-            signing_time,
-            now,
-            &mut used,
-        ) {
+        match check.run(url, &mut used) {
             Ok(None) => {}
             Ok(Some(rev)) => {
                 return (
@@ -1340,92 +1339,103 @@ fn check_cert(
     (CertStatus::Good, used)
 }
 
-/// One distribution point: find and validate its base (and delta) CRL, then look up the serial.
-#[allow(clippy::too_many_arguments)]
-fn check_url(
-    cert: &Cert,
-    issuer: &Cert,
-    serial: &[u8],
-    url: &str,
-    crls: &CrlStore,
+/// The CRL check of one certificate, for each of its distribution points.
+struct UrlCheck<'a> {
+    cert: &'a Cert,
+    issuer: &'a Cert,
+    serial: &'a [u8],
+    crls: &'a CrlStore,
     signing_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    used: &mut Vec<PathBuf>,
-) -> Result<Option<Revocation>, String> {
-    let rejected_note = |rejected: &[String]| {
-        if rejected.is_empty() {
-            String::new()
-        } else {
-            format!(" (not used: {})", rejected.join("; "))
-        }
-    };
-    let (base, rejected) = crls.find_base(cert, issuer, url);
-    let Some(base) = base else {
-        return Err(format!(
-            "no CRL for {url} available offline{}",
-            rejected_note(&rejected)
-        ));
-    };
-    validate_crl(base, now).map_err(|e| format!("CRL {} for {url}: {e}", base.name()))?;
+}
 
-    let delta = match base.bundle_delta.and_then(|i| crls.crls.get(i)) {
-        Some(d) => {
-            check_crl_signature(d, issuer)
-                .and_then(|()| delta_fits(base, d))
-                .map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
-            Some(d)
-        }
-        None => {
-            let mut wanted = match &base.freshest {
-                Some(v) => distribution_point_urls(v).map_err(|e| {
-                    format!(
-                        "failed to parse Freshest CRL extension of {}: {e}",
-                        base.name()
-                    )
-                })?,
-                None => Vec::new(),
-            };
-            let mut announced_by = base.name();
-            if wanted.is_empty()
-                && let Some(v) = extension(cert, &oids::FRESHEST_CRL)
-            {
-                wanted = distribution_point_urls(v).map_err(|e| {
-                    format!("failed to parse Freshest CRL extension of the certificate: {e}")
-                })?;
-                announced_by = "the certificate".into();
-            }
-            if wanted.is_empty() {
-                None
+impl UrlCheck<'_> {
+    /// One distribution point: find and validate its base (and delta) CRL, then look up the
+    /// serial. The CRL files used are added to `used`.
+    fn run(&self, url: &str, used: &mut Vec<PathBuf>) -> Result<Option<Revocation>, String> {
+        let UrlCheck {
+            cert,
+            issuer,
+            serial,
+            crls,
+            signing_time,
+            now,
+        } = *self;
+        let rejected_note = |rejected: &[String]| {
+            if rejected.is_empty() {
+                String::new()
             } else {
-                let (d, rejected) = crls.find_delta(base, issuer, &wanted);
-                let Some(d) = d else {
-                    return Err(format!(
-                        "{announced_by} announces a delta CRL at {}, and none for CRL {} is available offline{}",
-                        wanted.join(", "),
-                        base.name(),
-                        rejected_note(&rejected)
-                    ));
-                };
+                format!(" (not used: {})", rejected.join("; "))
+            }
+        };
+        let (base, rejected) = crls.find_base(cert, issuer, url);
+        let Some(base) = base else {
+            return Err(format!(
+                "no CRL for {url} available offline{}",
+                rejected_note(&rejected)
+            ));
+        };
+        validate_crl(base, now).map_err(|e| format!("CRL {} for {url}: {e}", base.name()))?;
+
+        let delta = match base.bundle_delta.and_then(|i| crls.crls.get(i)) {
+            Some(d) => {
+                check_crl_signature(d, issuer)
+                    .and_then(|()| delta_fits(base, d))
+                    .map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
                 Some(d)
             }
+            None => {
+                let mut wanted = match &base.freshest {
+                    Some(v) => distribution_point_urls(v).map_err(|e| {
+                        format!(
+                            "failed to parse Freshest CRL extension of {}: {e}",
+                            base.name()
+                        )
+                    })?,
+                    None => Vec::new(),
+                };
+                let mut announced_by = base.name();
+                if wanted.is_empty()
+                    && let Some(v) = extension(cert, &oids::FRESHEST_CRL)
+                {
+                    wanted = distribution_point_urls(v).map_err(|e| {
+                        format!("failed to parse Freshest CRL extension of the certificate: {e}")
+                    })?;
+                    announced_by = "the certificate".into();
+                }
+                if wanted.is_empty() {
+                    None
+                } else {
+                    let (d, rejected) = crls.find_delta(base, issuer, &wanted);
+                    let Some(d) = d else {
+                        return Err(format!(
+                            "{announced_by} announces a delta CRL at {}, and none for CRL {} is available offline{}",
+                            wanted.join(", "),
+                            base.name(),
+                            rejected_note(&rejected)
+                        ));
+                    };
+                    Some(d)
+                }
+            }
+        };
+        if let Some(d) = delta {
+            validate_crl(d, now).map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
         }
-    };
-    if let Some(d) = delta {
-        validate_crl(d, now).map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
-    }
 
-    if !used.contains(&base.path) {
-        used.push(base.path.clone());
-    }
-    let mut lists = vec![base];
-    if let Some(d) = delta {
-        if !used.contains(&d.path) {
-            used.push(d.path.clone());
+        if !used.contains(&base.path) {
+            used.push(base.path.clone());
         }
-        lists.push(d);
+        let mut lists = vec![base];
+        if let Some(d) = delta {
+            if !used.contains(&d.path) {
+                used.push(d.path.clone());
+            }
+            lists.push(d);
+        }
+        lookup(serial, &lists, signing_time)
+            .map_err(|e| format!("failed to check revocation status from {url}: {e}"))
     }
-    lookup(serial, &lists, signing_time)
-        .map_err(|e| format!("failed to check revocation status from {url}: {e}"))
 }
 
 #[cfg(test)]
