@@ -9,7 +9,10 @@
 //! - [`x509`]: certificates with their original bytes, Go-compatible subject rendering and
 //!   certificate-link verification (aws-lc-rs);
 //! - [`chain`]: notation's code-signing chain rules, validity and authenticity;
-//! - [`truststore`]: named trust stores, where one bad file never poisons its store.
+//! - [`truststore`]: named trust stores, where one bad file never poisons its store;
+//! - [`verifier`]: the per-signature pipeline (levels, checks, stores, the descriptor check);
+//! - [`revocation`]: offline revocation checking of a chain from CRL files and the notation CLI
+//!   CRL cache (OCSP cannot be done offline).
 
 pub mod chain;
 pub mod dn;

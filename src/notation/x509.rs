@@ -253,14 +253,14 @@ impl PartialEq for Cert {
 impl Eq for Cert {}
 
 /// One TLV element: its tag byte, the whole encoding and the content.
-struct Tlv<'a> {
-    tag: u8,
-    full: &'a [u8],
-    content: &'a [u8],
+pub(crate) struct Tlv<'a> {
+    pub(crate) tag: u8,
+    pub(crate) full: &'a [u8],
+    pub(crate) content: &'a [u8],
 }
 
 /// Splits the first DER TLV off `input`; returns it and the rest.
-fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
+pub(crate) fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     let first = *input
         .first()
         .ok_or_else(|| X509Error::Malformed("unexpected end of data".into()))?;
@@ -282,7 +282,8 @@ fn split_tlv(input: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
     ))
 }
 
-fn expect_tlv<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(Tlv<'a>, &'a [u8])> {
+/// [`split_tlv`] that also requires the tag byte `tag`; `what` names the element in errors.
+pub(crate) fn expect_tlv<'a>(input: &'a [u8], tag: u8, what: &str) -> Result<(Tlv<'a>, &'a [u8])> {
     let (t, rest) = split_tlv(input)?;
     if t.tag != tag {
         return Err(X509Error::Malformed(format!(
@@ -297,7 +298,8 @@ fn der_err(e: der::Error) -> X509Error {
     X509Error::Malformed(e.to_string())
 }
 
-fn range_of(outer: &[u8], inner: &[u8]) -> Range<usize> {
+/// The range `inner` occupies inside `outer` (`inner` must be a sub-slice of `outer`).
+pub(crate) fn range_of(outer: &[u8], inner: &[u8]) -> Range<usize> {
     let start = inner.as_ptr() as usize - outer.as_ptr() as usize;
     start..start + inner.len()
 }
@@ -638,7 +640,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn to_chrono(t: x509_cert::time::Time) -> Result<DateTime<Utc>> {
+/// An X.509 `Time` as a UTC instant (whole seconds).
+pub(crate) fn to_chrono(t: x509_cert::time::Time) -> Result<DateTime<Utc>> {
     let d = t.to_unix_duration();
     let secs = i64::try_from(d.as_secs()).map_err(|_| X509Error::Malformed("time".into()))?;
     DateTime::from_timestamp(secs, 0).ok_or_else(|| X509Error::Malformed("time".into()))
