@@ -346,8 +346,8 @@ fn to_report(
         ),
         (None, Some(a)) => (
             Some(a.author.clone()),
-            Some(a.file.clone()),
-            Some(a.fingerprint.clone()),
+            a.file.clone(),
+            a.fingerprint.clone(),
         ),
         (None, None) => (None, None, None),
     };

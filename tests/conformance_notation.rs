@@ -703,16 +703,17 @@ fn certificate_links_are_verified_once() {
                 .verified()
         );
     };
-    // leaf <- intermediate, intermediate <- root, root <- root.
+    // leaf <- intermediate, intermediate <- root, root <- root, and the "not self-signed"
+    // checks of the leaf and the intermediate (CheckSignatureFrom(self), as notation does).
     run("jws-ES256-valid.json");
-    assert_eq!(v.links_verified(), 3);
+    assert_eq!(v.links_verified(), 5);
     run("jws-ES256-valid.json");
     assert_eq!(
         v.links_verified(),
-        3,
+        5,
         "a second signature re-verified known links"
     );
-    // Another leaf under the same intermediate adds only its own link.
+    // Another leaf under the same intermediate adds only its own two checks.
     run("jws-ES384-valid.json");
-    assert_eq!(v.links_verified(), 4);
+    assert_eq!(v.links_verified(), 7);
 }

@@ -7,6 +7,10 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn report(fixture: &str) -> Value {
+    report_with(fixture, &[])
+}
+
+fn report_with(fixture: &str, extra: &[&str]) -> Value {
     let out = tempfile::tempdir().expect("tempdir");
     Command::cargo_bin("sigaudit")
         .expect("binary")
@@ -21,6 +25,7 @@ fn report(fixture: &str) -> Value {
             "--out",
         ])
         .arg(out.path())
+        .args(extra)
         .assert()
         .code(0);
     serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
@@ -44,6 +49,128 @@ snapshot!(no_trust, "no-trust");
 snapshot!(corrupt_blob, "corrupt-blob");
 snapshot!(empty, "empty");
 snapshot!(rsa_and_bundle_keys, "rsa-and-bundle-keys");
+snapshot!(notation_policy, "notation-policy");
+
+/// `(status, code, trustStore)` of the one signature of `repo:tag`.
+fn signature_of(r: &Value, repo: &str, tag: &str) -> (String, String, Option<String>) {
+    let img = r["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| {
+            i["repository"] == repo && i["tags"].as_array().expect("tags").iter().any(|t| t == tag)
+        })
+        .unwrap_or_else(|| panic!("{repo}:{tag} not found"));
+    let s = &img["signatures"][0];
+    (
+        img["status"].as_str().expect("status").to_string(),
+        s["code"].as_str().expect("code").to_string(),
+        s["trustStore"].as_str().map(String::from),
+    )
+}
+
+#[test]
+fn demo_notation_verdicts() {
+    let r = report("demo");
+    let want = [
+        ("jws-rsa", "trusted", "verified", Some("ca:default")),
+        ("cose-ecdsa", "trusted", "verified", Some("ca:default")),
+        ("jws-ecdsa", "trusted", "verified", Some("ca:default")),
+        ("cose-rsa", "trusted", "verified", Some("ca:default")),
+        (
+            "signing-authority",
+            "trusted",
+            "verified",
+            Some("signingAuthority:default"),
+        ),
+        ("expired-signature", "untrusted", "signature-expired", None),
+        ("expired-cert", "untrusted", "timestamp-invalid", None),
+        ("untrusted-root", "untrusted", "untrusted-certificate", None),
+        ("transplanted", "untrusted", "descriptor-mismatch", None),
+    ];
+    for (tag, status, code, store) in want {
+        assert_eq!(
+            signature_of(&r, "prod/web", tag),
+            (status.into(), code.into(), store.map(String::from)),
+            "prod/web:{tag}"
+        );
+    }
+    // zot's Author for a trusted notation signature is the leaf subject as Go prints it.
+    let img = r["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| i["tags"][0] == "jws-rsa")
+        .expect("jws-rsa");
+    assert_eq!(
+        img["SignatureInfo"][0]["Author"],
+        "CN=release signer,O=sigaudit fixtures,L=Seattle,ST=WA,C=US"
+    );
+    assert_eq!(
+        img["signatures"][0]["expiresAt"], "2036-01-01T00:00:00Z",
+        "the earlier of the signature expiry (none) and the leaf's notAfter"
+    );
+}
+
+#[test]
+fn notation_policy_scopes_follow_registry() {
+    // Without --registry only the `*` statement (audit) applies, and the report says so.
+    let r = report("notation-policy");
+    assert_eq!(
+        signature_of(&r, "prod/web", "wrong-identity"),
+        (
+            "trusted".into(),
+            "verified".into(),
+            Some("ca:release".into())
+        )
+    );
+    assert!(
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "registry-scopes-unused")
+    );
+    let r = report_with("notation-policy", &["--registry", "registry.example"]);
+    assert_eq!(
+        signature_of(&r, "prod/web", "wrong-identity"),
+        ("untrusted".into(), "identity-mismatch".into(), None)
+    );
+    assert_eq!(
+        signature_of(&r, "prod/web", "release"),
+        (
+            "trusted".into(),
+            "verified".into(),
+            Some("ca:release".into())
+        )
+    );
+    // Audit level: the untrusted root is logged, not enforced.
+    assert_eq!(
+        signature_of(&r, "dev/tool", "untrusted-root"),
+        ("trusted".into(), "verified-with-warnings".into(), None)
+    );
+    // trustpolicy.oci.json wins over trustpolicy.json; the broken certificate file is
+    // reported and does not poison its store.
+    let tm = r["trustMaterial"].as_array().expect("trust material");
+    let rec = |path: &str| {
+        tm.iter()
+            .find(|t| t["path"] == path)
+            .unwrap_or_else(|| panic!("{path}"))["status"]
+            .as_str()
+            .expect("status")
+            .to_string()
+    };
+    assert_eq!(rec("_notation/trustpolicy.oci.json"), "ok");
+    assert_eq!(rec("_notation/trustpolicy.json"), "not-evaluated");
+    assert_eq!(
+        rec("_notation/truststore/x509/ca/release/broken.pem"),
+        "invalid"
+    );
+    assert_eq!(
+        rec("_notation/truststore/x509/ca/release/release-root.pem"),
+        "ok"
+    );
+}
 
 #[test]
 fn demo_verdicts() {
@@ -72,8 +199,8 @@ fn demo_verdicts() {
     assert_eq!(status("prod/api", "1.0"), "untrusted");
     assert_eq!(
         status("prod/api", "1.1"),
-        "untrusted",
-        "notation is listed, not yet verified"
+        "trusted",
+        "notation JWS, self-signed leaf in ca:default"
     );
     assert_eq!(status("prod/api", "1.2"), "trusted");
     assert_eq!(status("prod/api", "1.3"), "trusted");
@@ -85,7 +212,7 @@ fn demo_verdicts() {
     let s = &r["summary"];
     assert_eq!(
         (s["images"].as_u64(), s["attestations"].as_u64()),
-        (Some(13), Some(1))
+        (Some(22), Some(1))
     );
     let codes: Vec<&str> = r["findings"]
         .as_array()

@@ -28,6 +28,8 @@ pub const COLUMNS: &[&str] = &[
     "reason",
     "signedAt",
     "expiresAt",
+    "signer",
+    "trustStore",
 ];
 
 /// Make a cell inert in spreadsheets: a leading `=`, `+`, `-`, `@`, tab or carriage return
@@ -62,8 +64,10 @@ pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         if img.signatures.is_empty() {
             let mut row: Vec<String> = image_cols.to_vec();
             row.resize(COLUMNS.len(), String::new());
-            if let Some(e) = &img.error {
-                row[COLUMNS.len() - 3] = e.clone();
+            if let Some(e) = &img.error
+                && let Some(i) = COLUMNS.iter().position(|c| *c == "reason")
+            {
+                row[i] = e.clone();
             }
             out.write_record(row.iter().map(|c| neutralise(c)))?;
             continue;
@@ -91,6 +95,8 @@ pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 s.reason.clone(),
                 ts(&s.signed_at),
                 ts(&s.expires_at),
+                s.signer.clone().unwrap_or_default(),
+                s.trust_store.clone().unwrap_or_default(),
             ]);
             out.write_record(row.iter().map(|c| neutralise(c)))?;
         }

@@ -14,7 +14,7 @@ use crate::digest::sha256_hex;
 use crate::layout::rel_path;
 use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
 use crate::notation::revocation::CrlStore;
-use crate::notation::truststore::StoreType;
+use crate::notation::truststore::{StoreType, TrustStoreError};
 use crate::notation::verifier::TrustStores;
 use crate::notation::x509::{Cert, hex};
 
@@ -80,7 +80,8 @@ pub fn load(
     let mut file_problems: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
     for ((ty, name), loaded) in stores.loaded() {
         let store_dir = store_root.join("x509").join(ty.as_str()).join(&name);
-        match loaded.as_ref() {
+        let rel = rel_path(root, &store_dir);
+        let (status, detail) = match loaded.as_ref() {
             Ok(store) => {
                 for (file, cert) in &store.certs {
                     file_certs
@@ -94,13 +95,26 @@ pub fn load(
                         .or_default()
                         .push(why.clone());
                 }
+                (
+                    MaterialStatus::Ok,
+                    format!(
+                        "trust store {ty}:{name}: {} usable certificate(s)",
+                        store.certs.len()
+                    ),
+                )
             }
+            // zot creates its three `default` stores empty, and git does not keep empty
+            // folders: an empty or missing store is normal, it just anchors nothing.
+            Err(TrustStoreError::NotFound { .. }) => (
+                MaterialStatus::NotEvaluated,
+                format!("trust store {ty}:{name} does not exist: it anchors nothing"),
+            ),
+            Err(TrustStoreError::NoCertificates { problems: ps, .. }) if ps.is_empty() => (
+                MaterialStatus::NotEvaluated,
+                format!("trust store {ty}:{name} is empty: it anchors nothing"),
+            ),
             Err(e) => {
-                if let crate::notation::truststore::TrustStoreError::NoCertificates {
-                    problems: ps,
-                    ..
-                } = e
-                {
+                if let TrustStoreError::NoCertificates { problems: ps, .. } = e {
                     for (p, why) in ps {
                         file_problems
                             .entry(p.clone())
@@ -108,9 +122,17 @@ pub fn load(
                             .push(why.clone());
                     }
                 }
-                problems.push((rel_path(root, &store_dir), e.to_string()));
+                problems.push((rel.clone(), e.to_string()));
+                (MaterialStatus::Invalid, e.to_string())
             }
-        }
+        };
+        records.push(MaterialRecord {
+            path: rel,
+            kind: "notation-trust-store",
+            sha256: String::new(),
+            status,
+            detail,
+        });
     }
 
     let (crls, crl_problems) = CrlStore::load(

@@ -53,10 +53,11 @@ pub struct VerifyContext<'a> {
 pub struct TrustAnchor {
     /// zot's "Author" for this signature.
     pub author: String,
-    /// The trust file, relative to the rootDir.
-    pub file: String,
+    /// The trust file, relative to the rootDir (none when a policy level accepted the signature
+    /// without authenticity).
+    pub file: Option<String>,
     /// `sha256:<hex>` of the anchoring certificate's DER.
-    pub fingerprint: String,
+    pub fingerprint: Option<String>,
     /// `type:name` of the notation store.
     pub store: Option<String>,
 }

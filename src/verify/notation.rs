@@ -239,15 +239,21 @@ fn verdict_of(o: SignatureOutcome) -> Verdict {
             ),
         );
     }
-    if trusted && let (Some(a), Some(s)) = (&o.anchor, &o.signer) {
+    // zot's Author is the leaf subject whenever notation accepts the signature, even at a
+    // level (audit) that only logged an authenticity failure; the store is named when one
+    // anchored the chain.
+    if trusted && let Some(s) = &o.signer {
+        let a = o.anchor.as_ref();
         v.anchor = Some(TrustAnchor {
             author: s.subject.clone(),
-            file: format!(
-                "_notation/truststore/x509/{}/{}/{}",
-                a.store_type, a.store, a.file
-            ),
-            fingerprint: format!("sha256:{}", a.sha256),
-            store: Some(a.store_ref()),
+            file: a.map(|a| {
+                format!(
+                    "_notation/truststore/x509/{}/{}/{}",
+                    a.store_type, a.store, a.file
+                )
+            }),
+            fingerprint: a.map(|a| format!("sha256:{}", a.sha256)),
+            store: a.map(|a| a.store_ref()),
         });
     }
     v
