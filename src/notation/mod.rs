@@ -9,12 +9,14 @@
 //! - [`x509`]: certificates with their original bytes, Go-compatible subject rendering and
 //!   certificate-link verification (aws-lc-rs);
 //! - [`chain`]: notation's code-signing chain rules, validity and authenticity;
-//! - [`truststore`]: named trust stores, where one bad file never poisons its store.
+//! - [`truststore`]: named trust stores, where one bad file never poisons its store;
+//! - [`timestamp`]: RFC 3161 timestamp countersignatures, verified offline like notation-go.
 
 pub mod chain;
 pub mod dn;
 pub mod envelope;
 mod gofmt;
 pub mod policy;
+pub mod timestamp;
 pub mod truststore;
 pub mod x509;
