@@ -321,3 +321,64 @@ fn verify_signed_attributes(
         })
         .ok_or_else(|| CmsError::SigningTimeOutsideValidity(asn1::go_time_string(&signing_time)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(file: &str) -> Option<SignedData> {
+        let dir = crate::test_vectors::dir()?;
+        let path = dir.join("notation/tspclient-go/cms-testdata").join(file);
+        let bytes = std::fs::read(path).expect("read");
+        let der = super::super::ber::to_der(&bytes).expect("ber");
+        Some(signed_data::parse(&der).expect("parse"))
+    }
+
+    /// tspclient-go's `TestVerifyAttributes`: the signed-attribute rules on their own, with
+    /// all the token's certificates as the one candidate chain (these vectors edit the
+    /// attributes without re-signing, so they cannot get this far through `verify`).
+    #[test]
+    fn signed_attribute_rules() {
+        let Some(valid) = token("TimeStampTokenWithSigningTime.p7s") else {
+            return;
+        };
+        let check = |sd: &SignedData| {
+            let si = sd.signer_infos.first().expect("signer");
+            verify_signed_attributes(sd, si, vec![sd.certificates.clone()])
+        };
+        let chain = check(&valid).expect("signing time inside every validity");
+        assert_eq!(chain, valid.certificates);
+        let cases: [(&str, fn(&CmsError) -> bool); 7] = [
+            ("TimeStampTokenWithoutSignedAttributeContentType.p7s", |e| {
+                *e == CmsError::InvalidContentType("attribute not found".into())
+            }),
+            ("TimeStampTokenInvalidSignedAttributeContentType.p7s", |e| {
+                *e == CmsError::MismatchContentType {
+                    found: "1.2.840.113549.1.9.16.1.44".into(),
+                    expected: "1.2.840.113549.1.9.16.1.4".into(),
+                }
+            }),
+            ("TimeStampTokenWithoutSignedAttributeDigest.p7s", |e| {
+                *e == CmsError::InvalidMessageDigest("attribute not found".into())
+            }),
+            ("TimeStampTokenWithSignedAttributeSHA1.p7s", |e| {
+                *e == CmsError::UnsupportedDigestAlgorithm
+            }),
+            ("TimeStampTokenWithInvalidSigningTime.p7s", |e| {
+                matches!(e, CmsError::InvalidSigningTime(_))
+            }),
+            ("TimeStampTokenWithSigningTimeBeforeExpected.p7s", |e| {
+                e.to_string()
+                    == "cms verification failure: signing time, 2019-02-20 00:00:00 +0000 UTC, is outside certificate's validity period"
+            }),
+            ("TimeStampTokenWithoutSignedAttributes.p7s", |e| {
+                *e == CmsError::MissingSignedAttributes
+            }),
+        ];
+        for (file, want) in cases {
+            let sd = token(file).expect(file);
+            let err = check(&sd).expect_err(file);
+            assert!(want(&err), "{file}: {err}");
+        }
+    }
+}
