@@ -494,4 +494,39 @@ mod tests {
         assert!(der.ends_with(&inner));
         assert_eq!(to_der(&der).expect("idempotent"), der);
     }
+
+    #[test]
+    fn random_input_never_panics() {
+        // A small LCG biased towards structural octets; every result must be an error or a
+        // DER value that normalises to itself.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as u8
+        };
+        const PICK: [u8; 12] = [
+            0x30, 0x80, 0x00, 0x04, 0x24, 0x03, 0x23, 0x81, 0x82, 0x1f, 0xa0, 0x02,
+        ];
+        let mut ok = 0;
+        for _ in 0..5_000 {
+            let len = usize::from(next() % 48);
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r < 160 {
+                        PICK[usize::from(r) % PICK.len()]
+                    } else {
+                        r % 8
+                    }
+                })
+                .collect();
+            if let Ok(der) = to_der(&input) {
+                ok += 1;
+                assert_eq!(to_der(&der).as_ref(), Ok(&der), "{input:02x?}");
+            }
+        }
+        assert!(ok > 0);
+    }
 }

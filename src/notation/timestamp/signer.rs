@@ -348,7 +348,8 @@ mod tests {
         };
         let chain = check(&valid).expect("signing time inside every validity");
         assert_eq!(chain, valid.certificates);
-        let cases: [(&str, fn(&CmsError) -> bool); 7] = [
+        type Check = fn(&CmsError) -> bool;
+        let cases: [(&str, Check); 7] = [
             ("TimeStampTokenWithoutSignedAttributeContentType.p7s", |e| {
                 *e == CmsError::InvalidContentType("attribute not found".into())
             }),
