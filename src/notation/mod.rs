@@ -10,9 +10,10 @@
 //!   certificate-link verification (aws-lc-rs);
 //! - [`chain`]: notation's code-signing chain rules, validity and authenticity;
 //! - [`truststore`]: named trust stores, where one bad file never poisons its store;
-//! - [`verifier`]: the per-signature pipeline (levels, checks, stores, the descriptor check);
+//! - [`timestamp`]: RFC 3161 timestamp countersignatures, verified offline like notation-go;
 //! - [`revocation`]: offline revocation checking of a chain from CRL files and the notation CLI
-//!   CRL cache (OCSP cannot be done offline).
+//!   CRL cache (OCSP cannot be done offline);
+//! - [`verifier`]: the per-signature pipeline (levels, checks, stores, the descriptor check).
 
 pub mod chain;
 pub mod dn;
