@@ -872,6 +872,23 @@ impl<'a> Verifier<'a> {
             Ok(ts) => ts,
             Err(e) => return !run.fail(check, FailureKind::Timestamp, e.to_string()),
         };
+        // notation-go: the whole timestamp range must lie at or after the signing time the
+        // signer claims (a timestamp cannot predate the signature it countersigns).
+        let (lower, upper) = ts.range();
+        if let Some(st) = env.signing_time
+            && lower < st
+        {
+            return !run.fail(
+                check,
+                FailureKind::Timestamp,
+                format!(
+                    "timestamp [{}, {}] is not bounded after the signing time \"{}\"",
+                    lower.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    upper.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    st.format("%Y-%m-%d %H:%M:%S +0000 UTC")
+                ),
+            );
+        }
         if let Err(e) = timestamp::check_chain_covered(chain, &ts) {
             return !run.fail(check, FailureKind::Timestamp, e.to_string());
         }
@@ -908,7 +925,7 @@ impl<'a> Verifier<'a> {
                 format!("TSA revocation not checked offline ({reason})")
             }
         };
-        let (from, to) = ts.range();
+        let (from, to) = (lower, upper);
         out.timestamp = Some(TimestampSummary {
             gen_time: ts.gen_time,
             accuracy_ms: ts.accuracy.num_milliseconds(),
