@@ -88,6 +88,22 @@ fn exit_2_on_usage_errors() {
     scan("fixtures/demo", out.path(), &["--format", "pdf"]).code(2);
     scan("fixtures/demo", out.path(), &["--fail-on", "sometimes"]).code(2);
     scan("fixtures/demo", out.path(), &["-j", "0"]).code(2);
+    for bad in [
+        "https://registry.example",
+        "registry.example/team",
+        "reg istry",
+        "",
+    ] {
+        scan("fixtures/demo", out.path(), &["--registry", bad])
+            .code(2)
+            .stderr(predicates::str::contains("registry host[:port]"));
+    }
+    scan(
+        "fixtures/demo",
+        out.path(),
+        &["--registry", "localhost:5000"],
+    )
+    .code(0);
     sigaudit().assert().code(2);
 }
 

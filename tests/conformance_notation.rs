@@ -670,6 +670,13 @@ fn synthetic_statements() {
     assert_eq!(failing_check(&o), Some("integrity"));
     let o = run("permissive", "jws-ES256-tampered-payload.json");
     assert_eq!(failing_check(&o), Some("integrity"));
+    // A transplanted signature fails whatever the level: targetArtifact is always enforced.
+    let o = run("permissive", "jws-ES256-descriptor-mismatch.json");
+    assert_eq!(failing_check(&o), Some("targetArtifact"));
+    assert_eq!(
+        o.failure.as_ref().map(|f| f.kind),
+        Some(FailureKind::DescriptorMismatch)
+    );
 }
 
 /// Within a run, a certificate-to-issuer link is verified once, not once per signature.
