@@ -228,44 +228,57 @@ pub fn validate_code_signing_chain(chain: &[Cert]) -> Result<(), ChainError> {
 /// (for example one memoised by [`link_key`]). It must behave exactly like
 /// [`Cert::check_signature_from`]. The single-certificate case uses
 /// [`Cert::check_self_signature`] directly, as Go does.
-pub fn validate_code_signing_chain_with<F>(
-    chain: &[Cert],
-    mut check_from: F,
-) -> Result<(), ChainError>
+pub fn validate_code_signing_chain_with<F>(chain: &[Cert], check_from: F) -> Result<(), ChainError>
 where
     F: FnMut(&Cert, &Cert) -> Result<(), X509Error>,
 {
+    validate_chain(
+        chain,
+        check_from,
+        validate_leaf,
+        |e| ChainError::SelfSignedLeaf(Box::new(e)),
+        true,
+    )
+}
+
+/// The chain structure notation-core-go requires of every chain, code signing or timestamping:
+/// a single self-signed certificate, or leaf → … → self-signed root where no certificate but
+/// the root is self-signed and each is issued by the next (signature and name). Then `leaf`
+/// rules for position 0 and the CA rules (keyUsage criticality as `ca_critical_key_usage`)
+/// for the others. `wrap_self_signed_leaf` wraps a leaf-rule failure of a single certificate.
+pub(crate) fn validate_chain<E, F>(
+    chain: &[Cert],
+    mut check_from: F,
+    leaf: impl Fn(&Cert) -> Result<(), E>,
+    wrap_self_signed_leaf: impl Fn(E) -> E,
+    ca_critical_key_usage: bool,
+) -> Result<(), E>
+where
+    E: From<ChainError>,
+    F: FnMut(&Cert, &Cert) -> Result<(), X509Error>,
+{
     let n = chain.len();
-    if n == 0 {
-        return Err(ChainError::Empty);
-    }
+    let Some(first) = chain.first() else {
+        return Err(ChainError::Empty.into());
+    };
     if n == 1 {
-        let cert = &chain[0];
-        cert.check_self_signature()
+        first
+            .check_self_signature()
             .map_err(|source| ChainError::SelfSignatureInvalid {
-                subject: subj(cert),
+                subject: subj(first),
                 source,
             })?;
-        if cert.subject_raw() != cert.issuer_raw() {
+        if first.subject_raw() != first.issuer_raw() {
             return Err(ChainError::SelfSignedNotSelfIssued {
-                subject: subj(cert),
-                issuer: cert.issuer_string().to_string(),
-            });
+                subject: subj(first),
+                issuer: first.issuer_string().to_string(),
+            }
+            .into());
         }
-        return validate_leaf(cert).map_err(|e| ChainError::SelfSignedLeaf(Box::new(e)));
+        return leaf(first).map_err(wrap_self_signed_leaf);
     }
     for (i, cert) in chain.iter().enumerate() {
-        if i == n - 1 {
-            check_from(cert, cert).map_err(|source| ChainError::RootInvalid {
-                subject: subj(cert),
-                source,
-            })?;
-            if cert.subject_raw() != cert.issuer_raw() {
-                return Err(ChainError::RootNotSelfSigned {
-                    subject: subj(cert),
-                });
-            }
-        } else {
+        if let Some(parent) = chain.get(i + 1) {
             if check_from(cert, cert).is_ok() && cert.subject_raw() == cert.issuer_raw() {
                 return Err(if i == 0 {
                     ChainError::LeafSelfSigned {
@@ -275,9 +288,9 @@ where
                     ChainError::IntermediateSelfSigned {
                         subject: subj(cert),
                     }
-                });
+                }
+                .into());
             }
-            let parent = &chain[i + 1];
             check_from(cert, parent).map_err(|source| ChainError::IssuanceInvalid {
                 subject: subj(cert),
                 parent: subj(parent),
@@ -287,13 +300,25 @@ where
                 return Err(ChainError::NotIssuedBy {
                     subject: subj(cert),
                     parent: subj(parent),
-                });
+                }
+                .into());
+            }
+        } else {
+            check_from(cert, cert).map_err(|source| ChainError::RootInvalid {
+                subject: subj(cert),
+                source,
+            })?;
+            if cert.subject_raw() != cert.issuer_raw() {
+                return Err(ChainError::RootNotSelfSigned {
+                    subject: subj(cert),
+                }
+                .into());
             }
         }
         if i == 0 {
-            validate_leaf(cert)?;
+            leaf(cert)?;
         } else {
-            validate_ca(cert, i - 1)?;
+            validate_ca(cert, i - 1, ca_critical_key_usage)?;
         }
     }
     Ok(())
@@ -303,19 +328,25 @@ fn subj(c: &Cert) -> String {
     c.subject_string().to_string()
 }
 
-fn key_usage_present_critical(cert: &Cert) -> Result<(), ChainError> {
+/// keyUsage must be present, and critical when `critical` (code signing; timestamping chains
+/// only need it present).
+fn key_usage_present(cert: &Cert, critical: bool) -> Result<(), ChainError> {
     match cert.key_usage_critical() {
         None => Err(ChainError::KeyUsageMissing {
             subject: subj(cert),
         }),
-        Some(false) => Err(ChainError::KeyUsageNotCritical {
+        Some(false) if critical => Err(ChainError::KeyUsageNotCritical {
             subject: subj(cert),
         }),
-        Some(true) => Ok(()),
+        Some(_) => Ok(()),
     }
 }
 
-fn validate_ca(cert: &Cert, expected_path_len: usize) -> Result<(), ChainError> {
+fn validate_ca(
+    cert: &Cert,
+    expected_path_len: usize,
+    critical_key_usage: bool,
+) -> Result<(), ChainError> {
     if !cert.is_ca() {
         return Err(ChainError::CaBasicConstraints {
             subject: subj(cert),
@@ -330,7 +361,7 @@ fn validate_ca(cert: &Cert, expected_path_len: usize) -> Result<(), ChainError> 
             actual: p,
         });
     }
-    key_usage_present_critical(cert)?;
+    key_usage_present(cert, critical_key_usage)?;
     if cert.key_usage_bits() & key_usage::KEY_CERT_SIGN == 0 {
         return Err(ChainError::CaNoCertSign {
             subject: subj(cert),
@@ -340,12 +371,35 @@ fn validate_ca(cert: &Cert, expected_path_len: usize) -> Result<(), ChainError> 
 }
 
 fn validate_leaf(cert: &Cert) -> Result<(), ChainError> {
+    leaf_key_usage(cert, true)?;
+    let excluded = [
+        (oids::EKU_SERVER_AUTH, "ServerAuth"),
+        (oids::EKU_CLIENT_AUTH, "ClientAuth"),
+        (oids::EKU_EMAIL_PROTECTION, "EmailProtection"),
+        (oids::EKU_TIME_STAMPING, "Timestamping"),
+        (oids::EKU_OCSP_SIGNING, "OCSPSigning"),
+    ];
+    for eku in cert.eku() {
+        if let Some((_, name)) = excluded.iter().find(|(o, _)| o == eku) {
+            return Err(ChainError::LeafForbiddenEku {
+                subject: subj(cert),
+                eku: name,
+            });
+        }
+    }
+    leaf_key(cert)
+}
+
+/// The leaf rules shared by code-signing and timestamping chains: not a CA; keyUsage present
+/// (critical when `critical`) with digitalSignature and none of the encipherment, agreement or
+/// signing-of-certificates bits (contentCommitment is allowed).
+pub(crate) fn leaf_key_usage(cert: &Cert, critical: bool) -> Result<(), ChainError> {
     if cert.is_ca() {
         return Err(ChainError::LeafIsCa {
             subject: subj(cert),
         });
     }
-    key_usage_present_critical(cert)?;
+    key_usage_present(cert, critical)?;
     let ku = cert.key_usage_bits();
     if ku & key_usage::DIGITAL_SIGNATURE == 0 {
         return Err(ChainError::LeafNoDigitalSignature {
@@ -372,21 +426,11 @@ fn validate_leaf(cert: &Cert) -> Result<(), ChainError> {
             found: found.join(", "),
         });
     }
-    let excluded = [
-        (oids::EKU_SERVER_AUTH, "ServerAuth"),
-        (oids::EKU_CLIENT_AUTH, "ClientAuth"),
-        (oids::EKU_EMAIL_PROTECTION, "EmailProtection"),
-        (oids::EKU_TIME_STAMPING, "Timestamping"),
-        (oids::EKU_OCSP_SIGNING, "OCSPSigning"),
-    ];
-    for eku in cert.eku() {
-        if let Some((_, name)) = excluded.iter().find(|(o, _)| o == eku) {
-            return Err(ChainError::LeafForbiddenEku {
-                subject: subj(cert),
-                eku: name,
-            });
-        }
-    }
+    Ok(())
+}
+
+/// The leaf key notation accepts: RSA 2048/3072/4096 or ECDSA P-256/P-384/P-521.
+pub(crate) fn leaf_key(cert: &Cert) -> Result<(), ChainError> {
     match cert.public_key_info() {
         PublicKeyInfo::Rsa { bits } => match bits {
             2048 | 3072 | 4096 => Ok(()),

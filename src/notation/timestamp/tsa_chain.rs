@@ -6,8 +6,8 @@
 //! but need not be critical; the leaf's EKU must be exactly `[timeStamping]` and critical;
 //! a single self-signed certificate is checked for its self-signature before the leaf rules.
 
-use crate::notation::chain::ChainError;
-use crate::notation::x509::{Cert, PublicKeyInfo, key_usage, oids};
+use crate::notation::chain::{self, ChainError};
+use crate::notation::x509::{Cert, oids};
 
 /// A TSA chain-rule failure; `Display` is notation-core-go's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,147 +50,19 @@ pub(super) fn eku_critical(cert: &Cert) -> Option<bool> {
 
 /// Validates an ordered TSA chain (leaf first, self-signed root last).
 pub fn validate_timestamping_chain(chain: &[Cert]) -> Result<(), TsaChainError> {
-    let Some(first) = chain.first() else {
-        return Err(ChainError::Empty.into());
-    };
-    if chain.len() == 1 {
-        first
-            .check_self_signature()
-            .map_err(|source| ChainError::SelfSignatureInvalid {
-                subject: subj(first),
-                source,
-            })?;
-        if first.subject_raw() != first.issuer_raw() {
-            return Err(ChainError::SelfSignedNotSelfIssued {
-                subject: subj(first),
-                issuer: first.issuer_string().to_string(),
-            }
-            .into());
-        }
-        return validate_leaf(first).map_err(|e| TsaChainError::SelfSignedLeaf(Box::new(e)));
-    }
-    let last = chain.len() - 1;
-    for (i, cert) in chain.iter().enumerate() {
-        if i == last {
-            cert.check_signature_from(cert)
-                .map_err(|source| ChainError::RootInvalid {
-                    subject: subj(cert),
-                    source,
-                })?;
-            if cert.subject_raw() != cert.issuer_raw() {
-                return Err(ChainError::RootNotSelfSigned {
-                    subject: subj(cert),
-                }
-                .into());
-            }
-        } else {
-            if cert.check_signature_from(cert).is_ok() && cert.subject_raw() == cert.issuer_raw() {
-                return Err(if i == 0 {
-                    ChainError::LeafSelfSigned {
-                        subject: subj(cert),
-                    }
-                } else {
-                    ChainError::IntermediateSelfSigned {
-                        subject: subj(cert),
-                    }
-                }
-                .into());
-            }
-            let Some(parent) = chain.get(i + 1) else {
-                break;
-            };
-            cert.check_signature_from(parent)
-                .map_err(|source| ChainError::IssuanceInvalid {
-                    subject: subj(cert),
-                    parent: subj(parent),
-                    source,
-                })?;
-            if parent.subject_raw() != cert.issuer_raw() {
-                return Err(ChainError::NotIssuedBy {
-                    subject: subj(cert),
-                    parent: subj(parent),
-                }
-                .into());
-            }
-        }
-        if i == 0 {
-            validate_leaf(cert)?;
-        } else {
-            validate_ca(cert, i - 1)?;
-        }
-    }
-    Ok(())
+    chain::validate_chain(
+        chain,
+        |c, p| c.check_signature_from(p),
+        validate_leaf,
+        |e| TsaChainError::SelfSignedLeaf(Box::new(e)),
+        false,
+    )
 }
 
-fn key_usage_present(cert: &Cert) -> Result<(), ChainError> {
-    match cert.key_usage_critical() {
-        Some(_) => Ok(()),
-        None => Err(ChainError::KeyUsageMissing {
-            subject: subj(cert),
-        }),
-    }
-}
-
-fn validate_ca(cert: &Cert, expected_path_len: usize) -> Result<(), ChainError> {
-    if !cert.is_ca() {
-        return Err(ChainError::CaBasicConstraints {
-            subject: subj(cert),
-        });
-    }
-    if let Some(p) = cert.path_len()
-        && usize::from(p) < expected_path_len
-    {
-        return Err(ChainError::PathLen {
-            subject: subj(cert),
-            expected: expected_path_len,
-            actual: p,
-        });
-    }
-    key_usage_present(cert)?;
-    if cert.key_usage_bits() & key_usage::KEY_CERT_SIGN == 0 {
-        return Err(ChainError::CaNoCertSign {
-            subject: subj(cert),
-        });
-    }
-    Ok(())
-}
-
+/// Timestamping leaf: the shared leaf rules with keyUsage present (criticality not required),
+/// EKU exactly timeStamping and critical, and a key notation accepts.
 fn validate_leaf(cert: &Cert) -> Result<(), TsaChainError> {
-    if cert.is_ca() {
-        return Err(ChainError::LeafIsCa {
-            subject: subj(cert),
-        }
-        .into());
-    }
-    key_usage_present(cert)?;
-    let ku = cert.key_usage_bits();
-    if ku & key_usage::DIGITAL_SIGNATURE == 0 {
-        return Err(ChainError::LeafNoDigitalSignature {
-            subject: subj(cert),
-        }
-        .into());
-    }
-    let forbidden: [(u16, &str); 7] = [
-        (key_usage::KEY_ENCIPHERMENT, "\"KeyEncipherment\""),
-        (key_usage::DATA_ENCIPHERMENT, "\"DataEncipherment\""),
-        (key_usage::KEY_AGREEMENT, "\"KeyAgreement\""),
-        (key_usage::KEY_CERT_SIGN, "\"CertSign\""),
-        (key_usage::CRL_SIGN, "\"CRLSign\""),
-        (key_usage::ENCIPHER_ONLY, "\"EncipherOnly\""),
-        (key_usage::DECIPHER_ONLY, "\"DecipherOnly\""),
-    ];
-    let found: Vec<&str> = forbidden
-        .iter()
-        .filter(|(bit, _)| ku & bit != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if !found.is_empty() {
-        return Err(ChainError::LeafForbiddenKeyUsage {
-            subject: subj(cert),
-            found: found.join(", "),
-        }
-        .into());
-    }
+    chain::leaf_key_usage(cert, false)?;
     if cert.eku() != [oids::EKU_TIME_STAMPING] {
         return Err(TsaChainError::EkuNotOnlyTimestamping {
             subject: subj(cert),
@@ -201,26 +73,5 @@ fn validate_leaf(cert: &Cert) -> Result<(), TsaChainError> {
             subject: subj(cert),
         });
     }
-    match cert.public_key_info() {
-        PublicKeyInfo::Rsa {
-            bits: 2048 | 3072 | 4096,
-        }
-        | PublicKeyInfo::Ec {
-            bits: 256 | 384 | 521,
-        } => Ok(()),
-        PublicKeyInfo::Rsa { bits } => Err(ChainError::RsaKeySize {
-            subject: subj(cert),
-            bits: *bits,
-        }
-        .into()),
-        PublicKeyInfo::Ec { bits } => Err(ChainError::EcKeySize {
-            subject: subj(cert),
-            bits: *bits,
-        }
-        .into()),
-        _ => Err(ChainError::UnsupportedKeyType {
-            subject: subj(cert),
-        }
-        .into()),
-    }
+    Ok(chain::leaf_key(cert)?)
 }
