@@ -424,8 +424,17 @@ impl Run {
         }
     }
 
-    fn skipped_by_level(&self, check: Check) -> bool {
-        check != Check::Integrity && self.level.action(check) == Action::Skip
+    /// True (and recorded) when the level skips `check`.
+    fn level_skips(&mut self, check: Check) -> bool {
+        let skip = check != Check::Integrity && self.level.action(check) == Action::Skip;
+        if skip {
+            self.record(
+                Step::Level(check),
+                CheckStatus::Skipped,
+                "skipped by the verification level",
+            );
+        }
+        skip
     }
 }
 
@@ -665,12 +674,7 @@ impl<'a> Verifier<'a> {
         run: &mut Run,
         out: &mut SignatureOutcome,
     ) -> bool {
-        if run.skipped_by_level(Check::Authenticity) {
-            run.record(
-                Step::Level(Check::Authenticity),
-                CheckStatus::Skipped,
-                "skipped by the verification level",
-            );
+        if run.level_skips(Check::Authenticity) {
             return true;
         }
         let ty = match env.signing_scheme {
@@ -731,12 +735,7 @@ impl<'a> Verifier<'a> {
     }
 
     fn expiry(&self, env: &Envelope, run: &mut Run) -> bool {
-        if run.skipped_by_level(Check::Expiry) {
-            run.record(
-                Step::Level(Check::Expiry),
-                CheckStatus::Skipped,
-                "skipped by the verification level",
-            );
+        if run.level_skips(Check::Expiry) {
             return true;
         }
         match env.expiry {
@@ -773,12 +772,7 @@ impl<'a> Verifier<'a> {
         out: &mut SignatureOutcome,
     ) -> bool {
         let check = Check::AuthenticTimestamp;
-        if run.skipped_by_level(check) {
-            run.record(
-                Step::Level(check),
-                CheckStatus::Skipped,
-                "skipped by the verification level",
-            );
+        if run.level_skips(check) {
             return true;
         }
         let now = self.options.now;
@@ -948,12 +942,7 @@ impl<'a> Verifier<'a> {
 
     fn revocation(&self, env: &Envelope, chain: &[Cert], run: &mut Run) -> bool {
         let check = Check::Revocation;
-        if run.skipped_by_level(check) {
-            run.record(
-                Step::Level(check),
-                CheckStatus::Skipped,
-                "skipped by the verification level",
-            );
+        if run.level_skips(check) {
             return true;
         }
         let signing_time = match env.signing_scheme {
