@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use crate::digest::Digest;
 use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover};
 use crate::finding::Finding;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories, rel_path};
+use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
     ImageReport, ImageStatus, Report, RepositorySummary, SCHEMA_VERSION, Settings, SignatureReport,
@@ -55,6 +57,8 @@ pub struct AuditOptions {
     pub crl_dirs: Vec<PathBuf>,
     /// Fail notation signatures whose revocation status cannot be established offline.
     pub require_revocation: bool,
+    /// Folder of the persistent verification cache (`--cache DIR`), if any.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -68,33 +72,166 @@ impl AuditOptions {
             registry: None,
             crl_dirs: Vec::new(),
             require_revocation: false,
+            cache_dir: None,
         }
     }
 }
 
-/// Audit the rootDir at `root`.
+/// Audit the rootDir at `root` once (saving the verification cache when `cache_dir` is set).
 pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
-    check_root(root)?;
-    let trust = TrustMaterial::load_with(root, &opts.crl_dirs);
-    let notation = NotationContext::new(
-        &trust.notation,
-        opts.registry.clone(),
-        opts.as_of,
-        opts.require_revocation,
-    );
-    let walk = find_repositories(root);
-    tracing::info!(
-        repositories = walk.repositories.len(),
-        keys = trust.cosign_keys.len(),
-        "discovering"
-    );
-    let graphs: Vec<RepoGraph> = walk
-        .repositories
-        .par_iter()
-        .map(|r| discover(root, r))
-        .collect();
+    let mut auditor = Auditor::new(root, opts.clone())?;
+    let report = auditor.audit();
+    if let Err(e) = auditor.save_cache() {
+        tracing::warn!("could not write the verification cache: {e}");
+    }
+    Ok(report)
+}
 
-    let work: Vec<(usize, usize, usize)> = graphs
+/// Signature blobs kept in memory between audits, up to this many bytes (beyond it they are
+/// read again each time).
+const RETAINED_BLOB_BYTES: usize = 256 << 20;
+
+/// An audit that can be repeated: the repositories are discovered once (again on
+/// [`Auditor::rediscover`]), signature blobs are kept, and every verification fact is cached
+/// by content (a signature checked against a key, an envelope's integrity, a certificate
+/// link), so a repeated audit after a trust change redoes only the work the change requires.
+pub struct Auditor {
+    root: PathBuf,
+    opts: AuditOptions,
+    walk_findings: Vec<Finding>,
+    graphs: Vec<RepoGraph>,
+    /// `(graph, artifact, layer)` of every signature to verify.
+    work: Vec<(usize, usize, usize)>,
+    blobs: Mutex<BlobMemo>,
+    keys: KeyCache,
+    notation: NotationCaches,
+}
+
+#[derive(Default)]
+struct BlobMemo {
+    map: HashMap<Digest, Arc<Vec<u8>>>,
+    bytes: usize,
+}
+
+impl Auditor {
+    /// Checks the rootDir and discovers its repositories.
+    pub fn new(root: &Path, opts: AuditOptions) -> Result<Self, AuditError> {
+        check_root(root)?;
+        let mut a = Auditor {
+            root: root.to_path_buf(),
+            opts,
+            walk_findings: Vec::new(),
+            graphs: Vec::new(),
+            work: Vec::new(),
+            blobs: Mutex::new(BlobMemo::default()),
+            keys: KeyCache::default(),
+            notation: NotationCaches::default(),
+        };
+        if let Some(dir) = &a.opts.cache_dir
+            && a.keys.load(dir)
+        {
+            tracing::info!(cache = %dir.display(), signatures = a.keys.len(), "loaded verification cache");
+        }
+        a.rediscover();
+        Ok(a)
+    }
+
+    /// Writes the verification cache to `--cache DIR` (a no-op without it).
+    pub fn save_cache(&self) -> std::io::Result<()> {
+        match &self.opts.cache_dir {
+            Some(dir) => self.keys.save(dir),
+            None => Ok(()),
+        }
+    }
+
+    /// How many signature verifications were performed so far (cache misses).
+    pub fn verifications(&self) -> usize {
+        self.keys.verifications()
+    }
+
+    /// The options this auditor runs with.
+    pub fn options(&self) -> &AuditOptions {
+        &self.opts
+    }
+
+    /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
+    pub fn rediscover(&mut self) {
+        let walk = find_repositories(&self.root);
+        tracing::info!(repositories = walk.repositories.len(), "discovering");
+        let root = &self.root;
+        self.graphs = walk
+            .repositories
+            .par_iter()
+            .map(|r| discover(root, r))
+            .collect();
+        self.walk_findings = walk.findings;
+        self.work = work_items(&self.graphs);
+        *self.blobs.lock().unwrap_or_else(|e| e.into_inner()) = BlobMemo::default();
+    }
+
+    /// Loads the trust material as it is now, verifies every signature (reusing every cached
+    /// fact) and builds the report.
+    pub fn audit(&mut self) -> Report {
+        let root = &self.root;
+        let opts = &self.opts;
+        let trust = TrustMaterial::load_with(root, &opts.crl_dirs);
+        let notation = NotationContext::new(
+            &trust.notation,
+            &self.notation,
+            opts.registry.clone(),
+            opts.as_of,
+            opts.require_revocation,
+        );
+        tracing::info!(
+            signatures = self.work.len(),
+            keys = trust.cosign_keys.len(),
+            "verifying"
+        );
+        let started = std::time::Instant::now();
+        let ctx = VerifyContext {
+            trust: &trust,
+            cache: &self.keys,
+            as_of: opts.as_of,
+            notation: Some(&notation),
+        };
+        let graphs = &self.graphs;
+        let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
+            .iter()
+            .map(|g| g.images.iter().map(|i| (&i.digest, i)).collect())
+            .collect();
+        let done = AtomicUsize::new(0);
+        let blobs = &self.blobs;
+        let work = &self.work;
+        let verdicts: Vec<(SignatureReport, Option<Finding>)> =
+            with_progress(opts.progress, work.len(), &done, || {
+                work.par_iter()
+                    .map(|&(g, a, l)| {
+                        let r = verify_one(root, &graphs[g], &subjects[g], a, l, &ctx, blobs);
+                        done.fetch_add(1, Ordering::Relaxed);
+                        r
+                    })
+                    .collect()
+            });
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            signature_key_facts = self.keys.len(),
+            certificate_links = self.notation.links.len(),
+            "verified"
+        );
+        aggregate(
+            root,
+            opts,
+            &trust,
+            &self.walk_findings,
+            graphs,
+            work,
+            verdicts,
+        )
+    }
+}
+
+fn work_items(graphs: &[RepoGraph]) -> Vec<(usize, usize, usize)> {
+    graphs
         .iter()
         .enumerate()
         .flat_map(|(g, graph)| {
@@ -112,48 +249,30 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
                     (0..layers).map(move |l| (g, a, l))
                 })
         })
-        .collect();
-    tracing::info!(signatures = work.len(), "verifying");
-    let started = std::time::Instant::now();
+        .collect()
+}
 
-    let cache = KeyCache::default();
-    let ctx = VerifyContext {
-        trust: &trust,
-        cache: &cache,
-        as_of: opts.as_of,
-        notation: Some(&notation),
-    };
-    let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
-        .iter()
-        .map(|g| g.images.iter().map(|i| (&i.digest, i)).collect())
-        .collect();
-    let done = AtomicUsize::new(0);
-    let verdicts: Vec<(SignatureReport, Option<Finding>)> =
-        with_progress(opts.progress, work.len(), &done, || {
-            work.par_iter()
-                .map(|&(g, a, l)| {
-                    let r = verify_one(root, &graphs[g], &subjects[g], a, l, &ctx);
-                    done.fetch_add(1, Ordering::Relaxed);
-                    r
-                })
-                .collect()
-        });
-
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        key_checks = cache.len(),
-        certificate_links = notation.links_verified(),
-        "verified"
-    );
-    Ok(aggregate(
-        root,
-        opts,
-        &trust,
-        walk.findings,
-        graphs,
-        &work,
-        verdicts,
-    ))
+/// Reads a signature blob, or recalls it.
+fn read_blob(
+    store: &BlobStore,
+    digest: &Digest,
+    memo: &Mutex<BlobMemo>,
+) -> Result<Arc<Vec<u8>>, BlobError> {
+    if let Some(b) = memo
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .map
+        .get(digest)
+    {
+        return Ok(b.clone());
+    }
+    let blob = Arc::new(store.read(digest, MAX_SIGNATURE_BYTES)?);
+    let mut m = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if m.bytes + blob.len() <= RETAINED_BLOB_BYTES {
+        m.bytes += blob.len();
+        m.map.insert(digest.clone(), blob.clone());
+    }
+    Ok(blob)
 }
 
 fn check_root(root: &Path) -> Result<(), AuditError> {
@@ -216,6 +335,7 @@ fn verify_one(
     a: usize,
     l: usize,
     ctx: &VerifyContext<'_>,
+    blobs: &Mutex<BlobMemo>,
 ) -> (SignatureReport, Option<Finding>) {
     let art = &graph.artifacts[a];
     let subject = subjects[&art.subject];
@@ -257,7 +377,7 @@ fn verify_one(
         );
     };
     let store = BlobStore::new(&graph.path);
-    let (verdict, finding) = match store.read(digest, MAX_SIGNATURE_BYTES) {
+    let (verdict, finding) = match read_blob(&store, digest, blobs) {
         Ok(blob) => {
             let input = SignatureInput {
                 repository: &graph.name,
@@ -268,7 +388,7 @@ fn verify_one(
                 },
                 artifact: art,
                 layer,
-                blob: &blob,
+                blob: blob.as_slice(),
             };
             let mut v = verifier.verify(&input, ctx);
             if matches!(
@@ -380,13 +500,13 @@ fn aggregate(
     root: &Path,
     opts: &AuditOptions,
     trust: &TrustMaterial,
-    walk_findings: Vec<Finding>,
-    graphs: Vec<RepoGraph>,
+    walk_findings: &[Finding],
+    graphs: &[RepoGraph],
     work: &[(usize, usize, usize)],
     verdicts: Vec<(SignatureReport, Option<Finding>)>,
 ) -> Report {
     let mut findings: Vec<Finding> = trust.findings.clone();
-    findings.extend(walk_findings);
+    findings.extend(walk_findings.iter().cloned());
     if opts.registry.is_none()
         && let crate::trust::notation::PolicyState::Valid { path, doc } = &trust.notation.policy
     {
@@ -422,13 +542,13 @@ fn aggregate(
     let mut summary = Summary::default();
     let mut repositories = Vec::new();
     let mut images = Vec::new();
-    for (g, graph) in graphs.into_iter().enumerate() {
-        findings.extend(graph.findings);
+    for (g, graph) in graphs.iter().enumerate() {
+        findings.extend(graph.findings.iter().cloned());
         let mut repo = RepositorySummary {
             name: graph.name.clone(),
             ..Default::default()
         };
-        for node in graph.images {
+        for node in graph.images.iter().cloned() {
             let mut sigs = per_subject
                 .remove(&(g, node.digest.clone()))
                 .unwrap_or_default();

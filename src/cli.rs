@@ -80,6 +80,11 @@ pub struct ScanArgs {
     /// offline (by default such a check is reported `not-checked` and does not fail).
     #[arg(long)]
     pub require_revocation: bool,
+    /// Keep verification facts in this folder between runs, so a cron run redoes only what
+    /// changed. Only negative facts are reused as they are; a cache can never make a signature
+    /// trusted. Safe to share between concurrent runs.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

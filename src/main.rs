@@ -78,6 +78,7 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
         registry: args.registry.clone(),
         crl_dirs: args.crl_dirs.clone(),
         require_revocation: args.require_revocation,
+        cache_dir: args.cache.clone(),
     };
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {

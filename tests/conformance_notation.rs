@@ -23,7 +23,8 @@ use sigaudit::audit::{self, AuditOptions};
 use sigaudit::notation::policy::TrustPolicyDocument;
 use sigaudit::notation::revocation::CrlStore;
 use sigaudit::notation::verifier::{
-    CheckStatus, FailureKind, SignatureOutcome, Step, Target, TrustStores, Verifier, VerifyOptions,
+    Caches, CheckStatus, FailureKind, SignatureOutcome, Step, Target, TrustStores, Verifier,
+    VerifyOptions,
 };
 use sigaudit::report::model::{ImageReport, ImageStatus, Report};
 
@@ -179,6 +180,7 @@ fn verify_envelope(
     doc.validate().expect("valid policy");
     let stores = TrustStores::new(case.roots.clone());
     let (crls, _) = CrlStore::load(&[]);
+    let caches = Caches::default();
     let v = Verifier::new(
         &doc,
         &stores,
@@ -187,6 +189,7 @@ fn verify_envelope(
             now: as_of(),
             require_revocation,
         },
+        &caches,
     );
     let path = case
         .reference
@@ -622,6 +625,7 @@ fn synthetic_statements() {
     doc.validate().expect("valid");
     let stores = TrustStores::new(vec![syn.join("notation-config/truststore")]);
     let (crls, _) = CrlStore::load(&[]);
+    let caches = Caches::default();
     let v = Verifier::new(
         &doc,
         &stores,
@@ -630,6 +634,7 @@ fn synthetic_statements() {
             now: as_of(),
             require_revocation: false,
         },
+        &caches,
     );
     let target = Target {
         media_type: "application/vnd.oci.image.manifest.v1+json",
@@ -687,6 +692,7 @@ fn certificate_links_are_verified_once() {
     let (_, doc) = sigaudit::notation::policy::load(&syn.join("notation-config")).expect("policy");
     let stores = TrustStores::new(vec![syn.join("notation-config/truststore")]);
     let (crls, _) = CrlStore::load(&[]);
+    let caches = Caches::default();
     let v = Verifier::new(
         &doc,
         &stores,
@@ -695,6 +701,7 @@ fn certificate_links_are_verified_once() {
             now: as_of(),
             require_revocation: false,
         },
+        &caches,
     );
     let st = v
         .statement_for(Some("registry.example/synthetic/app"))

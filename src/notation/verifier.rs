@@ -355,6 +355,87 @@ impl LinkCache {
     }
 }
 
+/// What integrity found for one envelope: immutable, so kept by content.
+#[derive(Debug)]
+struct IntegrityFacts {
+    /// The envelope and its chain, when it parsed (kept for reporting even if it then failed).
+    parsed: Option<(Envelope, Vec<Cert>)>,
+    /// The pass detail, or notation's failure message.
+    result: Result<String, String>,
+}
+
+/// Verification facts that depend only on content (envelope bytes, certificate DER) and so stay
+/// true across trust-material changes: keep one `Caches` for as long as the same storage is
+/// audited again (a watch), and every verification is done once.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Certificate links.
+    pub links: LinkCache,
+    integrity: Mutex<HashMap<[u8; 32], Arc<IntegrityFacts>>>,
+}
+
+impl Caches {
+    /// Integrity of `blob` parsed as `media_type`, computed once.
+    fn integrity(&self, media_type: &str, blob: &[u8]) -> Arc<IntegrityFacts> {
+        let mut key_input = Vec::with_capacity(media_type.len() + 1 + blob.len());
+        key_input.extend_from_slice(media_type.as_bytes());
+        key_input.push(0);
+        key_input.extend_from_slice(blob);
+        let key = crate::notation::x509::sha256(&key_input);
+        if let Some(f) = self
+            .integrity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return f.clone();
+        }
+        let facts = Arc::new(self.compute_integrity(media_type, blob));
+        self.integrity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, facts.clone());
+        facts
+    }
+
+    fn compute_integrity(&self, media_type: &str, blob: &[u8]) -> IntegrityFacts {
+        let failed = |msg: String| IntegrityFacts {
+            parsed: None,
+            result: Err(msg),
+        };
+        let env = match envelope::parse_and_verify(media_type, blob) {
+            Ok(env) => env,
+            Err(e @ envelope::IntegrityError::UnsupportedMediaType(_)) => {
+                return failed(format!(
+                    "unable to parse the digital signature, error : {e}"
+                ));
+            }
+            Err(e) => return failed(e.to_string()),
+        };
+        let mut chain = Vec::with_capacity(env.cert_chain.len());
+        for der in &env.cert_chain {
+            match Cert::from_der(der) {
+                Ok(c) => chain.push(c),
+                Err(e) => return failed(format!("malformed certificate in chain: {e}")),
+            }
+        }
+        let result = match chain::validate_code_signing_chain_with(&chain, |c, p| {
+            self.links.check(c, p)
+        }) {
+            Err(e) => Err(e.to_string()),
+            Ok(()) => Ok(format!(
+                "{} signature verifies with the leaf key over the signed bytes; {}-certificate chain satisfies the code-signing rules",
+                env.alg,
+                chain.len()
+            )),
+        };
+        IntegrityFacts {
+            parsed: Some((env, chain)),
+            result,
+        }
+    }
+}
+
 /// Settings of a run.
 #[derive(Debug, Clone, Copy)]
 pub struct VerifyOptions {
@@ -372,7 +453,7 @@ pub struct Verifier<'a> {
     stores: &'a TrustStores,
     crls: &'a CrlStore,
     options: VerifyOptions,
-    links: LinkCache,
+    caches: &'a Caches,
 }
 
 /// Pipeline state: the recorded steps and the first enforced failure.
@@ -445,13 +526,14 @@ impl<'a> Verifier<'a> {
         stores: &'a TrustStores,
         crls: &'a CrlStore,
         options: VerifyOptions,
+        caches: &'a Caches,
     ) -> Self {
         Verifier {
             policy,
             stores,
             crls,
             options,
-            links: LinkCache::default(),
+            caches,
         }
     }
 
@@ -469,7 +551,7 @@ impl<'a> Verifier<'a> {
 
     /// How many distinct certificate links were verified so far.
     pub fn links_verified(&self) -> usize {
-        self.links.len()
+        self.caches.links.len()
     }
 
     /// Verifies one signature envelope (`media_type` is the signature manifest layer's media
@@ -592,57 +674,34 @@ impl<'a> Verifier<'a> {
         run: &mut Run,
         out: &mut SignatureOutcome,
     ) -> Option<(Envelope, Vec<Cert>)> {
-        let failed = |run: &mut Run, msg: String| {
-            run.fail(Check::Integrity, FailureKind::Integrity, msg);
-            None
-        };
-        let env = match envelope::parse_and_verify(media_type, blob) {
-            Ok(env) => env,
-            Err(e @ envelope::IntegrityError::UnsupportedMediaType(_)) => {
-                return failed(
-                    run,
-                    format!("unable to parse the digital signature, error : {e}"),
-                );
+        let facts = self.caches.integrity(media_type, blob);
+        if let Some((env, chain)) = &facts.parsed {
+            if let Some(leaf) = chain.first() {
+                out.signer = Some(Signer {
+                    subject: leaf.subject_string().to_string(),
+                    issuer: leaf.issuer_string().to_string(),
+                    sha256: hex(&leaf.sha256_fingerprint()),
+                    not_after: leaf.not_after(),
+                    chain: chain
+                        .iter()
+                        .map(|c| c.subject_string().to_string())
+                        .collect(),
+                });
             }
-            Err(e) => return failed(run, e.to_string()),
-        };
-        let mut chain = Vec::with_capacity(env.cert_chain.len());
-        for der in &env.cert_chain {
-            match Cert::from_der(der) {
-                Ok(c) => chain.push(c),
-                Err(e) => return failed(run, format!("malformed certificate in chain: {e}")),
+            out.signing_scheme = Some(env.signing_scheme);
+            out.signed_at = env.effective_signing_time();
+            out.expiry = env.expiry;
+        }
+        match &facts.result {
+            Ok(detail) => {
+                run.record(Step::Level(Check::Integrity), CheckStatus::Pass, detail);
+                facts.parsed.clone()
+            }
+            Err(msg) => {
+                run.fail(Check::Integrity, FailureKind::Integrity, msg.clone());
+                None
             }
         }
-        if let Some(leaf) = chain.first() {
-            out.signer = Some(Signer {
-                subject: leaf.subject_string().to_string(),
-                issuer: leaf.issuer_string().to_string(),
-                sha256: hex(&leaf.sha256_fingerprint()),
-                not_after: leaf.not_after(),
-                chain: chain
-                    .iter()
-                    .map(|c| c.subject_string().to_string())
-                    .collect(),
-            });
-        }
-        out.signing_scheme = Some(env.signing_scheme);
-        out.signed_at = env.effective_signing_time();
-        out.expiry = env.expiry;
-        if let Err(e) =
-            chain::validate_code_signing_chain_with(&chain, |c, p| self.links.check(c, p))
-        {
-            return failed(run, e.to_string());
-        }
-        run.record(
-            Step::Level(Check::Integrity),
-            CheckStatus::Pass,
-            format!(
-                "{} signature verifies with the leaf key over the signed bytes; {}-certificate chain satisfies the code-signing rules",
-                env.alg,
-                chain.len()
-            ),
-        );
-        Some((env, chain))
     }
 
     fn store_certs(&self, statement: &TrustPolicyStatement, ty: StoreType) -> StoreCerts {

@@ -15,7 +15,7 @@ use crate::codes::ResultCode;
 use crate::media;
 use crate::notation::policy::PolicyError;
 use crate::notation::verifier::{
-    CheckStatus, FailureKind, SignatureOutcome, Target, VerifyOptions,
+    Caches, CheckStatus, FailureKind, SignatureOutcome, Target, VerifyOptions,
 };
 use crate::trust::notation::{NotationTrust, PolicyState};
 
@@ -30,6 +30,7 @@ impl<'a> NotationContext<'a> {
     /// A context over `trust`, deciding at `as_of`.
     pub fn new(
         trust: &'a NotationTrust,
+        caches: &'a Caches,
         registry: Option<String>,
         as_of: DateTime<Utc>,
         require_revocation: bool,
@@ -43,6 +44,7 @@ impl<'a> NotationContext<'a> {
                     now: as_of,
                     require_revocation,
                 },
+                caches,
             )),
             PolicyState::Missing => Err((
                 ResultCode::NoTrustPolicy,
