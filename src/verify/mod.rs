@@ -6,7 +6,7 @@ mod cache;
 mod notation;
 mod simplesigning;
 
-pub use cache::KeyCache;
+pub use cache::{CACHE_FILE, KeyCache};
 pub use notation::NotationContext;
 
 use std::collections::BTreeMap;
