@@ -87,8 +87,8 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
     Ok(report)
 }
 
-/// Signature blobs kept in memory between audits, up to this many bytes (beyond it they are
-/// read again each time).
+/// Signature blobs kept in memory between audits by [`Auditor::retain_blobs`], up to this many
+/// bytes (beyond it they are read again each time).
 const RETAINED_BLOB_BYTES: usize = 256 << 20;
 
 /// An audit that can be repeated: the repositories are discovered once (again on
@@ -111,6 +111,8 @@ pub struct Auditor {
 struct BlobMemo {
     map: HashMap<Digest, Arc<Vec<u8>>>,
     bytes: usize,
+    /// How many bytes may be kept (0 for a single audit: nothing is worth keeping).
+    budget: usize,
 }
 
 impl Auditor {
@@ -166,7 +168,18 @@ impl Auditor {
             .collect();
         self.walk_findings = walk.findings;
         self.work = work_items(&self.graphs);
-        *self.blobs.lock().unwrap_or_else(|e| e.into_inner()) = BlobMemo::default();
+        let mut memo = self.blobs.lock().unwrap_or_else(|e| e.into_inner());
+        let budget = memo.budget;
+        *memo = BlobMemo {
+            budget,
+            ..BlobMemo::default()
+        };
+    }
+
+    /// Keep signature blobs in memory (up to 256 MiB) so that repeated audits do not read them
+    /// again; for a long-running watch.
+    pub fn retain_blobs(&mut self) {
+        self.blobs.lock().unwrap_or_else(|e| e.into_inner()).budget = RETAINED_BLOB_BYTES;
     }
 
     /// Loads the trust material as it is now, verifies every signature (reusing every cached
@@ -268,7 +281,7 @@ fn read_blob(
     }
     let blob = Arc::new(store.read(digest, MAX_SIGNATURE_BYTES)?);
     let mut m = memo.lock().unwrap_or_else(|e| e.into_inner());
-    if m.bytes + blob.len() <= RETAINED_BLOB_BYTES {
+    if m.bytes + blob.len() <= m.budget {
         m.bytes += blob.len();
         m.map.insert(digest.clone(), blob.clone());
     }
