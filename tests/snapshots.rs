@@ -50,6 +50,65 @@ snapshot!(corrupt_blob, "corrupt-blob");
 snapshot!(empty, "empty");
 snapshot!(rsa_and_bundle_keys, "rsa-and-bundle-keys");
 snapshot!(notation_policy, "notation-policy");
+snapshot!(notation_revocation, "notation-revocation");
+
+/// The result of the `revocation` check of `repo:tag`'s signature.
+fn revocation_check(r: &Value, repo: &str, tag: &str) -> (String, String) {
+    let img = r["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| i["repository"] == repo && i["tags"][0] == tag)
+        .unwrap_or_else(|| panic!("{repo}:{tag}"));
+    let c = img["signatures"][0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "revocation")
+        .expect("revocation check");
+    (
+        c["result"].as_str().expect("result").into(),
+        c["detail"].as_str().expect("detail").into(),
+    )
+}
+
+#[test]
+fn notation_revocation_offline() {
+    let r = report("notation-revocation");
+    assert_eq!(
+        signature_of(&r, "app", "good"),
+        (
+            "trusted".into(),
+            "verified".into(),
+            Some("ca:default".into())
+        )
+    );
+    let (res, detail) = revocation_check(&r, "app", "good");
+    assert_eq!(res, "pass");
+    assert!(
+        detail.contains("intermediate.crl") && detail.contains("root.crl"),
+        "{detail}"
+    );
+    assert_eq!(
+        signature_of(&r, "app", "revoked"),
+        ("untrusted".into(), "revoked".into(), None)
+    );
+    let (res, detail) = revocation_check(&r, "app", "unknown");
+    assert_eq!(res, "not-checked");
+    assert!(
+        detail.contains("http://crl.example/intermediate-2.crl"),
+        "{detail}"
+    );
+    assert_eq!(signature_of(&r, "app", "unknown").1, "verified");
+
+    let r = report_with("notation-revocation", &["--require-revocation"]);
+    assert_eq!(
+        signature_of(&r, "app", "unknown"),
+        ("untrusted".into(), "revocation-unknown".into(), None)
+    );
+    assert_eq!(signature_of(&r, "app", "good").1, "verified");
+    assert_eq!(r["settings"]["requireRevocation"], true);
+}
 
 /// `(status, code, trustStore)` of the one signature of `repo:tag`.
 fn signature_of(r: &Value, repo: &str, tag: &str) -> (String, String, Option<String>) {

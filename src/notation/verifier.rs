@@ -1011,11 +1011,23 @@ impl<'a> Verifier<'a> {
         let rev = revocation::check_chain(chain, self.crls, signing_time, self.options.now);
         match rev.overall() {
             Overall::Ok => {
-                run.record(
-                    Step::Level(check),
-                    CheckStatus::Pass,
-                    "no chain certificate is revoked (certificates without OCSP or CRL locations cannot be revoked)",
-                );
+                let mut files: Vec<String> = rev
+                    .crl_files
+                    .iter()
+                    .flatten()
+                    .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .collect();
+                files.dedup();
+                let detail = if files.is_empty() {
+                    "no chain certificate names an OCSP or CRL location, so none can be revoked"
+                        .to_string()
+                } else {
+                    format!(
+                        "no chain certificate is revoked according to CRL {}",
+                        files.join(", ")
+                    )
+                };
+                run.record(Step::Level(check), CheckStatus::Pass, detail);
                 true
             }
             Overall::Revoked { subject } => !run.fail(
