@@ -156,7 +156,8 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
     ))
 }
 
-fn check_root(root: &Path) -> Result<(), AuditError> {
+/// The rootDir must be a readable folder; it is never created.
+pub fn check_root(root: &Path) -> Result<(), AuditError> {
     let meta = match std::fs::metadata(root) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
