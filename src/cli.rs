@@ -70,8 +70,9 @@ const ADD_CERT_ABOUT: &str =
 ROOT/_notation/truststore/x509/<TYPE>/<STORE>/sha256:<hex of the file>, as zot's notation \
 upload endpoint does, with the checks zot leaves to verification time: a certificate that is \
 not a CA is refused (notation refuses most of them, and with them the whole store) unless \
---allow-leaf; a tsa store holds self-signed root CAs; RSA keys under 2048 bits are refused. \
-Expired certificates are added with a warning.
+--allow-leaf, except a self-signed one in a signingAuthority store (notation's rule); a tsa \
+store holds self-signed root CAs only; RSA keys under 2048 bits and curves under 256 bits are \
+refused. Expired certificates are added with a warning.
 
 Every file is checked first: if any is refused, nothing is written (exit 2, one message per \
 refused file). Certificates already in the store are not added again. Each file is written \

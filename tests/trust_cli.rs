@@ -372,6 +372,67 @@ fn add_cert_signing_authority_and_tsa_follow_notation_rules() {
 }
 
 #[test]
+fn add_cert_warns_about_expired_and_pinned_certificates() {
+    let Some(v) = common::vectors() else { return };
+    let expired = v.join("notation/derived/truststore/x509/ca/e2e-expired/expired_e2e.crt");
+    let root = root();
+    let a = trust(&["add-cert", s(root.path()), s(&expired)]).code(2);
+    assert!(
+        stderr(&a).contains("notation would accept it as a pinned, self-signed signer"),
+        "{}",
+        stderr(&a)
+    );
+    let a = trust(&["add-cert", s(root.path()), s(&expired), "--allow-leaf"]).code(0);
+    let err = stderr(&a);
+    assert!(err.contains("is a self-signed leaf"), "{err}");
+    assert!(err.contains("expired on 2023-06-27T06:10:00Z"), "{err}");
+    let out = stdout(&trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1));
+    assert!(
+        out.contains("error expired _notation/truststore/x509/ca/default/sha256:"),
+        "{out}"
+    );
+    assert!(out.contains("warning leaf-in-store"), "{out}");
+}
+
+#[test]
+fn update_policy_on_a_missing_policy_writes_the_default_with_the_store() {
+    let root = root();
+    let a = trust(&[
+        "add-cert",
+        s(root.path()),
+        ROOT_CA,
+        "--store",
+        "release",
+        "--update-policy",
+    ])
+    .code(0);
+    let out = stdout(&a);
+    assert!(out.contains("wrote _notation/trustpolicy.json: zot's default trust policy"));
+    assert!(
+        out.contains("added ca:release to statement(s) \"default-config\""),
+        "{out}"
+    );
+    let p: Value = serde_json::from_slice(
+        &std::fs::read(root.path().join("_notation/trustpolicy.json")).expect("policy"),
+    )
+    .expect("json");
+    assert_eq!(
+        p["trustPolicies"][0]["trustStores"],
+        serde_json::json!([
+            "ca:default",
+            "signingAuthority:default",
+            "tsa:default",
+            "ca:release"
+        ])
+    );
+    assert_eq!(
+        p["trustPolicies"][0]["signatureVerification"]["verifyTimestamp"],
+        "afterCertExpiry"
+    );
+    assert!(!stderr(&a).contains("does not name"), "{}", stderr(&a));
+}
+
+#[test]
 fn add_cert_refuses_bad_store_names_types_and_sizes() {
     let root = root();
     let before = common::tree_hash(root.path());
@@ -638,11 +699,27 @@ fn check_reports_policy_store_and_layout_problems() {
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
     let pem = rsa_key(1024).to_pkcs8_pem(LineEnding::LF).expect("pem");
     write(&root.path().join("_cosign"), "cosign.key", pem.as_bytes());
+    {
+        use rsa::pkcs8::EncodePublicKey;
+        let weak = rsa_key(1024)
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("pem");
+        write(&root.path().join("_cosign"), "weak.pub", weak.as_bytes());
+    }
+    write(
+        &root.path().join("_cosign"),
+        ".sigaudit-tmp-1-2-3",
+        b"-----BEGIN PUB",
+    );
     // No policy yet.
     let a = trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1);
     let out = stdout(&a);
     for want in [
         "error private-key _cosign/cosign.key",
+        "error weak-key _cosign/weak.pub: RSA key of 1024 bits",
+        "warning unparsable _cosign/.sigaudit-tmp-1-2-3",
+        "interrupted sigaudit write",
         "warning stray-file _notation/truststore/x509/CA: ",
         "did you mean ca?",
         "error not-regular-file _notation/truststore/x509/ca/default/sub",

@@ -308,13 +308,13 @@ fn judge_certs(
             warnings.push(format!(
                 "{}: {who} expired on {}; signatures that chain to it verify only with a trusted timestamp",
                 file.display(),
-                cert.not_after().to_rfc3339()
+                rfc3339(cert.not_after())
             ));
         } else if cert.not_before() > opts.now {
             warnings.push(format!(
                 "{}: {who} is not valid before {}",
                 file.display(),
-                cert.not_before().to_rfc3339()
+                rfc3339(cert.not_before())
             ));
         }
         if let Some(alg) = weak_signature(cert) {
@@ -329,6 +329,10 @@ fn judge_certs(
     } else {
         Err(reasons.join("; "))
     }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Reads the policy file at `path` for editing: it must be a regular file.

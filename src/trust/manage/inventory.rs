@@ -253,6 +253,9 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
                     LintCode::PrivateKey => {
                         "; remove it from the registry's storage and keep it somewhere safe"
                     }
+                    _ if name.starts_with(TEMP_PREFIX) => {
+                        "; a temporary file left by an interrupted sigaudit write: delete it"
+                    }
                     _ => "; zot skips it",
                 };
                 inv.problem(
