@@ -288,7 +288,8 @@ fn read_blob(
     Ok(blob)
 }
 
-fn check_root(root: &Path) -> Result<(), AuditError> {
+/// The rootDir must be a readable folder; it is never created.
+pub fn check_root(root: &Path) -> Result<(), AuditError> {
     let meta = match std::fs::metadata(root) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use sigaudit::notation::truststore::StoreType;
+
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -28,6 +30,154 @@ pub struct Cli {
 pub enum Command {
     /// Audit a rootDir once and write the reports.
     Scan(ScanArgs),
+    /// Add, list and check the trust material of a rootDir (cosign keys, Notary Project
+    /// certificates and trust policy).
+    #[command(subcommand)]
+    Trust(TrustCommand),
+}
+
+/// `sigaudit trust ...`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add cosign public keys to ROOT/_cosign, as zot's cosign upload endpoint does.
+    #[command(long_about = ADD_KEY_ABOUT)]
+    AddKey(AddKeyArgs),
+    /// Add Notary Project certificates to a trust store under ROOT/_notation/truststore.
+    #[command(long_about = ADD_CERT_ABOUT)]
+    AddCert(AddCertArgs),
+    /// List every cosign key and trust-store certificate with its subject, fingerprint,
+    /// validity, store and status. Read-only.
+    List(ListArgs),
+    /// Lint the trust material: exit 1 when something is wrong. Read-only.
+    #[command(long_about = CHECK_ABOUT)]
+    Check(CheckArgs),
+}
+
+const ADD_KEY_ABOUT: &str =
+    "Add cosign public keys to ROOT/_cosign, as zot's cosign upload endpoint does: each file is \
+stored, byte for byte, as _cosign/sha256:<hex of the file>.
+
+Only PEM public keys are accepted (`PUBLIC KEY` or `RSA PUBLIC KEY`, one per file): ECDSA P-256, \
+P-384 or P-521, RSA of 2048 bits or more, Ed25519. Private keys, certificates, empty files, \
+non-PEM and files over 8 MiB are refused. Every file is checked first: if any is refused, \
+nothing is written (exit 2, one message per refused file). A key already in _cosign (the same \
+bytes, or the same key in another file) is not added again. Each file is written atomically.
+
+zot picks up new keys at its next signature re-verification (every 2 hours) or restart.";
+
+const ADD_CERT_ABOUT: &str =
+    "Add Notary Project certificates (PEM or DER; a file may hold several, stored as one file) to \
+ROOT/_notation/truststore/x509/<TYPE>/<STORE>/sha256:<hex of the file>, as zot's notation \
+upload endpoint does, with the checks zot leaves to verification time: a certificate that is \
+not a CA is refused (notation refuses most of them, and with them the whole store) unless \
+--allow-leaf, except a self-signed one in a signingAuthority store (notation's rule); a tsa \
+store holds self-signed root CAs only; RSA keys under 2048 bits and curves under 256 bits are \
+refused. Expired certificates are added with a warning.
+
+Every file is checked first: if any is refused, nothing is written (exit 2, one message per \
+refused file). Certificates already in the store are not added again. Each file is written \
+atomically.
+
+When ROOT/_notation/trustpolicy.json is missing, zot's default trust policy is written there \
+(it names ca:default, signingAuthority:default and tsa:default). An existing policy is never \
+rewritten unless --update-policy. zot rewrites trustpolicy.json at every start and only uses \
+the default stores; other stores serve sigaudit and notation.";
+
+const CHECK_ABOUT: &str =
+    "Lint the trust material of ROOT: unparsable or empty files, private keys, certificates \
+notation refuses in their store, leaf certificates in ca stores, expired, not yet valid and \
+soon-expiring certificates, weak keys and signatures, a missing or invalid trust policy, \
+stores the policy names that are missing or empty, stores no policy names.
+
+Prints one line per problem on stdout: `<severity> <code> <path>: <message>`, severity \
+error, warning or info. Exit 0 when there is no error or warning (info lines never fail), \
+1 when there is one (warnings do not fail with --warnings-ok), 2 on usage errors, 3 when \
+ROOT is missing or unreadable.";
+
+/// `sigaudit trust add-key`.
+#[derive(Debug, clap::Args)]
+pub struct AddKeyArgs {
+    /// The zot rootDir (storage.rootDirectory); it must exist.
+    pub root: PathBuf,
+    /// PEM public key files (cosign.pub).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// `sigaudit trust add-cert`.
+#[derive(Debug, clap::Args)]
+pub struct AddCertArgs {
+    /// The zot rootDir (storage.rootDirectory); it must exist.
+    pub root: PathBuf,
+    /// Certificate files, PEM or DER.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Trust store type: ca, signingAuthority or tsa (case-sensitive).
+    #[arg(long = "type", value_name = "TYPE", default_value = "ca", value_parser = parse_store_type)]
+    pub store_type: StoreType,
+    /// Trust store name: letters, digits, '_', '.' and '-'.
+    #[arg(long, value_name = "NAME", default_value = "default", value_parser = parse_store_name)]
+    pub store: String,
+    /// Store certificates that are not CA certificates (a warning says when notation will
+    /// refuse them).
+    #[arg(long)]
+    pub allow_leaf: bool,
+    /// Add TYPE:NAME to the trustStores of every statement of the existing trust policy
+    /// (trustpolicy.oci.json and trustpolicy.json) that verifies (level not skip); the rest of
+    /// the policy is kept. An invalid policy is refused.
+    #[arg(long)]
+    pub update_policy: bool,
+}
+
+/// `sigaudit trust list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The zot rootDir (storage.rootDirectory).
+    pub root: PathBuf,
+    /// Print JSON (schema version 1) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Judge validity as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// A certificate expiring within this many days has status expiring-soon.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub warn_days: u32,
+}
+
+/// `sigaudit trust check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The zot rootDir (storage.rootDirectory).
+    pub root: PathBuf,
+    /// Print JSON (schema version 1) instead of one line per problem.
+    #[arg(long)]
+    pub json: bool,
+    /// Judge validity as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_time)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// A certificate expiring within this many days is reported expiring-soon.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub warn_days: u32,
+    /// Exit 0 when there are warnings but no errors.
+    #[arg(long)]
+    pub warnings_ok: bool,
+}
+
+fn parse_store_type(s: &str) -> Result<StoreType, String> {
+    s.parse().map_err(|_| {
+        format!("unsupported trust store type {s:?}: the types are ca, signingAuthority and tsa (case-sensitive)")
+    })
+}
+
+fn parse_store_name(s: &str) -> Result<String, String> {
+    if sigaudit::notation::truststore::is_valid_store_name(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid trust store name {s:?}: a store name is letters, digits, '_', '.' and '-' (no path separators, not '.' or '..')"
+        ))
+    }
 }
 
 /// When `scan` exits 1.

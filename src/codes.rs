@@ -95,6 +95,30 @@ codes! {
     }
 }
 
+codes! {
+    /// Problems `sigaudit trust check` finds in the trust material (its lint codes).
+    LintCode {
+        Unparsable = "unparsable": "a file in `_cosign` or a trust store is not a usable public key or certificate",
+        EmptyFile = "empty-file": "an empty file in `_cosign` or a trust store",
+        PrivateKey = "private-key": "a private key in `_cosign`: secret material in the registry's storage, and never a trust anchor",
+        NotRegularFile = "not-regular-file": "a folder or symbolic link inside a trust store, which makes notation refuse the whole store",
+        Unreadable = "unreadable": "a trust file or folder cannot be read",
+        StrayFile = "stray-file": "a file or folder under `_notation/truststore` outside any `x509/<type>/<store>/` folder, which notation never reads",
+        NotCa = "not-ca": "a certificate notation refuses in its store (neither a CA nor self-signed; in a `tsa` store, not a self-signed root CA), which makes notation refuse the whole store",
+        LeafInStore = "leaf-in-store": "a self-signed certificate that is not a CA in a `ca` store: it pins exactly one signer",
+        Expired = "expired": "a certificate whose notAfter has passed",
+        NotYetValid = "not-yet-valid": "a certificate whose notBefore is still to come",
+        ExpiringSoon = "expiring-soon": "a certificate that expires within --warn-days days",
+        WeakKey = "weak-key": "an RSA key under 2048 bits or an elliptic curve under 256 bits",
+        WeakSignature = "weak-signature": "a certificate signed with SHA-1, MD5 or MD2",
+        PolicyMissing = "policy-missing": "no notation trust policy (`_notation/trustpolicy.oci.json` or `trustpolicy.json`), so no notation signature can be trusted",
+        PolicyInvalid = "policy-invalid": "the notation trust policy is malformed or breaks a validation rule, so no notation signature can be trusted",
+        PolicySuperseded = "policy-superseded": "`_notation/trustpolicy.json` is shadowed by `trustpolicy.oci.json` for notation and sigaudit (zot still reads `trustpolicy.json`)",
+        StoreMissing = "store-missing": "a trust store the policy names does not exist or is empty",
+        StoreUnused = "store-unused": "a trust store no trust policy statement names: its certificates anchor nothing",
+    }
+}
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -132,6 +156,10 @@ mod tests {
         }
         for c in FindingCode::ALL {
             assert!(seen.insert(("f", c.as_str())), "duplicate {c}");
+            assert!(!c.description().is_empty());
+        }
+        for c in LintCode::ALL {
+            assert!(seen.insert(("l", c.as_str())), "duplicate {c}");
             assert!(!c.description().is_empty());
         }
     }

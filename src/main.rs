@@ -2,9 +2,9 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met |
-//! | 1 | reports written, a `--fail-on` condition met |
-//! | 2 | usage or configuration error (including an output folder that cannot be written) |
+//! | 0 | reports written, no `--fail-on` condition met; `trust`: done (or nothing to do), no problem found |
+//! | 1 | reports written, a `--fail-on` condition met; `trust check`: problems found |
+//! | 2 | usage or configuration error (including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable |
 
 use std::process::ExitCode;
@@ -17,7 +17,10 @@ use sigaudit::report::{self, model::ImageStatus};
 
 mod cli;
 
-use cli::{Cli, Command, FailOn, ScanArgs};
+use cli::{
+    AddCertArgs, AddKeyArgs, CheckArgs, Cli, Command, FailOn, ListArgs, ScanArgs, TrustCommand,
+};
+use sigaudit::trust::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
 const EXIT_FAIL_ON: u8 = 1;
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let code = match cli.command {
         Command::Scan(args) => scan(args, !cli.quiet),
+        Command::Trust(cmd) => trust(cmd, cli.quiet),
     };
     ExitCode::from(code)
 }
@@ -53,6 +57,16 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn error(msg: impl std::fmt::Display, help: impl std::fmt::Display) {
     eprintln!("error: {msg}\nhelp: {help}");
+}
+
+fn root_help(e: &AuditError) -> &'static str {
+    match e {
+        AuditError::RootMissing(_) => "pass the folder zot's config names as storage.rootDirectory",
+        AuditError::RootNotDir(_) => "pass a folder, not a file",
+        AuditError::RootUnreadable { .. } => {
+            "run sigaudit as a user that can read the rootDir (read access is enough)"
+        }
+    }
 }
 
 fn scan(args: ScanArgs, progress: bool) -> u8 {
@@ -84,15 +98,7 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
     let report = match audit::run(&args.root, &opts) {
         Ok(r) => r,
         Err(e) => {
-            let help = match &e {
-                AuditError::RootMissing(_) => {
-                    "pass the folder zot's config names as storage.rootDirectory"
-                }
-                AuditError::RootNotDir(_) => "pass a folder, not a file",
-                AuditError::RootUnreadable { .. } => {
-                    "run sigaudit as a user that can read the rootDir (read access is enough)"
-                }
-            };
+            let help = root_help(&e);
             error(e, help);
             return EXIT_ROOT;
         }
@@ -133,4 +139,150 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
         FailOn::Unsigned => i.status != ImageStatus::Trusted,
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
+}
+
+fn trust(cmd: TrustCommand, quiet: bool) -> u8 {
+    match cmd {
+        TrustCommand::AddKey(args) => add_key(args, quiet),
+        TrustCommand::AddCert(args) => add_cert(args, quiet),
+        TrustCommand::List(args) => trust_list(args),
+        TrustCommand::Check(args) => trust_check(args, quiet),
+    }
+}
+
+/// Prints what an `add-*` command did (stdout) and its warnings (stderr), or its error.
+fn added(result: Result<manage::AddReport, ManageError>, quiet: bool) -> u8 {
+    match result {
+        Ok(report) => {
+            for a in &report.actions {
+                println!("{a}");
+            }
+            if !quiet {
+                for w in &report.warnings {
+                    eprintln!("warning: {w}");
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => manage_error(e),
+    }
+}
+
+fn manage_error(e: ManageError) -> u8 {
+    match e {
+        ManageError::Root(e) => {
+            let help = root_help(&e);
+            error(e, help);
+            EXIT_ROOT
+        }
+        ManageError::Refused(refusals) => {
+            for r in &refusals {
+                eprintln!("error: refused {}: {}", r.file.display(), r.reason);
+            }
+            eprintln!(
+                "help: nothing was written; fix or leave out the refused file(s) and run the command again"
+            );
+            EXIT_USAGE
+        }
+        e @ ManageError::InvalidStoreName(_) => {
+            error(e, "pick a name such as default, release or team-a");
+            EXIT_USAGE
+        }
+        e @ ManageError::PolicyInvalid { .. } => {
+            error(
+                e,
+                "nothing was written; fix the policy (sigaudit trust check ROOT names the problem) or run without --update-policy",
+            );
+            EXIT_USAGE
+        }
+        e @ ManageError::Occupied(_) => {
+            error(e, "move it out of the way and run the command again");
+            EXIT_USAGE
+        }
+        e @ ManageError::Write(_) => {
+            error(
+                e,
+                "run sigaudit as a user that can write to the rootDir's _cosign and _notation folders (files already reported as added are complete)",
+            );
+            EXIT_USAGE
+        }
+    }
+}
+
+fn add_key(args: AddKeyArgs, quiet: bool) -> u8 {
+    added(manage::add_keys(&args.root, &args.files), quiet)
+}
+
+fn add_cert(args: AddCertArgs, quiet: bool) -> u8 {
+    let opts = manage::AddCertOptions {
+        store_type: args.store_type,
+        store: args.store,
+        allow_leaf: args.allow_leaf,
+        update_policy: args.update_policy,
+        now: chrono::Utc::now(),
+    };
+    added(manage::add_certs(&args.root, &args.files, &opts), quiet)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> u8 {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => {
+            println!("{s}");
+            EXIT_OK
+        }
+        Err(e) => {
+            error(format!("cannot render JSON: {e}"), "report this as a bug");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn trust_list(args: ListArgs) -> u8 {
+    let opts = manage::CheckOptions {
+        now: args.as_of.unwrap_or_else(chrono::Utc::now),
+        warn_days: args.warn_days,
+    };
+    let report = match manage::check(&args.root, &opts) {
+        Ok(r) => r,
+        Err(e) => return manage_error(e),
+    };
+    if args.json {
+        return print_json(&report.list_output(&args.root, &opts));
+    }
+    print!("{}", manage::check::render_table(&report.entries));
+    EXIT_OK
+}
+
+fn trust_check(args: CheckArgs, quiet: bool) -> u8 {
+    let opts = manage::CheckOptions {
+        now: args.as_of.unwrap_or_else(chrono::Utc::now),
+        warn_days: args.warn_days,
+    };
+    let report = match manage::check(&args.root, &opts) {
+        Ok(r) => r,
+        Err(e) => return manage_error(e),
+    };
+    if args.json {
+        let code = print_json(&report.check_output(&args.root, &opts));
+        if code != EXIT_OK {
+            return code;
+        }
+    } else {
+        print!("{}", manage::check::render_problems(&report.problems));
+    }
+    if !quiet {
+        use sigaudit::codes::Severity;
+        eprintln!(
+            "{}: {} error(s), {} warning(s), {} info(s)",
+            args.root.display(),
+            report.count(Severity::Error),
+            report.count(Severity::Warning),
+            report.count(Severity::Info)
+        );
+    }
+    if report.failed(args.warnings_ok) {
+        EXIT_FAIL_ON
+    } else {
+        EXIT_OK
+    }
 }

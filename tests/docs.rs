@@ -1,6 +1,6 @@
 //! The README documents every result code and every CSV column.
 
-use sigaudit::codes::{FindingCode, ResultCode};
+use sigaudit::codes::{FindingCode, LintCode, ResultCode};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
@@ -19,6 +19,12 @@ fn every_code_is_documented_with_its_description() {
         assert!(
             r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),
             "README lacks {c}"
+        );
+    }
+    for c in LintCode::ALL {
+        assert!(
+            r.contains(&format!("| `{}` | {} |", c.as_str(), c.description())),
+            "README lacks trust lint code {c}"
         );
     }
 }

@@ -250,7 +250,7 @@ fn rsa_schemes(bits: usize, der: &[u8]) -> Result<Vec<Scheme>, String> {
 }
 
 /// Modulus size of a PKCS#1 RSAPublicKey.
-fn rsa_bits(pkcs1: &[u8]) -> Result<usize, String> {
+pub(crate) fn rsa_bits(pkcs1: &[u8]) -> Result<usize, String> {
     let mut r = SliceReader::new(pkcs1).map_err(|e| format!("bad RSA key: {e}"))?;
     let n = r
         .sequence(|r| {

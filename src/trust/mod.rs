@@ -2,6 +2,7 @@
 //! file considered so that a report states exactly what it was checked against.
 
 mod cosign_keys;
+pub mod manage;
 pub mod notation;
 
 pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};

@@ -1,0 +1,381 @@
+//! `trust list` and `trust check`: the inventory judged as of one instant. Read-only.
+//!
+//! Severities: `error` (notation or zot cannot use the material, or it is dangerous), `warning`
+//! (usable, but needs attention soon), `info` (worth knowing, nothing to fix).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::codes::{LintCode, Severity};
+use crate::notation::truststore::{StoreType, check_store_cert};
+
+use super::ManageError;
+use super::inventory::{self, Entry, EntryKind, PolicyView};
+use super::material::{quoted_subject, weak_key, weak_signature};
+
+pub use super::inventory::Problem;
+
+/// When `trust check` judges.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// The instant expiry is judged at (`--as-of`, default now).
+    pub now: DateTime<Utc>,
+    /// A certificate expiring within this many days is `expiring-soon` (default 30).
+    pub warn_days: u32,
+}
+
+/// The judged trust material.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// Every key, certificate and unusable file, in path order, with its status.
+    pub entries: Vec<Entry>,
+    /// Every problem, in path order.
+    pub problems: Vec<Problem>,
+}
+
+impl CheckReport {
+    /// How many problems have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == severity)
+            .count()
+    }
+
+    /// `trust check`'s verdict: errors always fail, warnings unless `warnings_ok`.
+    pub fn failed(&self, warnings_ok: bool) -> bool {
+        self.count(Severity::Error) > 0 || (!warnings_ok && self.count(Severity::Warning) > 0)
+    }
+}
+
+/// Reads and judges the trust material of `root`. Fails only when the rootDir itself is
+/// missing or unreadable; every problem of the material is a [`Problem`].
+pub fn check(root: &Path, opts: &CheckOptions) -> Result<CheckReport, ManageError> {
+    crate::audit::check_root(root)?;
+    let mut inv = inventory::read(root);
+    let mut problems = std::mem::take(&mut inv.problems);
+    for (i, e) in inv.entries.iter().enumerate() {
+        judge_entry(i, e, opts, &mut problems);
+    }
+    judge_policy(&inv, &mut problems);
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut entries = inv.entries;
+    for (i, e) in entries.iter_mut().enumerate() {
+        let worst = problems
+            .iter()
+            .filter(|p| p.entry == Some(i) && p.severity > Severity::Info)
+            .fold(None::<&Problem>, |w, p| match w {
+                Some(w) if w.severity >= p.severity => Some(w),
+                _ => Some(p),
+            });
+        if let Some(p) = worst {
+            e.status = p.code.as_str().to_string();
+        }
+    }
+    Ok(CheckReport { entries, problems })
+}
+
+fn judge_entry(i: usize, e: &Entry, opts: &CheckOptions, out: &mut Vec<Problem>) {
+    let (Some(cert), Some(ty)) = (&e.cert, e.store_type) else {
+        return;
+    };
+    let mut add = |severity, code, message: String| {
+        out.push(Problem {
+            severity,
+            code,
+            path: e.path.clone(),
+            message,
+            entry: Some(i),
+        })
+    };
+    let who = match e.index {
+        Some(n) => format!("certificate {n} of the file ({})", quoted_subject(cert)),
+        None => format!("certificate {}", quoted_subject(cert)),
+    };
+    if let Err(why) = check_store_cert(cert, ty) {
+        add(
+            Severity::Error,
+            LintCode::NotCa,
+            format!(
+                "{why}; notation (and zot) refuse the whole store {}",
+                e.store
+            ),
+        );
+    } else if ty == StoreType::Ca && !cert.is_ca() {
+        add(
+            Severity::Warning,
+            LintCode::LeafInStore,
+            format!(
+                "{who} is not a CA: it is trusted as a pinned, self-signed signer, and anything it issued is not"
+            ),
+        );
+    }
+    if let Some(why) = weak_key(cert) {
+        add(Severity::Error, LintCode::WeakKey, format!("{who}: {why}"));
+    }
+    if let Some(alg) = weak_signature(cert) {
+        add(
+            Severity::Warning,
+            LintCode::WeakSignature,
+            format!("{who} is signed with {alg}, a broken hash"),
+        );
+    }
+    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    if cert.not_after() < opts.now {
+        add(
+            Severity::Error,
+            LintCode::Expired,
+            format!(
+                "{who} expired on {}; signatures chaining to it verify only with a trusted timestamp",
+                at(cert.not_after())
+            ),
+        );
+    } else if cert.not_before() > opts.now {
+        add(
+            Severity::Warning,
+            LintCode::NotYetValid,
+            format!("{who} is not valid before {}", at(cert.not_before())),
+        );
+    } else if cert.not_after() < opts.now + Duration::days(i64::from(opts.warn_days)) {
+        let days = (cert.not_after() - opts.now).num_days();
+        add(
+            Severity::Warning,
+            LintCode::ExpiringSoon,
+            format!(
+                "{who} expires on {} (in {days} day(s))",
+                at(cert.not_after())
+            ),
+        );
+    }
+}
+
+fn judge_policy(inv: &inventory::Inventory, out: &mut Vec<Problem>) {
+    let doc = match &inv.policy {
+        PolicyView::Missing => {
+            let certs = inv.entries.iter().any(|e| e.kind == EntryKind::Certificate);
+            out.push(Problem {
+                severity: if certs {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                code: LintCode::PolicyMissing,
+                path: "_notation/trustpolicy.json".into(),
+                message: "no trust policy (_notation/trustpolicy.oci.json or trustpolicy.json): no notation signature can be trusted; `sigaudit trust add-cert` writes zot's default one, and zot writes it at startup".into(),
+                entry: None,
+            });
+            return;
+        }
+        PolicyView::Invalid { path, reason } => {
+            out.push(Problem {
+                severity: Severity::Error,
+                code: LintCode::PolicyInvalid,
+                path: path.clone(),
+                message: format!("{reason}; no notation signature can be trusted"),
+                entry: None,
+            });
+            return;
+        }
+        PolicyView::Valid { path, doc } => (path, doc),
+    };
+    let (policy_path, doc) = doc;
+    // Every store a verifying statement names, with the statements naming it.
+    let mut named: BTreeMap<(&'static str, String), Vec<&str>> = BTreeMap::new();
+    for st in &doc.trust_policies {
+        if st.verification_level().is_ok_and(|l| l.is_skip()) {
+            continue;
+        }
+        for ty in [StoreType::Ca, StoreType::SigningAuthority, StoreType::Tsa] {
+            for name in st.trust_store_names(ty) {
+                named
+                    .entry((ty.as_str(), name.to_string()))
+                    .or_default()
+                    .push(&st.name);
+            }
+        }
+    }
+    for ((ty, name), statements) in &named {
+        let files = inv.stores.get(&(*ty, name.clone())).map_or(0, |(_, n)| *n);
+        if files > 0 {
+            continue;
+        }
+        let quoted: Vec<String> = statements
+            .iter()
+            .map(|s| crate::notation::x509::go_quote(s))
+            .collect();
+        let (severity, why) = if name == "default" {
+            (
+                Severity::Info,
+                "; zot creates its default stores empty: it anchors nothing until a certificate is added",
+            )
+        } else {
+            (
+                Severity::Warning,
+                "; signatures of the statements that need it cannot be trusted",
+            )
+        };
+        out.push(Problem {
+            severity,
+            code: LintCode::StoreMissing,
+            path: format!("_notation/truststore/x509/{ty}/{name}"),
+            message: format!(
+                "the trust store {ty}:{name} named by {policy_path} (statement {}) does not exist or is empty{why}",
+                quoted.join(", ")
+            ),
+            entry: None,
+        });
+    }
+    let used: BTreeSet<&(&'static str, String)> = named.keys().collect();
+    for (key, (path, files)) in &inv.stores {
+        if *files == 0 || used.contains(key) {
+            continue;
+        }
+        out.push(Problem {
+            severity: Severity::Info,
+            code: LintCode::StoreUnused,
+            path: path.clone(),
+            message: format!(
+                "no statement of {policy_path} names the trust store {}:{}: its certificates anchor nothing (`sigaudit trust add-cert --update-policy` adds it)",
+                key.0, key.1
+            ),
+            entry: None,
+        });
+    }
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "-".into(),
+        |t| t.to_rfc3339_opts(SecondsFormat::Secs, true),
+    )
+}
+
+/// The `trust list` table: one line per key, certificate or unusable file.
+pub fn render_table(entries: &[Entry]) -> String {
+    let header = [
+        "KIND",
+        "STORE",
+        "SUBJECT / KEY",
+        "SHA-256 FINGERPRINT",
+        "NOT BEFORE",
+        "NOT AFTER",
+        "STATUS",
+        "PATH",
+    ];
+    let rows: Vec<[String; 8]> = entries
+        .iter()
+        .map(|e| {
+            let path = match e.index {
+                Some(n) => format!("{} #{n}", e.path),
+                None => e.path.clone(),
+            };
+            [
+                e.kind.short().to_string(),
+                e.store.clone(),
+                e.subject
+                    .clone()
+                    .or_else(|| e.key.clone())
+                    .unwrap_or_else(|| "-".into()),
+                e.fingerprint.clone().unwrap_or_else(|| "-".into()),
+                time(e.not_before),
+                time(e.not_after),
+                e.status.clone(),
+                path,
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[&str]| {
+        let mut l = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(c);
+            } else {
+                let _ = write!(l, "{c:<w$}  ");
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&header);
+    for r in &rows {
+        let cells: Vec<&str> = r.iter().map(String::as_str).collect();
+        line(&cells);
+    }
+    out
+}
+
+/// One `severity code path: message` line per problem.
+pub fn render_problems(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for p in problems {
+        let sev = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let _ = writeln!(out, "{sev} {} {}: {}", p.code, p.path, p.message);
+    }
+    out
+}
+
+/// `trust list --json`: schema version 1.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListOutput<'a> {
+    pub schema_version: u32,
+    pub root_dir: String,
+    pub as_of: String,
+    pub entries: &'a [Entry],
+}
+
+/// `trust check --json`: schema version 1.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckOutput<'a> {
+    pub schema_version: u32,
+    pub root_dir: String,
+    pub as_of: String,
+    pub warn_days: u32,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub problems: &'a [Problem],
+}
+
+impl CheckReport {
+    /// The `trust list --json` document.
+    pub fn list_output(&self, root: &Path, opts: &CheckOptions) -> ListOutput<'_> {
+        ListOutput {
+            schema_version: 1,
+            root_dir: root.display().to_string(),
+            as_of: opts.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            entries: &self.entries,
+        }
+    }
+
+    /// The `trust check --json` document.
+    pub fn check_output(&self, root: &Path, opts: &CheckOptions) -> CheckOutput<'_> {
+        CheckOutput {
+            schema_version: 1,
+            root_dir: root.display().to_string(),
+            as_of: opts.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            warn_days: opts.warn_days,
+            errors: self.count(Severity::Error),
+            warnings: self.count(Severity::Warning),
+            infos: self.count(Severity::Info),
+            problems: &self.problems,
+        }
+    }
+}

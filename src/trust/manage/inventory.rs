@@ -1,0 +1,545 @@
+//! Everything `_cosign` and `_notation/truststore` hold, and the trust policy, read once for
+//! `trust list` and `trust check`. Reading only: nothing is created or changed.
+//!
+//! Where notation looks: `_notation/truststore/x509/<type>/<store>/<file>`, with `<type>` one
+//! of `ca`, `signingAuthority`, `tsa` (case-sensitive). Anything else under
+//! `_notation/truststore` is never read by notation and is reported as a stray file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::codes::{LintCode, Severity};
+use crate::layout::rel_path;
+use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
+use crate::notation::truststore::{StoreType, is_valid_store_name};
+use crate::notation::x509::{Cert, hex};
+
+use super::atomic::TEMP_PREFIX;
+use super::material::{MAX_FILE_BYTES, check_key_file, key_description, parse_cert_file};
+
+/// What an inventory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// A usable cosign public key in `_cosign`.
+    CosignKey,
+    /// One certificate of a trust-store file.
+    Certificate,
+    /// A file in `_cosign` or a trust store that is neither (see the problems for why).
+    Unusable,
+}
+
+impl EntryKind {
+    /// The short word of the `trust list` table.
+    pub fn short(self) -> &'static str {
+        match self {
+            EntryKind::CosignKey => "key",
+            EntryKind::Certificate => "cert",
+            EntryKind::Unusable => "file",
+        }
+    }
+}
+
+/// One key, one certificate, or one unusable file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub kind: EntryKind,
+    /// Path relative to the rootDir.
+    pub path: String,
+    /// `cosign`, or the trust store as a policy names it (`ca:default`).
+    pub store: String,
+    /// 1-based position of the certificate in a file holding several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// The certificate's subject as Go's `pkix.Name.String()` renders it (what zot reports as
+    /// a notation signature's author).
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    /// Key type and size: `ECDSA P-256`, `RSA-3072`, `Ed25519`.
+    pub key: Option<String>,
+    /// `sha256:<hex>`: of the SubjectPublicKeyInfo DER for a key, of the DER for a
+    /// certificate (notation's thumbprint).
+    pub fingerprint: Option<String>,
+    /// `sha256:<hex>` of the file's bytes (what zot names an uploaded file).
+    pub file_sha256: Option<String>,
+    pub not_before: Option<DateTime<Utc>>,
+    pub not_after: Option<DateTime<Utc>>,
+    /// basicConstraints cA=true.
+    pub is_ca: Option<bool>,
+    /// `ok`, or the code of the most serious problem (warnings and errors) of this entry.
+    pub status: String,
+    #[serde(skip)]
+    pub(crate) cert: Option<Cert>,
+    #[serde(skip)]
+    pub(crate) store_type: Option<StoreType>,
+}
+
+impl Entry {
+    fn file(kind: EntryKind, path: String, store: String, file_sha256: Option<String>) -> Self {
+        Entry {
+            kind,
+            path,
+            store,
+            index: None,
+            subject: None,
+            issuer: None,
+            key: None,
+            fingerprint: None,
+            file_sha256,
+            not_before: None,
+            not_after: None,
+            is_ca: None,
+            status: "ok".into(),
+            cert: None,
+            store_type: None,
+        }
+    }
+}
+
+/// One problem of the trust material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub code: LintCode,
+    /// Path relative to the rootDir.
+    pub path: String,
+    pub message: String,
+    /// The entry the problem is about, if any.
+    #[serde(skip)]
+    pub entry: Option<usize>,
+}
+
+/// The trust policy, as notation (and sigaudit) would read it.
+#[derive(Debug)]
+pub enum PolicyView {
+    Missing,
+    Invalid {
+        path: String,
+        reason: String,
+    },
+    Valid {
+        path: String,
+        doc: Box<TrustPolicyDocument>,
+    },
+}
+
+/// Everything read.
+#[derive(Debug)]
+pub struct Inventory {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<Problem>,
+    pub policy: PolicyView,
+    /// Every store folder: `(type, name)` -> its path and how many regular files it holds.
+    pub stores: BTreeMap<(&'static str, String), (String, usize)>,
+}
+
+impl Inventory {
+    fn problem(
+        &mut self,
+        severity: Severity,
+        code: LintCode,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        entry: Option<usize>,
+    ) {
+        self.problems.push(Problem {
+            severity,
+            code,
+            path: path.into(),
+            message: message.into(),
+            entry,
+        });
+    }
+
+    fn push(&mut self, e: Entry) -> usize {
+        self.entries.push(e);
+        self.entries.len() - 1
+    }
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    v.sort_by_key(|e| e.file_name());
+    Ok(v)
+}
+
+/// Reads the trust material of `root` (which must exist).
+pub fn read(root: &Path) -> Inventory {
+    let mut inv = Inventory {
+        entries: Vec::new(),
+        problems: Vec::new(),
+        policy: PolicyView::Missing,
+        stores: BTreeMap::new(),
+    };
+    read_cosign(root, &mut inv);
+    read_stores(root, &mut inv);
+    inv.policy = read_policy(root, &mut inv);
+    inv
+}
+
+fn read_cosign(root: &Path, inv: &mut Inventory) {
+    let dir = root.join("_cosign");
+    let entries = match std::fs::metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Ok(m) if !m.is_dir() => {
+            inv.problem(
+                Severity::Error,
+                LintCode::Unreadable,
+                "_cosign",
+                "not a folder: zot finds no cosign key",
+                None,
+            );
+            return;
+        }
+        _ => match sorted_entries(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                inv.problem(
+                    Severity::Error,
+                    LintCode::Unreadable,
+                    "_cosign",
+                    format!("cannot list: {e}"),
+                    None,
+                );
+                return;
+            }
+        },
+    };
+    for e in entries {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        // Kubernetes projected volumes keep their real files under `..data`.
+        if name.starts_with("..") || path.is_dir() {
+            continue;
+        }
+        let rel = rel_path(root, &path);
+        let bytes = match super::super::read_inside(root, &path) {
+            Ok(b) => b,
+            Err(reason) => {
+                let i = inv.push(Entry::file(
+                    EntryKind::Unusable,
+                    rel.clone(),
+                    "cosign".into(),
+                    None,
+                ));
+                inv.problem(Severity::Error, LintCode::Unreadable, rel, reason, Some(i));
+                continue;
+            }
+        };
+        let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
+        match check_key_file(&rel, &bytes, false) {
+            Ok(key) => {
+                let mut entry = Entry::file(EntryKind::CosignKey, rel, "cosign".into(), file_sha);
+                entry.key = Some(key.algorithm.to_string());
+                entry.fingerprint = Some(key.fingerprint);
+                inv.push(entry);
+            }
+            Err(refusal) => {
+                let i = inv.push(Entry::file(
+                    EntryKind::Unusable,
+                    rel.clone(),
+                    "cosign".into(),
+                    file_sha,
+                ));
+                let severity = match refusal.code {
+                    LintCode::PrivateKey | LintCode::WeakKey => Severity::Error,
+                    _ => Severity::Warning,
+                };
+                let tail = match refusal.code {
+                    LintCode::PrivateKey => {
+                        "; remove it from the registry's storage and keep it somewhere safe"
+                    }
+                    _ if name.starts_with(TEMP_PREFIX) => {
+                        "; a temporary file left by an interrupted sigaudit write: delete it"
+                    }
+                    _ => "; zot skips it",
+                };
+                inv.problem(
+                    severity,
+                    refusal.code,
+                    rel,
+                    format!("{}{tail}", refusal.reason),
+                    Some(i),
+                );
+            }
+        }
+    }
+}
+
+fn read_stores(root: &Path, inv: &mut Inventory) {
+    let base = root.join("_notation").join("truststore");
+    let Ok(top) = sorted_entries(&base) else {
+        return;
+    };
+    for t in top {
+        let rel = rel_path(root, &t.path());
+        if t.file_name() != "x509" {
+            inv.problem(
+                Severity::Warning,
+                LintCode::StrayFile,
+                rel,
+                "notation reads only _notation/truststore/x509/",
+                None,
+            );
+            continue;
+        }
+        let types = match sorted_entries(&t.path()) {
+            Ok(v) => v,
+            Err(e) => {
+                inv.problem(
+                    Severity::Error,
+                    LintCode::Unreadable,
+                    rel,
+                    format!("cannot list: {e}"),
+                    None,
+                );
+                continue;
+            }
+        };
+        for ty_entry in types {
+            let name = ty_entry.file_name().to_string_lossy().into_owned();
+            let rel = rel_path(root, &ty_entry.path());
+            let ty: Option<StoreType> = name.parse().ok();
+            let Some(ty) = ty.filter(|_| ty_entry.path().is_dir()) else {
+                let hint = match ["ca", "signingAuthority", "tsa"]
+                    .iter()
+                    .find(|t| t.eq_ignore_ascii_case(&name))
+                {
+                    Some(t) if *t != name => {
+                        format!("; store types are case-sensitive: did you mean {t}?")
+                    }
+                    _ => String::new(),
+                };
+                inv.problem(
+                    Severity::Warning,
+                    LintCode::StrayFile,
+                    rel,
+                    format!(
+                        "not a store-type folder (ca, signingAuthority or tsa): notation never reads it{hint}"
+                    ),
+                    None,
+                );
+                continue;
+            };
+            read_type(root, ty, &ty_entry.path(), inv);
+        }
+    }
+}
+
+fn read_type(root: &Path, ty: StoreType, dir: &Path, inv: &mut Inventory) {
+    let rel = rel_path(root, dir);
+    let stores = match sorted_entries(dir) {
+        Ok(v) => v,
+        Err(e) => {
+            inv.problem(
+                Severity::Error,
+                LintCode::Unreadable,
+                rel,
+                format!("cannot list: {e}"),
+                None,
+            );
+            return;
+        }
+    };
+    for s in stores {
+        let name = s.file_name().to_string_lossy().into_owned();
+        let path = s.path();
+        let rel = rel_path(root, &path);
+        let ft = match s.file_type() {
+            Ok(ft) => ft,
+            Err(e) => {
+                inv.problem(
+                    Severity::Error,
+                    LintCode::Unreadable,
+                    rel,
+                    format!("cannot stat: {e}"),
+                    None,
+                );
+                continue;
+            }
+        };
+        if ft.is_symlink() {
+            inv.problem(
+                Severity::Error,
+                LintCode::NotRegularFile,
+                rel,
+                format!(
+                    "the trust store {ty}:{name} is a symbolic link; notation refuses it (symlinks are not supported)"
+                ),
+                None,
+            );
+            continue;
+        }
+        if !ft.is_dir() {
+            let what = if name.starts_with(TEMP_PREFIX) {
+                "a temporary file left by an interrupted sigaudit write; delete it"
+            } else {
+                "a file outside any trust store folder: notation never reads it"
+            };
+            inv.problem(Severity::Warning, LintCode::StrayFile, rel, what, None);
+            continue;
+        }
+        if !is_valid_store_name(&name) {
+            inv.problem(
+                Severity::Warning,
+                LintCode::StrayFile,
+                rel,
+                "not a valid store name ([a-zA-Z0-9_.-]+): no trust policy can name it",
+                None,
+            );
+            continue;
+        }
+        read_store(root, ty, &name, &path, inv);
+    }
+}
+
+fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inventory) {
+    let store = format!("{ty}:{name}");
+    let rel_dir = rel_path(root, dir);
+    let files = match sorted_entries(dir) {
+        Ok(v) => v,
+        Err(e) => {
+            inv.problem(
+                Severity::Error,
+                LintCode::Unreadable,
+                rel_dir.clone(),
+                format!("cannot list: {e}"),
+                None,
+            );
+            inv.stores
+                .insert((ty.as_str(), name.to_string()), (rel_dir, 0));
+            return;
+        }
+    };
+    let mut count = 0;
+    for f in files {
+        let path = f.path();
+        let rel = rel_path(root, &path);
+        let file_name = f.file_name().to_string_lossy().into_owned();
+        let is_file = f.file_type().is_ok_and(|t| t.is_file());
+        if !is_file {
+            inv.problem(
+                Severity::Error,
+                LintCode::NotRegularFile,
+                rel,
+                format!(
+                    "trusted certificate {file_name} in trust store {name} of type {ty} is not a regular file (directories or symlinks are not supported); notation refuses the whole store {store}"
+                ),
+                None,
+            );
+            continue;
+        }
+        count += 1;
+        let bytes = match std::fs::metadata(&path) {
+            Ok(m) if m.len() > MAX_FILE_BYTES => Err(format!(
+                "{} bytes, over the {MAX_FILE_BYTES}-byte limit",
+                m.len()
+            )),
+            _ => std::fs::read(&path).map_err(|e| format!("cannot read: {e}")),
+        };
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(reason) => {
+                let i = inv.push(Entry::file(
+                    EntryKind::Unusable,
+                    rel.clone(),
+                    store.clone(),
+                    None,
+                ));
+                inv.problem(Severity::Error, LintCode::Unreadable, rel, reason, Some(i));
+                continue;
+            }
+        };
+        let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
+        let certs = match parse_cert_file(&bytes) {
+            Ok(c) => c,
+            Err(refusal) => {
+                let i = inv.push(Entry::file(
+                    EntryKind::Unusable,
+                    rel.clone(),
+                    store.clone(),
+                    file_sha,
+                ));
+                let (severity, tail) = match refusal.code {
+                    LintCode::EmptyFile => (
+                        Severity::Warning,
+                        "; notation ignores an empty file".to_string(),
+                    ),
+                    _ => (
+                        Severity::Error,
+                        format!("; notation refuses the whole store {store}"),
+                    ),
+                };
+                inv.problem(
+                    severity,
+                    refusal.code,
+                    rel,
+                    format!("{}{tail}", refusal.reason),
+                    Some(i),
+                );
+                continue;
+            }
+        };
+        let many = certs.len() > 1;
+        for (n, cert) in certs.into_iter().enumerate() {
+            let mut e = Entry::file(
+                EntryKind::Certificate,
+                rel.clone(),
+                store.clone(),
+                file_sha.clone(),
+            );
+            e.index = many.then_some(n + 1);
+            e.subject = Some(cert.subject_string().to_string());
+            e.issuer = Some(cert.issuer_string().to_string());
+            e.key = Some(key_description(cert.public_key_info()));
+            e.fingerprint = Some(format!("sha256:{}", hex(&cert.sha256_fingerprint())));
+            e.not_before = Some(cert.not_before());
+            e.not_after = Some(cert.not_after());
+            e.is_ca = Some(cert.is_ca());
+            e.cert = Some(cert);
+            e.store_type = Some(ty);
+            inv.push(e);
+        }
+    }
+    inv.stores
+        .insert((ty.as_str(), name.to_string()), (rel_dir, count));
+}
+
+fn read_policy(root: &Path, inv: &mut Inventory) -> PolicyView {
+    let dir = root.join("_notation");
+    let oci = dir.join(policy::OCI_POLICY_FILE);
+    let legacy = dir.join(policy::LEGACY_POLICY_FILE);
+    let oci_exists = std::fs::symlink_metadata(&oci).is_ok();
+    if oci_exists && std::fs::symlink_metadata(&legacy).is_ok() {
+        inv.problem(
+            Severity::Info,
+            LintCode::PolicySuperseded,
+            rel_path(root, &legacy),
+            "notation and sigaudit read _notation/trustpolicy.oci.json instead; zot still verifies with this file",
+            None,
+        );
+    }
+    let read_path = if oci_exists { &oci } else { &legacy };
+    let rel = rel_path(root, read_path);
+    match policy::load(&dir) {
+        Err(PolicyError::NotPresent) => PolicyView::Missing,
+        Err(e) => PolicyView::Invalid {
+            path: rel,
+            reason: e.to_string(),
+        },
+        Ok((_, doc)) => match doc.validate() {
+            Ok(()) => PolicyView::Valid {
+                path: rel,
+                doc: Box::new(doc),
+            },
+            Err(e) => PolicyView::Invalid {
+                path: rel,
+                reason: e.to_string(),
+            },
+        },
+    }
+}

@@ -1,0 +1,780 @@
+//! `sigaudit trust ...` as a user runs it, on temporary rootDirs built from the fixtures and
+//! the shared vectors: what lands where, what is refused, and that nothing else changes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-23T00:00:00Z";
+
+const DEMO_KEY: &str =
+    "fixtures/demo/_cosign/sha256:0734787a2bde046abe3fc0db1fcfba4936acb83760afb1e8dec3d89d94d7297a";
+const ROOT_CA: &str = "fixtures/demo/_notation/truststore/x509/ca/default/sha256:4597a09a1fd0b6b5a5971f56f20cbc15d2dd04a70d6bf503153e1ccb4c9c7d76";
+const ROOT_CA_SUBJECT: &str = "CN=fixture root CA,O=sigaudit fixtures,L=Seattle,ST=WA,C=US";
+const SIGNING_AUTHORITY: &str = "fixtures/demo/_notation/truststore/x509/signingAuthority/default/sha256:d1ff786a331393bf2ccdf21282848f20fba6ea532dd28616acd41e7bd2d23cd4";
+const RELEASE_STORE: &str = "fixtures/notation-policy/_notation/truststore/x509/ca/release";
+
+fn sigaudit() -> Command {
+    let mut c = Command::cargo_bin("sigaudit").expect("binary");
+    c.current_dir(common::project());
+    c
+}
+
+fn trust(args: &[&str]) -> assert_cmd::assert::Assert {
+    sigaudit().arg("trust").args(args).assert()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+fn project(rel: &str) -> PathBuf {
+    common::project().join(rel)
+}
+
+fn sha256_name(bytes: &[u8]) -> String {
+    format!("sha256:{}", sigaudit::digest::sha256_hex(bytes))
+}
+
+/// A temporary rootDir holding one repository folder, so it is not trivially empty.
+fn root() -> tempfile::TempDir {
+    let r = tempfile::tempdir().expect("tempdir");
+    common::copy_tree(
+        &project("fixtures/demo/library/alpine"),
+        &r.path().join("library/alpine"),
+    );
+    r
+}
+
+/// A copy of a fixture rootDir.
+fn copy_of(fixture: &str) -> tempfile::TempDir {
+    let r = tempfile::tempdir().expect("tempdir");
+    common::copy_tree(&project(fixture), r.path());
+    r
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+fn stdout(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stdout).into_owned()
+}
+
+fn stderr(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+}
+
+/// A deterministic RSA key of `bits`.
+fn rsa_key(bits: usize) -> rsa::RsaPrivateKey {
+    use rand_chacha::rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
+    rsa::RsaPrivateKey::new(&mut rng, bits).expect("rsa key")
+}
+
+#[test]
+fn add_key_stores_the_exact_bytes_under_their_digest_and_is_idempotent() {
+    let root = root();
+    let key = std::fs::read(project(DEMO_KEY)).expect("key");
+    let out = trust(&["add-key", s(root.path()), DEMO_KEY]).code(0);
+    let name = sha256_name(&key);
+    assert!(stdout(&out).contains(&format!("added _cosign/{name}")));
+    let stored = root.path().join("_cosign").join(&name);
+    assert_eq!(std::fs::read(&stored).expect("stored"), key);
+    assert_eq!(
+        std::fs::read_dir(root.path().join("_cosign"))
+            .expect("ls")
+            .count(),
+        1,
+        "no temporary file left"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&stored)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o022, 0, "not group/world writable");
+    }
+
+    // Again: nothing written. The same key with other bytes (a comment before the PEM): also
+    // nothing, since the key is already trusted.
+    let before = common::tree_hash(root.path());
+    trust(&["add-key", s(root.path()), DEMO_KEY])
+        .code(0)
+        .stdout(contains("already present"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut commented = b"my release key\n".to_vec();
+    commented.extend_from_slice(&key);
+    let f = write(tmp.path(), "commented.pub", &commented);
+    trust(&["add-key", s(root.path()), s(&f)])
+        .code(0)
+        .stdout(contains("the same key"));
+    assert_eq!(before, common::tree_hash(root.path()));
+
+    // The scan trusts it.
+    let out = tempfile::tempdir().expect("out");
+    sigaudit()
+        .args([
+            "scan",
+            s(root.path()),
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(0);
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
+            .expect("json");
+    let m = r["trustMaterial"]
+        .as_array()
+        .expect("trustMaterial")
+        .iter()
+        .find(|m| m["path"] == format!("_cosign/{name}"))
+        .expect("key recorded");
+    assert_eq!(m["status"], "ok");
+}
+
+#[test]
+fn add_key_refuses_what_is_not_a_public_key_and_writes_nothing() {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let root = root();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let weak = rsa_key(1024);
+    let pkcs8 = weak.to_pkcs8_pem(LineEnding::LF).expect("pem");
+    let pkcs1 = weak.to_pkcs1_pem(LineEnding::LF).expect("pem");
+    let weak_pub = weak
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .expect("pem");
+    let two = [
+        std::fs::read(project(DEMO_KEY)).expect("key"),
+        std::fs::read(project(DEMO_KEY)).expect("key"),
+    ]
+    .concat();
+    let cases: Vec<(PathBuf, Vec<&str>)> = vec![
+        (
+            write(tmp.path(), "cosign.key", pkcs8.as_bytes()),
+            vec!["this is a private key", "give the public key"],
+        ),
+        (
+            write(tmp.path(), "rsa.key", pkcs1.as_bytes()),
+            vec!["this is a private key (PEM `RSA PRIVATE KEY`)"],
+        ),
+        (
+            project(ROOT_CA),
+            vec!["certificate", "use `sigaudit trust add-cert`"],
+        ),
+        (
+            write(tmp.path(), "garbage.pub", b"not a key at all\n"),
+            vec!["not PEM"],
+        ),
+        (
+            write(tmp.path(), "empty.pub", b""),
+            vec!["the file is empty"],
+        ),
+        (
+            write(tmp.path(), "weak.pub", weak_pub.as_bytes()),
+            vec!["RSA key of 1024 bits is below the 2048-bit minimum"],
+        ),
+        (
+            write(tmp.path(), "two.pub", &two),
+            vec!["holds 2 PEM blocks"],
+        ),
+    ];
+    let before = common::tree_hash(root.path());
+    for (file, reasons) in &cases {
+        let a = trust(&["add-key", s(root.path()), s(file)]).code(2);
+        let err = stderr(&a);
+        assert!(
+            err.contains(&format!("error: refused {}: ", file.display())),
+            "{err}"
+        );
+        for r in reasons {
+            assert!(err.contains(r), "{r}: {err}");
+        }
+        assert!(err.contains("help: nothing was written"), "{err}");
+    }
+    // One good file among bad ones: still nothing written, one message per bad file.
+    let mut args = vec!["add-key", s(root.path()), DEMO_KEY];
+    args.extend(cases.iter().map(|(f, _)| s(f)));
+    let a = trust(&args).code(2);
+    assert_eq!(stderr(&a).matches("error: refused").count(), cases.len());
+    assert_eq!(before, common::tree_hash(root.path()));
+    assert!(!root.path().join("_cosign").exists());
+}
+
+#[test]
+fn add_cert_writes_the_store_file_and_zot_default_policy() {
+    let root = root();
+    let cert = std::fs::read(project(ROOT_CA)).expect("cert");
+    let a = trust(&["add-cert", s(root.path()), ROOT_CA]).code(0);
+    let name = sha256_name(&cert);
+    let stored = root
+        .path()
+        .join("_notation/truststore/x509/ca/default")
+        .join(&name);
+    assert_eq!(std::fs::read(&stored).expect("stored"), cert);
+    let policy = std::fs::read(root.path().join("_notation/trustpolicy.json")).expect("policy");
+    assert_eq!(
+        policy,
+        sigaudit::trust::manage::policy_edit::ZOT_DEFAULT_TRUST_POLICY.as_bytes()
+    );
+    // The generator writes zot's policy too: the two agree byte for byte.
+    assert_eq!(
+        policy,
+        std::fs::read(project("fixtures/demo/_notation/trustpolicy.json")).expect("demo policy")
+    );
+    let out = stdout(&a);
+    assert!(out.contains(&format!(
+        "added _notation/truststore/x509/ca/default/{name}"
+    )));
+    assert!(out.contains("wrote _notation/trustpolicy.json: zot's default trust policy"));
+    // No temporary file anywhere, and no warning: the default policy names ca:default.
+    for e in walkdir::WalkDir::new(root.path().join("_notation")) {
+        let e = e.expect("walk");
+        assert!(!e.file_name().to_string_lossy().starts_with(".sigaudit-tmp"));
+    }
+    assert!(!stderr(&a).contains("warning"), "{}", stderr(&a));
+
+    // Again, and the same certificate in DER: nothing written.
+    let before = common::tree_hash(root.path());
+    trust(&["add-cert", s(root.path()), ROOT_CA])
+        .code(0)
+        .stdout(contains("already present"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let der = sigaudit::notation::x509::Cert::parse_pem_or_der(&cert).expect("parse")[0]
+        .der()
+        .to_vec();
+    let f = write(tmp.path(), "root.der", &der);
+    trust(&["add-cert", s(root.path()), s(&f)])
+        .code(0)
+        .stdout(contains("the same certificates"));
+    assert_eq!(before, common::tree_hash(root.path()));
+
+    // The scan reports the certificate usable.
+    let out = tempfile::tempdir().expect("out");
+    sigaudit()
+        .args([
+            "scan",
+            s(root.path()),
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(0);
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
+            .expect("json");
+    let m = r["trustMaterial"]
+        .as_array()
+        .expect("trustMaterial")
+        .iter()
+        .find(|m| m["path"] == format!("_notation/truststore/x509/ca/default/{name}"))
+        .expect("cert recorded");
+    assert_eq!(m["status"], "ok", "{m}");
+    assert_eq!(m["kind"], "notation-certificate");
+}
+
+#[test]
+fn add_cert_refuses_a_leaf_unless_allowed() {
+    let Some(v) = common::vectors() else { return };
+    let leaf =
+        v.join("notation/notation-go/truststore/x509/ca/trust-store-with-leaf-certs/non-ca.crt");
+    let root = root();
+    let before = common::tree_hash(root.path());
+    let a = trust(&["add-cert", s(root.path()), s(&leaf)]).code(2);
+    let err = stderr(&a);
+    assert!(err.contains("non-ca.crt"), "{err}");
+    assert!(err.contains("is not a CA certificate"), "{err}");
+    assert!(err.contains("--allow-leaf"), "{err}");
+    assert_eq!(before, common::tree_hash(root.path()));
+
+    // A tsa store holds self-signed root CAs only.
+    trust(&["add-cert", s(root.path()), s(&leaf), "--type", "tsa"]).code(2);
+    assert_eq!(before, common::tree_hash(root.path()));
+
+    let a = trust(&["add-cert", s(root.path()), s(&leaf), "--allow-leaf"]).code(0);
+    let err = stderr(&a);
+    assert!(
+        err.contains("warning:") && err.contains("refuse the whole store ca:default"),
+        "{err}"
+    );
+    let name = sha256_name(&std::fs::read(&leaf).expect("leaf"));
+    assert!(
+        root.path()
+            .join("_notation/truststore/x509/ca/default")
+            .join(name)
+            .is_file()
+    );
+    // trust check sees what notation will do with it.
+    trust(&["check", s(root.path()), "--as-of", AS_OF])
+        .code(1)
+        .stdout(contains(
+            "error not-ca _notation/truststore/x509/ca/default/sha256:",
+        ));
+}
+
+#[test]
+fn add_cert_signing_authority_and_tsa_follow_notation_rules() {
+    let root = root();
+    trust(&[
+        "add-cert",
+        s(root.path()),
+        SIGNING_AUTHORITY,
+        "--type",
+        "signingAuthority",
+    ])
+    .code(0);
+    trust(&["add-cert", s(root.path()), ROOT_CA, "--type", "tsa"]).code(0);
+    // An intermediate CA is no tsa root, and --allow-leaf does not change that.
+    let chain = format!("{RELEASE_STORE}/release-chain.der");
+    let a = trust(&[
+        "add-cert",
+        s(root.path()),
+        &chain,
+        "--type",
+        "tsa",
+        "--allow-leaf",
+    ])
+    .code(2);
+    assert!(stderr(&a).contains("not a root CA"), "{}", stderr(&a));
+    for t in ["signingAuthority", "tsa"] {
+        assert_eq!(
+            std::fs::read_dir(
+                root.path()
+                    .join("_notation/truststore/x509")
+                    .join(t)
+                    .join("default")
+            )
+            .expect("store")
+            .count(),
+            1
+        );
+    }
+    trust(&["check", s(root.path()), "--as-of", AS_OF]).code(0);
+}
+
+#[test]
+fn add_cert_warns_about_expired_and_pinned_certificates() {
+    let Some(v) = common::vectors() else { return };
+    let expired = v.join("notation/derived/truststore/x509/ca/e2e-expired/expired_e2e.crt");
+    let root = root();
+    let a = trust(&["add-cert", s(root.path()), s(&expired)]).code(2);
+    assert!(
+        stderr(&a).contains("notation would accept it as a pinned, self-signed signer"),
+        "{}",
+        stderr(&a)
+    );
+    let a = trust(&["add-cert", s(root.path()), s(&expired), "--allow-leaf"]).code(0);
+    let err = stderr(&a);
+    assert!(err.contains("is a self-signed leaf"), "{err}");
+    assert!(err.contains("expired on 2023-06-27T06:10:00Z"), "{err}");
+    let out = stdout(&trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1));
+    assert!(
+        out.contains("error expired _notation/truststore/x509/ca/default/sha256:"),
+        "{out}"
+    );
+    assert!(out.contains("warning leaf-in-store"), "{out}");
+}
+
+#[test]
+fn update_policy_on_a_missing_policy_writes_the_default_with_the_store() {
+    let root = root();
+    let a = trust(&[
+        "add-cert",
+        s(root.path()),
+        ROOT_CA,
+        "--store",
+        "release",
+        "--update-policy",
+    ])
+    .code(0);
+    let out = stdout(&a);
+    assert!(out.contains("wrote _notation/trustpolicy.json: zot's default trust policy"));
+    assert!(
+        out.contains("added ca:release to statement(s) \"default-config\""),
+        "{out}"
+    );
+    let p: Value = serde_json::from_slice(
+        &std::fs::read(root.path().join("_notation/trustpolicy.json")).expect("policy"),
+    )
+    .expect("json");
+    assert_eq!(
+        p["trustPolicies"][0]["trustStores"],
+        serde_json::json!([
+            "ca:default",
+            "signingAuthority:default",
+            "tsa:default",
+            "ca:release"
+        ])
+    );
+    assert_eq!(
+        p["trustPolicies"][0]["signatureVerification"]["verifyTimestamp"],
+        "afterCertExpiry"
+    );
+    assert!(!stderr(&a).contains("does not name"), "{}", stderr(&a));
+}
+
+#[test]
+fn add_cert_refuses_bad_store_names_types_and_sizes() {
+    let root = root();
+    let before = common::tree_hash(root.path());
+    for bad in ["../x", "a/b", "", ".", ".."] {
+        let a = trust(&["add-cert", s(root.path()), ROOT_CA, "--store", bad]).code(2);
+        assert!(
+            stderr(&a).contains("invalid trust store name"),
+            "{bad}: {}",
+            stderr(&a)
+        );
+    }
+    for bad in ["CA", "signatureAuthority", "Tsa", ""] {
+        let a = trust(&["add-cert", s(root.path()), ROOT_CA, "--type", bad]).code(2);
+        assert!(
+            stderr(&a).contains("the types are ca, signingAuthority and tsa (case-sensitive)"),
+            "{bad}: {}",
+            stderr(&a)
+        );
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut big = std::fs::read(project(ROOT_CA)).expect("cert");
+    big.resize(9 << 20, b'\n');
+    let f = write(tmp.path(), "big.pem", &big);
+    let a = trust(&["add-cert", s(root.path()), s(&f)]).code(2);
+    assert!(
+        stderr(&a).contains("over the 8 MiB limit"),
+        "{}",
+        stderr(&a)
+    );
+    let a = trust(&["add-key", s(root.path()), s(&f)]).code(2);
+    assert!(
+        stderr(&a).contains("over the 8 MiB limit"),
+        "{}",
+        stderr(&a)
+    );
+    // Keys are not certificates.
+    let a = trust(&["add-cert", s(root.path()), DEMO_KEY]).code(2);
+    assert!(stderr(&a).contains("add-key"), "{}", stderr(&a));
+    assert_eq!(before, common::tree_hash(root.path()));
+}
+
+#[test]
+fn update_policy_adds_the_store_and_keeps_the_rest() {
+    let root = copy_of("fixtures/notation-policy");
+    let notation = root.path().join("_notation");
+    let read = |f: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(notation.join(f)).expect("policy")).expect("json")
+    };
+    let oci_before = read("trustpolicy.oci.json");
+    let legacy_before = read("trustpolicy.json");
+
+    // Without --update-policy: the policy bytes stay, and a warning says what to do.
+    let bytes_before = common::tree_hash(&notation)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("trustpolicy"))
+        .collect::<Vec<_>>();
+    let a = trust(&["add-cert", s(root.path()), ROOT_CA, "--store", "extra"]).code(0);
+    let err = stderr(&a);
+    assert!(
+        err.contains("does not name ca:extra") && err.contains("--update-policy"),
+        "{err}"
+    );
+    let bytes_after = common::tree_hash(&notation)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("trustpolicy"))
+        .collect::<Vec<_>>();
+    assert_eq!(bytes_before, bytes_after);
+
+    // With it: both policy files name the store in every statement; nothing else changes.
+    let a = trust(&[
+        "add-cert",
+        s(root.path()),
+        ROOT_CA,
+        "--store",
+        "extra",
+        "--update-policy",
+    ])
+    .code(0);
+    let out = stdout(&a);
+    assert!(out.contains("already present"), "{out}");
+    assert!(
+        out.contains("updated _notation/trustpolicy.oci.json: added ca:extra to statement(s) \"prod\", \"everything-else\""),
+        "{out}"
+    );
+    assert!(out.contains("updated _notation/trustpolicy.json"), "{out}");
+    for (file, before) in [
+        ("trustpolicy.oci.json", oci_before),
+        ("trustpolicy.json", legacy_before),
+    ] {
+        let mut after = read(file);
+        for st in after["trustPolicies"].as_array_mut().expect("statements") {
+            let stores = st["trustStores"].as_array_mut().expect("stores");
+            assert_eq!(stores.last().expect("last"), "ca:extra", "{file}");
+            stores.pop();
+        }
+        assert_eq!(after, before, "{file}: only the store was added");
+    }
+    // Once is enough.
+    let before = common::tree_hash(root.path());
+    trust(&[
+        "add-cert",
+        s(root.path()),
+        ROOT_CA,
+        "--store",
+        "extra",
+        "--update-policy",
+    ])
+    .code(0)
+    .stdout(contains("not rewritten"));
+    assert_eq!(before, common::tree_hash(root.path()));
+}
+
+#[test]
+fn update_policy_refuses_an_invalid_policy_and_writes_nothing() {
+    let root = root();
+    std::fs::create_dir_all(root.path().join("_notation")).expect("mkdir");
+    write(
+        &root.path().join("_notation"),
+        "trustpolicy.json",
+        br#"{"version":"1.0","trustPolicies":[{"name":"x","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca"],"trustedIdentities":["*"]}]}"#,
+    );
+    let before = common::tree_hash(root.path());
+    let a = trust(&["add-cert", s(root.path()), ROOT_CA, "--update-policy"]).code(2);
+    let err = stderr(&a);
+    assert!(
+        err.contains("cannot update the trust policy _notation/trustpolicy.json")
+            && err.contains("malformed trust store value"),
+        "{err}"
+    );
+    assert_eq!(before, common::tree_hash(root.path()));
+    // Without --update-policy the certificate goes in, the policy is left alone, and the
+    // operator is told it is broken.
+    let a = trust(&["add-cert", s(root.path()), ROOT_CA]).code(0);
+    assert!(stderr(&a).contains("is invalid"), "{}", stderr(&a));
+}
+
+#[test]
+fn list_shows_subjects_fingerprints_validity_and_stores() {
+    let demo = project("fixtures/demo");
+    let before = common::tree_hash(&demo);
+    let a = trust(&["list", "fixtures/demo", "--as-of", AS_OF]).code(0);
+    let out = stdout(&a);
+    let cert = std::fs::read(project(ROOT_CA)).expect("cert");
+    let fp = sigaudit::notation::x509::hex(
+        &sigaudit::notation::x509::Cert::parse_pem_or_der(&cert).expect("parse")[0]
+            .sha256_fingerprint(),
+    );
+    let line = out
+        .lines()
+        .find(|l| l.contains(ROOT_CA_SUBJECT))
+        .unwrap_or_else(|| panic!("{out}"));
+    for part in [
+        "cert",
+        "ca:default",
+        &format!("sha256:{fp}"),
+        "2026-01-01T00:00:00Z",
+        "2036-01-01T00:00:00Z",
+        " ok ",
+    ] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    assert!(out.contains("signingAuthority:default"));
+    assert!(
+        out.contains("ECDSA P-256") || out.contains("Ed25519"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("notes.txt") && l.contains("unparsable"))
+    );
+
+    let a = trust(&["list", "fixtures/demo", "--json", "--as-of", AS_OF]).code(0);
+    let j: Value = serde_json::from_str(&stdout(&a)).expect("json");
+    assert_eq!(j["schemaVersion"], 1);
+    let entries = j["entries"].as_array().expect("entries");
+    let e = entries
+        .iter()
+        .find(|e| e["subject"] == ROOT_CA_SUBJECT && e["store"] == "ca:default")
+        .expect("root CA");
+    assert_eq!(e["fingerprint"], format!("sha256:{fp}"));
+    assert_eq!(e["isCa"], true);
+    assert_eq!(e["status"], "ok");
+    let keys = entries.iter().filter(|e| e["kind"] == "cosign-key").count();
+    assert_eq!(keys, 3);
+    assert_eq!(before, common::tree_hash(&demo), "list is read-only");
+}
+
+#[test]
+fn check_is_clean_on_material_added_by_sigaudit() {
+    let root = root();
+    trust(&["add-key", s(root.path()), DEMO_KEY]).code(0);
+    trust(&["add-cert", s(root.path()), ROOT_CA]).code(0);
+    let before = common::tree_hash(root.path());
+    let a = trust(&["check", s(root.path()), "--as-of", AS_OF]).code(0);
+    let out = stdout(&a);
+    // Only notes: zot's empty default stores.
+    assert!(out.lines().all(|l| l.starts_with("info ")), "{out}");
+    assert!(out.contains("info store-missing _notation/truststore/x509/tsa/default"));
+    assert_eq!(before, common::tree_hash(root.path()), "check is read-only");
+
+    // Close to expiry: a warning, which fails unless --warnings-ok.
+    let soon = "2035-12-20T00:00:00Z";
+    trust(&["check", s(root.path()), "--as-of", soon])
+        .code(1)
+        .stdout(contains(
+            "warning expiring-soon _notation/truststore/x509/ca/default/sha256:",
+        ));
+    trust(&["check", s(root.path()), "--as-of", soon, "--warn-days", "5"]).code(0);
+    trust(&["check", s(root.path()), "--as-of", soon, "--warnings-ok"]).code(0);
+    // Expired: an error, whatever --warnings-ok says.
+    let a = trust(&[
+        "check",
+        s(root.path()),
+        "--as-of",
+        "2036-06-01T00:00:00Z",
+        "--warnings-ok",
+        "--json",
+    ])
+    .code(1);
+    let j: Value = serde_json::from_str(&stdout(&a)).expect("json");
+    assert_eq!(j["errors"], 1);
+    assert_eq!(j["problems"][0]["code"], "expired");
+    assert_eq!(j["problems"][0]["severity"], "error");
+}
+
+#[test]
+fn check_reports_broken_material_and_names_the_file() {
+    let root = copy_of("fixtures/notation-policy");
+    let before = common::tree_hash(root.path());
+    let a = trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1);
+    let out = stdout(&a);
+    assert!(
+        out.contains("error unparsable _notation/truststore/x509/ca/release/broken.pem: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("info policy-superseded _notation/trustpolicy.json"),
+        "{out}"
+    );
+    assert_eq!(before, common::tree_hash(root.path()));
+
+    // The demo: a stray note in _cosign and a pinned leaf in ca:default.
+    let a = trust(&["check", "fixtures/demo", "--as-of", AS_OF]).code(1);
+    let out = stdout(&a);
+    assert!(
+        out.contains("warning unparsable _cosign/notes.txt"),
+        "{out}"
+    );
+    assert!(out.contains("warning leaf-in-store"), "{out}");
+    assert!(!out.contains("error "), "{out}");
+    trust(&["check", "fixtures/demo", "--as-of", AS_OF, "--warnings-ok"]).code(0);
+}
+
+#[test]
+fn check_reports_policy_store_and_layout_problems() {
+    let root = root();
+    let x509 = root.path().join("_notation/truststore/x509");
+    std::fs::create_dir_all(x509.join("CA/default")).expect("mkdir");
+    std::fs::copy(project(ROOT_CA), x509.join("CA/default/root.pem")).expect("copy");
+    std::fs::create_dir_all(x509.join("ca/unused")).expect("mkdir");
+    std::fs::copy(project(ROOT_CA), x509.join("ca/unused/root.pem")).expect("copy");
+    std::fs::create_dir_all(x509.join("ca/default/sub")).expect("mkdir");
+    std::fs::create_dir_all(root.path().join("_cosign")).expect("mkdir");
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    let pem = rsa_key(1024).to_pkcs8_pem(LineEnding::LF).expect("pem");
+    write(&root.path().join("_cosign"), "cosign.key", pem.as_bytes());
+    {
+        use rsa::pkcs8::EncodePublicKey;
+        let weak = rsa_key(1024)
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("pem");
+        write(&root.path().join("_cosign"), "weak.pub", weak.as_bytes());
+    }
+    write(
+        &root.path().join("_cosign"),
+        ".sigaudit-tmp-1-2-3",
+        b"-----BEGIN PUB",
+    );
+    // No policy yet.
+    let a = trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1);
+    let out = stdout(&a);
+    for want in [
+        "error private-key _cosign/cosign.key",
+        "error weak-key _cosign/weak.pub: RSA key of 1024 bits",
+        "warning unparsable _cosign/.sigaudit-tmp-1-2-3",
+        "interrupted sigaudit write",
+        "warning stray-file _notation/truststore/x509/CA: ",
+        "did you mean ca?",
+        "error not-regular-file _notation/truststore/x509/ca/default/sub",
+        "warning policy-missing _notation/trustpolicy.json",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    write(
+        &root.path().join("_notation"),
+        "trustpolicy.json",
+        br#"{"version":"1.0","trustPolicies":[{"name":"p","registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:default","ca:gone"],"trustedIdentities":["*"]}]}"#,
+    );
+    let out = stdout(&trust(&["check", s(root.path()), "--as-of", AS_OF]).code(1));
+    for want in [
+        "warning store-missing _notation/truststore/x509/ca/gone",
+        "info store-unused _notation/truststore/x509/ca/unused",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    write(&root.path().join("_notation"), "trustpolicy.json", b"{");
+    trust(&["check", s(root.path()), "--as-of", AS_OF])
+        .code(1)
+        .stdout(contains(
+            "error policy-invalid _notation/trustpolicy.json: malformed trust policy",
+        ));
+}
+
+#[test]
+fn a_missing_root_is_exit_3_and_is_not_created() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let missing = tmp.path().join("nope");
+    for args in [
+        vec!["add-key", s(&missing), DEMO_KEY],
+        vec!["add-cert", s(&missing), ROOT_CA],
+        vec!["list", s(&missing)],
+        vec!["check", s(&missing)],
+    ] {
+        let a = trust(&args).code(3);
+        let err = stderr(&a);
+        assert!(
+            err.contains("does not exist") && err.contains("help:"),
+            "{err}"
+        );
+    }
+    assert!(!missing.exists());
+    trust(&["check", "Cargo.toml"])
+        .code(3)
+        .stderr(contains("not a folder"));
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    trust(&[]).code(2);
+    trust(&["add-key", "fixtures/demo"]).code(2);
+    trust(&["check", "fixtures/demo", "--as-of", "tomorrow"])
+        .code(2)
+        .stderr(contains("RFC 3339"));
+}
