@@ -1,0 +1,108 @@
+//! Benchmark of incremental re-verification (`watch`): the time to refresh the reports after one
+//! cosign key is added to a rootDir, as a fraction of the initial scan's time.
+//!
+//! ```sh
+//! cargo run --release -p sigaudit-fixtures --example synth -- /tmp/r10k --images 10000
+//! cargo run --release --example incremental -- /tmp/r10k /tmp/r10k.extra/extra-key.pub
+//! ```
+//! (`bench/run.sh --incremental` does both.) The rootDir is changed in place: the key is copied
+//! into `_cosign/`, the refresh is timed, then the key is removed again and that refresh is
+//! timed too. Figures go to stdout, one `key=value` line per measurement.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sigaudit::audit::{AuditOptions, Auditor};
+use sigaudit::report::{self, Format, model::Report};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: incremental ROOT EXTRA_KEY [FORMATS]";
+    let root = PathBuf::from(args.next().ok_or(usage)?);
+    let key = PathBuf::from(args.next().ok_or(usage)?);
+    let formats: Vec<Format> = args
+        .next()
+        .unwrap_or_else(|| "json,csv,html".into())
+        .split(',')
+        .map(|f| match f {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "html" => Ok(Format::Html),
+            other => Err(format!("unknown format {other}")),
+        })
+        .collect::<Result<_, _>>()?;
+    let out = tempdir()?;
+    let mut opts = AuditOptions::at(chrono::Utc::now());
+    opts.formats = formats.clone();
+
+    let t = Instant::now();
+    let mut auditor = Auditor::new(&root, opts)?;
+    auditor.retain_blobs();
+    let t_discover = t.elapsed();
+    let before = auditor.audit();
+    let t_verify = t.elapsed() - t_discover;
+    report::render_all(&before, &formats, &out)?;
+    let initial = t.elapsed();
+    let checks0 = auditor.verifications();
+    println!(
+        "initial_s={:.3} discover_s={:.3} verify_s={:.3} render_s={:.3} images={} signatures={} verifications={checks0}",
+        initial.as_secs_f64(),
+        t_discover.as_secs_f64(),
+        t_verify.as_secs_f64(),
+        (initial - t_discover - t_verify).as_secs_f64(),
+        before.summary.images,
+        before.summary.signatures,
+    );
+
+    let dest = root.join("_cosign").join("sigaudit-bench-extra.pub");
+    std::fs::create_dir_all(root.join("_cosign"))?;
+    std::fs::copy(&key, &dest)?;
+    let t = Instant::now();
+    let after = auditor.audit();
+    report::render_all(&after, &formats, &out)?;
+    let added = t.elapsed();
+    println!(
+        "key_added_s={:.3} ratio={:.3} verdicts_changed={} new_verifications={}",
+        added.as_secs_f64(),
+        added.as_secs_f64() / initial.as_secs_f64(),
+        changed(&before, &after),
+        auditor.verifications() - checks0,
+    );
+
+    std::fs::remove_file(&dest)?;
+    let checks1 = auditor.verifications();
+    let t = Instant::now();
+    let back = auditor.audit();
+    report::render_all(&back, &formats, &out)?;
+    let removed = t.elapsed();
+    println!(
+        "key_removed_s={:.3} ratio={:.3} verdicts_changed={} new_verifications={}",
+        removed.as_secs_f64(),
+        removed.as_secs_f64() / initial.as_secs_f64(),
+        changed(&after, &back),
+        auditor.verifications() - checks1,
+    );
+    std::fs::remove_dir_all(&out)?;
+    Ok(())
+}
+
+/// Signatures whose `trusted` differs between two reports of the same storage.
+fn changed(a: &Report, b: &Report) -> usize {
+    let sigs = |r: &Report| -> Vec<bool> {
+        r.images
+            .iter()
+            .flat_map(|i| i.signatures.iter().map(|s| s.trusted))
+            .collect()
+    };
+    sigs(a)
+        .iter()
+        .zip(sigs(b))
+        .filter(|(x, y)| **x != *y)
+        .count()
+}
+
+fn tempdir() -> std::io::Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("sigaudit-incremental-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
+}
