@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmark `sigaudit scan` on a synthetic zot rootDir.
+#
+#   bench/run.sh [synth options]        e.g. bench/run.sh --images 10000 --notation-es384 1
+#
+# 1. builds sigaudit and the synth generator (--release);
+# 2. generates a rootDir with the given options (see `fixtures/generator/README.md`, "Synthetic
+#    rootDirs for benchmarks") into $BENCH_DIR, or reuses the one those options made before;
+# 3. runs `sigaudit scan ROOT --out OUT --format json,csv` once and prints wall time, images/s,
+#    signatures/s and peak RSS.
+#
+# Environment:
+#   BENCH_DIR         where rootDirs and reports go (default ${TMPDIR:-/tmp}/sigaudit-bench)
+#   CARGO_TARGET_DIR  cargo's target folder (default <workspace>/target)
+#   SCAN_ARGS         extra `sigaudit scan` arguments, e.g. "-j 1"
+# Peak RSS comes from GNU time (`apt-get install time`) when /usr/bin/time exists, otherwise
+# from polling VmHWM in /proc (coarser).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$here/target}
+bench_dir=${BENCH_DIR:-${TMPDIR:-/tmp}/sigaudit-bench}
+
+cd "$here"
+cargo build --quiet --release -p sigaudit --bin sigaudit
+cargo build --quiet --release -p sigaudit-fixtures --example synth
+
+# One rootDir per option set; synth.json is written last, so its presence means "complete".
+key=$(printf '%s_' "${@:-defaults}" | tr -c 'A-Za-z0-9._-' '_')
+root=$bench_dir/root-${key%_}
+out=$bench_dir/out-${key%_}
+mkdir -p "$bench_dir"
+if [[ -f $root.extra/synth.json ]]; then
+    echo "bench: reusing $root" >&2
+else
+    "$target/release/examples/synth" "$root" --force "$@"
+fi
+stats=$(sed 's/.*"stats"://' "$root.extra/synth.json") # the counts, not the parameters
+field() { grep -o "\"$1\":[0-9]*" <<<"$stats" | head -n1 | cut -d: -f2; }
+images=$(field images)
+signatures=$(($(field cosign) + $(field notationRsa) + $(field notationEs384Jws) + $(field notationEs384Cose)))
+
+rm -rf "$out"
+# shellcheck disable=SC2086 # SCAN_ARGS is a list of words
+scan=("$target/release/sigaudit" scan "$root" --out "$out" --format json,csv ${SCAN_ARGS:-})
+start=$(date +%s.%N)
+status=0
+if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -v -o "$bench_dir/time.txt" "${scan[@]}" || status=$?
+    rss_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$bench_dir/time.txt")
+else
+    "${scan[@]}" &
+    pid=$! rss_kib=0
+    while [[ -r /proc/$pid/status ]]; do
+        hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        [[ -n $hwm ]] && rss_kib=$hwm
+        sleep 0.05
+    done
+    wait "$pid" || status=$?
+fi
+end=$(date +%s.%N)
+
+awk -v s="$start" -v e="$end" -v i="$images" -v n="$signatures" -v r="$rss_kib" -v st="$status" \
+    -v root="$root" 'BEGIN {
+        w = e - s
+        printf "bench: %s: %d images, %d signatures\n", root, i, n
+        printf "scan: wall %.2f s, %.0f images/s, %.0f signatures/s, peak RSS %.1f MiB, exit %d\n",
+            w, i / w, n / w, r / 1024, st
+    }'
+echo "reports: $out" >&2
