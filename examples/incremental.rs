@@ -59,11 +59,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::copy(&key, &dest)?;
     let t = Instant::now();
     let after = auditor.audit();
+    let t_audit = t.elapsed();
     report::render_all(&after, &formats, &out)?;
     let added = t.elapsed();
     println!(
-        "key_added_s={:.3} ratio={:.3} verdicts_changed={} new_verifications={}",
+        "key_added_s={:.3} (verify {:.3}, render {:.3}) ratio={:.3} verdicts_changed={} new_verifications={}",
         added.as_secs_f64(),
+        t_audit.as_secs_f64(),
+        (added - t_audit).as_secs_f64(),
         added.as_secs_f64() / initial.as_secs_f64(),
         changed(&before, &after),
         auditor.verifications() - checks0,
