@@ -2,22 +2,26 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met |
+//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM |
 //! | 1 | reports written, a `--fail-on` condition met |
 //! | 2 | usage or configuration error (including an output folder that cannot be written) |
-//! | 3 | rootDir missing or unreadable |
+//! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use sigaudit::audit::{self, AuditError, AuditOptions};
 use sigaudit::report::{self, model::ImageStatus};
+use sigaudit::watch::{WatchError, WatchOptions};
 
 mod cli;
 
-use cli::{Cli, Command, FailOn, ScanArgs};
+use cli::{AuditArgs, Cli, Command, FailOn, ScanArgs, WatchArgs};
 
 const EXIT_OK: u8 = 0;
 const EXIT_FAIL_ON: u8 = 1;
@@ -26,19 +30,24 @@ const EXIT_ROOT: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    // A watch's one line per cycle is its output: shown by default, the audit's own INFO lines
+    // only with -v.
+    let default_info = matches!(cli.command, Command::Watch(_)).then_some("sigaudit::watch=info");
+    init_logging(cli.verbose, cli.quiet, default_info);
     let code = match cli.command {
         Command::Scan(args) => scan(args, !cli.quiet),
+        Command::Watch(args) => watch(args, !cli.quiet),
     };
     ExitCode::from(code)
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
-    let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, _) => "debug",
+fn init_logging(verbose: u8, quiet: bool, default_info: Option<&str>) {
+    let default = match (quiet, verbose, default_info) {
+        (true, _, _) => "error".to_string(),
+        (false, 0, Some(target)) => format!("warn,{target}"),
+        (false, 0, None) => "warn".to_string(),
+        (false, 1, _) => "info".to_string(),
+        (false, _, _) => "debug".to_string(),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::env::var_os("NO_COLOR").is_none()
@@ -55,8 +64,9 @@ fn error(msg: impl std::fmt::Display, help: impl std::fmt::Display) {
     eprintln!("error: {msg}\nhelp: {help}");
 }
 
-fn scan(args: ScanArgs, progress: bool) -> u8 {
-    if let Some(j) = args.jobs
+/// Sizes the worker pool (`-j`).
+fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
+    if let Some(j) = jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(j.into())
             .build_global()
@@ -65,35 +75,51 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
             format!("cannot start {j} worker threads: {e}"),
             "try a smaller -j",
         );
-        return EXIT_USAGE;
+        return Err(EXIT_USAGE);
     }
+    Ok(())
+}
+
+/// The audit options of `scan` and `watch`.
+fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOptions {
     let mut formats = args.format.clone();
     formats.sort();
     formats.dedup();
-    let opts = AuditOptions {
+    AuditOptions {
         as_of: args.as_of.unwrap_or_else(chrono::Utc::now),
-        formats: formats.clone(),
-        fail_on: args.fail_on.as_str().to_string(),
+        formats,
+        fail_on: fail_on.as_str().to_string(),
         progress,
         registry: args.registry.clone(),
         crl_dirs: args.crl_dirs.clone(),
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
+    }
+}
+
+fn root_error(e: &AuditError) {
+    let help = match e {
+        AuditError::RootMissing(_) => "pass the folder zot's config names as storage.rootDirectory",
+        AuditError::RootNotDir(_) => "pass a folder, not a file",
+        AuditError::RootUnreadable { .. } => {
+            "run sigaudit as a user that can read the rootDir (read access is enough)"
+        }
     };
+    error(e, help);
+}
+
+fn scan(scan: ScanArgs, progress: bool) -> u8 {
+    let args = &scan.audit;
+    if let Err(code) = start_workers(args.jobs) {
+        return code;
+    }
+    let opts = audit_options(args, scan.fail_on, progress);
+    let formats = opts.formats.clone();
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {
         Ok(r) => r,
         Err(e) => {
-            let help = match &e {
-                AuditError::RootMissing(_) => {
-                    "pass the folder zot's config names as storage.rootDirectory"
-                }
-                AuditError::RootNotDir(_) => "pass a folder, not a file",
-                AuditError::RootUnreadable { .. } => {
-                    "run sigaudit as a user that can read the rootDir (read access is enough)"
-                }
-            };
-            error(e, help);
+            root_error(&e);
             return EXIT_ROOT;
         }
     };
@@ -127,10 +153,57 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
     } else {
         tracing::info!(elapsed_ms, "{summary}");
     }
-    let failed = report.images.iter().any(|i| match args.fail_on {
+    let failed = report.images.iter().any(|i| match scan.fail_on {
         FailOn::Never => false,
         FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
         FailOn::Unsigned => i.status != ImageStatus::Trusted,
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
+}
+
+fn watch(watch: WatchArgs, progress: bool) -> u8 {
+    let args = &watch.audit;
+    if let Err(code) = start_workers(args.jobs) {
+        return code;
+    }
+    // The first SIGINT or SIGTERM asks the loop to stop after the cycle in progress; a second
+    // SIGINT stops at once (reports are renamed into place, so none is ever half-written).
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for (sig, conditional) in [
+        (signal_hook::consts::SIGINT, true),
+        (signal_hook::consts::SIGTERM, false),
+    ] {
+        let registered = if conditional {
+            signal_hook::flag::register_conditional_shutdown(sig, 130, shutdown.clone())
+                .and_then(|_| signal_hook::flag::register(sig, shutdown.clone()))
+        } else {
+            signal_hook::flag::register(sig, shutdown.clone())
+        };
+        if let Err(e) = registered {
+            error(
+                format!("cannot handle signal {sig}: {e}"),
+                "run sigaudit where it may install signal handlers",
+            );
+            return EXIT_USAGE;
+        }
+    }
+    let opts = audit_options(args, FailOn::Never, progress);
+    let wopts = WatchOptions {
+        out: args.out.clone(),
+        poll: watch.poll.map(|s| Duration::from_secs(s.into())),
+        watch_repos: watch.watch_repos,
+        debounce: Duration::from_millis(watch.debounce.into()),
+        follow_clock: args.as_of.is_none(),
+    };
+    match sigaudit::watch::watch(&args.root, opts, &wopts, &shutdown) {
+        Ok(()) => EXIT_OK,
+        Err(WatchError::Root(e)) => {
+            root_error(&e);
+            EXIT_ROOT
+        }
+        Err(e @ WatchError::Output { .. }) => {
+            error(e, "pass --out with a folder you can write to");
+            EXIT_USAGE
+        }
+    }
 }
