@@ -626,6 +626,7 @@ impl Events {
             self.armed.remove(&p);
         }
         want.retain(|p, _| !self.armed.contains_key(p));
+        let mut failed: Vec<(PathBuf, notify::Error)> = Vec::new();
         for (p, (recursive, id)) in want {
             let mode = if recursive {
                 RecursiveMode::Recursive
@@ -637,15 +638,24 @@ impl Events {
                     tracing::debug!(path = %p.display(), recursive, "watching");
                     self.armed.insert(p, (recursive, id));
                 }
-                Err(e) => {
-                    let help = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
-                        "; help: raise fs.inotify.max_user_watches, or use --poll SECONDS"
-                    } else {
-                        ""
-                    };
-                    tracing::warn!("cannot watch {}: {e}{help}", p.display());
-                }
+                Err(e) => failed.push((p, e)),
             }
+        }
+        // One line however many folders failed (a registry beyond the inotify limit).
+        if let Some((p, e)) = failed.first() {
+            let more = match failed.len() {
+                1 => String::new(),
+                n => format!(" (and {} more folders)", n - 1),
+            };
+            let help = if failed
+                .iter()
+                .any(|(_, e)| matches!(e.kind, notify::ErrorKind::MaxFilesWatch))
+            {
+                "; help: raise fs.inotify.max_user_watches, or use --poll SECONDS"
+            } else {
+                ""
+            };
+            tracing::warn!("cannot watch {}{more}: {e}{help}", p.display());
         }
     }
 }
@@ -982,6 +992,36 @@ mod tests {
         let r = resolve(&root.join("a"));
         assert_eq!(r.target, None);
         assert!(r.links.len() > MAX_LINK_HOPS);
+    }
+
+    #[test]
+    fn the_repository_plan_never_enters_blobs_or_zot_folders() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo"))
+            .canonicalize()
+            .expect("demo");
+        let plan = repo_plan(&root);
+        assert!(plan.watches.values().all(|r| !r));
+        for d in [
+            "",
+            "library",
+            "library/alpine",
+            "prod",
+            "prod/api",
+            "data/myblobs",
+        ] {
+            assert!(plan.watches.contains_key(&root.join(d)), "{d}");
+        }
+        for d in plan.watches.keys() {
+            let rel = d.strip_prefix(&root).expect("inside").to_string_lossy();
+            assert!(!rel.split('/').any(|c| c == "blobs"), "{rel}");
+            assert!(!rel.starts_with('_'), "{rel}");
+        }
+        assert!(plan.concerns_repos(&root, &root.join("library/alpine/index.json")));
+        assert!(plan.concerns_repos(&root, &root.join("library/alpine")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/.index.json.swp")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/.uploads")));
+        assert!(!plan.concerns_repos(&root, &root.join("_cosign")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/blobs/sha256/ab")));
     }
 
     #[cfg(unix)]

@@ -29,6 +29,7 @@ struct Watch {
     child: Child,
     out: PathBuf,
     log: Arc<Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl Watch {
@@ -48,7 +49,7 @@ impl Watch {
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().expect("stderr");
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let mut l = sink.lock().expect("log");
                 l.push_str(&line);
@@ -59,6 +60,7 @@ impl Watch {
             child,
             out: out.to_path_buf(),
             log,
+            reader,
         }
     }
 
@@ -95,6 +97,19 @@ impl Watch {
         }
     }
 
+    /// Waits until the log satisfies `want`.
+    fn wait_log(&mut self, what: &str, want: impl Fn(&str) -> bool) {
+        let started = Instant::now();
+        while !want(&self.log()) {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "no {what} within {DEADLINE:?}; log:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Like [`Watch::wait_for`], printing the reaction time.
     fn react(&mut self, what: &str, want: impl Fn(&Value) -> bool) {
         let took = self.wait_for(what, want);
@@ -120,9 +135,9 @@ impl Watch {
             );
             std::thread::sleep(Duration::from_millis(50));
         };
-        // Let the reader thread drain stderr.
-        std::thread::sleep(Duration::from_millis(100));
-        let log = self.log();
+        // The reader thread ends at the end of stderr.
+        self.reader.join().expect("stderr reader");
+        let log = self.log.lock().expect("log").clone();
         assert_eq!(status.code(), Some(0), "exit status; log:\n{log}");
         let leftovers: Vec<String> = std::fs::read_dir(&self.out)
             .expect("out")
@@ -209,7 +224,9 @@ fn watch_follows_the_trust_material() {
         status_is("app", "v1", "trusted"),
     );
 
-    // An editor's temporary file alone never starts a cycle.
+    // An editor's temporary file alone never starts a cycle. (The report is renamed into place
+    // a moment before the cycle's line is logged: wait for that line first.)
+    w.wait_log("the key drop's log line", |l| cycles(l) == 1);
     let before = cycles(&w.log());
     std::fs::write(root.join("_cosign/.notes.swp"), b"swap").expect("swp");
     std::fs::write(root.join("_cosign/4913"), b"").expect("4913");
