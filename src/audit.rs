@@ -281,7 +281,8 @@ fn read_blob(
     Ok(blob)
 }
 
-fn check_root(root: &Path) -> Result<(), AuditError> {
+/// Checks that `root` is a readable folder, as every audit does first.
+pub fn check_root(root: &Path) -> Result<(), AuditError> {
     let meta = match std::fs::metadata(root) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{RecursiveMode, Watcher};
 
-use crate::audit::{AuditError, AuditOptions, Auditor};
+use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
 use crate::digest::sha256_hex;
 use crate::layout::{find_repositories, walked_folders};
 use crate::report::{self, Report};
@@ -92,18 +92,34 @@ pub fn watch(
     shutdown: &AtomicBool,
 ) -> Result<(), WatchError> {
     let started = Instant::now();
-    let auditor = Auditor::new(root, opts)?;
+    check_root(root)?;
     let real_root = root
         .canonicalize()
         .map_err(|source| AuditError::RootUnreadable {
             path: root.to_path_buf(),
             source,
         })?;
-    // Arm before the first audit, so nothing that changes during it is missed.
+    // Arm, then fingerprint, then discover and audit: whatever changes after a step is seen by
+    // the next one or by an event.
     let mut events = match wopts.poll {
         Some(_) => None,
         None => Events::start(),
     };
+    let mut trust_plan_now = Plan::default();
+    let mut repo_plan_now = Plan::default();
+    if let Some(ev) = &mut events {
+        trust_plan_now = trust_plan(&real_root, &opts.crl_dirs);
+        if wopts.watch_repos {
+            repo_plan_now = repo_plan(&real_root);
+        }
+        ev.arm(&trust_plan_now, &repo_plan_now);
+    }
+    let repos_fp = if wopts.watch_repos {
+        repos_fingerprint(root)
+    } else {
+        String::new()
+    };
+    let auditor = Auditor::new(root, opts)?;
     let mut w = Session {
         root: root.to_path_buf(),
         real_root,
@@ -111,22 +127,12 @@ pub fn watch(
         auditor,
         last: None,
         trust_fp: String::new(),
-        repos_fp: String::new(),
+        repos_fp,
         unwritten: false,
         root_missing: false,
-        trust_plan: Plan::default(),
-        repo_plan: Plan::default(),
+        trust_plan: trust_plan_now,
+        repo_plan: repo_plan_now,
     };
-    if let Some(ev) = &mut events {
-        w.trust_plan = trust_plan(&w.real_root, &w.auditor.options().crl_dirs);
-        if wopts.watch_repos {
-            w.repo_plan = repo_plan(&w.real_root);
-        }
-        ev.arm(&w.trust_plan, &w.repo_plan);
-    }
-    if wopts.watch_repos {
-        w.repos_fp = repos_fingerprint(root);
-    }
     if wopts.follow_clock {
         w.auditor.set_as_of(chrono::Utc::now());
     }
