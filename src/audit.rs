@@ -156,6 +156,12 @@ impl Auditor {
         &self.opts
     }
 
+    /// Moves the instant decisions are taken at (a long-running watch without `--as-of` audits
+    /// as of each cycle's own time). Every cached fact is independent of it.
+    pub fn set_as_of(&mut self, as_of: DateTime<Utc>) {
+        self.opts.as_of = as_of;
+    }
+
     /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
     pub fn rediscover(&mut self) {
         let walk = find_repositories(&self.root);

@@ -30,6 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Audit a rootDir once and write the reports.
     Scan(ScanArgs),
+    /// Audit a rootDir, then re-audit and rewrite the reports whenever its trust material
+    /// (`_cosign`, `_notation`) changes, until SIGINT or SIGTERM.
+    Watch(WatchArgs),
     /// Add, list and check the trust material of a rootDir (cosign keys, Notary Project
     /// certificates and trust policy).
     #[command(subcommand)]
@@ -201,8 +204,38 @@ impl FailOn {
     }
 }
 
+/// `scan`: one audit.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Exit 1 when this condition is met (the reports are still written).
+    #[arg(long, value_enum, default_value = "never")]
+    pub fail_on: FailOn,
+}
+
+/// `watch`: an audit kept current as the trust material changes.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Check for changes every SECONDS instead of waiting for filesystem events (for NFS and
+    /// other filesystems that send none). Each check reloads the trust material and compares
+    /// its fingerprint.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub poll: Option<u32>,
+    /// Also re-read the repositories when an image is pushed or deleted (`index.json` changes).
+    #[arg(long)]
+    pub watch_repos: bool,
+    /// Wait until the filesystem has been quiet this many milliseconds before re-auditing, so a
+    /// burst of changes costs one cycle.
+    #[arg(long, value_name = "MS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(0..=60_000))]
+    pub debounce: u32,
+}
+
+/// The options `scan` and `watch` share: what to audit, how, and where the reports go.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
     /// The zot rootDir (storage.rootDirectory) to audit. Nothing is ever written there.
     pub root: PathBuf,
     /// Folder the reports are written to (created if missing).
@@ -214,9 +247,6 @@ pub struct ScanArgs {
     /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z) instead of now.
     #[arg(long, value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
-    /// Exit 1 when this condition is met (the reports are still written).
-    #[arg(long, value_enum, default_value = "never")]
-    pub fail_on: FailOn,
     /// Registry host[:port] the rootDir is served as (e.g. registry.example.com or
     /// localhost:5000). Notary Project trust-policy `registryScopes` are matched against
     /// `<registry>/<repository>`; without it only a `*` statement can apply.

@@ -4,6 +4,7 @@
 //! [`layout`] (walk the rootDir, read blobs safely) -> [`discover`] (images and signature
 //! artifacts) -> [`trust`] (keys and certificates) -> [`verify`] (one verifier per format) ->
 //! [`audit`] (the parallel run and per-image aggregation) -> [`report`] (JSON, CSV, HTML).
+//! [`watch`] drives audit and report again whenever the trust material changes.
 
 pub mod audit;
 pub mod codes;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod strict_json;
 pub mod trust;
 pub mod verify;
+pub mod watch;
 
 /// The shared upstream test vectors, for unit tests.
 #[cfg(test)]

@@ -2,23 +2,28 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met; `trust`: done (or nothing to do), no problem found |
+//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found |
 //! | 1 | reports written, a `--fail-on` condition met; `trust check`: problems found |
 //! | 2 | usage or configuration error (including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
-//! | 3 | rootDir missing or unreadable |
+//! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use sigaudit::audit::{self, AuditError, AuditOptions};
 use sigaudit::report::{self, model::ImageStatus};
+use sigaudit::watch::{WatchError, WatchOptions};
 
 mod cli;
 
 use cli::{
-    AddCertArgs, AddKeyArgs, CheckArgs, Cli, Command, FailOn, ListArgs, ScanArgs, TrustCommand,
+    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, ListArgs, ScanArgs,
+    TrustCommand, WatchArgs,
 };
 use sigaudit::trust::manage::{self, ManageError};
 
@@ -29,20 +34,25 @@ const EXIT_ROOT: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    // A watch's one line per cycle is its output: shown by default, the audit's own INFO lines
+    // only with -v.
+    let default_info = matches!(cli.command, Command::Watch(_)).then_some("sigaudit::watch=info");
+    init_logging(cli.verbose, cli.quiet, default_info);
     let code = match cli.command {
         Command::Scan(args) => scan(args, !cli.quiet),
+        Command::Watch(args) => watch(args, !cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
     };
     ExitCode::from(code)
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
-    let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, _) => "debug",
+fn init_logging(verbose: u8, quiet: bool, default_info: Option<&str>) {
+    let default = match (quiet, verbose, default_info) {
+        (true, _, _) => "error".to_string(),
+        (false, 0, Some(target)) => format!("warn,{target}"),
+        (false, 0, None) => "warn".to_string(),
+        (false, 1, _) => "info".to_string(),
+        (false, _, _) => "debug".to_string(),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::env::var_os("NO_COLOR").is_none()
@@ -59,6 +69,39 @@ fn error(msg: impl std::fmt::Display, help: impl std::fmt::Display) {
     eprintln!("error: {msg}\nhelp: {help}");
 }
 
+/// Sizes the worker pool (`-j`).
+fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
+    if let Some(j) = jobs
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.into())
+            .build_global()
+    {
+        error(
+            format!("cannot start {j} worker threads: {e}"),
+            "try a smaller -j",
+        );
+        return Err(EXIT_USAGE);
+    }
+    Ok(())
+}
+
+/// The audit options of `scan` and `watch`.
+fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOptions {
+    let mut formats = args.format.clone();
+    formats.sort();
+    formats.dedup();
+    AuditOptions {
+        as_of: args.as_of.unwrap_or_else(chrono::Utc::now),
+        formats,
+        fail_on: fail_on.as_str().to_string(),
+        progress,
+        registry: args.registry.clone(),
+        crl_dirs: args.crl_dirs.clone(),
+        require_revocation: args.require_revocation,
+        cache_dir: args.cache.clone(),
+    }
+}
+
 fn root_help(e: &AuditError) -> &'static str {
     match e {
         AuditError::RootMissing(_) => "pass the folder zot's config names as storage.rootDirectory",
@@ -69,37 +112,22 @@ fn root_help(e: &AuditError) -> &'static str {
     }
 }
 
-fn scan(args: ScanArgs, progress: bool) -> u8 {
-    if let Some(j) = args.jobs
-        && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(j.into())
-            .build_global()
-    {
-        error(
-            format!("cannot start {j} worker threads: {e}"),
-            "try a smaller -j",
-        );
-        return EXIT_USAGE;
+fn root_error(e: &AuditError) {
+    error(e, root_help(e));
+}
+
+fn scan(scan: ScanArgs, progress: bool) -> u8 {
+    let args = &scan.audit;
+    if let Err(code) = start_workers(args.jobs) {
+        return code;
     }
-    let mut formats = args.format.clone();
-    formats.sort();
-    formats.dedup();
-    let opts = AuditOptions {
-        as_of: args.as_of.unwrap_or_else(chrono::Utc::now),
-        formats: formats.clone(),
-        fail_on: args.fail_on.as_str().to_string(),
-        progress,
-        registry: args.registry.clone(),
-        crl_dirs: args.crl_dirs.clone(),
-        require_revocation: args.require_revocation,
-        cache_dir: args.cache.clone(),
-    };
+    let opts = audit_options(args, scan.fail_on, progress);
+    let formats = opts.formats.clone();
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {
         Ok(r) => r,
         Err(e) => {
-            let help = root_help(&e);
-            error(e, help);
+            root_error(&e);
             return EXIT_ROOT;
         }
     };
@@ -133,12 +161,59 @@ fn scan(args: ScanArgs, progress: bool) -> u8 {
     } else {
         tracing::info!(elapsed_ms, "{summary}");
     }
-    let failed = report.images.iter().any(|i| match args.fail_on {
+    let failed = report.images.iter().any(|i| match scan.fail_on {
         FailOn::Never => false,
         FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
         FailOn::Unsigned => i.status != ImageStatus::Trusted,
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
+}
+
+fn watch(watch: WatchArgs, progress: bool) -> u8 {
+    let args = &watch.audit;
+    if let Err(code) = start_workers(args.jobs) {
+        return code;
+    }
+    // The first SIGINT or SIGTERM asks the loop to stop after the cycle in progress; a second
+    // SIGINT stops at once (reports are renamed into place, so none is ever half-written).
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for (sig, conditional) in [
+        (signal_hook::consts::SIGINT, true),
+        (signal_hook::consts::SIGTERM, false),
+    ] {
+        let registered = if conditional {
+            signal_hook::flag::register_conditional_shutdown(sig, 130, shutdown.clone())
+                .and_then(|_| signal_hook::flag::register(sig, shutdown.clone()))
+        } else {
+            signal_hook::flag::register(sig, shutdown.clone())
+        };
+        if let Err(e) = registered {
+            error(
+                format!("cannot handle signal {sig}: {e}"),
+                "run sigaudit where it may install signal handlers",
+            );
+            return EXIT_USAGE;
+        }
+    }
+    let opts = audit_options(args, FailOn::Never, progress);
+    let wopts = WatchOptions {
+        out: args.out.clone(),
+        poll: watch.poll.map(|s| Duration::from_secs(s.into())),
+        watch_repos: watch.watch_repos,
+        debounce: Duration::from_millis(watch.debounce.into()),
+        follow_clock: args.as_of.is_none(),
+    };
+    match sigaudit::watch::watch(&args.root, opts, &wopts, &shutdown) {
+        Ok(()) => EXIT_OK,
+        Err(WatchError::Root(e)) => {
+            root_error(&e);
+            EXIT_ROOT
+        }
+        Err(e @ WatchError::Output { .. }) => {
+            error(e, "pass --out with a folder you can write to");
+            EXIT_USAGE
+        }
+    }
 }
 
 fn trust(cmd: TrustCommand, quiet: bool) -> u8 {
@@ -171,8 +246,7 @@ fn added(result: Result<manage::AddReport, ManageError>, quiet: bool) -> u8 {
 fn manage_error(e: ManageError) -> u8 {
     match e {
         ManageError::Root(e) => {
-            let help = root_help(&e);
-            error(e, help);
+            root_error(&e);
             EXIT_ROOT
         }
         ManageError::Refused(refusals) => {

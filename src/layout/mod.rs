@@ -4,7 +4,7 @@ mod blobs;
 mod walk;
 
 pub use blobs::{BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES};
-pub use walk::{RepoLocation, Walk, find_repositories};
+pub use walk::{RepoLocation, Walk, find_repositories, walked_folders};
 
 use std::path::Path;
 

@@ -38,16 +38,7 @@ pub fn find_repositories(root: &Path) -> Walk {
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            if !e.file_type().is_dir() {
-                return false;
-            }
-            let name = e.file_name().to_string_lossy();
-            if e.depth() == 1 && name.starts_with('_') {
-                return false;
-            }
-            !(e.depth() > 0 && SKIPPED_DIRS.contains(&name.as_ref()))
-        });
+        .filter_entry(descended);
     for entry in it {
         let entry = match entry {
             Ok(e) => e,
@@ -92,4 +83,29 @@ pub fn find_repositories(root: &Path) -> Walk {
     }
     walk.repositories.sort();
     walk
+}
+
+/// Every folder [`find_repositories`] descends into (the rootDir included): where a repository
+/// can appear, vanish or change its `index.json`. Unreadable folders are left out.
+pub fn walked_folders(root: &Path) -> Vec<PathBuf> {
+    WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(descended)
+        .filter_map(|e| e.ok().map(walkdir::DirEntry::into_path))
+        .collect()
+}
+
+/// Whether the walk enters `e`: folders only, not zot's own top-level `_` folders, not
+/// [`SKIPPED_DIRS`].
+fn descended(e: &walkdir::DirEntry) -> bool {
+    if !e.file_type().is_dir() {
+        return false;
+    }
+    let name = e.file_name().to_string_lossy();
+    if e.depth() == 1 && name.starts_with('_') {
+        return false;
+    }
+    !(e.depth() > 0 && SKIPPED_DIRS.contains(&name.as_ref()))
 }

@@ -1,0 +1,1056 @@
+//! `sigaudit watch`: keep the reports current as the trust material changes.
+//!
+//! zot re-verifies signatures on a 2-hour timer and ignores key uploads until then; a watch
+//! reacts at once, and does only the work a change requires:
+//!
+//! 1. an initial audit, rendered like `scan`;
+//! 2. the rootDir is watched non-recursively (so `_cosign` and `_notation` can appear, vanish or
+//!    be replaced by a symbolic link), and the real folders `_cosign` and `_notation` lead to
+//!    recursively. Every symbolic link on the way (`_notation -> ..data/_notation`,
+//!    `..data -> ..2026_01_15`) has its parent folder watched too, so a swapped link re-arms the
+//!    watches. `--crl-dir` folders are watched as well;
+//! 3. events are filtered (editors' temporary files, reads, and everything outside the trust
+//!    material never count), then debounced: a cycle starts once the filesystem has been quiet
+//!    for the debounce time;
+//! 4. a cycle re-arms the watches, reloads the trust material and compares its fingerprint with
+//!    the last audit's; only when it differs are the signatures re-verified (every cached fact
+//!    is reused) and the reports rewritten atomically. One INFO line says what changed, how many
+//!    signatures changed verdict and how long it took.
+//!
+//! With `--watch-repos`, every folder the repository walk enters (the rootDir, namespaces and
+//! repositories, never `blobs/`) is watched non-recursively for `index.json` changes and new or
+//! removed folders; a change of the repositories' fingerprint (names and `index.json` contents)
+//! re-discovers them before the audit. With `--poll SECONDS` no events are used: the same
+//! fingerprints are recomputed every SECONDS (content hashes, so coarse NFS timestamps and
+//! `cp -p` cannot hide a change).
+//!
+//! The loop stops when `shutdown` is set (the binary sets it on SIGINT and SIGTERM), between
+//! cycles or while waiting; a cycle in progress always finishes its atomic writes first.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::{RecursiveMode, Watcher};
+
+use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
+use crate::digest::sha256_hex;
+use crate::layout::{find_repositories, walked_folders};
+use crate::report::{self, Report};
+use crate::trust::TrustMaterial;
+
+/// How to watch (the audit itself is described by [`AuditOptions`]).
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    /// Where the reports are written.
+    pub out: PathBuf,
+    /// Recompute the fingerprints this often instead of waiting for filesystem events.
+    pub poll: Option<Duration>,
+    /// Also follow pushed and deleted images (`index.json` changes).
+    pub watch_repos: bool,
+    /// Quiet time after the last event before a cycle starts (default 300 ms).
+    pub debounce: Duration,
+    /// Audit as of each cycle's own time (when no `--as-of` was given).
+    pub follow_clock: bool,
+}
+
+/// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Root(#[from] AuditError),
+    #[error("cannot write reports to {}: {source}", .path.display())]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How often the loop wakes up to look at `shutdown` while nothing happens.
+const TICK: Duration = Duration::from_millis(100);
+/// How often the rootDir's presence is checked, and a failed report write retried.
+const HOUSEKEEPING: Duration = Duration::from_secs(1);
+/// A burst of events never delays a cycle by more than this (or 4 debounce times).
+const MAX_DEBOUNCE_WAIT: Duration = Duration::from_secs(2);
+/// Symbolic links followed before a path is taken as unresolvable (Linux's own limit).
+const MAX_LINK_HOPS: usize = 40;
+/// How many changed paths a cycle's log line names.
+const LOGGED_PATHS: usize = 5;
+
+/// Audit `root`, write the reports, then keep them current until `shutdown` is set.
+///
+/// Errors only at the start: the rootDir is missing or unreadable ([`WatchError::Root`]), or
+/// the first reports cannot be written ([`WatchError::Output`]).
+pub fn watch(
+    root: &Path,
+    opts: AuditOptions,
+    wopts: &WatchOptions,
+    shutdown: &AtomicBool,
+) -> Result<(), WatchError> {
+    let started = Instant::now();
+    check_root(root)?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|source| AuditError::RootUnreadable {
+            path: root.to_path_buf(),
+            source,
+        })?;
+    // Arm, then fingerprint, then discover and audit: whatever changes after a step is seen by
+    // the next one or by an event.
+    let mut events = match wopts.poll {
+        Some(_) => None,
+        None => Events::start(),
+    };
+    let mut trust_plan_now = Plan::default();
+    let mut repo_plan_now = Plan::default();
+    if let Some(ev) = &mut events {
+        trust_plan_now = trust_plan(&real_root, &opts.crl_dirs);
+        if wopts.watch_repos {
+            repo_plan_now = repo_plan(&real_root);
+        }
+        ev.arm(&trust_plan_now, &repo_plan_now);
+    }
+    let repos_fp = if wopts.watch_repos {
+        repos_fingerprint(root)
+    } else {
+        String::new()
+    };
+    let mut auditor = Auditor::new(root, opts)?;
+    // Every cycle re-verifies the same signature blobs: keep them rather than read them again.
+    auditor.retain_blobs();
+    let mut w = Session {
+        root: root.to_path_buf(),
+        real_root,
+        wopts,
+        auditor,
+        last: None,
+        trust_fp: String::new(),
+        repos_fp,
+        unwritten: false,
+        root_missing: false,
+        trust_plan: trust_plan_now,
+        repo_plan: repo_plan_now,
+    };
+    if wopts.follow_clock {
+        w.auditor.set_as_of(chrono::Utc::now());
+    }
+    let report = w.auditor.audit();
+    report::render_all(&report, &w.auditor.options().formats, &wopts.out).map_err(|source| {
+        WatchError::Output {
+            path: wopts.out.clone(),
+            source,
+        }
+    })?;
+    w.save_cache();
+    let s = &report.summary;
+    let mode = match (&events, wopts.poll) {
+        (Some(_), None) => format!(
+            "watching for filesystem events, debounce {} ms",
+            wopts.debounce.as_millis()
+        ),
+        (_, poll) => format!(
+            "checking every {} s",
+            poll.unwrap_or(FALLBACK_POLL).as_secs()
+        ),
+    };
+    tracing::info!(
+        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} unreadable; reports written in {} ms; {mode}{}",
+        root.display(),
+        s.images,
+        s.trusted_images,
+        s.untrusted_images,
+        s.unsigned_images,
+        s.error_images,
+        started.elapsed().as_millis(),
+        if wopts.watch_repos {
+            " (trust material and repositories)"
+        } else {
+            " (trust material)"
+        }
+    );
+    w.trust_fp = report.trust_fingerprint.clone();
+    w.last = Some(report);
+
+    match (&mut events, wopts.poll) {
+        (Some(ev), None) => w.run_events(ev, shutdown),
+        _ => w.run_polling(wopts.poll.unwrap_or(FALLBACK_POLL), shutdown),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The polling interval used when the operating system's watcher cannot be started.
+const FALLBACK_POLL: Duration = Duration::from_secs(2);
+
+/// What a batch of events may have changed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Trigger {
+    trust: bool,
+    repos: bool,
+}
+
+impl Trigger {
+    fn any(self) -> bool {
+        self.trust || self.repos
+    }
+    fn merge(&mut self, o: Trigger) {
+        self.trust |= o.trust;
+        self.repos |= o.repos;
+    }
+}
+
+struct Session<'a> {
+    /// The rootDir as given (reports name it so).
+    root: PathBuf,
+    /// The rootDir with every link resolved: where watches are placed and events come from.
+    real_root: PathBuf,
+    wopts: &'a WatchOptions,
+    auditor: Auditor,
+    /// The last report rendered (or attempted).
+    last: Option<Report>,
+    trust_fp: String,
+    repos_fp: String,
+    /// The last report could not be written; retried at each housekeeping tick.
+    unwritten: bool,
+    root_missing: bool,
+    trust_plan: Plan,
+    repo_plan: Plan,
+}
+
+impl Session<'_> {
+    fn run_events(&mut self, ev: &mut Events, shutdown: &AtomicBool) {
+        let debounce = self.wopts.debounce;
+        let max_wait = MAX_DEBOUNCE_WAIT.max(debounce * 4);
+        // (first event, last event, what they may have changed)
+        let mut pending: Option<(Instant, Instant, Trigger)> = None;
+        let mut housekeeping = Instant::now() + HOUSEKEEPING;
+        while !shutdown.load(Ordering::SeqCst) {
+            let now = Instant::now();
+            let wait = match pending {
+                Some((first, last, _)) => (last + debounce)
+                    .min(first + max_wait)
+                    .saturating_duration_since(now)
+                    .min(TICK),
+                None => TICK,
+            };
+            match ev.rx.recv_timeout(wait) {
+                Ok(Ok(event)) => {
+                    let t = self.classify(&event);
+                    if t.any() {
+                        let now = Instant::now();
+                        let p = pending.get_or_insert((now, now, Trigger::default()));
+                        p.1 = now;
+                        p.2.merge(t);
+                    }
+                }
+                Ok(Err(e)) => {
+                    let help = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                        "; help: raise fs.inotify.max_user_watches, or use --poll SECONDS"
+                    } else {
+                        ""
+                    };
+                    tracing::warn!("filesystem watcher: {e}{help}");
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    tracing::warn!(
+                        "the filesystem watcher stopped; checking every {} s instead",
+                        FALLBACK_POLL.as_secs()
+                    );
+                    self.run_polling(FALLBACK_POLL, shutdown);
+                    return;
+                }
+            }
+            if let Some((first, last, t)) = pending {
+                let now = Instant::now();
+                if now >= last + debounce || now >= first + max_wait {
+                    pending = None;
+                    self.cycle(t, Some(&mut *ev));
+                }
+            }
+            if Instant::now() >= housekeeping {
+                housekeeping = Instant::now() + HOUSEKEEPING;
+                self.housekeeping(Some(&mut *ev));
+            }
+        }
+    }
+
+    fn run_polling(&mut self, every: Duration, shutdown: &AtomicBool) {
+        let mut next = Instant::now() + every;
+        let mut housekeeping = Instant::now() + HOUSEKEEPING;
+        while !shutdown.load(Ordering::SeqCst) {
+            std::thread::sleep(TICK);
+            let now = Instant::now();
+            if now >= next {
+                next = now + every;
+                self.cycle(
+                    Trigger {
+                        trust: true,
+                        repos: self.wopts.watch_repos,
+                    },
+                    None,
+                );
+            }
+            if now >= housekeeping {
+                housekeeping = now + HOUSEKEEPING;
+                self.housekeeping(None);
+            }
+        }
+    }
+
+    /// Notices the rootDir vanishing and coming back, and retries a failed report write.
+    fn housekeeping(&mut self, ev: Option<&mut Events>) {
+        let present = self.root.is_dir();
+        if !present && !self.root_missing {
+            self.root_missing = true;
+            tracing::error!(
+                "rootDir {} has disappeared; the reports keep the last audit until it is back",
+                self.root.display()
+            );
+        } else if present && self.root_missing {
+            self.root_missing = false;
+            tracing::info!("rootDir {} is back", self.root.display());
+            self.cycle(
+                Trigger {
+                    trust: true,
+                    repos: self.wopts.watch_repos,
+                },
+                ev,
+            );
+            return;
+        }
+        if self.unwritten
+            && let Some(r) = &self.last
+        {
+            match report::render_all(r, &self.auditor.options().formats, &self.wopts.out) {
+                Ok(_) => {
+                    self.unwritten = false;
+                    tracing::info!("reports written to {}", self.wopts.out.display());
+                }
+                Err(e) => tracing::debug!("still cannot write reports: {e}"),
+            }
+        }
+    }
+
+    /// What an event may have changed.
+    fn classify(&self, event: &notify::Event) -> Trigger {
+        if event.need_rescan() {
+            // The kernel's queue overflowed: anything may have changed.
+            return Trigger {
+                trust: true,
+                repos: self.wopts.watch_repos,
+            };
+        }
+        match event.kind {
+            // Our own reads open files; only a write counts.
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {}
+            EventKind::Access(_) => return Trigger::default(),
+            _ => {}
+        }
+        let mut t = Trigger::default();
+        for p in &event.paths {
+            t.trust |= self.trust_plan.concerns(p);
+            if self.wopts.watch_repos {
+                t.repos |= self.repo_plan.concerns_repos(&self.real_root, p);
+            }
+        }
+        t
+    }
+
+    /// Re-arms the watches (events mode), and re-audits if the fingerprints say so.
+    fn cycle(&mut self, trigger: Trigger, ev: Option<&mut Events>) {
+        if !self.root.is_dir() {
+            // Logged by housekeeping; an empty trust material must not overwrite the reports.
+            return;
+        }
+        let started = Instant::now();
+        if let Some(ev) = ev {
+            if trigger.trust {
+                self.trust_plan = trust_plan(&self.real_root, &self.auditor.options().crl_dirs);
+            }
+            if trigger.repos {
+                self.repo_plan = repo_plan(&self.real_root);
+            }
+            ev.arm(&self.trust_plan, &self.repo_plan);
+        }
+        let trust_changed = trigger.trust && {
+            let opts = self.auditor.options();
+            TrustMaterial::load_with(&self.root, &opts.crl_dirs).fingerprint() != self.trust_fp
+        };
+        let repos_changed = trigger.repos && {
+            let fp = repos_fingerprint(&self.root);
+            let changed = fp != self.repos_fp;
+            self.repos_fp = fp;
+            changed
+        };
+        if !trust_changed && !repos_changed {
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "checked: nothing changed"
+            );
+            return;
+        }
+        if repos_changed {
+            self.auditor.rediscover();
+        }
+        if self.wopts.follow_clock {
+            self.auditor.set_as_of(chrono::Utc::now());
+        }
+        let report = self.auditor.audit();
+        let written = report::render_all(&report, &self.auditor.options().formats, &self.wopts.out);
+        self.save_cache();
+        let elapsed = started.elapsed().as_millis();
+        let change = describe(self.last.as_ref(), &report, repos_changed);
+        match written {
+            Ok(_) => {
+                self.unwritten = false;
+                tracing::info!(
+                    "{}: {} signatures changed verdict ({} now trusted, {} now untrusted), reports written in {elapsed} ms{}",
+                    change.what,
+                    change.now_trusted + change.now_untrusted,
+                    change.now_trusted,
+                    change.now_untrusted,
+                    change.paths,
+                );
+            }
+            Err(e) => {
+                self.unwritten = true;
+                tracing::error!(
+                    "{}: {} signatures changed verdict ({} now trusted, {} now untrusted), but the reports cannot be written to {}: {e}; help: make --out writable, the write is retried every second",
+                    change.what,
+                    change.now_trusted + change.now_untrusted,
+                    change.now_trusted,
+                    change.now_untrusted,
+                    self.wopts.out.display(),
+                );
+            }
+        }
+        self.trust_fp = report.trust_fingerprint.clone();
+        self.last = Some(report);
+    }
+
+    fn save_cache(&self) {
+        if let Err(e) = self.auditor.save_cache() {
+            tracing::warn!("could not write the verification cache: {e}");
+        }
+    }
+}
+
+/// What a cycle changed, for its log line.
+struct Change {
+    what: String,
+    /// ` (paths: +a, ~b)`, or empty.
+    paths: String,
+    now_trusted: usize,
+    now_untrusted: usize,
+}
+
+fn describe(old: Option<&Report>, new: &Report, repos_changed: bool) -> Change {
+    let empty = Vec::new();
+    let old_material = old.map(|r| &r.trust_material).unwrap_or(&empty);
+    let before: BTreeMap<&str, &str> = old_material
+        .iter()
+        .map(|m| (m.path.as_str(), m.sha256.as_str()))
+        .collect();
+    let after: BTreeMap<&str, &str> = new
+        .trust_material
+        .iter()
+        .map(|m| (m.path.as_str(), m.sha256.as_str()))
+        .collect();
+    let mut paths = Vec::new();
+    let (mut added, mut removed, mut changed) = (0, 0, 0);
+    for (p, h) in &after {
+        match before.get(p) {
+            None => {
+                added += 1;
+                paths.push(format!("+{p}"));
+            }
+            Some(o) if o != h => {
+                changed += 1;
+                paths.push(format!("~{p}"));
+            }
+            Some(_) => {}
+        }
+    }
+    for p in before.keys().filter(|p| !after.contains_key(*p)) {
+        removed += 1;
+        paths.push(format!("-{p}"));
+    }
+    let mut parts = Vec::new();
+    if old.map(|r| r.trust_fingerprint.as_str()) != Some(new.trust_fingerprint.as_str()) {
+        parts.push(format!(
+            "trust material changed (+{added} files, -{removed} files, ~{changed} changed)"
+        ));
+    }
+    if repos_changed {
+        let images = |r: &Report| -> HashSet<(String, String)> {
+            r.images
+                .iter()
+                .map(|i| (i.repository.clone(), i.digest.to_string()))
+                .collect()
+        };
+        let a = images(new);
+        let b = old.map(images).unwrap_or_default();
+        parts.push(format!(
+            "repositories changed (+{} images, -{} images)",
+            a.difference(&b).count(),
+            b.difference(&a).count()
+        ));
+    }
+    if parts.is_empty() {
+        parts.push("trust material changed".into());
+    }
+    // Verdicts of the signatures present before and after.
+    let verdicts = |r: &Report| -> HashMap<(String, String, String, usize), bool> {
+        r.images
+            .iter()
+            .flat_map(|i| {
+                i.signatures.iter().map(move |s| {
+                    (
+                        (
+                            i.repository.clone(),
+                            i.digest.to_string(),
+                            s.manifest_digest.to_string(),
+                            s.layer,
+                        ),
+                        s.trusted,
+                    )
+                })
+            })
+            .collect()
+    };
+    let (mut now_trusted, mut now_untrusted) = (0, 0);
+    if let Some(old) = old {
+        let before = verdicts(old);
+        for (k, t) in verdicts(new) {
+            match before.get(&k) {
+                Some(false) if t => now_trusted += 1,
+                Some(true) if !t => now_untrusted += 1,
+                _ => {}
+            }
+        }
+    }
+    let total = paths.len();
+    let paths = if paths.is_empty() {
+        String::new()
+    } else {
+        let mut s = paths
+            .into_iter()
+            .take(LOGGED_PATHS)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if total > LOGGED_PATHS {
+            s.push_str(&format!(", and {} more", total - LOGGED_PATHS));
+        }
+        format!(" [{s}]")
+    };
+    Change {
+        what: parts.join(" and "),
+        paths,
+        now_trusted,
+        now_untrusted,
+    }
+}
+
+/// The repositories' identity: every repository's name and the SHA-256 of its `index.json`.
+fn repos_fingerprint(root: &Path) -> String {
+    let walk = find_repositories(root);
+    let mut s = String::new();
+    for r in &walk.repositories {
+        let h = std::fs::read(r.path.join("index.json"))
+            .map(|b| sha256_hex(&b))
+            .unwrap_or_default();
+        s.push_str(&r.name);
+        s.push('\0');
+        s.push_str(&h);
+        s.push('\n');
+    }
+    format!("sha256:{}", sha256_hex(s.as_bytes()))
+}
+
+/// The operating system's watcher and the events it sends.
+struct Events {
+    watcher: notify::RecommendedWatcher,
+    rx: mpsc::Receiver<notify::Result<notify::Event>>,
+    /// Folder -> (recursive, identity when armed).
+    armed: BTreeMap<PathBuf, (bool, Option<FileId>)>,
+}
+
+impl Events {
+    /// `None` (the caller polls instead) when the platform's watcher cannot be started.
+    fn start() -> Option<Self> {
+        let (tx, rx) = mpsc::channel();
+        // Links are resolved by the plan, never by the watcher: a folder reached both directly
+        // and through a link would share one kernel watch and lose it to the first removal.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        match notify::RecommendedWatcher::new(tx, config) {
+            Ok(watcher) => Some(Events {
+                watcher,
+                rx,
+                armed: BTreeMap::new(),
+            }),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot watch for filesystem events ({e}); checking every {} s instead",
+                    FALLBACK_POLL.as_secs()
+                );
+                None
+            }
+        }
+    }
+
+    /// Brings the kernel's watches in line with the plans: folders that are gone, or that were
+    /// replaced (another identity at the same path), are unwatched, and new ones watched.
+    fn arm(&mut self, trust: &Plan, repos: &Plan) {
+        let mut want: BTreeMap<PathBuf, bool> = BTreeMap::new();
+        for (p, r) in trust.watches.iter().chain(repos.watches.iter()) {
+            let e = want.entry(p.clone()).or_insert(*r);
+            *e |= *r;
+        }
+        // A folder inside a recursive watch is already covered.
+        let recursive: Vec<PathBuf> = want
+            .iter()
+            .filter(|(_, r)| **r)
+            .map(|(p, _)| p.clone())
+            .collect();
+        want.retain(|p, _| !recursive.iter().any(|r| p != r && p.starts_with(r)));
+        let mut want: BTreeMap<PathBuf, (bool, Option<FileId>)> = want
+            .into_iter()
+            .filter_map(|(p, r)| file_id(&p).map(|id| (p, (r, Some(id)))))
+            .collect();
+        let stale: Vec<PathBuf> = self
+            .armed
+            .iter()
+            .filter(|(p, v)| want.get(*p) != Some(*v))
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in stale {
+            // Errors mean the kernel already dropped it (the folder was removed).
+            let _ = self.watcher.unwatch(&p);
+            self.armed.remove(&p);
+        }
+        want.retain(|p, _| !self.armed.contains_key(p));
+        let mut failed: Vec<(PathBuf, notify::Error)> = Vec::new();
+        for (p, (recursive, id)) in want {
+            let mode = if recursive {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            match self.watcher.watch(&p, mode) {
+                Ok(()) => {
+                    tracing::debug!(path = %p.display(), recursive, "watching");
+                    self.armed.insert(p, (recursive, id));
+                }
+                Err(e) => failed.push((p, e)),
+            }
+        }
+        // One line however many folders failed (a registry beyond the inotify limit).
+        if let Some((p, e)) = failed.first() {
+            let more = match failed.len() {
+                1 => String::new(),
+                n => format!(" (and {} more folders)", n - 1),
+            };
+            let help = if failed
+                .iter()
+                .any(|(_, e)| matches!(e.kind, notify::ErrorKind::MaxFilesWatch))
+            {
+                "; help: raise fs.inotify.max_user_watches, or use --poll SECONDS"
+            } else {
+                ""
+            };
+            tracing::warn!("cannot watch {}{more}: {e}{help}", p.display());
+        }
+    }
+}
+
+/// A folder's identity: device and inode where there are such things.
+type FileId = (u64, u64);
+
+#[cfg(unix)]
+fn file_id(p: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(p: &Path) -> Option<FileId> {
+    // No stable identity: re-armed whenever its modification time changes.
+    let m = std::fs::metadata(p).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((t.as_secs(), u64::from(t.subsec_nanos())))
+}
+
+/// What to watch, and which event paths concern it. All paths are real (links resolved).
+#[derive(Debug, Default)]
+struct Plan {
+    /// Folder -> recursive.
+    watches: BTreeMap<PathBuf, bool>,
+    /// An event anywhere under one of these folders counts (editors' files excepted).
+    under: Vec<PathBuf>,
+    /// An event on exactly one of these paths counts (links, and paths that may appear).
+    exact: BTreeSet<PathBuf>,
+}
+
+impl Plan {
+    fn watch(&mut self, dir: &Path, recursive: bool) {
+        let e = self.watches.entry(dir.to_path_buf()).or_insert(recursive);
+        *e |= recursive;
+    }
+
+    /// Follows `path` through its links: each link's folder is watched (to see it swapped),
+    /// and so is what it leads to (recursively when `recursive` and a folder), or, when it does
+    /// not exist yet, the nearest existing folder on the way.
+    fn follow(&mut self, path: &Path, recursive: bool) -> Option<PathBuf> {
+        self.exact.insert(path.to_path_buf());
+        let r = resolve(path);
+        for l in &r.links {
+            self.exact.insert(l.clone());
+            if let Some(parent) = l.parent() {
+                self.watch(parent, false);
+            }
+        }
+        match (&r.target, r.missing) {
+            (Some(t), _) if t.is_dir() => {
+                self.watch(t, recursive);
+                self.under.push(t.clone());
+            }
+            (Some(t), _) => {
+                self.exact.insert(t.clone());
+                if let Some(parent) = t.parent() {
+                    self.watch(parent, false);
+                }
+            }
+            (None, Some((missing, parent))) => {
+                self.exact.insert(missing);
+                self.watch(&parent, false);
+            }
+            (None, None) => {}
+        }
+        r.target
+    }
+
+    /// Whether an event on `p` may change the trust material.
+    fn concerns(&self, p: &Path) -> bool {
+        if self.exact.contains(p) {
+            return true;
+        }
+        if !self.under.iter().any(|u| p.starts_with(u)) {
+            return false;
+        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        !is_editor_temp(&name)
+    }
+
+    /// Whether an event on `p` may change the repositories: an `index.json` or `oci-layout`
+    /// written, or a folder appearing or vanishing where the repository walk goes.
+    fn concerns_repos(&self, real_root: &Path, p: &Path) -> bool {
+        let watched = |d: &Path| self.watches.contains_key(d);
+        if watched(p) {
+            // A watched folder itself went away or was moved.
+            return p != real_root;
+        }
+        let Some(parent) = p.parent() else {
+            return false;
+        };
+        if !watched(parent) {
+            return false;
+        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if parent == real_root && name.starts_with('_') {
+            return false; // zot's own folders (and the trust material, watched apart)
+        }
+        match name.as_ref() {
+            "index.json" | "oci-layout" | "blobs" => true,
+            ".uploads" | ".sync" => false,
+            n if is_editor_temp(n) => false,
+            _ => p.is_dir(),
+        }
+    }
+}
+
+/// The trust-material watches: the rootDir itself (non-recursively), the real folders
+/// `_cosign` and `_notation` lead to (recursively, with every link on the way), every link
+/// inside them that leads out of them, and the `--crl-dir` folders.
+fn trust_plan(real_root: &Path, crl_dirs: &[PathBuf]) -> Plan {
+    let mut plan = Plan::default();
+    plan.watch(real_root, false);
+    let mut trees = Vec::new();
+    for name in ["_cosign", "_notation"] {
+        if let Some(t) = plan.follow(&real_root.join(name), true)
+            && t.is_dir()
+        {
+            trees.push(t);
+        }
+    }
+    for d in crl_dirs {
+        let d = std::path::absolute(d).unwrap_or_else(|_| d.clone());
+        plan.follow(&d, false);
+    }
+    // Links inside the trees (a key file linked from elsewhere in the rootDir).
+    for tree in &trees {
+        for entry in walkdir::WalkDir::new(tree)
+            .follow_links(false)
+            .max_depth(16)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if entry.path_is_symlink() && entry.depth() > 0 {
+                let target = resolve(entry.path()).target;
+                let inside = target
+                    .as_ref()
+                    .is_some_and(|t| trees.iter().any(|tr| t.starts_with(tr)));
+                if !inside {
+                    plan.follow(entry.path(), true);
+                }
+            }
+        }
+    }
+    plan
+}
+
+/// The repository watches: every folder the repository walk enters, non-recursively.
+fn repo_plan(real_root: &Path) -> Plan {
+    let mut plan = Plan::default();
+    for d in walked_folders(real_root) {
+        plan.watch(&d, false);
+    }
+    plan
+}
+
+/// Editors' and tools' temporary files: never a reason for a cycle on their own (vim's
+/// `.name.swp` and `4913` probe, `name~` backups, emacs `.#name` locks and `#name#`
+/// auto-saves, `*.tmp`, kate, gedit, and sigaudit's own `.sigaudit-tmp-*`). Kubernetes'
+/// `..data_tmp` link is not one: its rename is the change.
+fn is_editor_temp(name: &str) -> bool {
+    name.ends_with('~')
+        || name == "4913"
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".tmp")
+        || name.starts_with(".sigaudit-tmp-")
+        || name.starts_with(".goutputstream-")
+        || name.ends_with(".kate-swp")
+        || [".swp", ".swo", ".swx"]
+            .iter()
+            .any(|s| name.starts_with('.') && name.ends_with(s))
+}
+
+/// Where a path leads through symbolic links.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Resolved {
+    /// The real path, when it exists.
+    target: Option<PathBuf>,
+    /// Every link met on the way, in order.
+    links: Vec<PathBuf>,
+    /// When it does not exist: the first missing path and its (real, existing) parent.
+    missing: Option<(PathBuf, PathBuf)>,
+}
+
+enum Part {
+    Abs(PathBuf),
+    Up,
+    Name(OsString),
+}
+
+fn push_parts(stack: &mut Vec<Part>, p: &Path) {
+    let mut abs = PathBuf::new();
+    let mut parts = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => abs.push(c.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => parts.push(Part::Up),
+            Component::Normal(n) => parts.push(Part::Name(n.to_owned())),
+        }
+    }
+    stack.extend(parts.into_iter().rev());
+    if !abs.as_os_str().is_empty() {
+        stack.push(Part::Abs(abs));
+    }
+}
+
+/// Resolves `path` (absolute) one component at a time, like `realpath`, recording each link.
+fn resolve(path: &Path) -> Resolved {
+    let mut stack = Vec::new();
+    push_parts(&mut stack, path);
+    let mut base = PathBuf::new();
+    let mut links = Vec::new();
+    while let Some(part) = stack.pop() {
+        match part {
+            Part::Abs(a) => base = a,
+            Part::Up => {
+                base.pop();
+            }
+            Part::Name(n) => {
+                let cand = base.join(&n);
+                match std::fs::symlink_metadata(&cand) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        let Ok(target) = std::fs::read_link(&cand) else {
+                            return Resolved {
+                                target: None,
+                                links,
+                                missing: Some((cand, base)),
+                            };
+                        };
+                        links.push(cand);
+                        if links.len() > MAX_LINK_HOPS {
+                            return Resolved {
+                                target: None,
+                                links,
+                                missing: None,
+                            };
+                        }
+                        push_parts(&mut stack, &target);
+                    }
+                    Ok(_) => base = cand,
+                    Err(_) => {
+                        return Resolved {
+                            target: None,
+                            links,
+                            missing: Some((cand, base)),
+                        };
+                    }
+                }
+            }
+        }
+    }
+    Resolved {
+        target: Some(base),
+        links,
+        missing: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_temporaries_are_recognised_and_kubernetes_links_are_not() {
+        for n in [
+            ".key.pub.swp",
+            ".key.swx",
+            "key.pub~",
+            "4913",
+            ".#key.pub",
+            "#key.pub#",
+            "key.tmp",
+            ".sigaudit-tmp-1",
+            ".goutputstream-ABC",
+            "k.kate-swp",
+        ] {
+            assert!(is_editor_temp(n), "{n}");
+        }
+        for n in [
+            "..data",
+            "..data_tmp",
+            "..2026_01_15_10_00_00.123",
+            "sha256:92c1b7c1",
+            "cosign.pub",
+            "trustpolicy.json",
+            "#",
+        ] {
+            assert!(!is_editor_temp(n), "{n}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn resolve_records_every_link_on_the_way() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().canonicalize().expect("canonical");
+        std::fs::create_dir_all(root.join("..v1/_notation")).expect("mkdir");
+        symlink("..v1", root.join("..data")).expect("link");
+        symlink("..data/_notation", root.join("_notation")).expect("link");
+        let r = resolve(&root.join("_notation"));
+        assert_eq!(r.target, Some(root.join("..v1/_notation")));
+        assert_eq!(r.links, vec![root.join("_notation"), root.join("..data")]);
+
+        // A missing path names its nearest existing folder.
+        let r = resolve(&root.join("_cosign"));
+        assert_eq!(r.target, None);
+        assert_eq!(r.missing, Some((root.join("_cosign"), root.clone())));
+
+        // A dangling link is recorded, and so is where its target would appear.
+        symlink(root.join("elsewhere/x"), root.join("dangling")).expect("link");
+        let r = resolve(&root.join("dangling"));
+        assert_eq!(r.links, vec![root.join("dangling")]);
+        assert_eq!(r.missing, Some((root.join("elsewhere"), root.clone())));
+
+        // A loop ends.
+        symlink("b", root.join("a")).expect("link");
+        symlink("a", root.join("b")).expect("link");
+        let r = resolve(&root.join("a"));
+        assert_eq!(r.target, None);
+        assert!(r.links.len() > MAX_LINK_HOPS);
+    }
+
+    #[test]
+    fn the_repository_plan_never_enters_blobs_or_zot_folders() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo"))
+            .canonicalize()
+            .expect("demo");
+        let plan = repo_plan(&root);
+        assert!(plan.watches.values().all(|r| !r));
+        for d in [
+            "",
+            "library",
+            "library/alpine",
+            "prod",
+            "prod/api",
+            "data/myblobs",
+        ] {
+            assert!(plan.watches.contains_key(&root.join(d)), "{d}");
+        }
+        for d in plan.watches.keys() {
+            let rel = d.strip_prefix(&root).expect("inside").to_string_lossy();
+            assert!(!rel.split('/').any(|c| c == "blobs"), "{rel}");
+            assert!(!rel.starts_with('_'), "{rel}");
+        }
+        assert!(plan.concerns_repos(&root, &root.join("library/alpine/index.json")));
+        assert!(plan.concerns_repos(&root, &root.join("library/alpine")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/.index.json.swp")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/.uploads")));
+        assert!(!plan.concerns_repos(&root, &root.join("_cosign")));
+        assert!(!plan.concerns_repos(&root, &root.join("library/alpine/blobs/sha256/ab")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_trust_plan_watches_link_folders_and_targets() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let base = tmp.path().canonicalize().expect("canonical");
+        let root = base.join("root");
+        std::fs::create_dir_all(root.join("_cosign")).expect("mkdir");
+        std::fs::create_dir_all(base.join("notation-a")).expect("mkdir");
+        symlink(base.join("notation-a"), root.join("_notation")).expect("link");
+        let plan = trust_plan(&root, &[]);
+        assert_eq!(plan.watches.get(&root), Some(&false));
+        assert_eq!(plan.watches.get(&root.join("_cosign")), Some(&true));
+        assert_eq!(plan.watches.get(&base.join("notation-a")), Some(&true));
+        assert!(plan.concerns(&root.join("_notation")));
+        assert!(plan.concerns(&base.join("notation-a/truststore/x509/ca/default/c.pem")));
+        assert!(plan.concerns(&root.join("_cosign/sha256:ab")));
+        assert!(!plan.concerns(&root.join("_cosign/.sha256:ab.swp")));
+        assert!(!plan.concerns(&root.join("_notation.new")));
+        assert!(!plan.concerns(&root.join("app/index.json")));
+    }
+}
