@@ -241,6 +241,29 @@ fn watch_follows_the_trust_material() {
         status_is("app", "v1", "untrusted"),
     );
 
+    // The same key added with `sigaudit trust add-key`, then removed again.
+    let added = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
+        .args(["trust", "add-key"])
+        .arg(&root)
+        .arg(key_file())
+        .output()
+        .expect("trust add-key");
+    assert!(added.status.success(), "{added:?}");
+    w.react(
+        "key added with trust add-key: app:v1 trusted",
+        status_is("app", "v1", "trusted"),
+    );
+    let stored = root.join("_cosign").join(K1);
+    assert!(
+        stored.is_file(),
+        "trust add-key stores the key as sha256:<hex of its bytes>"
+    );
+    std::fs::remove_file(&stored).expect("rm key");
+    w.react(
+        "key added by trust add-key removed: app:v1 untrusted",
+        status_is("app", "v1", "untrusted"),
+    );
+
     // Kubernetes ConfigMap/Secret volume: the visible name links into `..data`, itself a link
     // to a timestamped folder; an update writes a new folder and renames a new `..data` over.
     let cosign = root.join("_cosign");
