@@ -377,11 +377,12 @@ pub struct Caches {
 impl Caches {
     /// Integrity of `blob` parsed as `media_type`, computed once.
     fn integrity(&self, media_type: &str, blob: &[u8]) -> Arc<IntegrityFacts> {
-        let mut key_input = Vec::with_capacity(media_type.len() + 1 + blob.len());
-        key_input.extend_from_slice(media_type.as_bytes());
-        key_input.push(0);
-        key_input.extend_from_slice(blob);
-        let key = crate::notation::x509::sha256(&key_input);
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(media_type.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(blob);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(ctx.finish().as_ref());
         if let Some(f) = self
             .integrity
             .lock()
@@ -454,6 +455,8 @@ pub struct Verifier<'a> {
     crls: &'a CrlStore,
     options: VerifyOptions,
     caches: &'a Caches,
+    /// The certificates of each (store type, store names) a statement uses, gathered once.
+    store_sets: Mutex<HashMap<(StoreType, Vec<String>), Arc<StoreCerts>>>,
 }
 
 /// Pipeline state: the recorded steps and the first enforced failure.
@@ -534,6 +537,7 @@ impl<'a> Verifier<'a> {
             crls,
             options,
             caches,
+            store_sets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -630,11 +634,14 @@ impl<'a> Verifier<'a> {
         out: &mut SignatureOutcome,
     ) {
         // 1. Integrity.
-        let Some((env, chain)) = self.integrity(media_type, blob, run, out) else {
+        let Some(facts) = self.integrity(media_type, blob, run, out) else {
+            return;
+        };
+        let Some((env, chain)) = facts.parsed.as_ref() else {
             return;
         };
         // 2. Verification plugins and critical attributes (part of integrity for the report).
-        if let Err(e) = envelope::check_extended_attributes(&env) {
+        if let Err(e) = envelope::check_extended_attributes(env) {
             let kind = match e {
                 envelope::AttributeGateError::UnknownCriticalAttributes(_) => {
                     FailureKind::UnknownCriticalAttribute
@@ -648,23 +655,23 @@ impl<'a> Verifier<'a> {
             return;
         }
         // 3–4. Authenticity and trusted identity.
-        if !self.authenticity(statement, &env, &chain, run, out) {
+        if !self.authenticity(statement, env, chain, run, out) {
             return;
         }
         // 5. Expiry.
-        if !self.expiry(&env, run) {
+        if !self.expiry(env, run) {
             return;
         }
         // 6. Authentic timestamp.
-        if !self.authentic_timestamp(statement, &env, &chain, run, out) {
+        if !self.authentic_timestamp(statement, env, chain, run, out) {
             return;
         }
         // 7. Revocation.
-        if !self.revocation(&env, &chain, run) {
+        if !self.revocation(env, chain, run) {
             return;
         }
         // 9. targetArtifact.
-        self.target_artifact(&env, target, run);
+        self.target_artifact(env, target, run);
     }
 
     fn integrity(
@@ -673,7 +680,7 @@ impl<'a> Verifier<'a> {
         blob: &[u8],
         run: &mut Run,
         out: &mut SignatureOutcome,
-    ) -> Option<(Envelope, Vec<Cert>)> {
+    ) -> Option<Arc<IntegrityFacts>> {
         let facts = self.caches.integrity(media_type, blob);
         if let Some((env, chain)) = &facts.parsed {
             if let Some(leaf) = chain.first() {
@@ -695,7 +702,7 @@ impl<'a> Verifier<'a> {
         match &facts.result {
             Ok(detail) => {
                 run.record(Step::Level(Check::Integrity), CheckStatus::Pass, detail);
-                facts.parsed.clone()
+                Some(facts.clone())
             }
             Err(msg) => {
                 run.fail(Check::Integrity, FailureKind::Integrity, msg.clone());
@@ -704,24 +711,43 @@ impl<'a> Verifier<'a> {
         }
     }
 
-    fn store_certs(&self, statement: &TrustPolicyStatement, ty: StoreType) -> StoreCerts {
+    fn store_certs(&self, statement: &TrustPolicyStatement, ty: StoreType) -> Arc<StoreCerts> {
+        let names: Vec<String> = statement
+            .trust_store_names(ty)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let key = (ty, names);
+        if let Some(sc) = self
+            .store_sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return sc.clone();
+        }
         let mut sc = StoreCerts {
             certs: Vec::new(),
             origin: Vec::new(),
             errors: Vec::new(),
         };
-        for name in statement.trust_store_names(ty) {
+        for name in &key.1 {
             let store = self.stores.get(ty, name);
             match store.as_ref() {
                 Ok(loaded) => {
                     for (file, cert) in &loaded.certs {
                         sc.certs.push(cert.clone());
-                        sc.origin.push((name.to_string(), file.clone()));
+                        sc.origin.push((name.clone(), file.clone()));
                     }
                 }
                 Err(e) => sc.errors.push(e.to_string()),
             }
         }
+        let sc = Arc::new(sc);
+        self.store_sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, sc.clone());
         sc
     }
 
