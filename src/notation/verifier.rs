@@ -312,6 +312,9 @@ impl TrustStores {
     }
 }
 
+/// A store type and the names of the stores of that type a statement lists.
+type StoreSet = (StoreType, Vec<String>);
+
 /// Certificates gathered from every store of one type a statement names.
 struct StoreCerts {
     certs: Vec<Cert>,
@@ -456,7 +459,7 @@ pub struct Verifier<'a> {
     options: VerifyOptions,
     caches: &'a Caches,
     /// The certificates of each (store type, store names) a statement uses, gathered once.
-    store_sets: Mutex<HashMap<(StoreType, Vec<String>), Arc<StoreCerts>>>,
+    store_sets: Mutex<HashMap<StoreSet, Arc<StoreCerts>>>,
 }
 
 /// Pipeline state: the recorded steps and the first enforced failure.
