@@ -5,7 +5,8 @@
 #
 # 1. builds sigaudit and the synth generator (--release);
 # 2. generates a rootDir with the given options (see `fixtures/generator/README.md`, "Synthetic
-#    rootDirs for benchmarks") into $BENCH_DIR, or reuses the one those options made before;
+#    rootDirs for benchmarks") into $BENCH_DIR, or reuses the one those options made before
+#    (delete $BENCH_DIR after changing the generator);
 # 3. runs `sigaudit scan ROOT --out OUT --format json,csv` once and prints wall time, images/s,
 #    signatures/s and peak RSS.
 #
