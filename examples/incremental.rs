@@ -5,7 +5,7 @@
 //! cargo run --release -p sigaudit-fixtures --example synth -- /tmp/r10k --images 10000
 //! cargo run --release --example incremental -- /tmp/r10k /tmp/r10k.extra/extra-key.pub
 //! ```
-//! (`bench/run.sh --incremental` does both.) The rootDir is changed in place: the key is copied
+//! The rootDir is changed in place: the key is copied
 //! into `_cosign/`, the refresh is timed, then the key is removed again and that refresh is
 //! timed too. Figures go to stdout, one `key=value` line per measurement.
 
@@ -85,6 +85,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         changed(&after, &back),
         auditor.verifications() - checks1,
     );
+    // Optional: repeat the add/remove cycle to profile the steady state.
+    let repeat: usize = std::env::var("SIGAUDIT_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..repeat {
+        std::fs::copy(&key, &dest)?;
+        report::render_all(&auditor.audit(), &formats, &out)?;
+        std::fs::remove_file(&dest)?;
+        report::render_all(&auditor.audit(), &formats, &out)?;
+    }
     std::fs::remove_dir_all(&out)?;
     Ok(())
 }

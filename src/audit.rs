@@ -105,6 +105,52 @@ pub struct Auditor {
     blobs: Mutex<BlobMemo>,
     keys: KeyCache,
     notation: NotationCaches,
+    /// Per work item: the verdict and the inputs it was computed from (see [`VerdictInputs`]).
+    verdicts: Mutex<Vec<Option<Memo>>>,
+}
+
+/// A signature's verdict and the fingerprint of everything besides the (immutable) signature
+/// and subject that it depends on.
+type Memo = (u64, (SignatureReport, Option<Finding>));
+
+/// Fingerprints of the inputs a verdict depends on, per tool: a cosign verdict on the cosign
+/// keys; a notation verdict on the notation policy, stores and CRLs, the registry name, the
+/// revocation setting and the verification time. A verdict whose inputs are unchanged is
+/// reused as it is; any change recomputes it (from the cached facts).
+struct VerdictInputs {
+    cosign: u64,
+    notation: u64,
+}
+
+impl VerdictInputs {
+    fn of(trust: &TrustMaterial, opts: &AuditOptions) -> Self {
+        use std::hash::{Hash, Hasher};
+        let hash = |f: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            f(&mut h);
+            h.finish()
+        };
+        let records = |prefix: &'static str| {
+            move |h: &mut std::collections::hash_map::DefaultHasher| {
+                for r in trust.records.iter().filter(|r| r.kind.starts_with(prefix)) {
+                    (&r.path, &r.sha256, &r.detail).hash(h);
+                }
+            }
+        };
+        let cosign = hash(&records("cosign"));
+        let notation = hash(&|h| {
+            records("notation")(h);
+            (&opts.registry, opts.require_revocation, opts.as_of).hash(h);
+        });
+        VerdictInputs { cosign, notation }
+    }
+
+    fn for_kind(&self, kind: ArtifactKind) -> u64 {
+        match kind {
+            ArtifactKind::Notation => self.notation,
+            _ => self.cosign,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -128,6 +174,7 @@ impl Auditor {
             blobs: Mutex::new(BlobMemo::default()),
             keys: KeyCache::default(),
             notation: NotationCaches::default(),
+            verdicts: Mutex::new(Vec::new()),
         };
         if let Some(dir) = &a.opts.cache_dir
             && a.keys.load(dir)
@@ -174,6 +221,7 @@ impl Auditor {
             .collect();
         self.walk_findings = walk.findings;
         self.work = work_items(&self.graphs);
+        *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
         let mut memo = self.blobs.lock().unwrap_or_else(|e| e.into_inner());
         let budget = memo.budget;
         *memo = BlobMemo {
@@ -221,23 +269,69 @@ impl Auditor {
         let done = AtomicUsize::new(0);
         let blobs = &self.blobs;
         let work = &self.work;
+        let inputs = VerdictInputs::of(&trust, opts);
+        // fingerprint -> (first file holding that public key, its text)
+        let mut first_key_file: HashMap<&str, (&str, &str)> = HashMap::new();
+        for k in &trust.cosign_keys {
+            first_key_file
+                .entry(k.fingerprint.as_str())
+                .or_insert((k.file.as_str(), k.pem.as_str()));
+        }
+        let mut memo =
+            std::mem::take(&mut *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
+        memo.resize(work.len(), None);
+        let reused = AtomicUsize::new(0);
         let verdicts: Vec<(SignatureReport, Option<Finding>)> =
             with_progress(opts.progress, work.len(), &done, || {
                 work.par_iter()
-                    .map(|&(g, a, l)| {
-                        let r = verify_one(root, &graphs[g], &subjects[g], a, l, &ctx, blobs);
+                    .zip(memo.par_iter_mut())
+                    .map(|(&(g, a, l), slot)| {
+                        let kind = graphs[g].artifacts[a].kind;
+                        let fp = inputs.for_kind(kind);
+                        let r = match slot {
+                            Some((seen, r)) if *seen == fp => {
+                                reused.fetch_add(1, Ordering::Relaxed);
+                                r.clone()
+                            }
+                            // A cosign signature trusted by a key that is still the first file
+                            // holding that public key keeps its verdict whatever else changed
+                            // among the keys (no other key can verify it).
+                            Some((seen, r))
+                                if kind != ArtifactKind::Notation
+                                    && r.0.trusted
+                                    && r.0.key_fingerprint.as_ref().is_some_and(|k| {
+                                        first_key_file.get(k.as_str()).is_some_and(|(f, pem)| {
+                                            Some(*f) == r.0.key_file.as_deref()
+                                                && Some(*pem) == r.0.author.as_deref()
+                                        })
+                                    }) =>
+                            {
+                                *seen = fp;
+                                reused.fetch_add(1, Ordering::Relaxed);
+                                r.clone()
+                            }
+                            _ => {
+                                let r =
+                                    verify_one(root, &graphs[g], &subjects[g], a, l, &ctx, blobs);
+                                *slot = Some((fp, r.clone()));
+                                r
+                            }
+                        };
                         done.fetch_add(1, Ordering::Relaxed);
                         r
                     })
                     .collect()
             });
+        *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = memo;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
+            verdicts_reused = reused.load(Ordering::Relaxed),
             signature_key_facts = self.keys.len(),
             certificate_links = self.notation.links.len(),
             "verified"
         );
-        aggregate(
+        let aggregate_started = std::time::Instant::now();
+        let report = aggregate(
             root,
             opts,
             &trust,
@@ -245,7 +339,12 @@ impl Auditor {
             graphs,
             work,
             verdicts,
-        )
+        );
+        tracing::debug!(
+            elapsed_ms = aggregate_started.elapsed().as_millis() as u64,
+            "aggregated"
+        );
+        report
     }
 }
 

@@ -21,6 +21,39 @@ fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
+/// Images are many and independent: each chunk of them is serialised to JSON on the worker
+/// threads, then written in order, so rendering uses every core and holds one chunk at a time.
+/// (Only JSON serialisers are given pre-rendered text; any other serialiser sees the images
+/// one by one, as usual.)
+fn par_images<S: Serializer>(images: &[ImageReport], s: S) -> Result<S::Ok, S::Error> {
+    use rayon::prelude::*;
+    use serde::ser::{Error as _, SerializeSeq};
+    const CHUNK: usize = 1024;
+    let mut seq = s.serialize_seq(Some(images.len()))?;
+    if !is_json::<S>() {
+        for img in images {
+            seq.serialize_element(img)?;
+        }
+        return seq.end();
+    }
+    for chunk in images.chunks(CHUNK) {
+        let raws: Vec<Box<serde_json::value::RawValue>> = chunk
+            .par_iter()
+            .map(serde_json::value::to_raw_value)
+            .collect::<Result<_, _>>()
+            .map_err(S::Error::custom)?;
+        for raw in &raws {
+            seq.serialize_element(raw)?;
+        }
+    }
+    seq.end()
+}
+
+/// Whether `S` is one of serde_json's serialisers (which write a `RawValue` verbatim).
+fn is_json<S: Serializer>() -> bool {
+    std::any::type_name::<S>().starts_with("&mut serde_json::ser::Serializer<")
+}
+
 fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => rfc3339(t, s),
@@ -48,6 +81,8 @@ pub struct Report {
     pub trust_material: Vec<MaterialRecord>,
     pub summary: Summary,
     pub repositories: Vec<RepositorySummary>,
+    /// Serialised in parallel, a chunk at a time (see [`par_images`]).
+    #[serde(serialize_with = "par_images")]
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
 }
@@ -152,7 +187,7 @@ pub struct ImageReport {
     pub signature_info: Vec<ZotSignatureInfo>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
     /// `cosign` or `notation`.
