@@ -20,3 +20,12 @@ fixtures:
 # Everything CI runs.
 ci:
     bash .ci/run
+
+# Time one scan of a synthetic rootDir; options go to the generator (e.g. `just bench --images 10000`).
+bench *ARGS:
+    bash bench/run.sh {{ARGS}}
+
+# Time the refresh after one key is added to a synthetic rootDir of 10,000 images (docs/performance.md).
+bench-incremental:
+    cargo run --release -p sigaudit-fixtures --example synth -- /tmp/sigaudit-r10k --images 10000 --force
+    cargo run --release --example incremental -- /tmp/sigaudit-r10k /tmp/sigaudit-r10k.extra/extra-key.pub json
