@@ -324,32 +324,53 @@ struct StoreCerts {
     errors: Vec<String>,
 }
 
+/// A concurrent memo: each key's value is computed exactly once; a thread asking for a key
+/// another thread is computing waits for that answer.
+#[derive(Debug)]
+struct Memo<K, V> {
+    map: Mutex<HashMap<K, Arc<std::sync::OnceLock<V>>>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V: Clone> Memo<K, V> {
+    fn get(&self, key: K, compute: impl FnOnce() -> V) -> V {
+        let slot = {
+            // A poisoned lock only means a panic elsewhere mid-insert; the map is intact.
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(key).or_default().clone()
+        };
+        slot.get_or_init(compute).clone()
+    }
+
+    fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
 /// Run-wide memo of certificate links (`child` signed by `parent`), keyed by both DERs: a link
 /// shared by many signatures (a common intermediate and root) is verified once per run.
 #[derive(Debug, Default)]
 pub struct LinkCache {
-    map: Mutex<HashMap<[u8; 32], Result<(), X509Error>>>,
+    memo: Memo<[u8; 32], Result<(), X509Error>>,
 }
 
 impl LinkCache {
     fn check(&self, child: &Cert, parent: &Cert) -> Result<(), X509Error> {
-        let key = chain::link_key(child, parent);
-        if let Some(r) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return r.clone();
-        }
-        // Verified outside the lock: two threads may both verify a new link once; the answer
-        // is the same, and no thread waits on another's crypto.
-        let r = child.check_signature_from(parent);
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, r.clone());
-        r
+        self.memo.get(chain::link_key(child, parent), || {
+            child.check_signature_from(parent)
+        })
     }
 
     /// How many distinct links were verified.
     pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.memo.len()
     }
 
     /// True before the first link.
@@ -374,7 +395,7 @@ struct IntegrityFacts {
 pub struct Caches {
     /// Certificate links.
     pub links: LinkCache,
-    integrity: Mutex<HashMap<[u8; 32], Arc<IntegrityFacts>>>,
+    integrity: Memo<[u8; 32], Arc<IntegrityFacts>>,
 }
 
 impl Caches {
@@ -386,20 +407,8 @@ impl Caches {
         ctx.update(blob);
         let mut key = [0u8; 32];
         key.copy_from_slice(ctx.finish().as_ref());
-        if let Some(f) = self
-            .integrity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return f.clone();
-        }
-        let facts = Arc::new(self.compute_integrity(media_type, blob));
         self.integrity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, facts.clone());
-        facts
+            .get(key, || Arc::new(self.compute_integrity(media_type, blob)))
     }
 
     fn compute_integrity(&self, media_type: &str, blob: &[u8]) -> IntegrityFacts {
@@ -459,7 +468,7 @@ pub struct Verifier<'a> {
     options: VerifyOptions,
     caches: &'a Caches,
     /// The certificates of each (store type, store names) a statement uses, gathered once.
-    store_sets: Mutex<HashMap<StoreSet, Arc<StoreCerts>>>,
+    store_sets: Memo<StoreSet, Arc<StoreCerts>>,
 }
 
 /// Pipeline state: the recorded steps and the first enforced failure.
@@ -540,7 +549,7 @@ impl<'a> Verifier<'a> {
             crls,
             options,
             caches,
-            store_sets: Mutex::new(HashMap::new()),
+            store_sets: Memo::default(),
         }
     }
 
@@ -720,38 +729,25 @@ impl<'a> Verifier<'a> {
             .into_iter()
             .map(String::from)
             .collect();
-        let key = (ty, names);
-        if let Some(sc) = self
-            .store_sets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return sc.clone();
-        }
-        let mut sc = StoreCerts {
-            certs: Vec::new(),
-            origin: Vec::new(),
-            errors: Vec::new(),
-        };
-        for name in &key.1 {
-            let store = self.stores.get(ty, name);
-            match store.as_ref() {
-                Ok(loaded) => {
-                    for (file, cert) in &loaded.certs {
-                        sc.certs.push(cert.clone());
-                        sc.origin.push((name.clone(), file.clone()));
+        self.store_sets.get((ty, names.clone()), || {
+            let mut sc = StoreCerts {
+                certs: Vec::new(),
+                origin: Vec::new(),
+                errors: Vec::new(),
+            };
+            for name in &names {
+                match self.stores.get(ty, name).as_ref() {
+                    Ok(loaded) => {
+                        for (file, cert) in &loaded.certs {
+                            sc.certs.push(cert.clone());
+                            sc.origin.push((name.clone(), file.clone()));
+                        }
                     }
+                    Err(e) => sc.errors.push(e.to_string()),
                 }
-                Err(e) => sc.errors.push(e.to_string()),
             }
-        }
-        let sc = Arc::new(sc);
-        self.store_sets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, sc.clone());
-        sc
+            Arc::new(sc)
+        })
     }
 
     fn authenticity(
