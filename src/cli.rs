@@ -231,6 +231,10 @@ pub struct WatchArgs {
     /// burst of changes costs one cycle.
     #[arg(long, value_name = "MS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(0..=60_000))]
     pub debounce: u32,
+    /// Without --as-of, re-audit every SECONDS even when nothing changed on disk, so that a
+    /// certificate or signature that expires is reported (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(0..=604_800))]
+    pub refresh: u32,
 }
 
 /// The options `scan` and `watch` share: what to audit, how, and where the reports go.

@@ -202,6 +202,7 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         watch_repos: watch.watch_repos,
         debounce: Duration::from_millis(watch.debounce.into()),
         follow_clock: args.as_of.is_none(),
+        refresh: (watch.refresh > 0).then(|| Duration::from_secs(watch.refresh.into())),
     };
     match sigaudit::watch::watch(&args.root, opts, &wopts, &shutdown) {
         Ok(()) => EXIT_OK,

@@ -56,6 +56,10 @@ pub struct WatchOptions {
     pub debounce: Duration,
     /// Audit as of each cycle's own time (when no `--as-of` was given).
     pub follow_clock: bool,
+    /// With `follow_clock`: re-audit this often even when nothing changed on disk, so that a
+    /// certificate or signature expiring is noticed (`--refresh`, default one hour; `None`
+    /// never).
+    pub refresh: Option<Duration>,
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -191,15 +195,26 @@ const FALLBACK_POLL: Duration = Duration::from_secs(2);
 struct Trigger {
     trust: bool,
     repos: bool,
+    /// Time has passed (`refresh`): re-audit even if nothing changed on disk.
+    clock: bool,
 }
 
 impl Trigger {
+    /// The scheduled re-audit.
+    fn clock() -> Self {
+        Trigger {
+            clock: true,
+            ..Trigger::default()
+        }
+    }
+
     fn any(self) -> bool {
         self.trust || self.repos
     }
     fn merge(&mut self, o: Trigger) {
         self.trust |= o.trust;
         self.repos |= o.repos;
+        self.clock |= o.clock;
     }
 }
 
@@ -228,6 +243,7 @@ impl Session<'_> {
         // (first event, last event, what they may have changed)
         let mut pending: Option<(Instant, Instant, Trigger)> = None;
         let mut housekeeping = Instant::now() + HOUSEKEEPING;
+        let mut refresh = self.next_refresh();
         while !shutdown.load(Ordering::SeqCst) {
             let now = Instant::now();
             let wait = match pending {
@@ -276,14 +292,31 @@ impl Session<'_> {
                 housekeeping = Instant::now() + HOUSEKEEPING;
                 self.housekeeping(Some(&mut *ev));
             }
+            if refresh.is_some_and(|r| Instant::now() >= r) {
+                refresh = self.next_refresh();
+                self.cycle(Trigger::clock(), Some(&mut *ev));
+            }
         }
+    }
+
+    /// When the next scheduled re-audit is due, if any.
+    fn next_refresh(&self) -> Option<Instant> {
+        self.wopts
+            .refresh
+            .filter(|_| self.wopts.follow_clock)
+            .map(|r| Instant::now() + r)
     }
 
     fn run_polling(&mut self, every: Duration, shutdown: &AtomicBool) {
         let mut next = Instant::now() + every;
         let mut housekeeping = Instant::now() + HOUSEKEEPING;
+        let mut refresh = self.next_refresh();
         while !shutdown.load(Ordering::SeqCst) {
             std::thread::sleep(TICK);
+            if refresh.is_some_and(|r| Instant::now() >= r) {
+                refresh = self.next_refresh();
+                self.cycle(Trigger::clock(), None);
+            }
             let now = Instant::now();
             if now >= next {
                 next = now + every;
@@ -291,6 +324,7 @@ impl Session<'_> {
                     Trigger {
                         trust: true,
                         repos: self.wopts.watch_repos,
+                        clock: false,
                     },
                     None,
                 );
@@ -318,6 +352,7 @@ impl Session<'_> {
                 Trigger {
                     trust: true,
                     repos: self.wopts.watch_repos,
+                    clock: false,
                 },
                 ev,
             );
@@ -343,6 +378,7 @@ impl Session<'_> {
             return Trigger {
                 trust: true,
                 repos: self.wopts.watch_repos,
+                clock: false,
             };
         }
         match event.kind {
@@ -387,7 +423,8 @@ impl Session<'_> {
             self.repos_fp = fp;
             changed
         };
-        if !trust_changed && !repos_changed {
+        let clock = trigger.clock && self.wopts.follow_clock;
+        if !trust_changed && !repos_changed && !clock {
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "checked: nothing changed"
@@ -404,7 +441,15 @@ impl Session<'_> {
         let written = report::render_all(&report, &self.auditor.options().formats, &self.wopts.out);
         self.save_cache();
         let elapsed = started.elapsed().as_millis();
-        let change = describe(self.last.as_ref(), &report, repos_changed);
+        let mut change = describe(self.last.as_ref(), &report, repos_changed);
+        if !trust_changed && !repos_changed {
+            change.what = format!(
+                "scheduled re-audit as of {}",
+                report
+                    .as_of
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+        }
         match written {
             Ok(_) => {
                 self.unwritten = false;

@@ -34,12 +34,17 @@ struct Watch {
 
 impl Watch {
     fn start(root: &Path, out: &Path, extra: &[&str]) -> Watch {
+        Watch::start_at(root, out, Some(AS_OF), extra)
+    }
+
+    /// `as_of: None` follows the clock.
+    fn start_at(root: &Path, out: &Path, as_of: Option<&str>, extra: &[&str]) -> Watch {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
             .arg("watch")
             .arg(root)
             .arg("--out")
             .arg(out)
-            .args(["--as-of", AS_OF])
+            .args(as_of.map(|t| ["--as-of", t]).into_iter().flatten())
             .args(extra)
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
@@ -449,4 +454,29 @@ fn watch_exits_3_when_the_root_is_missing_and_2_on_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["fixtures/demo", "--fail-on", "untrusted"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Following the clock (no --as-of), `--refresh` re-audits even when nothing changed on disk, so
+/// an expiry is noticed; each such cycle is logged and the report's `asOf` moves on.
+#[test]
+fn refresh_re_audits_as_time_passes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("root");
+    let out = tmp.path().join("out");
+    copy_fixture("no-trust", &root);
+    let mut w = Watch::start_at(&root, &out, None, &["--refresh", "1"]);
+    w.wait_for("the initial report", |r| r["asOf"].is_string());
+    let as_of = |out: &Path| -> String {
+        let r: Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+                .expect("json");
+        r["asOf"].as_str().expect("asOf").to_string()
+    };
+    let before = as_of(&out);
+    w.wait_log("two scheduled re-audits", |l| {
+        l.matches("scheduled re-audit as of").count() >= 2
+    });
+    assert_ne!(as_of(&out), before, "the report's asOf did not move on");
+    let log = w.stop();
+    assert!(log.contains("0 signatures changed verdict"), "log:\n{log}");
 }
