@@ -41,67 +41,90 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
+/// Writes the header, then the rows of each chunk of images, rendered on the worker threads and
+/// written in order (one chunk in memory at a time).
 pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(COLUMNS)?;
+    use rayon::prelude::*;
+    const CHUNK: usize = 1024;
+    {
+        let mut head = csv::Writer::from_writer(&mut *w);
+        head.write_record(COLUMNS)?;
+        head.flush()?;
+    }
+    for chunk in report.images.chunks(CHUNK) {
+        let parts: Vec<io::Result<Vec<u8>>> = chunk
+            .par_iter()
+            .map(|img| {
+                let mut out = csv::Writer::from_writer(Vec::new());
+                image_rows(img, &mut out)?;
+                out.into_inner().map_err(|e| e.into_error())
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part?)?;
+        }
+    }
+    w.flush()
+}
+
+/// The rows of one image: one per signature, or one with empty signature columns.
+fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -> io::Result<()> {
     let ts = |t: &Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default()
     };
-    for img in &report.images {
-        let image_cols = [
-            img.repository.clone(),
-            img.digest.to_string(),
-            img.tags.join(" "),
-            img.media_type.clone(),
-            img.platform.clone().unwrap_or_default(),
-            img.parent
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            img.status.as_str().to_string(),
-        ];
-        if img.signatures.is_empty() {
-            let mut row: Vec<String> = image_cols.to_vec();
-            row.resize(COLUMNS.len(), String::new());
-            if let Some(e) = &img.error
-                && let Some(i) = COLUMNS.iter().position(|c| *c == "reason")
-            {
-                row[i] = e.clone();
-            }
-            out.write_record(row.iter().map(|c| neutralise(c)))?;
-            continue;
+    let image_cols = [
+        img.repository.clone(),
+        img.digest.to_string(),
+        img.tags.join(" "),
+        img.media_type.clone(),
+        img.platform.clone().unwrap_or_default(),
+        img.parent
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        img.status.as_str().to_string(),
+    ];
+    if img.signatures.is_empty() {
+        let mut row: Vec<String> = image_cols.to_vec();
+        row.resize(COLUMNS.len(), String::new());
+        if let Some(e) = &img.error
+            && let Some(i) = COLUMNS.iter().position(|c| *c == "reason")
+        {
+            row[i] = e.clone();
         }
-        for s in &img.signatures {
-            let mut row: Vec<String> = image_cols.to_vec();
-            row.extend([
-                s.tool.to_string(),
-                s.format.to_string(),
-                s.attachment.to_string(),
-                s.signature_digest
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                s.manifest_digest.to_string(),
-                s.trusted.to_string(),
-                serde_json::to_value(s.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                s.code.to_string(),
-                s.key_file.clone().unwrap_or_default(),
-                s.key_fingerprint.clone().unwrap_or_default(),
-                s.author.clone().unwrap_or_default(),
-                s.reason.clone(),
-                ts(&s.signed_at),
-                ts(&s.expires_at),
-                s.signer.clone().unwrap_or_default(),
-                s.trust_store.clone().unwrap_or_default(),
-            ]);
-            out.write_record(row.iter().map(|c| neutralise(c)))?;
-        }
+        out.write_record(row.iter().map(|c| neutralise(c)))?;
+        return Ok(());
     }
-    out.flush()
+    for s in &img.signatures {
+        let mut row: Vec<String> = image_cols.to_vec();
+        row.extend([
+            s.tool.to_string(),
+            s.format.to_string(),
+            s.attachment.to_string(),
+            s.signature_digest
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            s.manifest_digest.to_string(),
+            s.trusted.to_string(),
+            serde_json::to_value(s.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            s.code.to_string(),
+            s.key_file.clone().unwrap_or_default(),
+            s.key_fingerprint.clone().unwrap_or_default(),
+            s.author.clone().unwrap_or_default(),
+            s.reason.clone(),
+            ts(&s.signed_at),
+            ts(&s.expires_at),
+            s.signer.clone().unwrap_or_default(),
+            s.trust_store.clone().unwrap_or_default(),
+        ]);
+        out.write_record(row.iter().map(|c| neutralise(c)))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
