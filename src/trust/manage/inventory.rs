@@ -138,6 +138,23 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The entries of `dir` in name order, or `None` after recording it as unreadable at `rel`.
+    fn list(&mut self, dir: &Path, rel: impl Into<String>) -> Option<Vec<std::fs::DirEntry>> {
+        match sorted_entries(dir) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(
+                    Severity::Error,
+                    LintCode::Unreadable,
+                    rel,
+                    format!("cannot list: {e}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
     fn problem(
         &mut self,
         severity: Severity,
@@ -195,18 +212,9 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
             );
             return;
         }
-        _ => match sorted_entries(&dir) {
-            Ok(e) => e,
-            Err(e) => {
-                inv.problem(
-                    Severity::Error,
-                    LintCode::Unreadable,
-                    "_cosign",
-                    format!("cannot list: {e}"),
-                    None,
-                );
-                return;
-            }
+        _ => match inv.list(&dir, "_cosign") {
+            Some(e) => e,
+            None => return,
         },
     };
     for e in entries {
@@ -287,18 +295,8 @@ fn read_stores(root: &Path, inv: &mut Inventory) {
             );
             continue;
         }
-        let types = match sorted_entries(&t.path()) {
-            Ok(v) => v,
-            Err(e) => {
-                inv.problem(
-                    Severity::Error,
-                    LintCode::Unreadable,
-                    rel,
-                    format!("cannot list: {e}"),
-                    None,
-                );
-                continue;
-            }
+        let Some(types) = inv.list(&t.path(), rel) else {
+            continue;
         };
         for ty_entry in types {
             let name = ty_entry.file_name().to_string_lossy().into_owned();
@@ -332,18 +330,8 @@ fn read_stores(root: &Path, inv: &mut Inventory) {
 
 fn read_type(root: &Path, ty: StoreType, dir: &Path, inv: &mut Inventory) {
     let rel = rel_path(root, dir);
-    let stores = match sorted_entries(dir) {
-        Ok(v) => v,
-        Err(e) => {
-            inv.problem(
-                Severity::Error,
-                LintCode::Unreadable,
-                rel,
-                format!("cannot list: {e}"),
-                None,
-            );
-            return;
-        }
+    let Some(stores) = inv.list(dir, rel) else {
+        return;
     };
     for s in stores {
         let name = s.file_name().to_string_lossy().into_owned();
@@ -400,20 +388,10 @@ fn read_type(root: &Path, ty: StoreType, dir: &Path, inv: &mut Inventory) {
 fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inventory) {
     let store = format!("{ty}:{name}");
     let rel_dir = rel_path(root, dir);
-    let files = match sorted_entries(dir) {
-        Ok(v) => v,
-        Err(e) => {
-            inv.problem(
-                Severity::Error,
-                LintCode::Unreadable,
-                rel_dir.clone(),
-                format!("cannot list: {e}"),
-                None,
-            );
-            inv.stores
-                .insert((ty.as_str(), name.to_string()), (rel_dir, 0));
-            return;
-        }
+    let Some(files) = inv.list(dir, rel_dir.clone()) else {
+        inv.stores
+            .insert((ty.as_str(), name.to_string()), (rel_dir, 0));
+        return;
     };
     let mut count = 0;
     for f in files {
