@@ -15,13 +15,14 @@
 //! cache file, even a forged one, can never make an untrusted signature trusted.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::to_hex;
+use crate::report::write_atomic;
 use crate::trust::{KeyMatch, TrustMaterial};
 
 /// What is known about one signature.
@@ -73,10 +74,6 @@ fn signature_id(message: &[u8], signature: &[u8]) -> [u8; 32] {
     let mut id = [0u8; 32];
     id.copy_from_slice(ctx.finish().as_ref());
     id
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<[u8; 32]> {
@@ -182,8 +179,8 @@ impl KeyCache {
         true
     }
 
-    /// Writes the facts to `dir/sigaudit-cache.json` atomically (a temporary file renamed over
-    /// it), so concurrent runs each leave a complete file behind.
+    /// Writes the facts to `dir/sigaudit-cache.json` atomically (the reports' temporary file
+    /// renamed over it), so concurrent runs each leave a complete file behind.
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
@@ -194,7 +191,7 @@ impl KeyCache {
                 let mut failed: Vec<String> = f.failed.iter().cloned().collect();
                 failed.sort();
                 CacheEntry {
-                    id: hex(id),
+                    id: to_hex(id),
                     hint: f
                         .verified
                         .as_ref()
@@ -206,28 +203,12 @@ impl KeyCache {
             .collect();
         drop(map);
         signatures.sort_by(|a, b| a.id.cmp(&b.id));
-        let body = serde_json::to_vec(&CacheFile {
+        let file = CacheFile {
             format: CACHE_FORMAT.into(),
             signatures,
+        };
+        write_atomic(&dir.join(CACHE_FILE), |w| {
+            serde_json::to_writer(w, &file).map_err(std::io::Error::other)
         })
-        .map_err(std::io::Error::other)?;
-        let mut tmp = tempfile_in(dir)?;
-        tmp.1.write_all(&body)?;
-        tmp.1.sync_all()?;
-        std::fs::rename(&tmp.0, dir.join(CACHE_FILE))
     }
-}
-
-/// A new temporary file in `dir`, unique to this process and moment.
-fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let path = dir.join(format!(".{CACHE_FILE}.{}.{nanos}.tmp", std::process::id()));
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    Ok((path, f))
 }
