@@ -132,36 +132,37 @@ pub struct AddCertArgs {
     pub update_policy: bool,
 }
 
-/// `sigaudit trust list`.
+/// What `trust list` and `trust check` read, and as of when.
 #[derive(Debug, clap::Args)]
-pub struct ListArgs {
+pub struct InventoryArgs {
     /// The zot rootDir (storage.rootDirectory).
     pub root: PathBuf,
-    /// Print JSON (schema version 1) instead of a table.
-    #[arg(long)]
-    pub json: bool,
     /// Judge validity as of this instant (RFC 3339) instead of now.
     #[arg(long, value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
-    /// A certificate expiring within this many days has status expiring-soon.
+    /// A certificate expiring within this many days is expiring-soon.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub warn_days: u32,
+}
+
+/// `sigaudit trust list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
+    /// Print JSON (schema version 1) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sigaudit trust check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The zot rootDir (storage.rootDirectory).
-    pub root: PathBuf,
+    #[command(flatten)]
+    pub inventory: InventoryArgs,
     /// Print JSON (schema version 1) instead of one line per problem.
     #[arg(long)]
     pub json: bool,
-    /// Judge validity as of this instant (RFC 3339) instead of now.
-    #[arg(long, value_parser = parse_time)]
-    pub as_of: Option<DateTime<Utc>>,
-    /// A certificate expiring within this many days is reported expiring-soon.
-    #[arg(long, value_name = "N", default_value_t = 30)]
-    pub warn_days: u32,
     /// Exit 0 when there are warnings but no errors.
     #[arg(long)]
     pub warnings_ok: bool,

@@ -22,8 +22,8 @@ use sigaudit::watch::{WatchError, WatchOptions};
 mod cli;
 
 use cli::{
-    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, ListArgs, ScanArgs,
-    TrustCommand, WatchArgs,
+    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InventoryArgs, ListArgs,
+    ScanArgs, TrustCommand, WatchArgs,
 };
 use sigaudit::trust::manage::{self, ManageError};
 
@@ -312,33 +312,41 @@ fn print_json<T: serde::Serialize>(value: &T) -> u8 {
     }
 }
 
-fn trust_list(args: ListArgs) -> u8 {
+/// Reads and lints the trust material `args` name, for `trust list` and `trust check`.
+fn inventory(
+    args: &InventoryArgs,
+) -> Result<(manage::CheckOptions, manage::check::CheckReport), u8> {
     let opts = manage::CheckOptions {
         now: args.as_of.unwrap_or_else(chrono::Utc::now),
         warn_days: args.warn_days,
     };
-    let report = match manage::check(&args.root, &opts) {
-        Ok(r) => r,
-        Err(e) => return manage_error(e),
+    match manage::check(&args.root, &opts) {
+        Ok(r) => Ok((opts, r)),
+        Err(e) => Err(manage_error(e)),
+    }
+}
+
+fn trust_list(args: ListArgs) -> u8 {
+    let (opts, report) = match inventory(&args.inventory) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
+    let root = &args.inventory.root;
     if args.json {
-        return print_json(&report.list_output(&args.root, &opts));
+        return print_json(&report.list_output(root, &opts));
     }
     print!("{}", manage::check::render_table(&report.entries));
     EXIT_OK
 }
 
 fn trust_check(args: CheckArgs, quiet: bool) -> u8 {
-    let opts = manage::CheckOptions {
-        now: args.as_of.unwrap_or_else(chrono::Utc::now),
-        warn_days: args.warn_days,
+    let (opts, report) = match inventory(&args.inventory) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let report = match manage::check(&args.root, &opts) {
-        Ok(r) => r,
-        Err(e) => return manage_error(e),
-    };
+    let root = &args.inventory.root;
     if args.json {
-        let code = print_json(&report.check_output(&args.root, &opts));
+        let code = print_json(&report.check_output(root, &opts));
         if code != EXIT_OK {
             return code;
         }
@@ -349,7 +357,7 @@ fn trust_check(args: CheckArgs, quiet: bool) -> u8 {
         use sigaudit::codes::Severity;
         eprintln!(
             "{}: {} error(s), {} warning(s), {} info(s)",
-            args.root.display(),
+            root.display(),
             report.count(Severity::Error),
             report.count(Severity::Warning),
             report.count(Severity::Info)
