@@ -239,9 +239,20 @@ impl Auditor {
     /// Loads the trust material as it is now, verifies every signature (reusing every cached
     /// fact) and builds the report.
     pub fn audit(&mut self) -> Report {
+        let trust = self.load_trust();
+        self.audit_with(trust)
+    }
+
+    /// The trust material as it is now (what [`Auditor::audit`] verifies against).
+    pub fn load_trust(&self) -> TrustMaterial {
+        TrustMaterial::load_with(&self.root, &self.opts.crl_dirs)
+    }
+
+    /// [`Auditor::audit`] against trust material already loaded with [`Auditor::load_trust`]
+    /// (a watch loads it once to see whether it changed, then audits with it).
+    pub fn audit_with(&mut self, trust: TrustMaterial) -> Report {
         let root = &self.root;
         let opts = &self.opts;
-        let trust = TrustMaterial::load_with(root, &opts.crl_dirs);
         let notation = NotationContext::new(
             &trust.notation,
             &self.notation,

@@ -41,7 +41,6 @@ use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
 use crate::digest::sha256_hex;
 use crate::layout::{find_repositories, walked_folders};
 use crate::report::{self, Report};
-use crate::trust::TrustMaterial;
 
 /// How to watch (the audit itself is described by [`AuditOptions`]).
 #[derive(Debug, Clone)]
@@ -413,10 +412,11 @@ impl Session<'_> {
             }
             ev.arm(&self.trust_plan, &self.repo_plan);
         }
-        let trust_changed = trigger.trust && {
-            let opts = self.auditor.options();
-            TrustMaterial::load_with(&self.root, &opts.crl_dirs).fingerprint() != self.trust_fp
-        };
+        // Loaded once: to see whether it changed, then to audit with.
+        let trust = trigger.trust.then(|| self.auditor.load_trust());
+        let trust_changed = trust
+            .as_ref()
+            .is_some_and(|t| t.fingerprint() != self.trust_fp);
         let repos_changed = trigger.repos && {
             let fp = repos_fingerprint(&self.root);
             let changed = fp != self.repos_fp;
@@ -437,7 +437,10 @@ impl Session<'_> {
         if self.wopts.follow_clock {
             self.auditor.set_as_of(chrono::Utc::now());
         }
-        let report = self.auditor.audit();
+        let report = match trust {
+            Some(t) => self.auditor.audit_with(t),
+            None => self.auditor.audit(),
+        };
         let written = report::render_all(&report, &self.auditor.options().formats, &self.wopts.out);
         self.save_cache();
         let elapsed = started.elapsed().as_millis();
