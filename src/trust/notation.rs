@@ -55,12 +55,8 @@ pub fn load(
     let stores = TrustStores::new(vec![store_root.clone()]);
 
     let policy = load_policy(root, &dir);
-    match &policy {
-        PolicyState::Missing => {}
-        PolicyState::Invalid { path, reason } => {
-            problems.push((path.clone(), reason.clone()));
-        }
-        PolicyState::Valid { .. } => {}
+    if let PolicyState::Invalid { path, reason } = &policy {
+        problems.push((path.clone(), reason.clone()));
     }
     // Stores named by any statement are loaded now, so their files can be recorded and every
     // signature reuses the loaded certificates.
