@@ -16,6 +16,13 @@ use sigaudit::audit::{AuditOptions, Auditor};
 use sigaudit::report::{self, Format, model::Report};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=debug shows the phases of each audit.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let mut args = std::env::args().skip(1);
     let usage = "usage: incremental ROOT EXTRA_KEY [FORMATS]";
     let root = PathBuf::from(args.next().ok_or(usage)?);
@@ -41,7 +48,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_discover = t.elapsed();
     let before = auditor.audit();
     let t_verify = t.elapsed() - t_discover;
-    report::render_all(&before, &formats, &out)?;
+    // What `watch` does: one renderer, which reuses the parts of unchanged images.
+    let mut renderer = report::Renderer::new(&formats, &out);
+    let summary = (before.summary.images, before.summary.signatures);
+    let before_trust = trusted(&before);
+    renderer.render(before)?;
     let initial = t.elapsed();
     let checks0 = auditor.verifications();
     println!(
@@ -50,8 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_discover.as_secs_f64(),
         t_verify.as_secs_f64(),
         (initial - t_discover - t_verify).as_secs_f64(),
-        before.summary.images,
-        before.summary.signatures,
+        summary.0,
+        summary.1,
     );
 
     let dest = root.join("_cosign").join("sigaudit-bench-extra.pub");
@@ -60,7 +71,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let after = auditor.audit();
     let t_audit = t.elapsed();
-    report::render_all(&after, &formats, &out)?;
+    let after_trust = trusted(&after);
+    renderer.render(after)?;
     let added = t.elapsed();
     println!(
         "key_added_s={:.3} (verify {:.3}, render {:.3}) ratio={:.3} verdicts_changed={} new_verifications={}",
@@ -68,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t_audit.as_secs_f64(),
         (added - t_audit).as_secs_f64(),
         added.as_secs_f64() / initial.as_secs_f64(),
-        changed(&before, &after),
+        changed(&before_trust, &after_trust),
         auditor.verifications() - checks0,
     );
 
@@ -76,13 +88,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let checks1 = auditor.verifications();
     let t = Instant::now();
     let back = auditor.audit();
-    report::render_all(&back, &formats, &out)?;
+    let back_trust = trusted(&back);
+    renderer.render(back)?;
     let removed = t.elapsed();
     println!(
         "key_removed_s={:.3} ratio={:.3} verdicts_changed={} new_verifications={}",
         removed.as_secs_f64(),
         removed.as_secs_f64() / initial.as_secs_f64(),
-        changed(&after, &back),
+        changed(&after_trust, &back_trust),
         auditor.verifications() - checks1,
     );
     // Optional: repeat the add/remove cycle to profile the steady state.
@@ -92,27 +105,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(0);
     for _ in 0..repeat {
         std::fs::copy(&key, &dest)?;
-        report::render_all(&auditor.audit(), &formats, &out)?;
+        renderer.render(auditor.audit())?;
         std::fs::remove_file(&dest)?;
-        report::render_all(&auditor.audit(), &formats, &out)?;
+        renderer.render(auditor.audit())?;
     }
     std::fs::remove_dir_all(&out)?;
     Ok(())
 }
 
-/// Signatures whose `trusted` differs between two reports of the same storage.
-fn changed(a: &Report, b: &Report) -> usize {
-    let sigs = |r: &Report| -> Vec<bool> {
-        r.images
-            .iter()
-            .flat_map(|i| i.signatures.iter().map(|s| s.trusted))
-            .collect()
-    };
-    sigs(a)
+/// Every signature's `trusted`, in report order.
+fn trusted(r: &Report) -> Vec<bool> {
+    r.images
         .iter()
-        .zip(sigs(b))
-        .filter(|(x, y)| **x != *y)
-        .count()
+        .flat_map(|i| i.signatures.iter().map(|s| s.trusted))
+        .collect()
+}
+
+/// Signatures whose `trusted` differs between two reports of the same storage.
+fn changed(a: &[bool], b: &[bool]) -> usize {
+    a.iter().zip(b).filter(|(x, y)| x != y).count()
 }
 
 fn tempdir() -> std::io::Result<PathBuf> {

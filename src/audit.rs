@@ -111,7 +111,7 @@ pub struct Auditor {
 
 /// A signature's verdict and the fingerprint of everything besides the (immutable) signature
 /// and subject that it depends on.
-type Memo = (u64, (SignatureReport, Option<Finding>));
+type Memo = (u64, (Arc<SignatureReport>, Option<Finding>));
 
 /// Fingerprints of the inputs a verdict depends on, per tool: a cosign verdict on the cosign
 /// keys; a notation verdict on the notation policy, stores and CRLs, the registry name, the
@@ -292,7 +292,7 @@ impl Auditor {
             std::mem::take(&mut *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
         memo.resize(work.len(), None);
         let reused = AtomicUsize::new(0);
-        let verdicts: Vec<(SignatureReport, Option<Finding>)> =
+        let verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)> =
             with_progress(opts.progress, work.len(), &done, || {
                 work.par_iter()
                     .zip(memo.par_iter_mut())
@@ -322,8 +322,9 @@ impl Auditor {
                                 r.clone()
                             }
                             _ => {
-                                let r =
+                                let (r, f) =
                                     verify_one(root, &graphs[g], &subjects[g], a, l, &ctx, blobs);
+                                let r = (Arc::new(r), f);
                                 *slot = Some((fp, r.clone()));
                                 r
                             }
@@ -633,7 +634,7 @@ fn aggregate(
     walk_findings: &[Finding],
     graphs: &[RepoGraph],
     work: &[(usize, usize, usize)],
-    verdicts: Vec<(SignatureReport, Option<Finding>)>,
+    verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)>,
 ) -> Report {
     let mut findings: Vec<Finding> = trust.findings.clone();
     findings.extend(walk_findings.iter().cloned());
@@ -657,121 +658,64 @@ fn aggregate(
             ));
         }
     }
-    // Signatures per (graph, subject), in a deterministic order: tag-scheme first (as zot
-    // does), then referrers by manifest digest, then layer.
-    let mut per_subject: HashMap<(usize, Digest), Vec<(ArtifactKind, SignatureReport)>> =
-        HashMap::new();
+    // Every image, and for each the signatures on it (an image listed twice in a repository,
+    // as a tag and as an index child, gets them under its first listing).
+    let nodes: Vec<(usize, &ImageNode)> = graphs
+        .iter()
+        .enumerate()
+        .flat_map(|(g, graph)| graph.images.iter().map(move |n| (g, n)))
+        .collect();
+    let mut slot: HashMap<(usize, &Digest), usize> = HashMap::with_capacity(nodes.len());
+    for (i, &(g, n)) in nodes.iter().enumerate() {
+        slot.entry((g, &n.digest)).or_insert(i);
+    }
+    let mut per_image: Vec<Vec<(ArtifactKind, Arc<SignatureReport>)>> =
+        vec![Vec::new(); nodes.len()];
     for (&(g, a, _), (report, finding)) in work.iter().zip(verdicts) {
         findings.extend(finding);
         let art = &graphs[g].artifacts[a];
-        per_subject
-            .entry((g, art.subject.clone()))
-            .or_default()
-            .push((art.kind, report));
+        if let Some(&i) = slot.get(&(g, &art.subject)) {
+            per_image[i].push((art.kind, report));
+        }
     }
+    let images: Vec<ImageReport> = nodes
+        .par_iter()
+        .zip(per_image.into_par_iter())
+        .map(|(&(g, node), sigs)| image_report(&graphs[g].name, node.clone(), sigs))
+        .collect();
     let mut summary = Summary::default();
-    let mut repositories = Vec::new();
-    let mut images = Vec::new();
-    for (g, graph) in graphs.iter().enumerate() {
-        findings.extend(graph.findings.iter().cloned());
-        let mut repo = RepositorySummary {
+    let mut repositories: Vec<RepositorySummary> = graphs
+        .iter()
+        .map(|graph| RepositorySummary {
             name: graph.name.clone(),
             ..Default::default()
-        };
-        for node in graph.images.iter().cloned() {
-            let mut sigs = per_subject
-                .remove(&(g, node.digest.clone()))
-                .unwrap_or_default();
-            sigs.sort_by(|(ka, a), (kb, b)| {
-                (
-                    a.tool != "cosign",
-                    *ka != ArtifactKind::CosignTag,
-                    &a.manifest_digest,
-                    a.layer,
-                )
-                    .cmp(&(
-                        b.tool != "cosign",
-                        *kb != ArtifactKind::CosignTag,
-                        &b.manifest_digest,
-                        b.layer,
-                    ))
-            });
-            let (attestations, mut signatures): (Vec<_>, Vec<_>) = sigs
-                .into_iter()
-                .map(|(_, s)| s)
-                .partition(|s| s.predicate_type.is_some());
-            if let Some(err) = &node.error {
-                // A signature over a digest whose stored content is missing or corrupt
-                // vouches for nothing that is actually in the registry.
-                for s in signatures.iter_mut().filter(|s| s.trusted) {
-                    s.trusted = false;
-                    s.status = SigStatus::Untrusted;
-                    s.code = ResultCode::SubjectUnreadable;
-                    s.reason = format!(
-                        "the signature verified, but the signed image cannot be used: {err}"
-                    );
-                    s.checks.push(crate::verify::Check {
-                        name: "subject",
-                        result: crate::verify::CheckResult::Fail,
-                        detail: err.clone(),
-                    });
-                    s.author = None;
-                    s.key_file = None;
-                    s.key_fingerprint = None;
-                    s.trust_store = None;
-                }
-            }
-            let status = if node.error.is_some() {
-                ImageStatus::Error
-            } else if signatures.iter().any(|s| s.trusted) {
-                ImageStatus::Trusted
-            } else if signatures.is_empty() {
-                ImageStatus::Unsigned
-            } else {
-                ImageStatus::Untrusted
-            };
-            match status {
-                ImageStatus::Trusted => repo.trusted += 1,
-                ImageStatus::Untrusted => repo.untrusted += 1,
-                ImageStatus::Unsigned => repo.unsigned += 1,
-                ImageStatus::Error => repo.error += 1,
-            }
-            repo.images += 1;
-            if !signatures.is_empty() {
-                summary.signed_images += 1;
-            }
-            summary.signatures += signatures.len();
-            summary.trusted_signatures += signatures.iter().filter(|s| s.trusted).count();
-            summary.attestations += attestations.len();
-            let signature_info = signatures
-                .iter()
-                .map(|s| ZotSignatureInfo {
-                    Tool: s.tool,
-                    IsTrusted: s.trusted,
-                    Author: s.author.clone().unwrap_or_default(),
-                })
-                .collect();
-            images.push(ImageReport {
-                repository: graph.name.clone(),
-                digest: node.digest,
-                media_type: node.media_type,
-                size: node.size,
-                tags: node.tags,
-                platform: node.platform,
-                parent: node.parent,
-                status,
-                error: node.error,
-                signatures,
-                attestations,
-                signature_info,
-            });
+        })
+        .collect();
+    for graph in graphs {
+        findings.extend(graph.findings.iter().cloned());
+    }
+    for (img, &(g, _)) in images.iter().zip(&nodes) {
+        let repo = &mut repositories[g];
+        match img.status {
+            ImageStatus::Trusted => repo.trusted += 1,
+            ImageStatus::Untrusted => repo.untrusted += 1,
+            ImageStatus::Unsigned => repo.unsigned += 1,
+            ImageStatus::Error => repo.error += 1,
         }
+        repo.images += 1;
+        if !img.signatures.is_empty() {
+            summary.signed_images += 1;
+        }
+        summary.signatures += img.signatures.len();
+        summary.trusted_signatures += img.signatures.iter().filter(|s| s.trusted).count();
+        summary.attestations += img.attestations.len();
+    }
+    for repo in &repositories {
         summary.images += repo.images;
         summary.trusted_images += repo.trusted;
         summary.untrusted_images += repo.untrusted;
         summary.unsigned_images += repo.unsigned;
         summary.error_images += repo.error;
-        repositories.push(repo);
     }
     summary.repositories = repositories.len();
     if repositories.is_empty() {
@@ -817,5 +761,84 @@ fn aggregate(
         repositories,
         images,
         findings,
+    }
+}
+
+/// One image's report: its signatures in a deterministic order (tag-scheme first, as zot
+/// does, then referrers by manifest digest, then layer), attestations apart, and its verdict.
+fn image_report(
+    repository: &str,
+    node: ImageNode,
+    mut sigs: Vec<(ArtifactKind, Arc<SignatureReport>)>,
+) -> ImageReport {
+    sigs.sort_by(|(ka, a), (kb, b)| {
+        (
+            a.tool != "cosign",
+            *ka != ArtifactKind::CosignTag,
+            &a.manifest_digest,
+            a.layer,
+        )
+            .cmp(&(
+                b.tool != "cosign",
+                *kb != ArtifactKind::CosignTag,
+                &b.manifest_digest,
+                b.layer,
+            ))
+    });
+    let (attestations, mut signatures): (Vec<_>, Vec<_>) = sigs
+        .into_iter()
+        .map(|(_, s)| s)
+        .partition(|s| s.predicate_type.is_some());
+    if let Some(err) = &node.error {
+        // A signature over a digest whose stored content is missing or corrupt vouches for
+        // nothing that is actually in the registry.
+        for s in signatures.iter_mut().filter(|s| s.trusted) {
+            let s = Arc::make_mut(s);
+            s.trusted = false;
+            s.status = SigStatus::Untrusted;
+            s.code = ResultCode::SubjectUnreadable;
+            s.reason =
+                format!("the signature verified, but the signed image cannot be used: {err}");
+            s.checks.push(crate::verify::Check {
+                name: "subject",
+                result: crate::verify::CheckResult::Fail,
+                detail: err.clone(),
+            });
+            s.author = None;
+            s.key_file = None;
+            s.key_fingerprint = None;
+            s.trust_store = None;
+        }
+    }
+    let status = if node.error.is_some() {
+        ImageStatus::Error
+    } else if signatures.iter().any(|s| s.trusted) {
+        ImageStatus::Trusted
+    } else if signatures.is_empty() {
+        ImageStatus::Unsigned
+    } else {
+        ImageStatus::Untrusted
+    };
+    let signature_info = signatures
+        .iter()
+        .map(|s| ZotSignatureInfo {
+            Tool: s.tool,
+            IsTrusted: s.trusted,
+            Author: s.author.clone().unwrap_or_default(),
+        })
+        .collect();
+    ImageReport {
+        repository: repository.to_string(),
+        digest: node.digest,
+        media_type: node.media_type,
+        size: node.size,
+        tags: node.tags,
+        platform: node.platform,
+        parent: node.parent,
+        status,
+        error: node.error,
+        signatures,
+        attestations,
+        signature_info,
     }
 }

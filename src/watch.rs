@@ -122,6 +122,7 @@ pub fn watch(
     } else {
         String::new()
     };
+    let opts_formats = opts.formats.clone();
     let mut auditor = Auditor::new(root, opts)?;
     // Every cycle re-verifies the same signature blobs: keep them rather than read them again.
     auditor.retain_blobs();
@@ -130,7 +131,7 @@ pub fn watch(
         real_root,
         wopts,
         auditor,
-        last: None,
+        renderer: report::Renderer::new(&opts_formats, &wopts.out),
         trust_fp: String::new(),
         repos_fp,
         unwritten: false,
@@ -142,14 +143,15 @@ pub fn watch(
         w.auditor.set_as_of(chrono::Utc::now());
     }
     let report = w.auditor.audit();
-    report::render_all(&report, &w.auditor.options().formats, &wopts.out).map_err(|source| {
-        WatchError::Output {
+    w.trust_fp = report.trust_fingerprint.clone();
+    w.renderer
+        .render(report)
+        .map_err(|source| WatchError::Output {
             path: wopts.out.clone(),
             source,
-        }
-    })?;
+        })?;
     w.save_cache();
-    let s = &report.summary;
+    let s = &w.renderer.last().expect("just rendered").summary;
     let mode = match (&events, wopts.poll) {
         (Some(_), None) => format!(
             "watching for filesystem events, debounce {} ms",
@@ -175,8 +177,6 @@ pub fn watch(
             " (trust material)"
         }
     );
-    w.trust_fp = report.trust_fingerprint.clone();
-    w.last = Some(report);
 
     match (&mut events, wopts.poll) {
         (Some(ev), None) => w.run_events(ev, shutdown),
@@ -224,8 +224,9 @@ struct Session<'a> {
     real_root: PathBuf,
     wopts: &'a WatchOptions,
     auditor: Auditor,
-    /// The last report rendered (or attempted).
-    last: Option<Report>,
+    /// Renders the reports, reusing the parts of unchanged images; holds the last report
+    /// rendered (or attempted).
+    renderer: report::Renderer,
     trust_fp: String,
     repos_fp: String,
     /// The last report could not be written; retried at each housekeeping tick.
@@ -357,10 +358,8 @@ impl Session<'_> {
             );
             return;
         }
-        if self.unwritten
-            && let Some(r) = &self.last
-        {
-            match report::render_all(r, &self.auditor.options().formats, &self.wopts.out) {
+        if self.unwritten {
+            match self.renderer.rewrite() {
                 Ok(_) => {
                     self.unwritten = false;
                     tracing::info!("reports written to {}", self.wopts.out.display());
@@ -441,10 +440,7 @@ impl Session<'_> {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
-        let written = report::render_all(&report, &self.auditor.options().formats, &self.wopts.out);
-        self.save_cache();
-        let elapsed = started.elapsed().as_millis();
-        let mut change = describe(self.last.as_ref(), &report, repos_changed);
+        let mut change = describe(self.renderer.last(), &report, repos_changed);
         if !trust_changed && !repos_changed {
             change.what = format!(
                 "scheduled re-audit as of {}",
@@ -453,6 +449,10 @@ impl Session<'_> {
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             );
         }
+        self.trust_fp = report.trust_fingerprint.clone();
+        let written = self.renderer.render(report);
+        self.save_cache();
+        let elapsed = started.elapsed().as_millis();
         match written {
             Ok(_) => {
                 self.unwritten = false;
@@ -477,8 +477,6 @@ impl Session<'_> {
                 );
             }
         }
-        self.trust_fp = report.trust_fingerprint.clone();
-        self.last = Some(report);
     }
 
     fn save_cache(&self) {

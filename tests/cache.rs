@@ -160,3 +160,57 @@ fn persistent_cache_saves_work_and_cannot_grant_trust() {
         assert_eq!(back["format"], "sigaudit-key-facts/1");
     }
 }
+
+/// A watch renders each report reusing the rendered parts of unchanged images: what it writes
+/// must be byte for byte what a fresh render of the same report writes, after a key is removed,
+/// after it comes back, and after an image is deleted.
+#[test]
+fn incremental_rendering_writes_what_a_fresh_render_writes() {
+    use sigaudit::report::{self, Format, Renderer};
+    let root = copy_fixture("demo");
+    let formats = [Format::Json, Format::Csv, Format::Html];
+    let out = tempfile::tempdir().expect("tempdir");
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let mut auditor = Auditor::new(root.path(), opts()).expect("auditor");
+    let mut renderer = Renderer::new(&formats, out.path());
+    let mut check = |report: Report, step: &str| {
+        report::render_all(&report, &formats, fresh.path()).expect("fresh render");
+        renderer.render(report).expect("incremental render");
+        for f in formats {
+            let a = std::fs::read(out.path().join(f.file_name())).expect("read");
+            let b = std::fs::read(fresh.path().join(f.file_name())).expect("read");
+            assert!(
+                a == b,
+                "{step}: {} differs from a fresh render",
+                f.file_name()
+            );
+        }
+    };
+    let first = auditor.audit();
+    let trusted_before = first.summary.trusted_images;
+    check(first, "initial");
+    let key = root
+        .path()
+        .join("_cosign")
+        .join(k1().file_name().expect("name"));
+    let saved = std::fs::read(&key).expect("read key");
+    std::fs::remove_file(&key).expect("remove key");
+    let without = auditor.audit();
+    assert!(
+        without.summary.trusted_images < trusted_before,
+        "removing the key changes verdicts, so parts are both reused and re-rendered"
+    );
+    check(without, "key removed");
+    std::fs::write(&key, saved).expect("restore key");
+    check(auditor.audit(), "key restored");
+    // An image deleted: the remaining images keep their parts, their positions shift.
+    let index = root.path().join("library/alpine/index.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index).expect("read index")).expect("json");
+    let manifests = doc["manifests"].as_array_mut().expect("manifests");
+    assert!(manifests.len() > 1, "alpine has several manifests");
+    manifests.remove(0);
+    std::fs::write(&index, serde_json::to_vec(&doc).expect("json")).expect("write index");
+    auditor.rediscover();
+    check(auditor.audit(), "image deleted");
+}

@@ -3,8 +3,6 @@
 
 use std::io::{self, Write};
 
-use super::Report;
-
 /// Column names, in order (documented in the README).
 pub const COLUMNS: &[&str] = &[
     "repository",
@@ -41,30 +39,27 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-/// Writes the header, then the rows of each chunk of images, rendered on the worker threads and
-/// written in order (one chunk in memory at a time).
-pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    use rayon::prelude::*;
-    const CHUNK: usize = 1024;
+/// Writes the header, then each image's rows, in order, from `images`.
+pub fn render(
+    images: &mut dyn Iterator<Item = io::Result<super::Part>>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     {
         let mut head = csv::Writer::from_writer(&mut *w);
         head.write_record(COLUMNS)?;
         head.flush()?;
     }
-    for chunk in report.images.chunks(CHUNK) {
-        let parts: Vec<io::Result<Vec<u8>>> = chunk
-            .par_iter()
-            .map(|img| {
-                let mut out = csv::Writer::from_writer(Vec::new());
-                image_rows(img, &mut out)?;
-                out.into_inner().map_err(|e| e.into_error())
-            })
-            .collect();
-        for part in parts {
-            w.write_all(&part?)?;
-        }
+    for part in images {
+        w.write_all(&part?)?;
     }
     w.flush()
+}
+
+/// One image's rows.
+pub fn image(img: &super::model::ImageReport) -> io::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    image_rows(img, &mut out)?;
+    out.into_inner().map_err(|e| e.into_error())
 }
 
 /// The rows of one image: one per signature, or one with empty signature columns.

@@ -11,9 +11,8 @@ use super::model::{ImageReport, RepositorySummary};
 #[derive(Serialize)]
 struct Group<'a> {
     repo: &'a RepositorySummary,
-    #[serde(skip)]
-    images: Vec<&'a ImageReport>,
-    /// The rendered rows of `images` (escaped by the row template).
+    /// Where the rows of the repository's images go: a marker the renderer replaces with
+    /// them (rows are escaped by the row template; the marker cannot occur in escaped text).
     rows: String,
 }
 
@@ -39,70 +38,101 @@ struct Page<'a> {
 const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
 const ROWS_TEMPLATE: &str = include_str!("../../templates/images.html.tera");
 
-/// Images per chunk of rows rendered on one worker thread.
-const CHUNK: usize = 256;
+/// The parsed templates.
+pub struct Templates {
+    tera: tera::Tera,
+}
 
-pub fn render(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    use rayon::prelude::*;
-    let mut tera = tera::Tera::default();
-    tera.autoescape_on(vec![".html", ".html.tera"]);
-    tera.add_raw_template("report.html.tera", TEMPLATE)
-        .map_err(io::Error::other)?;
-    tera.add_raw_template("images.html.tera", ROWS_TEMPLATE)
-        .map_err(io::Error::other)?;
-    // Images grouped per repository, in report order (images are already sorted by repository).
-    let mut groups: Vec<Group<'_>> = report
-        .repositories
-        .iter()
-        .map(|r| Group {
-            repo: r,
-            images: Vec::new(),
-            rows: String::new(),
-        })
-        .collect();
-    let index: std::collections::HashMap<&str, usize> = report
-        .repositories
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.name.as_str(), i))
-        .collect();
-    for img in &report.images {
-        if let Some(&i) = index.get(img.repository.as_str()) {
-            groups[i].images.push(img);
-        }
+impl Templates {
+    pub fn new() -> io::Result<Self> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html", ".html.tera"]);
+        tera.add_raw_template("report.html.tera", TEMPLATE)
+            .map_err(io::Error::other)?;
+        tera.add_raw_template("images.html.tera", ROWS_TEMPLATE)
+            .map_err(io::Error::other)?;
+        Ok(Templates { tera })
     }
-    for g in &mut groups {
-        let chunks: Vec<io::Result<String>> = g
-            .images
-            .par_chunks(CHUNK)
-            .map(|images| {
-                let mut ctx = tera::Context::new();
-                ctx.insert("images", images);
-                tera.render("images.html.tera", &ctx)
-                    .map_err(io::Error::other)
+
+    /// One image's table row. It depends on the image alone (the row template is given nothing
+    /// else), which is what lets a `watch` keep it while the image is unchanged.
+    pub fn image(&self, img: &ImageReport) -> io::Result<Vec<u8>> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("images", std::slice::from_ref(img));
+        let mut out = Vec::new();
+        self.tera
+            .render_to("images.html.tera", &ctx, &mut out)
+            .map_err(io::Error::other)?;
+        Ok(out)
+    }
+
+    /// Writes the page, taking each image's row, in order, from `rows`.
+    pub fn render(
+        &self,
+        report: &Report,
+        rows: &mut dyn Iterator<Item = io::Result<super::Part>>,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        // The page is rendered around markers, then each marker is replaced by the rows of its
+        // repository as they come: megabytes of rows never pass through the template engine.
+        let groups: Vec<Group<'_>> = report
+            .repositories
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Group {
+                repo: r,
+                rows: marker(i),
             })
             .collect();
-        for c in chunks {
-            g.rows.push_str(&c?);
+        let ts = |t: &chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        let page = Page {
+            schema_version: report.schema_version,
+            tool: &report.tool,
+            generated_at: ts(&report.generated_at),
+            as_of: ts(&report.as_of),
+            root_dir: &report.root_dir,
+            settings: &report.settings,
+            trust_fingerprint: &report.trust_fingerprint,
+            trust_material: &report.trust_material,
+            summary: &report.summary,
+            repositories: &report.repositories,
+            findings: &report.findings,
+            groups,
+        };
+        let ctx = tera::Context::from_serialize(&page).map_err(io::Error::other)?;
+        let text = self
+            .tera
+            .render("report.html.tera", &ctx)
+            .map_err(io::Error::other)?;
+        // Images come grouped by repository, in the order of `repositories`.
+        let images = &report.images;
+        let mut next = 0;
+        let mut rest = text.as_str();
+        for (i, repo) in report.repositories.iter().enumerate() {
+            let m = marker(i);
+            let Some(at) = rest.find(&m) else { continue };
+            w.write_all(&rest.as_bytes()[..at])?;
+            rest = &rest[at + m.len()..];
+            // Rows of repositories the template left out are skipped.
+            while next < images.len() && images[next].repository != repo.name {
+                rows.next().transpose()?;
+                next += 1;
+            }
+            while next < images.len() && images[next].repository == repo.name {
+                let row = rows
+                    .next()
+                    .ok_or_else(|| io::Error::other("a row is missing"))??;
+                w.write_all(&row)?;
+                next += 1;
+            }
         }
+        w.write_all(rest.as_bytes())
     }
-    let ts =
-        |t: &chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let page = Page {
-        schema_version: report.schema_version,
-        tool: &report.tool,
-        generated_at: ts(&report.generated_at),
-        as_of: ts(&report.as_of),
-        root_dir: &report.root_dir,
-        settings: &report.settings,
-        trust_fingerprint: &report.trust_fingerprint,
-        trust_material: &report.trust_material,
-        summary: &report.summary,
-        repositories: &report.repositories,
-        findings: &report.findings,
-        groups,
-    };
-    let ctx = tera::Context::from_serialize(&page).map_err(io::Error::other)?;
-    tera.render_to("report.html.tera", &ctx, w)
-        .map_err(io::Error::other)
+}
+
+/// The place of repository `i`'s rows in the rendered page.
+fn marker(i: usize) -> String {
+    format!("<!--sigaudit:rows:{i}-->")
 }

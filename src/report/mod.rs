@@ -10,7 +10,10 @@ mod write;
 pub use model::Report;
 pub use write::write_atomic;
 
+use std::collections::{BTreeMap, HashMap};
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
@@ -31,22 +34,260 @@ impl Format {
     }
 }
 
+/// One image's rendering in one format (its JSON object, its CSV rows, its HTML row).
+pub type Part = Arc<[u8]>;
+
+/// Images rendered per batch on the worker threads; one batch at a time is held by a one-shot
+/// render.
+const BATCH: usize = 1024;
+
 /// Render `report` in each format into `out_dir`, atomically; returns the files written.
-pub fn render_all(
+pub fn render_all(report: &Report, formats: &[Format], out_dir: &Path) -> io::Result<Vec<PathBuf>> {
+    render(report, formats, out_dir, None, false).map(|(written, _)| written)
+}
+
+/// The image parts of a rendered report, per format, in the order of its images.
+type Parts = BTreeMap<Format, Vec<Part>>;
+
+/// Renders successive reports of one rootDir into one folder, as `watch` does: an image equal
+/// to one in the previous report is not rendered again, its parts are reused. Holds the last
+/// report and its parts (about the size of the reports written).
+pub struct Renderer {
+    formats: Vec<Format>,
+    out_dir: PathBuf,
+    last: Option<Report>,
+    parts: Parts,
+}
+
+impl Renderer {
+    pub fn new(formats: &[Format], out_dir: &Path) -> Self {
+        Renderer {
+            formats: formats.to_vec(),
+            out_dir: out_dir.to_path_buf(),
+            last: None,
+            parts: Parts::new(),
+        }
+    }
+
+    /// The last report given to [`Renderer::render`], written or not.
+    pub fn last(&self) -> Option<&Report> {
+        self.last.as_ref()
+    }
+
+    /// Render `report`, reusing what the last one rendered; the report is kept as the last one
+    /// even if writing fails (then [`Renderer::rewrite`] tries again).
+    pub fn render(&mut self, report: Report) -> io::Result<Vec<PathBuf>> {
+        let prev = self.last.as_ref().map(|r| (r, &self.parts));
+        let result = render(&report, &self.formats, &self.out_dir, prev, true);
+        self.last = Some(report);
+        match result {
+            Ok((written, parts)) => {
+                self.parts = parts;
+                Ok(written)
+            }
+            Err(e) => {
+                // Parts are rendered before anything is written, but a failure may leave them
+                // incomplete: start afresh next time.
+                self.parts.clear();
+                Err(e)
+            }
+        }
+    }
+
+    /// Write the last report again (after a failed write).
+    pub fn rewrite(&mut self) -> io::Result<Vec<PathBuf>> {
+        match self.last.take() {
+            Some(r) => self.render(r),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// For each image of `new`, the index of an equal image in `old`, whose parts can be reused.
+fn reusable(old: &Report, new: &Report) -> Vec<Option<usize>> {
+    use rayon::prelude::*;
+    type Key<'a> = (
+        &'a str,
+        &'a crate::digest::Digest,
+        Option<&'a crate::digest::Digest>,
+    );
+    let index: HashMap<Key<'_>, usize> = old
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, img)| {
+            (
+                (img.repository.as_str(), &img.digest, img.parent.as_ref()),
+                i,
+            )
+        })
+        .collect();
+    new.images
+        .par_iter()
+        .map(|img| {
+            index
+                .get(&(img.repository.as_str(), &img.digest, img.parent.as_ref()))
+                .copied()
+                .filter(|&i| old.images[i] == *img)
+        })
+        .collect()
+}
+
+fn render(
     report: &Report,
     formats: &[Format],
     out_dir: &Path,
-) -> std::io::Result<Vec<PathBuf>> {
+    prev: Option<(&Report, &Parts)>,
+    keep: bool,
+) -> io::Result<(Vec<PathBuf>, Parts)> {
     std::fs::create_dir_all(out_dir)?;
+    let reuse = match prev {
+        Some((old, _)) => reusable(old, report),
+        None => Vec::new(),
+    };
+    let templates = if formats.contains(&Format::Html) {
+        Some(html::Templates::new()?)
+    } else {
+        None
+    };
+    let templates = templates.as_ref();
+    let reuse = reuse.as_slice();
+    // One thread per format: their writes and syncs overlap, their rendering shares the pool.
+    let results: Vec<io::Result<(PathBuf, Option<Vec<Part>>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = formats
+            .iter()
+            .map(|&f| {
+                let old = prev
+                    .and_then(|(_, p)| p.get(&f))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                scope.spawn(move || render_one(report, f, templates, reuse, old, keep, out_dir))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("renderer panicked")))
+            })
+            .collect()
+    });
     let mut written = Vec::new();
-    for f in formats {
-        let path = out_dir.join(f.file_name());
-        write_atomic(&path, |w| match f {
-            Format::Json => json::render(report, w),
-            Format::Csv => csv::render(report, w),
-            Format::Html => html::render(report, w),
-        })?;
+    let mut kept = Parts::new();
+    for (&f, r) in formats.iter().zip(results) {
+        let (path, parts) = r?;
+        if let Some(parts) = parts {
+            kept.insert(f, parts);
+        }
         written.push(path);
     }
-    Ok(written)
+    Ok((written, kept))
+}
+
+/// Writes one format's file; returns it and, if `keep`, the image parts it was made of.
+fn render_one(
+    report: &Report,
+    f: Format,
+    templates: Option<&html::Templates>,
+    reuse: &[Option<usize>],
+    old: &[Part],
+    keep: bool,
+    out_dir: &Path,
+) -> io::Result<(PathBuf, Option<Vec<Part>>)> {
+    let templates = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
+    let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
+        match f {
+            Format::Json => json::image(img),
+            Format::Csv => csv::image(img),
+            Format::Html => templates()?.image(img),
+        }
+    };
+    let mut stream = PartStream {
+        images: &report.images,
+        reuse,
+        old,
+        render: &image_part,
+        next: 0,
+        batch: std::collections::VecDeque::new(),
+        kept: keep.then(|| Vec::with_capacity(report.images.len())),
+    };
+    let path = out_dir.join(f.file_name());
+    write_atomic(&path, |w| match f {
+        Format::Json => json::render(report, &mut stream, w),
+        Format::Csv => csv::render(&mut stream, w),
+        Format::Html => templates()?.render(report, &mut stream, w),
+    })?;
+    Ok((path, stream.kept))
+}
+
+/// The parts of a report's images in one format, in order: rendered a batch at a time on the
+/// worker threads, or taken from the previous render when the image is unchanged.
+struct PartStream<'a> {
+    images: &'a [model::ImageReport],
+    /// Per image, the index of an equal image of the previous report (empty: none).
+    reuse: &'a [Option<usize>],
+    /// The previous report's parts in this format (empty: none).
+    old: &'a [Part],
+    render: &'a (dyn Fn(&model::ImageReport) -> io::Result<Vec<u8>> + Sync),
+    next: usize,
+    batch: std::collections::VecDeque<io::Result<Part>>,
+    /// Every part handed out, when they are to be kept for the next render.
+    kept: Option<Vec<Part>>,
+}
+
+impl Iterator for PartStream<'_> {
+    type Item = io::Result<Part>;
+
+    fn next(&mut self) -> Option<io::Result<Part>> {
+        use rayon::prelude::*;
+        if self.batch.is_empty() && self.next < self.images.len() {
+            let end = (self.next + BATCH).min(self.images.len());
+            let (images, reuse, old, render) = (self.images, self.reuse, self.old, self.render);
+            let batch: Vec<io::Result<Part>> = (self.next..end)
+                .into_par_iter()
+                .map(
+                    |i| match reuse.get(i).copied().flatten().and_then(|k| old.get(k)) {
+                        Some(part) => Ok(part.clone()),
+                        None => render(&images[i]).map(Part::from),
+                    },
+                )
+                .collect();
+            self.batch.extend(batch);
+            self.next = end;
+        }
+        let item = self.batch.pop_front()?;
+        if let (Some(kept), Ok(part)) = (&mut self.kept, &item) {
+            kept.push(part.clone());
+        }
+        Some(item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `report.json` is written by hand around the images: it must equal the model's own
+    /// serialisation, field for field and in order.
+    #[test]
+    fn json_rendering_is_the_model_serialised() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let opts = crate::audit::AuditOptions::at(
+            chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+        );
+        let report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
+        assert!(report.images.len() > 3, "the demo has images");
+        let mut parts = report
+            .images
+            .iter()
+            .map(|i| super::json::image(i).map(super::Part::from));
+        let mut ours = Vec::new();
+        super::json::render(&report, &mut parts, &mut ours).unwrap();
+        let mut expected = serde_json::to_vec(&report).unwrap();
+        expected.push(b'\n');
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! Field names are the JSON names. A field documented as "null when ..." is always present.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
@@ -17,41 +18,8 @@ use crate::verify::{Check, SigStatus};
 /// Version of this JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
-fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
-}
-
-/// Images are many and independent: each chunk of them is serialised to JSON on the worker
-/// threads, then written in order, so rendering uses every core and holds one chunk at a time.
-/// (Only JSON serialisers are given pre-rendered text; any other serialiser sees the images
-/// one by one, as usual.)
-fn par_images<S: Serializer>(images: &[ImageReport], s: S) -> Result<S::Ok, S::Error> {
-    use rayon::prelude::*;
-    use serde::ser::{Error as _, SerializeSeq};
-    const CHUNK: usize = 1024;
-    let mut seq = s.serialize_seq(Some(images.len()))?;
-    if !is_json::<S>() {
-        for img in images {
-            seq.serialize_element(img)?;
-        }
-        return seq.end();
-    }
-    for chunk in images.chunks(CHUNK) {
-        let raws: Vec<Box<serde_json::value::RawValue>> = chunk
-            .par_iter()
-            .map(serde_json::value::to_raw_value)
-            .collect::<Result<_, _>>()
-            .map_err(S::Error::custom)?;
-        for raw in &raws {
-            seq.serialize_element(raw)?;
-        }
-    }
-    seq.end()
-}
-
-/// Whether `S` is one of serde_json's serialisers (which write a `RawValue` verbatim).
-fn is_json<S: Serializer>() -> bool {
-    std::any::type_name::<S>().starts_with("&mut serde_json::ser::Serializer<")
 }
 
 fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -81,8 +49,7 @@ pub struct Report {
     pub trust_material: Vec<MaterialRecord>,
     pub summary: Summary,
     pub repositories: Vec<RepositorySummary>,
-    /// Serialised in parallel, a chunk at a time (see [`par_images`]).
-    #[serde(serialize_with = "par_images")]
+    /// `report.json` renders these itself, in parallel (see [`super::json`]).
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
 }
@@ -164,7 +131,9 @@ impl ImageStatus {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Equality is what lets a `watch` reuse an image's rendered rows: an image equal to one
+/// already rendered renders the same.
+#[derive(Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageReport {
     pub repository: String,
@@ -179,15 +148,16 @@ pub struct ImageReport {
     pub status: ImageStatus,
     /// Why the image could not be read; null unless `status` is `error`.
     pub error: Option<String>,
-    pub signatures: Vec<SignatureReport>,
+    /// Shared with the audit's verdict memo: an unchanged verdict is not copied.
+    pub signatures: Vec<Arc<SignatureReport>>,
     /// Attestations attached to the image: listed, never counted as signatures.
-    pub attestations: Vec<SignatureReport>,
+    pub attestations: Vec<Arc<SignatureReport>>,
     /// What zot's GraphQL API shows for this image, in a deterministic order.
     #[serde(rename = "SignatureInfo")]
     pub signature_info: Vec<ZotSignatureInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
     /// `cosign` or `notation`.
@@ -236,7 +206,7 @@ pub struct SignatureReport {
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 #[allow(non_snake_case)]
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,
