@@ -621,6 +621,7 @@ fn to_report(
         reason: v.reason,
         signed_at: v.signed_at,
         expires_at: v.expires_at,
+        cert_expires_at: v.cert_expires_at,
         predicate_type: v.attestation,
         checks: v.checks,
         details: v.details,
@@ -754,11 +755,15 @@ fn aggregate(
                 "notation-cose",
             ],
             listed_formats: vec!["cosign keyless (Fulcio)", "cosign attestations"],
+            config: None,
         },
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
         summary,
         repositories,
+        // Filled by the compliance stage (`crate::compliance::apply`).
+        compliance: Default::default(),
+        expiring: crate::expiry::expiring(opts.as_of, trust, &images),
         images,
         findings,
     }
@@ -840,5 +845,8 @@ fn image_report(
         signatures,
         attestations,
         signature_info,
+        compliance: Default::default(),
+        violations: Vec::new(),
+        exemptions: Vec::new(),
     }
 }

@@ -37,6 +37,22 @@ pub enum Command {
     /// certificates and trust policy).
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Write a commented sigaudit.toml: the built-in default rule, explicitly, and an example
+    /// of every rule kind.
+    Init(InitArgs),
+    /// Print the JSON Schema of sigaudit.toml (docs/sigaudit.schema.json).
+    ConfigSchema,
+}
+
+/// `sigaudit init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to write the config.
+    #[arg(default_value = "sigaudit.toml")]
+    pub path: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `sigaudit trust ...`.
@@ -191,6 +207,9 @@ pub enum FailOn {
     Untrusted,
     /// Any image that is not trusted (untrusted, unsigned or unreadable).
     Unsigned,
+    /// Any image whose compliance is `fail`: it fails a rule of the config (or the built-in
+    /// rule) and no active exemption covers it.
+    Violations,
     /// Never: exit 0 whenever the reports are written.
     Never,
 }
@@ -200,6 +219,7 @@ impl FailOn {
         match self {
             FailOn::Untrusted => "untrusted",
             FailOn::Unsigned => "unsigned",
+            FailOn::Violations => "violations",
             FailOn::Never => "never",
         }
     }
@@ -273,6 +293,13 @@ pub struct AuditArgs {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// The compliance rules (default: $SIGAUDIT_CONFIG, else ./sigaudit.toml if it exists,
+    /// else the built-in rule: one trusted signature on every image). Read once at start.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read no config file: apply the built-in rule only.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

@@ -3,13 +3,17 @@
 //! The pipeline runs in stages, each a module, with data flowing one way:
 //! [`layout`] (walk the rootDir, read blobs safely) -> [`discover`] (images and signature
 //! artifacts) -> [`trust`] (keys and certificates) -> [`verify`] (one verifier per format) ->
-//! [`audit`] (the parallel run and per-image aggregation) -> [`report`] (JSON, CSV, HTML).
+//! [`audit`] (the parallel run and per-image aggregation) -> [`compliance`] (the rules of
+//! [`config`], applied to the aggregated report) -> [`report`] (JSON, CSV, HTML).
 //! [`watch`] drives audit and report again whenever the trust material changes.
 
 pub mod audit;
 pub mod codes;
+pub mod compliance;
+pub mod config;
 pub mod digest;
 pub mod discover;
+pub mod expiry;
 pub mod finding;
 pub mod layout;
 pub mod media;

@@ -4,7 +4,7 @@
 //! |------|---------|
 //! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found |
 //! | 1 | reports written, a `--fail-on` condition met; `trust check`: problems found |
-//! | 2 | usage or configuration error (including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file, `init` over an existing file without `--force`, including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
@@ -22,9 +22,11 @@ use sigaudit::watch::{WatchError, WatchOptions};
 mod cli;
 
 use cli::{
-    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InventoryArgs, ListArgs,
-    ScanArgs, TrustCommand, WatchArgs,
+    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InitArgs, InventoryArgs,
+    ListArgs, ScanArgs, TrustCommand, WatchArgs,
 };
+use sigaudit::config::{self, ConfigError, Policy};
+use sigaudit::report::model::Compliance;
 use sigaudit::trust::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
@@ -42,6 +44,11 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args, !cli.quiet),
         Command::Watch(args) => watch(args, !cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
+        Command::Init(args) => init(args),
+        Command::ConfigSchema => {
+            print!("{}", sigaudit::config::schema_json());
+            EXIT_OK
+        }
     };
     ExitCode::from(code)
 }
@@ -116,11 +123,73 @@ fn root_error(e: &AuditError) {
     error(e, root_help(e));
 }
 
+/// The compliance rules `args` select (`--no-config`, `--config`, `SIGAUDIT_CONFIG`,
+/// `./sigaudit.toml`, else the built-in rule).
+fn policy(args: &AuditArgs) -> Result<Policy, u8> {
+    let env = std::env::var_os(config::ENV_VAR).map(std::path::PathBuf::from);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match config::resolve(args.no_config, args.config.as_deref(), env.as_deref(), &cwd) {
+        Ok(p) => {
+            match &p.path {
+                Some(path) => {
+                    tracing::info!(config = %path.display(), source = p.source.as_str(), rules = p.rules.len(), "compliance rules")
+                }
+                None => tracing::info!(
+                    source = p.source.as_str(),
+                    "no config: the built-in rule applies"
+                ),
+            }
+            Ok(p)
+        }
+        Err(e @ ConfigError::Read { .. }) => {
+            error(
+                e,
+                "pass --config with a file that exists (sigaudit init writes one), or --no-config",
+            );
+            Err(EXIT_USAGE)
+        }
+        Err(e @ ConfigError::Invalid { .. }) => {
+            error(
+                e,
+                "fix the config (sigaudit config-schema prints what it may contain; sigaudit init writes a commented example)",
+            );
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
+fn init(args: InitArgs) -> u8 {
+    if !args.force && args.path.symlink_metadata().is_ok() {
+        error(
+            format!("{} already exists", args.path.display()),
+            "pass --force to overwrite it, or another PATH",
+        );
+        return EXIT_USAGE;
+    }
+    match report::write_atomic(&args.path, |w| w.write_all(config::TEMPLATE.as_bytes())) {
+        Ok(()) => {
+            println!("wrote {}", args.path.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            error(
+                format!("cannot write {}: {e}", args.path.display()),
+                "pass a PATH in a folder you can write to",
+            );
+            EXIT_USAGE
+        }
+    }
+}
+
 fn scan(scan: ScanArgs, progress: bool) -> u8 {
     let args = &scan.audit;
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
+    let policy = match policy(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, scan.fail_on, progress);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
@@ -131,6 +200,8 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
             return EXIT_ROOT;
         }
     };
+    let mut report = report;
+    sigaudit::compliance::apply(&mut report, &policy);
     let written = match report::render_all(&report, &formats, &args.out) {
         Ok(w) => w,
         Err(e) => {
@@ -143,13 +214,16 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     };
     let s = &report.summary;
     let summary = format!(
-        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; {} findings",
+        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance: {} pass, {} fail, {} exempt; {} findings",
         s.images,
         s.repositories,
         s.trusted_images,
         s.untrusted_images,
         s.unsigned_images,
         s.error_images,
+        report.compliance.pass,
+        report.compliance.fail,
+        report.compliance.exempt,
         s.findings
     );
     let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -165,6 +239,7 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         FailOn::Never => false,
         FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
         FailOn::Unsigned => i.status != ImageStatus::Trusted,
+        FailOn::Violations => i.compliance == Compliance::Fail,
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
 }
@@ -195,8 +270,13 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
             return EXIT_USAGE;
         }
     }
+    let policy = match policy(args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, FailOn::Never, progress);
     let wopts = WatchOptions {
+        policy,
         out: args.out.clone(),
         poll: watch.poll.map(|s| Duration::from_secs(s.into())),
         watch_repos: watch.watch_repos,

@@ -59,6 +59,8 @@ pub struct WatchOptions {
     /// certificate or signature expiring is noticed (`--refresh`, default one hour; `None`
     /// never).
     pub refresh: Option<Duration>,
+    /// The compliance rules applied to every cycle's report (read once, at the start).
+    pub policy: crate::config::Policy,
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -142,7 +144,8 @@ pub fn watch(
     if wopts.follow_clock {
         w.auditor.set_as_of(chrono::Utc::now());
     }
-    let report = w.auditor.audit();
+    let mut report = w.auditor.audit();
+    crate::compliance::apply(&mut report, &wopts.policy);
     w.trust_fp = report.trust_fingerprint.clone();
     w.renderer
         .render(report)
@@ -436,10 +439,11 @@ impl Session<'_> {
         if self.wopts.follow_clock {
             self.auditor.set_as_of(chrono::Utc::now());
         }
-        let report = match trust {
+        let mut report = match trust {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
+        crate::compliance::apply(&mut report, &self.wopts.policy);
         let mut change = describe(self.renderer.last(), &report, repos_changed);
         if !trust_changed && !repos_changed {
             change.what = format!(

@@ -178,6 +178,9 @@ pub struct Signer {
     pub not_after: DateTime<Utc>,
     /// Subjects of the whole chain, leaf first.
     pub chain: Vec<String>,
+    /// The earliest notAfter of the chain, and the subject of the certificate it belongs to:
+    /// the signature cannot be trusted (without a timestamp) past it.
+    pub chain_expiry: (DateTime<Utc>, String),
 }
 
 /// A verified RFC 3161 timestamp, for the report.
@@ -705,6 +708,11 @@ impl<'a> Verifier<'a> {
                         .iter()
                         .map(|c| c.subject_string().to_string())
                         .collect(),
+                    chain_expiry: chain
+                        .iter()
+                        .map(|c| (c.not_after(), c.subject_string().to_string()))
+                        .min()
+                        .unwrap_or_else(|| (leaf.not_after(), leaf.subject_string().to_string())),
                 });
             }
             out.signing_scheme = Some(env.signing_scheme);

@@ -12,6 +12,8 @@ pub const COLUMNS: &[&str] = &[
     "platform",
     "parent",
     "imageStatus",
+    "imageCompliance",
+    "violations",
     "tool",
     "format",
     "attachment",
@@ -79,6 +81,12 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
             .map(|p| p.to_string())
             .unwrap_or_default(),
         img.status.as_str().to_string(),
+        img.compliance.as_str().to_string(),
+        img.violations
+            .iter()
+            .map(|v| v.rule.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
     ];
     if img.signatures.is_empty() {
         let mut row: Vec<String> = image_cols.to_vec();

@@ -30,6 +30,8 @@ struct Head<'a> {
     trust_material: &'a [crate::trust::MaterialRecord],
     summary: &'a super::model::Summary,
     repositories: &'a [super::model::RepositorySummary],
+    compliance: &'a super::model::ComplianceSummary,
+    expiring: &'a [super::model::Expiry],
 }
 
 /// Writes the report, taking each image's text, in order, from `images`.
@@ -49,6 +51,8 @@ pub fn render(
         trust_material: &report.trust_material,
         summary: &report.summary,
         repositories: &report.repositories,
+        compliance: &report.compliance,
+        expiring: &report.expiring,
     };
     let mut text = serde_json::to_vec(&head)?;
     text.pop(); // the closing brace

@@ -49,6 +49,12 @@ pub struct Report {
     pub trust_material: Vec<MaterialRecord>,
     pub summary: Summary,
     pub repositories: Vec<RepositorySummary>,
+    /// The compliance rules applied to every image (see [`crate::compliance`]) and their
+    /// outcome.
+    pub compliance: ComplianceSummary,
+    /// Every trust-store certificate, signature and signature certificate that expires within
+    /// [`EXPIRY_WINDOW_DAYS`] days after `asOf`, soonest first.
+    pub expiring: Vec<Expiry>,
     /// `report.json` renders these itself, in parallel (see [`super::json`]).
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
@@ -76,6 +82,8 @@ pub struct Settings {
     /// Signature checks performed: which formats are verified and which are only listed.
     pub verified_formats: Vec<&'static str>,
     pub listed_formats: Vec<&'static str>,
+    /// The `sigaudit.toml` whose rules were applied; null when the built-in default rule was.
+    pub config: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -104,6 +112,12 @@ pub struct RepositorySummary {
     pub untrusted: usize,
     pub unsigned: usize,
     pub error: usize,
+    /// Images whose compliance is `pass`.
+    pub compliant: usize,
+    /// Images whose compliance is `fail`.
+    pub failing: usize,
+    /// Images whose compliance is `exempt`.
+    pub exempt: usize,
 }
 
 /// An image's overall verdict.
@@ -155,6 +169,12 @@ pub struct ImageReport {
     /// What zot's GraphQL API shows for this image, in a deterministic order.
     #[serde(rename = "SignatureInfo")]
     pub signature_info: Vec<ZotSignatureInfo>,
+    /// The verdict of the compliance rules that match this image.
+    pub compliance: Compliance,
+    /// Every rule this image fails, exempted or not.
+    pub violations: Vec<Violation>,
+    /// The active exemptions that cover some of `violations`.
+    pub exemptions: Vec<AppliedExemption>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -197,6 +217,11 @@ pub struct SignatureReport {
     pub signed_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// The earliest notAfter of the certificate chain the signature's trust rests on (notation:
+    /// the envelope's chain, leaf to root); null for key-based (cosign) signatures and when the
+    /// envelope could not be parsed.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub cert_expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
     pub predicate_type: Option<String>,
     pub checks: Vec<Check>,
@@ -212,4 +237,133 @@ pub struct ZotSignatureInfo {
     pub Tool: &'static str,
     pub IsTrusted: bool,
     pub Author: String,
+}
+
+/// An image's verdict under the compliance rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compliance {
+    /// Every rule that matches the image is met (or no rule matches it).
+    #[default]
+    Pass,
+    /// At least one rule is failed and no active exemption covers it.
+    Fail,
+    /// Every failed rule is covered by an active exemption.
+    Exempt,
+}
+
+impl Compliance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compliance::Pass => "pass",
+            Compliance::Fail => "fail",
+            Compliance::Exempt => "exempt",
+        }
+    }
+}
+
+/// A rule an image fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The rule's name.
+    pub rule: String,
+    /// Why, e.g. "1 trusted signature, 2 required".
+    pub detail: String,
+}
+
+/// An active exemption that covers one of an image's violations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedExemption {
+    /// The rule whose violation it covers.
+    pub rule: String,
+    pub reason: String,
+    /// The last day (UTC) the exemption applies, `YYYY-MM-DD`.
+    pub expires: String,
+}
+
+/// What the compliance stage applied and found.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComplianceSummary {
+    /// The config file read, as given or found; null when none was (built-in default rule).
+    pub config: Option<String>,
+    /// How the config was chosen: `--config`, `SIGAUDIT_CONFIG`, `./sigaudit.toml`,
+    /// `--no-config` or `none` (no file found).
+    pub config_source: String,
+    /// SHA-256 of the config file's bytes; null when no file was read.
+    pub config_sha256: Option<String>,
+    /// True when no config was read and the built-in rule (`**`: one trusted signature) applied.
+    pub default_rule: bool,
+    pub rules: Vec<RuleSummary>,
+    pub exemptions: Vec<ExemptionSummary>,
+    /// Images by verdict.
+    pub pass: usize,
+    pub fail: usize,
+    pub exempt: usize,
+    /// Images no rule matches (counted in `pass`).
+    pub unmatched: usize,
+}
+
+/// One rule as configured, and how the images it matches fared.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleSummary {
+    pub name: String,
+    pub repository: String,
+    /// Tag pattern; null when the rule matches every image of the repositories.
+    pub tag: Option<String>,
+    pub min_signatures: u32,
+    /// Only signatures by these tools count; empty: any.
+    pub tools: Vec<String>,
+    /// Only signatures by these identities count; empty: any.
+    pub identities: Vec<String>,
+    /// Only signatures by these keys count; empty: any.
+    pub keys: Vec<String>,
+    /// A counted signature or its certificate expiring within this many days fails the rule;
+    /// null when not checked.
+    pub min_validity_days: Option<u32>,
+    pub images: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub exempt: usize,
+}
+
+/// One exemption as configured.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExemptionSummary {
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// The rule it exempts from; null: every rule.
+    pub rule: Option<String>,
+    pub reason: String,
+    pub expires: String,
+    /// False once `expires` is before `asOf`'s date: an expired exemption exempts nothing.
+    pub active: bool,
+    /// Violations it covered (0 when expired).
+    pub covered: usize,
+    /// Violations it would cover if it were still active (0 when active).
+    pub would_cover: usize,
+}
+
+/// How far ahead [`Report::expiring`] looks.
+pub const EXPIRY_WINDOW_DAYS: i64 = 90;
+
+/// Something that expires soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Expiry {
+    /// `trust-certificate` (a trust-store certificate), `signature` (a signature's own expiry),
+    /// `signature-certificate` (the earliest-expiring certificate of a signature's chain).
+    pub kind: &'static str,
+    /// The certificate's subject, or the signature's digest.
+    pub what: String,
+    /// The file (relative to the rootDir), or `repository@digest` of the signed image.
+    #[serde(rename = "where")]
+    pub location: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub expires_at: DateTime<Utc>,
+    /// Whole days from `asOf` to `expiresAt`.
+    pub days_left: i64,
 }

@@ -108,6 +108,8 @@ pub struct Verdict {
     pub signer: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The earliest notAfter of the certificates the signature's trust rests on.
+    pub cert_expires_at: Option<DateTime<Utc>>,
     pub checks: Vec<Check>,
     /// Set when the artifact turned out to be an attestation: its predicate type.
     pub attestation: Option<String>,
@@ -126,6 +128,7 @@ impl Verdict {
             signer: None,
             signed_at: None,
             expires_at: None,
+            cert_expires_at: None,
             checks: Vec::new(),
             attestation: None,
             details: BTreeMap::new(),

@@ -205,6 +205,11 @@ fn verdict_of(o: SignatureOutcome) -> Verdict {
     let mut v = Verdict::new(status, code, reason);
     v.signed_at = o.signed_at;
     v.expires_at = o.expires_at();
+    if let Some(s) = &o.signer {
+        v.cert_expires_at = Some(s.chain_expiry.0);
+        v.details
+            .insert("earliestExpiringCertificate", s.chain_expiry.1.clone());
+    }
     v.signer = o.signer.as_ref().map(|s| s.subject.clone());
     v.checks = o
         .checks

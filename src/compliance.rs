@@ -1,0 +1,492 @@
+//! The compliance stage: after the audit has aggregated its verdicts, the rules of
+//! `sigaudit.toml` ([`crate::config`]) are applied to every image of the report. The audit
+//! knows nothing of the rules; a watch applies them again on every cycle.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
+
+use crate::config::{Exemption, Policy, Rule};
+use crate::report::Report;
+use crate::report::model::{
+    AppliedExemption, Compliance, ComplianceSummary, ExemptionSummary, ImageReport, RuleSummary,
+    SignatureReport, Violation,
+};
+
+/// A path glob: `*` matches any characters but `/`, `?` one character but `/`, `**` (a whole
+/// segment) any characters including `/`; `**/` also matches no segment at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    text: String,
+    tokens: Vec<Token>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Char(char),
+    /// `*`
+    Segment,
+    /// `?`
+    One,
+    /// `**` at the end or alone: anything.
+    All,
+    /// `**/`: nothing, or anything ending in `/`.
+    Dirs,
+}
+
+/// Why a glob is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GlobError {
+    #[error("empty pattern")]
+    Empty,
+    #[error("invalid pattern {0:?}: `**` must be a whole path segment (`prod/**`, `**/app`)")]
+    DoubleStar(String),
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Result<Self, GlobError> {
+        if pattern.is_empty() {
+            return Err(GlobError::Empty);
+        }
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut tokens = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                '*' if chars.get(i + 1) == Some(&'*') => {
+                    let starts_segment = i == 0 || chars[i - 1] == '/';
+                    let next = chars.get(i + 2);
+                    if !starts_segment || next.is_some_and(|c| *c != '/') {
+                        return Err(GlobError::DoubleStar(pattern.into()));
+                    }
+                    if next.is_some() {
+                        tokens.push(Token::Dirs);
+                        i += 3;
+                    } else {
+                        tokens.push(Token::All);
+                        i += 2;
+                    }
+                }
+                '*' => {
+                    tokens.push(Token::Segment);
+                    i += 1;
+                }
+                '?' => {
+                    tokens.push(Token::One);
+                    i += 1;
+                }
+                c => {
+                    tokens.push(Token::Char(c));
+                    i += 1;
+                }
+            }
+        }
+        Ok(Glob {
+            text: pattern.into(),
+            tokens,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn matches(&self, s: &str) -> bool {
+        let s: Vec<char> = s.chars().collect();
+        // ok[j]: the tokens so far can match s[..j].
+        let mut ok = vec![false; s.len() + 1];
+        ok[0] = true;
+        for t in &self.tokens {
+            let mut next = vec![false; s.len() + 1];
+            for j in 0..=s.len() {
+                if !ok[j] {
+                    continue;
+                }
+                match t {
+                    Token::Char(c) => {
+                        if s.get(j) == Some(c) {
+                            next[j + 1] = true;
+                        }
+                    }
+                    Token::One => {
+                        if s.get(j).is_some_and(|c| *c != '/') {
+                            next[j + 1] = true;
+                        }
+                    }
+                    Token::Segment => {
+                        next[j] = true;
+                        for k in j..s.len() {
+                            if s[k] == '/' {
+                                break;
+                            }
+                            next[k + 1] = true;
+                        }
+                    }
+                    Token::All => {
+                        for n in next.iter_mut().skip(j) {
+                            *n = true;
+                        }
+                    }
+                    Token::Dirs => {
+                        next[j] = true;
+                        for k in j..s.len() {
+                            if s[k] == '/' {
+                                next[k + 1] = true;
+                            }
+                        }
+                    }
+                }
+            }
+            ok = next;
+        }
+        ok[s.len()]
+    }
+}
+
+/// One rule's outcome for one image.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Pass,
+    Fail,
+    Exempt,
+}
+
+/// What applying the rules to one image found.
+struct ImageOutcome {
+    /// `(rule index, outcome)` for every rule that matches the image.
+    rules: Vec<(usize, Outcome)>,
+    violations: Vec<Violation>,
+    exemptions: Vec<AppliedExemption>,
+    /// Exemption indices that covered a violation, and expired ones that would have.
+    covered: Vec<usize>,
+    would_cover: Vec<usize>,
+}
+
+/// Applies `policy` to every image of `report`: sets each image's `compliance`, `violations`
+/// and `exemptions`, the repositories' counts, `compliance` and `settings.config`.
+pub fn apply(report: &mut Report, policy: &Policy) {
+    let as_of = report.as_of;
+    // An index child has no tags of its own: it takes its index's, so a tag rule covers every
+    // platform of a tagged multi-arch image.
+    let tags: HashMap<(&str, String), &[String]> = report
+        .images
+        .iter()
+        .filter(|i| !i.tags.is_empty())
+        .map(|i| {
+            (
+                (i.repository.as_str(), i.digest.to_string()),
+                i.tags.as_slice(),
+            )
+        })
+        .collect();
+    let outcomes: Vec<ImageOutcome> = report
+        .images
+        .par_iter()
+        .map(|img| {
+            let own: &[String] = if img.tags.is_empty() {
+                img.parent
+                    .as_ref()
+                    .and_then(|p| tags.get(&(img.repository.as_str(), p.to_string())))
+                    .copied()
+                    .unwrap_or(&[])
+            } else {
+                &img.tags
+            };
+            evaluate(img, own, policy, as_of)
+        })
+        .collect();
+    drop(tags);
+
+    let mut summary = ComplianceSummary {
+        config: policy.path.as_ref().map(|p| p.display().to_string()),
+        config_source: policy.source.as_str().into(),
+        config_sha256: policy.sha256.clone(),
+        default_rule: policy.is_default(),
+        rules: policy.rules.iter().map(rule_summary).collect(),
+        exemptions: policy
+            .exemptions
+            .iter()
+            .map(|x| exemption_summary(x, as_of))
+            .collect(),
+        ..Default::default()
+    };
+    let repo_index: HashMap<String, usize> = report
+        .repositories
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
+    for r in &mut report.repositories {
+        (r.compliant, r.failing, r.exempt) = (0, 0, 0);
+    }
+    for (img, o) in report.images.iter_mut().zip(outcomes) {
+        for &(ri, outcome) in &o.rules {
+            let r = &mut summary.rules[ri];
+            r.images += 1;
+            match outcome {
+                Outcome::Pass => r.pass += 1,
+                Outcome::Fail => r.fail += 1,
+                Outcome::Exempt => r.exempt += 1,
+            }
+        }
+        for &x in &o.covered {
+            summary.exemptions[x].covered += 1;
+        }
+        for &x in &o.would_cover {
+            summary.exemptions[x].would_cover += 1;
+        }
+        let verdict = if o.rules.iter().any(|(_, x)| *x == Outcome::Fail) {
+            Compliance::Fail
+        } else if o.rules.iter().any(|(_, x)| *x == Outcome::Exempt) {
+            Compliance::Exempt
+        } else {
+            Compliance::Pass
+        };
+        if o.rules.is_empty() {
+            summary.unmatched += 1;
+        }
+        let repo = repo_index
+            .get(&img.repository)
+            .map(|&i| &mut report.repositories[i]);
+        match verdict {
+            Compliance::Pass => {
+                summary.pass += 1;
+                if let Some(r) = repo {
+                    r.compliant += 1;
+                }
+            }
+            Compliance::Fail => {
+                summary.fail += 1;
+                if let Some(r) = repo {
+                    r.failing += 1;
+                }
+            }
+            Compliance::Exempt => {
+                summary.exempt += 1;
+                if let Some(r) = repo {
+                    r.exempt += 1;
+                }
+            }
+        }
+        img.compliance = verdict;
+        img.violations = o.violations;
+        img.exemptions = o.exemptions;
+    }
+    report.settings.config = summary.config.clone();
+    report.compliance = summary;
+}
+
+fn rule_summary(r: &Rule) -> RuleSummary {
+    RuleSummary {
+        name: r.name.clone(),
+        repository: r.repository.as_str().into(),
+        tag: r.tag.as_ref().map(|t| t.as_str().into()),
+        min_signatures: r.min_signatures,
+        tools: r.tools.clone(),
+        identities: r.identities.iter().map(|g| g.as_str().into()).collect(),
+        keys: r.keys.clone(),
+        min_validity_days: r.min_validity_days,
+        ..Default::default()
+    }
+}
+
+fn exemption_summary(x: &Exemption, as_of: DateTime<Utc>) -> ExemptionSummary {
+    ExemptionSummary {
+        repository: x.repository.as_str().into(),
+        tag: x.tag.as_ref().map(|t| t.as_str().into()),
+        digest: x.digest.clone(),
+        rule: x.rule.clone(),
+        reason: x.reason.clone(),
+        expires: x.expires.to_string(),
+        active: is_active(x, as_of),
+        covered: 0,
+        would_cover: 0,
+    }
+}
+
+/// An exemption applies through the whole of its `expires` day (UTC).
+fn is_active(x: &Exemption, as_of: DateTime<Utc>) -> bool {
+    as_of.date_naive() <= x.expires
+}
+
+fn matches_image(
+    repository: &Glob,
+    tag: Option<&Glob>,
+    img: &ImageReport,
+    tags: &[String],
+) -> bool {
+    repository.matches(&img.repository) && tag.is_none_or(|t| tags.iter().any(|x| t.matches(x)))
+}
+
+fn evaluate(
+    img: &ImageReport,
+    tags: &[String],
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> ImageOutcome {
+    let mut out = ImageOutcome {
+        rules: Vec::new(),
+        violations: Vec::new(),
+        exemptions: Vec::new(),
+        covered: Vec::new(),
+        would_cover: Vec::new(),
+    };
+    for (ri, rule) in policy.rules.iter().enumerate() {
+        if !matches_image(&rule.repository, rule.tag.as_ref(), img, tags) {
+            continue;
+        }
+        let Some(detail) = failure(rule, img, as_of) else {
+            out.rules.push((ri, Outcome::Pass));
+            continue;
+        };
+        let covering = |active: bool| {
+            policy.exemptions.iter().enumerate().find(|(_, x)| {
+                is_active(x, as_of) == active
+                    && x.rule.as_ref().is_none_or(|r| *r == rule.name)
+                    && x.digest
+                        .as_ref()
+                        .is_none_or(|d| *d == img.digest.to_string())
+                    && matches_image(&x.repository, x.tag.as_ref(), img, tags)
+            })
+        };
+        match covering(true) {
+            Some((xi, x)) => {
+                out.rules.push((ri, Outcome::Exempt));
+                out.covered.push(xi);
+                out.exemptions.push(AppliedExemption {
+                    rule: rule.name.clone(),
+                    reason: x.reason.clone(),
+                    expires: x.expires.to_string(),
+                });
+            }
+            None => {
+                out.rules.push((ri, Outcome::Fail));
+                if let Some((xi, _)) = covering(false) {
+                    out.would_cover.push(xi);
+                }
+            }
+        }
+        out.violations.push(Violation {
+            rule: rule.name.clone(),
+            detail,
+        });
+    }
+    out
+}
+
+/// Does `sig` count for `rule` (its tool, identity and key conditions)?
+fn counts(rule: &Rule, sig: &SignatureReport) -> bool {
+    sig.trusted
+        && (rule.tools.is_empty() || rule.tools.iter().any(|t| t == sig.tool))
+        && (rule.identities.is_empty()
+            || rule.identities.iter().any(|g| {
+                sig.signer.as_deref().is_some_and(|s| g.matches(s))
+                    || sig.author.as_deref().is_some_and(|s| g.matches(s))
+            }))
+        && (rule.keys.is_empty()
+            || rule.keys.iter().any(|k| {
+                sig.key_fingerprint.as_deref() == Some(k.as_str())
+                    || sig.key_file.as_deref() == Some(k.as_str())
+            }))
+}
+
+/// Why `img` fails `rule`, or `None` when it meets it.
+fn failure(rule: &Rule, img: &ImageReport, as_of: DateTime<Utc>) -> Option<String> {
+    let counted: Vec<&SignatureReport> = img
+        .signatures
+        .iter()
+        .map(|s| s.as_ref())
+        .filter(|s| counts(rule, s))
+        .collect();
+    let mut problems = Vec::new();
+    let n = counted.len() as u32;
+    if n < rule.min_signatures {
+        let mut conditions = Vec::new();
+        if !rule.tools.is_empty() {
+            conditions.push(format!("from {}", rule.tools.join(" or ")));
+        }
+        if !rule.identities.is_empty() {
+            let ids: Vec<&str> = rule.identities.iter().map(Glob::as_str).collect();
+            conditions.push(format!("by {}", ids.join(" or ")));
+        }
+        if !rule.keys.is_empty() {
+            conditions.push(format!("with key {}", rule.keys.join(" or ")));
+        }
+        let what = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", conditions.join(" "))
+        };
+        let plural = if n == 1 { "" } else { "s" };
+        let mut p = format!(
+            "{n} trusted signature{plural}{what}, {} required",
+            rule.min_signatures
+        );
+        if let Some(e) = &img.error {
+            p.push_str(&format!(" (the image cannot be read: {e})"));
+        }
+        problems.push(p);
+    }
+    if let Some(days) = rule.min_validity_days {
+        let limit = as_of + Duration::days(days.into());
+        for s in &counted {
+            let id = s
+                .signature_digest
+                .as_ref()
+                .unwrap_or(&s.manifest_digest)
+                .to_string();
+            for (what, t) in [
+                // A notation signature's expiry is often its chain's: said once.
+                ("signature", s.expires_at.filter(|t| s.cert_expires_at != Some(*t))),
+                ("the certificate chain of signature", s.cert_expires_at),
+            ] {
+                if let Some(t) = t
+                    && t <= limit
+                {
+                    problems.push(format!(
+                        "{what} {id} expires {} ({} days left), within {days} days",
+                        t.format("%Y-%m-%d"),
+                        (t - as_of).num_days()
+                    ));
+                }
+            }
+        }
+        problems.dedup();
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Glob;
+
+    #[test]
+    fn glob_semantics() {
+        let m = |p: &str, s: &str| Glob::new(p).unwrap().matches(s);
+        assert!(m("prod/**", "prod/api"));
+        assert!(m("prod/**", "prod/a/b"));
+        assert!(!m("prod/**", "production/api"));
+        assert!(!m("prod/**", "prod"));
+        assert!(m("prod/*", "prod/api"));
+        assert!(!m("prod/*", "prod/a/b"), "* does not cross /");
+        assert!(m("*", "alpine"));
+        assert!(!m("*", "library/alpine"));
+        assert!(m("**", "library/alpine"));
+        assert!(m("**", "x"));
+        assert!(m("**/app", "app"));
+        assert!(m("**/app", "team/app"));
+        assert!(m("**/app", "a/b/app"));
+        assert!(!m("**/app", "team/webapp"));
+        assert!(m("team/*/x", "team/a/x"));
+        assert!(!m("team/*/x", "team/a/b/x"));
+        assert!(m("v?.*", "v1.2"));
+        assert!(!m("v?", "v/"));
+        assert!(m("v*", "v"));
+        assert!(m("lib*/alp*e", "library/alpine"));
+        assert!(Glob::new("prod/***").is_err());
+        assert!(Glob::new("a**").is_err());
+        assert!(Glob::new("**b").is_err());
+        assert!(Glob::new("").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! What expires soon: trust-store certificates, signatures and the certificate chains they
+//! rest on, within [`EXPIRY_WINDOW_DAYS`] days after the audit's time. Facts of the audit,
+//! independent of the compliance rules.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::report::model::{EXPIRY_WINDOW_DAYS, Expiry, ImageReport};
+use crate::trust::TrustMaterial;
+
+/// Everything expiring in `(as_of, as_of + 90 days]`, soonest first. A notation signature's
+/// `expiresAt` that is its certificate chain's own expiry is listed once, as
+/// `signature-certificate`.
+pub fn expiring(
+    as_of: DateTime<Utc>,
+    trust: &TrustMaterial,
+    images: &[ImageReport],
+) -> Vec<Expiry> {
+    let limit = as_of + Duration::days(EXPIRY_WINDOW_DAYS);
+    let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, what: String, location: String, t: DateTime<Utc>| {
+        if soon(t) {
+            out.push(Expiry {
+                kind,
+                what,
+                location,
+                expires_at: t,
+                days_left: (t - as_of).num_days(),
+            });
+        }
+    };
+    for ((ty, name), loaded) in trust.notation.stores.loaded() {
+        if let Ok(store) = loaded.as_ref() {
+            for (file, cert) in &store.certs {
+                push(
+                    "trust-certificate",
+                    cert.subject_string().to_string(),
+                    format!("_notation/truststore/x509/{ty}/{name}/{file}"),
+                    cert.not_after(),
+                );
+            }
+        }
+    }
+    for img in images {
+        let location = format!("{}@{}", img.repository, img.digest);
+        for s in &img.signatures {
+            let id = s
+                .signature_digest
+                .as_ref()
+                .unwrap_or(&s.manifest_digest)
+                .to_string();
+            if let Some(t) = s.cert_expires_at {
+                let subject = s
+                    .details
+                    .get("earliestExpiringCertificate")
+                    .cloned()
+                    .unwrap_or_default();
+                push("signature-certificate", subject, location.clone(), t);
+            }
+            if let Some(t) = s.expires_at
+                && s.cert_expires_at != Some(t)
+            {
+                push("signature", id, location.clone(), t);
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.expires_at, a.kind, &a.location, &a.what).cmp(&(
+            b.expires_at,
+            b.kind,
+            &b.location,
+            &b.what,
+        ))
+    });
+    out.dedup();
+    out
+}
