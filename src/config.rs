@@ -106,7 +106,7 @@ pub struct ExemptionSpec {
     #[serde(default)]
     #[schemars(with = "String")]
     pub reason: Option<Spanned<String>>,
-    /// The last day the exemption applies (`2027-01-31`, a TOML date or a string); required.
+    /// The last day the exemption applies (a TOML date such as `2027-01-31`); required.
     /// From the next day on it exempts nothing and the report lists it as expired.
     #[serde(default)]
     #[schemars(with = "ExpiresSchema")]

@@ -10,7 +10,8 @@ const AS_OF: &str = "2026-11-23T00:00:00Z";
 
 fn sigaudit() -> Command {
     let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(common::project());
+    c.current_dir(common::project())
+        .env_remove("SIGAUDIT_CONFIG");
     c
 }
 
@@ -55,6 +56,41 @@ fn exit_1_when_fail_on_condition_met_and_reports_still_written() {
     assert!(out.path().join("report.json").is_file());
     scan("fixtures/demo", out.path(), &["--fail-on", "unsigned"]).code(1);
     scan("fixtures/demo", out.path(), &["--fail-on", "never"]).code(0);
+}
+
+#[test]
+fn fail_on_violations_exits_1_only_when_an_image_fails_a_rule() {
+    let out = tempfile::tempdir().expect("tempdir");
+    // The built-in rule: the demo has unsigned and untrusted images.
+    scan("fixtures/demo", out.path(), &["--fail-on", "violations"]).code(1);
+    scan(
+        "fixtures/demo",
+        out.path(),
+        &["--fail-on", "violations", "--no-config"],
+    )
+    .code(1);
+    // A rule only the trusted alpine 3.20 image is subject to: every image passes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("rules.toml");
+    std::fs::write(
+        &config,
+        "[[rule]]\nname = \"alpine\"\nrepository = \"library/*\"\ntag = \"3.2*\"\n",
+    )
+    .expect("write");
+    let config = config.to_str().expect("utf8");
+    scan(
+        "fixtures/demo",
+        out.path(),
+        &["--fail-on", "violations", "--config", config],
+    )
+    .code(0);
+    // ... and --fail-on keeps its other meanings with a config.
+    scan(
+        "fixtures/demo",
+        out.path(),
+        &["--fail-on", "unsigned", "--config", config],
+    )
+    .code(1);
 }
 
 #[test]

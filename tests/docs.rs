@@ -36,3 +36,38 @@ fn every_csv_column_is_documented() {
         assert!(r.contains(&format!("`{c}`")), "README lacks CSV column {c}");
     }
 }
+
+/// `docs/sigaudit.schema.json` is the schema the code generates (`sigaudit config-schema`).
+#[test]
+fn config_schema_is_up_to_date() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sigaudit.schema.json");
+    let committed = std::fs::read_to_string(path).expect("docs/sigaudit.schema.json");
+    assert!(
+        committed == sigaudit::config::schema_json(),
+        "docs/sigaudit.schema.json is stale: run `cargo run -- config-schema > docs/sigaudit.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
+    let rule = &schema["$defs"]["RuleSpec"]["properties"];
+    for key in [
+        "name",
+        "repository",
+        "tag",
+        "min-signatures",
+        "tools",
+        "identities",
+        "keys",
+        "min-validity-days",
+    ] {
+        assert!(rule.get(key).is_some(), "schema lacks rule key {key}");
+    }
+    assert_eq!(schema["additionalProperties"], false);
+}
+
+/// The README's `sigaudit init` template section shows exactly what `init` writes.
+#[test]
+fn readme_shows_the_init_template() {
+    assert!(
+        readme().contains(sigaudit::config::TEMPLATE),
+        "README lacks the current `sigaudit init` template"
+    );
+}

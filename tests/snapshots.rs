@@ -15,6 +15,7 @@ fn report_with(fixture: &str, extra: &[&str]) -> Value {
     Command::cargo_bin("sigaudit")
         .expect("binary")
         .current_dir(common::project())
+        .env_remove("SIGAUDIT_CONFIG")
         .args([
             "scan",
             &format!("fixtures/{fixture}"),
