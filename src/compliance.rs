@@ -438,7 +438,10 @@ fn failure(rule: &Rule, img: &ImageReport, as_of: DateTime<Utc>) -> Option<Strin
                 .to_string();
             for (what, t) in [
                 // A notation signature's expiry is often its chain's: said once.
-                ("signature", s.expires_at.filter(|t| s.cert_expires_at != Some(*t))),
+                (
+                    "signature",
+                    s.expires_at.filter(|t| s.cert_expires_at != Some(*t)),
+                ),
                 ("the certificate chain of signature", s.cert_expires_at),
             ] {
                 if let Some(t) = t

@@ -39,7 +39,15 @@ fn demo() -> String {
 fn scan_in(cwd: &Path, extra: &[&str], as_of: &str) -> Value {
     let out = tempfile::tempdir().expect("tempdir");
     let output = sigaudit(cwd)
-        .args(["scan", &demo(), "--format", "json,csv", "--as-of", as_of, "--out"])
+        .args([
+            "scan",
+            &demo(),
+            "--format",
+            "json,csv",
+            "--as-of",
+            as_of,
+            "--out",
+        ])
         .arg(out.path())
         .args(extra)
         .args(["--fail-on", "violations"])
@@ -114,7 +122,11 @@ fn verdict(r: &Value, repo: &str, tag: &str) -> (String, Vec<(String, String)>) 
 }
 
 fn pass(r: &Value, repo: &str, tag: &str) {
-    assert_eq!(verdict(r, repo, tag), ("pass".into(), vec![]), "{repo}:{tag}");
+    assert_eq!(
+        verdict(r, repo, tag),
+        ("pass".into(), vec![]),
+        "{repo}:{tag}"
+    );
 }
 
 fn fail(r: &Value, repo: &str, tag: &str, rule: &str, detail: &str) {
@@ -155,10 +167,20 @@ fn without_config_the_builtin_rule_applies_and_is_recorded() {
     let not_trusted = s["images"].as_u64().unwrap() - s["trustedImages"].as_u64().unwrap();
     assert_eq!(c["fail"].as_u64(), Some(not_trusted));
     for i in r["images"].as_array().expect("images") {
-        let expected = if i["status"] == "trusted" { "pass" } else { "fail" };
+        let expected = if i["status"] == "trusted" {
+            "pass"
+        } else {
+            "fail"
+        };
         assert_eq!(i["compliance"], expected, "{}", i["digest"]);
     }
-    fail(&r, "prod/api", "1.0", "signed", "0 trusted signatures, 1 required");
+    fail(
+        &r,
+        "prod/api",
+        "1.0",
+        "signed",
+        "0 trusted signatures, 1 required",
+    );
     pass(&r, "prod/api", "1.3");
     for repo in r["repositories"].as_array().expect("repositories") {
         let n = |k: &str| repo[k].as_u64().expect("count");
@@ -204,7 +226,15 @@ fn config_is_found_in_the_current_folder_and_through_the_environment() {
     assert_eq!(r["compliance"]["rules"][0]["name"], "env");
     sigaudit(cwd.path())
         .env("SIGAUDIT_CONFIG", &other)
-        .args(["scan", &demo(), "--format", "json", "--config", "sigaudit.toml", "--out"])
+        .args([
+            "scan",
+            &demo(),
+            "--format",
+            "json",
+            "--config",
+            "sigaudit.toml",
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(0);
@@ -221,8 +251,20 @@ fn min_signatures_counts_trusted_signatures() {
         AS_OF,
     );
     // 1.3 has two signatures, one trusted.
-    fail(&r, "prod/api", "1.3", "two", "1 trusted signature, 2 required");
-    fail(&r, "prod/api", "1.0", "two", "0 trusted signatures, 2 required");
+    fail(
+        &r,
+        "prod/api",
+        "1.3",
+        "two",
+        "1 trusted signature, 2 required",
+    );
+    fail(
+        &r,
+        "prod/api",
+        "1.0",
+        "two",
+        "0 trusted signatures, 2 required",
+    );
     // Other repositories match no rule.
     pass(&r, "library/alpine", "3.19");
     assert_eq!(rule_counts(&r, "two"), (4, 0, 4, 0));
@@ -267,7 +309,13 @@ fn identities_match_the_certificate_subject() {
         "0 trusted signatures by CN=release signer,* or CN=ci signer",
     );
     // An untrusted signature by the right identity does not count.
-    fail(&r, "prod/web", "untrusted-root", "release", "0 trusted signatures");
+    fail(
+        &r,
+        "prod/web",
+        "untrusted-root",
+        "release",
+        "0 trusted signatures",
+    );
 }
 
 #[test]
@@ -303,7 +351,10 @@ fn keys_match_by_fingerprint_trust_file_or_public_key_file() {
     assert_eq!(c, "fail");
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!(v[0].0, "by-fingerprint");
-    assert!(v[0].1.contains(&format!("0 trusted signatures with key {P256}")));
+    assert!(
+        v[0].1
+            .contains(&format!("0 trusted signatures with key {P256}"))
+    );
     fail(&r, "library/alpine", "3.19", "by-fingerprint", "0 trusted");
     pass(&r, "team/app", "v1");
     fail(&r, "team/app", "v2", "by-pem", "0 trusted signatures");
@@ -348,7 +399,10 @@ fn exemptions_apply_until_their_expiry_then_are_listed_as_expired() {
         serde_json::json!({"rule": "signed", "reason": "mirrored upstream image (TICKET-1)", "expires": "2026-12-01"})
     );
     let x = &active["compliance"]["exemptions"][0];
-    assert_eq!((x["active"].clone(), x["covered"].clone()), (true.into(), 1.into()));
+    assert_eq!(
+        (x["active"].clone(), x["covered"].clone()),
+        (true.into(), 1.into())
+    );
     assert_eq!(active["compliance"]["exempt"], 1);
     let repo = active["repositories"]
         .as_array()
@@ -360,7 +414,10 @@ fn exemptions_apply_until_their_expiry_then_are_listed_as_expired() {
     assert_eq!(rule_counts(&active, "signed").3, 1);
     // The last day still exempts; the day after does not.
     let last_day = scan_with(config, "2026-12-01T23:00:00Z");
-    assert_eq!(image(&last_day, "library/alpine", "3.19")["compliance"], "exempt");
+    assert_eq!(
+        image(&last_day, "library/alpine", "3.19")["compliance"],
+        "exempt"
+    );
     let expired = scan_with(config, "2026-12-02T00:00:00Z");
     let img = image(&expired, "library/alpine", "3.19");
     assert_eq!(img["compliance"], "fail");
@@ -383,14 +440,26 @@ fn csv_has_compliance_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = tempfile::tempdir().expect("tempdir");
     sigaudit(dir.path())
-        .args(["scan", &demo(), "--format", "csv", "--as-of", AS_OF, "--out"])
+        .args([
+            "scan",
+            &demo(),
+            "--format",
+            "csv",
+            "--as-of",
+            AS_OF,
+            "--out",
+        ])
         .arg(out.path())
         .assert()
         .code(0);
     let mut rd = csv::Reader::from_path(out.path().join("report.csv")).expect("csv");
     let headers = rd.headers().expect("headers").clone();
     let col = |n: &str| headers.iter().position(|h| h == n).expect(n);
-    let (c, v, status) = (col("imageCompliance"), col("violations"), col("imageStatus"));
+    let (c, v, status) = (
+        col("imageCompliance"),
+        col("violations"),
+        col("imageStatus"),
+    );
     let mut seen = 0;
     for row in rd.records() {
         let row = row.expect("row");
@@ -427,12 +496,14 @@ fn expiring_lists_what_expires_within_90_days() {
     assert_eq!(kinds("trust-certificate"), 3, "{e:?}");
     assert!(kinds("signature-certificate") >= 5, "{e:?}");
     assert!(e.iter().all(|x| x["daysLeft"] == 31));
-    assert!(e.iter().any(|x| x["kind"] == "trust-certificate"
-        && x["what"] == "CN=fixture root CA,O=sigaudit fixtures,L=Seattle,ST=WA,C=US"
-        && x["where"]
-            .as_str()
-            .unwrap()
-            .starts_with("_notation/truststore/x509/ca/default/")));
+    assert!(e.iter().any(|x| {
+        x["kind"] == "trust-certificate"
+            && x["what"] == "CN=fixture root CA,O=sigaudit fixtures,L=Seattle,ST=WA,C=US"
+            && x["where"]
+                .as_str()
+                .unwrap()
+                .starts_with("_notation/truststore/x509/ca/default/")
+    }));
     // Nothing expires within 90 days of AS_OF.
     let r = scan_in(cwd.path(), &[], AS_OF);
     assert_eq!(r["expiring"], serde_json::json!([]));
@@ -499,7 +570,10 @@ fn config_errors_name_file_line_and_column_and_exit_2() {
             .stderr(predicates::str::contains("help: "));
         drop(a);
     }
-    assert!(!out.path().join("report.json").exists(), "no report on a config error");
+    assert!(
+        !out.path().join("report.json").exists(),
+        "no report on a config error"
+    );
     sigaudit(dir.path())
         .args(["scan", &demo(), "--config", "missing.toml", "--out"])
         .arg(out.path())

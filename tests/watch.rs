@@ -47,6 +47,7 @@ impl Watch {
             .args(as_of.map(|t| ["--as-of", t]).into_iter().flatten())
             .args(extra)
             .env_remove("RUST_LOG")
+            .env_remove("SIGAUDIT_CONFIG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -204,6 +205,43 @@ fn copy_fixture(name: &str, to: &Path) {
 
 fn key_file() -> PathBuf {
     common::project().join("fixtures/demo/_cosign").join(K1)
+}
+
+/// The rules of `--config` are applied on every cycle; the file is read once, at the start.
+#[test]
+fn watch_applies_the_compliance_rules_on_every_cycle() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = tmp.path();
+    let root = tmp.join("root");
+    let out = tmp.join("out");
+    copy_fixture("no-trust", &root);
+    let config = tmp.join("rules.toml");
+    std::fs::write(
+        &config,
+        "[[rule]]\nname = \"cosign\"\nrepository = \"*\"\ntools = [\"cosign\"]\n",
+    )
+    .expect("write config");
+    let config_arg = config.to_str().expect("utf8");
+    let mut w = Watch::start(&root, &out, &["--config", config_arg]);
+    let compliance = |c: &'static str| {
+        move |r: &Value| {
+            r["compliance"]["rules"][0]["name"] == "cosign"
+                && image(r, "app", "v1").is_some_and(|i| i["compliance"] == c)
+        }
+    };
+    w.wait_for("app:v1 failing the rule", compliance("fail"));
+    // Changing the file does nothing until a restart.
+    std::fs::write(&config, "this is not TOML").expect("rewrite config");
+    std::fs::create_dir(root.join("_cosign")).expect("mkdir _cosign");
+    std::fs::copy(key_file(), root.join("_cosign").join(K1)).expect("copy key");
+    w.react("key added: app:v1 passes the rule", compliance("pass"));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(report["compliance"]["config"], config_arg);
+    assert_eq!(report["settings"]["config"], config_arg);
+    assert_eq!(report["compliance"]["fail"], 0);
+    w.stop();
 }
 
 #[test]
