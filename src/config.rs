@@ -102,14 +102,14 @@ pub struct ExemptionSpec {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub rule: Option<Spanned<String>>,
+    // `reason` and `expires` are `Option`s without `serde(default)`: absent is `None` (so
+    // validation can say which exemption lacks one), and the schema lists them as required.
     /// Why the exemption exists (required, not empty).
-    #[serde(default)]
-    #[schemars(with = "String")]
+    #[schemars(with = "String", required, length(min = 1))]
     pub reason: Option<Spanned<String>>,
     /// The last day the exemption applies (a TOML date such as `2027-01-31`); required.
     /// From the next day on it exempts nothing and the report lists it as expired.
-    #[serde(default)]
-    #[schemars(with = "ExpiresSchema")]
+    #[schemars(with = "ExpiresSchema", required)]
     pub expires: Option<Spanned<toml::value::Datetime>>,
 }
 

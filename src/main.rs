@@ -202,6 +202,16 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     };
     let mut report = report;
     sigaudit::compliance::apply(&mut report, &policy);
+    // Users grep cron logs: an exemption that lapsed is worth a line even without -v.
+    for x in report.compliance.exemptions.iter().filter(|x| !x.active) {
+        tracing::warn!(
+            "exemption for {} expired on {} ({}): it exempts nothing; {} violation(s) it would cover",
+            x.repository,
+            x.expires,
+            x.reason,
+            x.would_cover
+        );
+    }
     let written = match report::render_all(&report, &formats, &args.out) {
         Ok(w) => w,
         Err(e) => {
@@ -214,13 +224,18 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     };
     let s = &report.summary;
     let summary = format!(
-        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance: {} pass, {} fail, {} exempt; {} findings",
+        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance ({}): {} pass, {} fail, {} exempt; {} findings",
         s.images,
         s.repositories,
         s.trusted_images,
         s.untrusted_images,
         s.unsigned_images,
         s.error_images,
+        report
+            .compliance
+            .config
+            .as_deref()
+            .unwrap_or("built-in rule"),
         report.compliance.pass,
         report.compliance.fail,
         report.compliance.exempt,
