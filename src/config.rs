@@ -70,7 +70,8 @@ pub struct RuleSpec {
     /// Only signatures by these identities count: globs over the certificate subject (the
     /// signature's `signer`, or its `author`), e.g. `CN=release signer,O=Example,*`.
     #[serde(default)]
-    pub identities: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub identities: Vec<Spanned<String>>,
     /// Only signatures by these keys count: `sha256:<hex>` fingerprints (a signature's
     /// `keyFingerprint`), or key or certificate files, as the rootDir-relative path of the
     /// trusting file (`_cosign/sha256:...`) or a PEM public key file (relative to this config
@@ -327,7 +328,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             .identities
             .iter()
             .map(|i| {
-                Glob::new(i).map_err(|m| err(Some(r.name.span()), format!("identity {i:?}: {m}")))
+                Glob::new(i.get_ref())
+                    .map_err(|m| err(Some(i.span()), format!("identity {:?}: {m}", i.get_ref())))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut keys = Vec::new();

@@ -426,6 +426,23 @@ fn exemptions_apply_until_their_expiry_then_are_listed_as_expired() {
     assert_eq!(x["active"], false);
     assert_eq!(x["covered"], 0);
     assert_eq!(x["wouldCover"], 1);
+    // By digest: only that image.
+    let digest = image(&active, "library/alpine", "3.19")["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    let by_digest = scan_with(
+        &format!(
+            "[[rule]]\nname = \"signed\"\nrepository = \"**\"\n\
+             [[exemption]]\nrepository = \"**\"\ndigest = \"{digest}\"\nreason = \"r\"\nexpires = 2030-01-01\n"
+        ),
+        AS_OF,
+    );
+    assert_eq!(
+        image(&by_digest, "library/alpine", "3.19")["compliance"],
+        "exempt"
+    );
+    assert_eq!(by_digest["compliance"]["exempt"], 1);
     // An exemption for another rule, or another digest, does not cover it.
     let other = "[[rule]]\nname = \"signed\"\nrepository = \"**\"\n[[rule]]\nname = \"other\"\nrepository = \"none\"\n\
         [[exemption]]\nrepository = \"**\"\nrule = \"other\"\nreason = \"r\"\nexpires = 2030-01-01\n\
