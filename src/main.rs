@@ -2,8 +2,8 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found |
-//! | 1 | reports written, a `--fail-on` condition met; `trust check`: problems found |
+//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `config-schema`: done |
+//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule); `trust check`: problems found |
 //! | 2 | usage or configuration error (an invalid or unreadable config file, `init` over an existing file without `--force`, including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
