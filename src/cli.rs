@@ -37,6 +37,23 @@ pub enum Command {
     /// certificates and trust policy).
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Print the JSON Schema (draft 2020-12) of a file sigaudit writes, on stdout.
+    Schema(SchemaArgs),
+}
+
+/// `sigaudit schema ...`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which schema: `report` (report.json, also docs/report.schema.json).
+    #[arg(value_enum)]
+    pub of: SchemaOf,
+}
+
+/// The files whose schema `sigaudit schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    /// `report.json`.
+    Report,
 }
 
 /// `sigaudit trust ...`.
@@ -246,7 +263,8 @@ pub struct AuditArgs {
     /// Folder the reports are written to (created if missing).
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
-    /// Report formats, comma-separated.
+    /// Report formats, comma-separated: json, csv, html, junit (report.junit.xml), sarif
+    /// (report.sarif).
     #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
     pub format: Vec<Format>,
     /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z) instead of now.
@@ -270,6 +288,11 @@ pub struct AuditArgs {
     /// trusted. Safe to share between concurrent runs.
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// An earlier report.json of this registry to compare with: the report gets a `changes`
+    /// section (images newly trusted or untrusted, new, gone; trust material added, removed or
+    /// changed) and changes.csv is written beside it. At most 1 GiB is read.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -3,7 +3,8 @@
 //! The pipeline runs in stages, each a module, with data flowing one way:
 //! [`layout`] (walk the rootDir, read blobs safely) -> [`discover`] (images and signature
 //! artifacts) -> [`trust`] (keys and certificates) -> [`verify`] (one verifier per format) ->
-//! [`audit`] (the parallel run and per-image aggregation) -> [`report`] (JSON, CSV, HTML).
+//! [`audit`] (the parallel run and per-image aggregation, compared with a [`history`] baseline
+//! when one is given) -> [`report`] (JSON, CSV, HTML, JUnit XML, SARIF).
 //! [`watch`] drives audit and report again whenever the trust material changes.
 
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod codes;
 pub mod digest;
 pub mod discover;
 pub mod finding;
+pub mod history;
 pub mod layout;
 pub mod media;
 pub mod notation;

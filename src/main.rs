@@ -23,8 +23,9 @@ mod cli;
 
 use cli::{
     AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InventoryArgs, ListArgs,
-    ScanArgs, TrustCommand, WatchArgs,
+    ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
 };
+use sigaudit::history::{Baseline, BaselineError};
 use sigaudit::trust::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args, !cli.quiet),
         Command::Watch(args) => watch(args, !cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
+        Command::Schema(args) => schema(args),
     };
     ExitCode::from(code)
 }
@@ -85,8 +87,41 @@ fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
     Ok(())
 }
 
+/// Reads `--baseline`, or says why it cannot be used.
+fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    match Baseline::load(path) {
+        Ok(b) => Ok(Some(Arc::new(b))),
+        Err(e) => {
+            let help = match &e {
+                BaselineError::Unreadable { .. } => {
+                    "pass --baseline the report.json of an earlier run (sigaudit scan ROOT --format json)"
+                }
+                BaselineError::TooLarge { .. } => {
+                    "pass a report.json written by sigaudit; a larger baseline is not read"
+                }
+                BaselineError::NotJson { .. } | BaselineError::Foreign { .. } => {
+                    "pass --baseline the report.json of an earlier sigaudit run, not another file (report.csv, a SARIF log, ...)"
+                }
+                BaselineError::UnknownSchema { .. } => {
+                    "compare with a report written by this version of sigaudit or an older one, or use the newer sigaudit that wrote it"
+                }
+            };
+            error(e, help);
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 /// The audit options of `scan` and `watch`.
-fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOptions {
+fn audit_options(
+    args: &AuditArgs,
+    fail_on: FailOn,
+    progress: bool,
+    baseline: Option<Arc<Baseline>>,
+) -> AuditOptions {
     let mut formats = args.format.clone();
     formats.sort();
     formats.dedup();
@@ -99,6 +134,7 @@ fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOpti
         crl_dirs: args.crl_dirs.clone(),
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
+        baseline,
     }
 }
 
@@ -121,7 +157,11 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
-    let opts = audit_options(args, scan.fail_on, progress);
+    let baseline = match load_baseline(args) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let opts = audit_options(args, scan.fail_on, progress, baseline);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {
@@ -195,7 +235,11 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let opts = audit_options(args, FailOn::Never, progress);
+    let baseline = match load_baseline(args) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let opts = audit_options(args, FailOn::Never, progress, baseline);
     let wopts = WatchOptions {
         out: args.out.clone(),
         poll: watch.poll.map(|s| Duration::from_secs(s.into())),
@@ -213,6 +257,27 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         Err(e @ WatchError::Output { .. }) => {
             error(e, "pass --out with a folder you can write to");
             EXIT_USAGE
+        }
+    }
+}
+
+fn schema(args: SchemaArgs) -> u8 {
+    match args.of {
+        SchemaOf::Report => {
+            use std::io::Write;
+            let text = report::schema::report_schema_text();
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Ok(()) => EXIT_OK,
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    error(
+                        format!("cannot write the schema: {e}"),
+                        "redirect stdout to a file you can write",
+                    );
+                    EXIT_USAGE
+                }
+            }
         }
     }
 }

@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
 use crate::codes::ResultCode;
 use crate::digest::Digest;
 use crate::finding::Finding;
 use crate::report::Format;
+use crate::report::changes::Changes;
 use crate::trust::MaterialRecord;
 use crate::verify::{Check, SigStatus};
 
@@ -29,16 +31,18 @@ fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, 
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     /// Wall-clock time the report was produced.
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: DateTime<Utc>,
     /// The instant every time-dependent decision was taken at (`--as-of`, default: now).
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
     pub root_dir: String,
@@ -52,16 +56,18 @@ pub struct Report {
     /// `report.json` renders these itself, in parallel (see [`super::json`]).
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
+    /// What changed since the `--baseline` report; null without `--baseline`.
+    pub changes: Option<Changes>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
 /// The settings that shaped the verdicts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub formats: Vec<Format>,
@@ -78,7 +84,7 @@ pub struct Settings {
     pub listed_formats: Vec<&'static str>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub repositories: usize,
@@ -95,7 +101,7 @@ pub struct Summary {
     pub findings: usize,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RepositorySummary {
     pub name: String,
@@ -107,7 +113,7 @@ pub struct RepositorySummary {
 }
 
 /// An image's overall verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageStatus {
     /// At least one signature is trusted.
@@ -133,7 +139,7 @@ impl ImageStatus {
 
 /// Equality is what lets a `watch` reuse an image's rendered rows: an image equal to one
 /// already rendered renders the same.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImageReport {
     pub repository: String,
@@ -157,7 +163,7 @@ pub struct ImageReport {
     pub signature_info: Vec<ZotSignatureInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
     /// `cosign` or `notation`.
@@ -194,8 +200,10 @@ pub struct SignatureReport {
     /// Why the signature is not trusted; empty when trusted.
     pub reason: String,
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub signed_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
     pub predicate_type: Option<String>,
@@ -206,7 +214,7 @@ pub struct SignatureReport {
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,

@@ -1,0 +1,416 @@
+//! Audit history: an earlier `report.json` (`--baseline`) compared with a new report, giving
+//! the report's `changes` section ([`crate::report::changes`]).
+//!
+//! The baseline is read as plain JSON, field by field, never into the model: a report written
+//! by a newer sigaudit (with fields this one does not know) or by an older one (without fields
+//! added since) is read all the same, as long as its `schemaVersion` is one this version
+//! knows. Fields that only some versions write (an image's `compliance`) are compared when both
+//! reports have them, and skipped otherwise.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::digest::{Digest, sha256_hex};
+use crate::report::Report;
+use crate::report::changes::{BaselineInfo, Change, ChangeCounts, ChangeKind, Changes};
+use crate::report::model::{ImageReport, ImageStatus, SCHEMA_VERSION};
+
+/// A baseline larger than this is refused rather than read into memory (a report of a million
+/// images is about 2 GiB less than that).
+pub const MAX_BASELINE_BYTES: u64 = 1 << 30;
+
+/// Why a baseline cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("baseline {} is larger than {} bytes (1 GiB), the most sigaudit reads", .path.display(), MAX_BASELINE_BYTES)]
+    TooLarge { path: PathBuf },
+    #[error("baseline {} is not JSON: {source}", .path.display())]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("baseline {} is not a sigaudit report: {reason}", .path.display())]
+    Foreign { path: PathBuf, reason: String },
+    #[error("baseline {} has schemaVersion {version}, which this sigaudit does not know (it reads up to {SCHEMA_VERSION})", .path.display())]
+    UnknownSchema { path: PathBuf, version: u64 },
+}
+
+/// An image of the baseline.
+#[derive(Debug)]
+struct BaselineImage {
+    tags: Vec<String>,
+    status: String,
+    compliance: Option<String>,
+}
+
+/// A trust-material file of the baseline.
+#[derive(Debug)]
+struct BaselineMaterial {
+    sha256: String,
+    kind: String,
+}
+
+/// (repository, digest, parent digest): what identifies an image across reports.
+type ImageKey = (String, String, Option<String>);
+
+/// An earlier report, reduced to what a comparison needs.
+#[derive(Debug)]
+pub struct Baseline {
+    info: BaselineInfo,
+    images: HashMap<ImageKey, BaselineImage>,
+    material: BTreeMap<String, BaselineMaterial>,
+}
+
+impl Baseline {
+    /// Reads the report at `path` (at most [`MAX_BASELINE_BYTES`]).
+    pub fn load(path: &Path) -> Result<Self, BaselineError> {
+        let unreadable = |source| BaselineError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        // The size is checked before reading (a huge file costs nothing) and again after, for a
+        // file that grows while it is read.
+        if file.metadata().map_err(unreadable)?.len() > MAX_BASELINE_BYTES {
+            return Err(BaselineError::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_BASELINE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_BASELINE_BYTES {
+            return Err(BaselineError::TooLarge {
+                path: path.to_path_buf(),
+            });
+        }
+        let value: Value = serde_json::from_slice(&bytes).map_err(|source| {
+            BaselineError::NotJson {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Self::from_value(path, &value, sha256_hex(&bytes))
+    }
+
+    fn from_value(path: &Path, v: &Value, sha256: String) -> Result<Self, BaselineError> {
+        let foreign = |reason: &str| BaselineError::Foreign {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        let obj = v
+            .as_object()
+            .ok_or_else(|| foreign("the document is not a JSON object"))?;
+        if obj.get("tool").and_then(|t| t.get("name")).and_then(Value::as_str) != Some("sigaudit")
+        {
+            return Err(foreign("it has no tool.name \"sigaudit\""));
+        }
+        let version = obj
+            .get("schemaVersion")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| foreign("it has no numeric schemaVersion"))?;
+        if version == 0 || version > u64::from(SCHEMA_VERSION) {
+            return Err(BaselineError::UnknownSchema {
+                path: path.to_path_buf(),
+                version,
+            });
+        }
+        let text = |key: &str| -> Result<String, BaselineError> {
+            obj.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| foreign(&format!("it has no string {key}")))
+        };
+        let info = BaselineInfo {
+            path: path.display().to_string(),
+            sha256,
+            // A version this sigaudit knows is at most SCHEMA_VERSION, a u32.
+            schema_version: u32::try_from(version).unwrap_or(SCHEMA_VERSION),
+            generated_at: text("generatedAt")?,
+            as_of: text("asOf")?,
+            trust_fingerprint: text("trustFingerprint")?,
+        };
+        let array = |key: &str| -> Result<&Vec<Value>, BaselineError> {
+            obj.get(key)
+                .and_then(Value::as_array)
+                .ok_or_else(|| foreign(&format!("it has no array {key}")))
+        };
+        let mut images = HashMap::new();
+        for (i, img) in array("images")?.iter().enumerate() {
+            let field = |key: &str| img.get(key).and_then(Value::as_str);
+            let bad = || foreign(&format!("images[{i}] has no string repository, digest and status"));
+            let repository = field("repository").ok_or_else(bad)?;
+            let digest = field("digest").ok_or_else(bad)?;
+            let status = field("status").ok_or_else(bad)?;
+            let parent = field("parent").map(str::to_string);
+            let tags = img
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            images.insert(
+                (repository.to_string(), digest.to_string(), parent),
+                BaselineImage {
+                    tags,
+                    status: status.to_string(),
+                    compliance: field("compliance").map(str::to_string),
+                },
+            );
+        }
+        let mut material = BTreeMap::new();
+        for (i, m) in array("trustMaterial")?.iter().enumerate() {
+            let field = |key: &str| m.get(key).and_then(Value::as_str);
+            let path = field("path")
+                .ok_or_else(|| foreign(&format!("trustMaterial[{i}] has no string path")))?;
+            material.insert(
+                path.to_string(),
+                BaselineMaterial {
+                    sha256: field("sha256").unwrap_or_default().to_string(),
+                    kind: field("kind").unwrap_or_default().to_string(),
+                },
+            );
+        }
+        Ok(Baseline {
+            info,
+            images,
+            material,
+        })
+    }
+
+    /// Where the baseline came from.
+    pub fn info(&self) -> &BaselineInfo {
+        &self.info
+    }
+
+    /// What changed from the baseline to `report`.
+    pub fn compare(&self, report: &Report) -> Changes {
+        let mut entries = self.material_changes(report);
+        let mut images = self.image_changes(report);
+        images.sort_by(|a, b| {
+            (&a.repository, &a.digest, &a.parent, a.kind).cmp(&(
+                &b.repository,
+                &b.digest,
+                &b.parent,
+                b.kind,
+            ))
+        });
+        entries.extend(images);
+        Changes {
+            baseline: self.info.clone(),
+            trust_material_changed: self.info.trust_fingerprint != report.trust_fingerprint,
+            counts: ChangeCounts::of(&entries),
+            entries,
+        }
+    }
+
+    fn material_changes(&self, report: &Report) -> Vec<Change> {
+        let now: BTreeMap<&str, &crate::trust::MaterialRecord> = report
+            .trust_material
+            .iter()
+            .map(|m| (m.path.as_str(), m))
+            .collect();
+        let file = |kind, path: &str, before: Option<&str>, after: Option<&str>, detail| Change {
+            kind,
+            repository: None,
+            digest: None,
+            parent: None,
+            tags: Vec::new(),
+            path: Some(path.to_string()),
+            before: before.map(str::to_string),
+            after: after.map(str::to_string),
+            detail,
+        };
+        let mut out = Vec::new();
+        for (path, old) in &self.material {
+            match now.get(path.as_str()) {
+                None => {
+                    let moved = report
+                        .trust_material
+                        .iter()
+                        .find(|m| !old.sha256.is_empty() && m.sha256 == old.sha256);
+                    let detail = match moved {
+                        Some(m) => format!("{}; the same content is now at {}", old.kind, m.path),
+                        None => old.kind.clone(),
+                    };
+                    out.push(file(
+                        ChangeKind::TrustMaterialRemoved,
+                        path,
+                        Some(&old.sha256),
+                        None,
+                        detail,
+                    ));
+                }
+                Some(new) if new.sha256 != old.sha256 => out.push(file(
+                    ChangeKind::TrustMaterialChanged,
+                    path,
+                    Some(&old.sha256),
+                    Some(&new.sha256),
+                    new.kind.to_string(),
+                )),
+                Some(_) => {}
+            }
+        }
+        for m in &report.trust_material {
+            if !self.material.contains_key(&m.path) {
+                let copied = self
+                    .material
+                    .iter()
+                    .find(|(_, old)| !m.sha256.is_empty() && old.sha256 == m.sha256);
+                let detail = match copied {
+                    Some((p, _)) => format!("{}; the same content was at {p}", m.kind),
+                    None => m.kind.to_string(),
+                };
+                out.push(file(
+                    ChangeKind::TrustMaterialAdded,
+                    &m.path,
+                    None,
+                    Some(&m.sha256),
+                    detail,
+                ));
+            }
+        }
+        out.sort_by(|a, b| (&a.path, a.kind).cmp(&(&b.path, b.kind)));
+        out
+    }
+
+    fn image_changes(&self, report: &Report) -> Vec<Change> {
+        let mut out = Vec::new();
+        let mut seen: std::collections::HashSet<ImageKey> = std::collections::HashSet::new();
+        // Compliance is compared only when the baseline records it for some image; the newer
+        // report's is then read the same way, from its JSON form.
+        let compare_compliance = self.images.values().any(|i| i.compliance.is_some());
+        for img in &report.images {
+            let key = image_key(img);
+            let change = |kind, before: Option<&str>, after: Option<&str>, detail: String| Change {
+                kind,
+                repository: Some(img.repository.clone()),
+                digest: Some(img.digest.clone()),
+                parent: img.parent.clone(),
+                tags: img.tags.clone(),
+                path: None,
+                before: before.map(str::to_string),
+                after: after.map(str::to_string),
+                detail,
+            };
+            let after = img.status.as_str();
+            match self.images.get(&key) {
+                None => {
+                    let kind = if img.status == ImageStatus::Unsigned {
+                        ChangeKind::NewUnsigned
+                    } else {
+                        ChangeKind::NewImage
+                    };
+                    out.push(change(kind, None, Some(after), status_detail(img)));
+                }
+                Some(old) => {
+                    let kind = match (old.status == "trusted", img.status == ImageStatus::Trusted)
+                    {
+                        (true, false) => Some(ChangeKind::NewlyUntrusted),
+                        (false, true) => Some(ChangeKind::NewlyTrusted),
+                        _ if old.status != after => Some(ChangeKind::StatusChanged),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        out.push(change(kind, Some(&old.status), Some(after), status_detail(img)));
+                    }
+                    if compare_compliance
+                        && let Some(before) = &old.compliance
+                        && let Some(now) = compliance_of(img)
+                        && *before != now
+                    {
+                        let kind = if now == "compliant" {
+                            ChangeKind::NewlyCompliant
+                        } else if before == "compliant" {
+                            ChangeKind::NewlyNonCompliant
+                        } else {
+                            ChangeKind::ComplianceChanged
+                        };
+                        out.push(change(kind, Some(before), Some(&now), String::new()));
+                    }
+                }
+            }
+            seen.insert(key);
+        }
+        for (key, old) in &self.images {
+            if seen.contains(key) {
+                continue;
+            }
+            // The baseline's digests were written by sigaudit; one that does not parse (a
+            // hand-edited file) still names the image in `detail`.
+            let (repository, digest, parent) = key;
+            let digest_parsed = Digest::parse(digest).ok();
+            let detail = match &digest_parsed {
+                Some(_) => format!("was {}", old.status),
+                None => format!("was {} (digest {digest:?})", old.status),
+            };
+            out.push(Change {
+                kind: ChangeKind::ImageGone,
+                repository: Some(repository.clone()),
+                digest: digest_parsed,
+                parent: parent.as_deref().and_then(|p| Digest::parse(p).ok()),
+                tags: old.tags.clone(),
+                path: None,
+                before: Some(old.status.clone()),
+                after: None,
+                detail,
+            });
+        }
+        out
+    }
+}
+
+fn image_key(img: &ImageReport) -> ImageKey {
+    (
+        img.repository.clone(),
+        img.digest.to_string(),
+        img.parent.as_ref().map(Digest::to_string),
+    )
+}
+
+/// The image's `compliance` string, read from its JSON form so that this module does not
+/// depend on whether (or how) the model carries it; None when it has none.
+fn compliance_of(img: &ImageReport) -> Option<String> {
+    match serde_json::to_value(img) {
+        Ok(Value::Object(mut o)) => match o.remove("compliance") {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Says which signatures trust the image, or why none does.
+fn status_detail(img: &ImageReport) -> String {
+    if let Some(e) = &img.error {
+        return e.clone();
+    }
+    let trusted: Vec<String> = img
+        .signatures
+        .iter()
+        .filter(|s| s.trusted)
+        .map(|s| format!("{} {}", s.format, s.key_file.as_deref().unwrap_or("")).trim_end().to_string())
+        .collect();
+    if !trusted.is_empty() {
+        return format!("trusted by {}", trusted.join(", "));
+    }
+    let codes: Vec<&str> = img.signatures.iter().map(|s| s.code.as_str()).collect();
+    if codes.is_empty() {
+        "no signature".to_string()
+    } else {
+        format!("{} signature(s), none trusted: {}", codes.len(), codes.join(", "))
+    }
+}
