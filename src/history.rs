@@ -93,12 +93,11 @@ impl Baseline {
                 path: path.to_path_buf(),
             });
         }
-        let value: Value = serde_json::from_slice(&bytes).map_err(|source| {
-            BaselineError::NotJson {
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|source| BaselineError::NotJson {
                 path: path.to_path_buf(),
                 source,
-            }
-        })?;
+            })?;
         Self::from_value(path, &value, sha256_hex(&bytes))
     }
 
@@ -110,7 +109,11 @@ impl Baseline {
         let obj = v
             .as_object()
             .ok_or_else(|| foreign("the document is not a JSON object"))?;
-        if obj.get("tool").and_then(|t| t.get("name")).and_then(Value::as_str) != Some("sigaudit")
+        if obj
+            .get("tool")
+            .and_then(|t| t.get("name"))
+            .and_then(Value::as_str)
+            != Some("sigaudit")
         {
             return Err(foreign("it has no tool.name \"sigaudit\""));
         }
@@ -147,7 +150,11 @@ impl Baseline {
         let mut images = HashMap::new();
         for (i, img) in array("images")?.iter().enumerate() {
             let field = |key: &str| img.get(key).and_then(Value::as_str);
-            let bad = || foreign(&format!("images[{i}] has no string repository, digest and status"));
+            let bad = || {
+                foreign(&format!(
+                    "images[{i}] has no string repository, digest and status"
+                ))
+            };
             let repository = field("repository").ok_or_else(bad)?;
             let digest = field("digest").ok_or_else(bad)?;
             let status = field("status").ok_or_else(bad)?;
@@ -317,15 +324,19 @@ impl Baseline {
                     out.push(change(kind, None, Some(after), status_detail(img)));
                 }
                 Some(old) => {
-                    let kind = match (old.status == "trusted", img.status == ImageStatus::Trusted)
-                    {
+                    let kind = match (old.status == "trusted", img.status == ImageStatus::Trusted) {
                         (true, false) => Some(ChangeKind::NewlyUntrusted),
                         (false, true) => Some(ChangeKind::NewlyTrusted),
                         _ if old.status != after => Some(ChangeKind::StatusChanged),
                         _ => None,
                     };
                     if let Some(kind) = kind {
-                        out.push(change(kind, Some(&old.status), Some(after), status_detail(img)));
+                        out.push(change(
+                            kind,
+                            Some(&old.status),
+                            Some(after),
+                            status_detail(img),
+                        ));
                     }
                     if compare_compliance
                         && let Some(before) = &old.compliance
@@ -402,7 +413,11 @@ fn status_detail(img: &ImageReport) -> String {
         .signatures
         .iter()
         .filter(|s| s.trusted)
-        .map(|s| format!("{} {}", s.format, s.key_file.as_deref().unwrap_or("")).trim_end().to_string())
+        .map(|s| {
+            format!("{} {}", s.format, s.key_file.as_deref().unwrap_or(""))
+                .trim_end()
+                .to_string()
+        })
         .collect();
     if !trusted.is_empty() {
         return format!("trusted by {}", trusted.join(", "));
@@ -411,6 +426,10 @@ fn status_detail(img: &ImageReport) -> String {
     if codes.is_empty() {
         "no signature".to_string()
     } else {
-        format!("{} signature(s), none trusted: {}", codes.len(), codes.join(", "))
+        format!(
+            "{} signature(s), none trusted: {}",
+            codes.len(),
+            codes.join(", ")
+        )
     }
 }

@@ -14,7 +14,8 @@ use serde_json::Value;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
 /// A tag no registry should hold, and every way it could break a document.
-const HOSTILE_TAG: &str = "v1<x a=\"b\">&amp;</x>']]>\u{1}\u{1b}[31m\u{7f}\u{fffe}\r\n\t=cmd|' /C calc'!A0";
+const HOSTILE_TAG: &str =
+    "v1<x a=\"b\">&amp;</x>']]>\u{1}\u{1b}[31m\u{7f}\u{fffe}\r\n\t=cmd|' /C calc'!A0";
 const HOSTILE_REPO: &str = "evil&<repo>\"'\u{2}";
 
 fn scan(root: &Path, out: &Path) -> Value {
@@ -159,7 +160,10 @@ fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
                 };
                 assert!(is_xml_char(c), "reference to a non-character {c:?}");
                 let case = suites.last_mut().and_then(|s| s.cases.last_mut());
-                case.and_then(|c| c.failure.as_mut()).expect("failure").1.push(c);
+                case.and_then(|c| c.failure.as_mut())
+                    .expect("failure")
+                    .1
+                    .push(c);
             }
             Event::Text(t) => assert!(t.xml10_content().trim().is_empty(), "stray text {t:?}"),
             Event::Decl(_) => {}
@@ -200,8 +204,13 @@ fn check_junit(report: &Value, text: &str) {
         .map(|r| r["name"].as_str().expect("name"))
         .collect();
     let names: Vec<&str> = suites.iter().map(|s| s.attrs["name"].as_str()).collect();
-    assert_eq!(names, repos.iter().map(|r| xml_visible(r)).collect::<Vec<_>>());
-    let mut cases = suites.iter().flat_map(|s| s.cases.iter().map(move |c| (s, c)));
+    assert_eq!(
+        names,
+        repos.iter().map(|r| xml_visible(r)).collect::<Vec<_>>()
+    );
+    let mut cases = suites
+        .iter()
+        .flat_map(|s| s.cases.iter().map(move |c| (s, c)));
     for img in images {
         let (suite, case) = cases.next().expect("a case per image");
         let repo = img["repository"].as_str().expect("repository");
@@ -242,7 +251,10 @@ fn check_junit(report: &Value, text: &str) {
 /// of the enumeration, locations), and that its results are exactly the report's problems.
 fn check_sarif(report: &Value, log: &Value) {
     assert_eq!(log["version"], "2.1.0");
-    assert_eq!(log["$schema"], "https://json.schemastore.org/sarif-2.1.0.json");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
     let runs = log["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
@@ -253,11 +265,20 @@ fn check_sarif(report: &Value, log: &Value) {
     for r in driver["rules"].as_array().expect("rules") {
         let id = r["id"].as_str().expect("rule id");
         assert!(rule_ids.insert(id), "duplicate rule {id}");
-        assert!(!r["shortDescription"]["text"].as_str().expect("text").is_empty());
+        assert!(
+            !r["shortDescription"]["text"]
+                .as_str()
+                .expect("text")
+                .is_empty()
+        );
         let level = r["defaultConfiguration"]["level"].as_str().expect("level");
         assert!(["none", "note", "warning", "error"].contains(&level));
     }
-    for code in ["signature/untrusted-key", "finding/digest-mismatch", "image/unsigned"] {
+    for code in [
+        "signature/untrusted-key",
+        "finding/digest-mismatch",
+        "image/unsigned",
+    ] {
         assert!(rule_ids.contains(code), "{code}");
     }
     let results = run["results"].as_array().expect("results");
@@ -275,7 +296,8 @@ fn check_sarif(report: &Value, log: &Value) {
             assert_eq!(a["uriBaseId"], "ROOTDIR");
             let uri = a["uri"].as_str().expect("uri");
             assert!(
-                uri.bytes().all(|b| b.is_ascii_graphic() && b != b':' && b != b'\\'),
+                uri.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b':' && b != b'\\'),
                 "{uri}"
             );
         } else {
@@ -324,7 +346,10 @@ fn junit_and_sarif_of_every_fixture() {
         "notation-revocation",
     ] {
         let out = tempfile::tempdir().expect("tempdir");
-        let report = scan(&common::project().join("fixtures").join(fixture), out.path());
+        let report = scan(
+            &common::project().join("fixtures").join(fixture),
+            out.path(),
+        );
         let junit = std::fs::read_to_string(out.path().join("report.junit.xml")).expect("junit");
         check_junit(&report, &junit);
         let sarif: Value =
@@ -347,7 +372,10 @@ fn hostile_names_never_break_junit_or_sarif() {
     assert!(images.iter().any(|i| i["repository"] == HOSTILE_REPO));
     let junit = std::fs::read_to_string(out.join("report.junit.xml")).expect("junit");
     check_junit(&report, &junit);
-    assert!(junit.contains("\\u{1}"), "control characters shown, not dropped");
+    assert!(
+        junit.contains("\\u{1}"),
+        "control characters shown, not dropped"
+    );
     let sarif: Value =
         serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
             .expect("SARIF is JSON");

@@ -98,7 +98,12 @@ fn baseline_lists_exactly_what_changed() {
     scan(
         &root,
         &after,
-        &["--format", "json,csv", "--baseline", baseline.to_str().expect("utf-8")],
+        &[
+            "--format",
+            "json,csv",
+            "--baseline",
+            baseline.to_str().expect("utf-8"),
+        ],
     )
     .code(0);
     let new = read_json(&after.join("report.json"));
@@ -133,11 +138,46 @@ fn baseline_lists_exactly_what_changed() {
     assert_eq!(
         entries(&new),
         vec![
-            json!(["trust-material-added", null, [], "_cosign/cosign.pub", null, rsa_sha]),
-            json!(["trust-material-changed", null, [], "_cosign/notes.txt", old_material("_cosign/notes.txt"), notes_sha]),
-            json!(["trust-material-removed", null, [], key_path, old_material(&key_path), null]),
-            json!(["image-gone", "library/alpine", ["3.19"], null, "unsigned", null]),
-            json!(["newly-untrusted", "prod/api", ["1.2"], null, "trusted", "untrusted"]),
+            json!([
+                "trust-material-added",
+                null,
+                [],
+                "_cosign/cosign.pub",
+                null,
+                rsa_sha
+            ]),
+            json!([
+                "trust-material-changed",
+                null,
+                [],
+                "_cosign/notes.txt",
+                old_material("_cosign/notes.txt"),
+                notes_sha
+            ]),
+            json!([
+                "trust-material-removed",
+                null,
+                [],
+                key_path,
+                old_material(&key_path),
+                null
+            ]),
+            json!([
+                "image-gone",
+                "library/alpine",
+                ["3.19"],
+                null,
+                "unsigned",
+                null
+            ]),
+            json!([
+                "newly-untrusted",
+                "prod/api",
+                ["1.2"],
+                null,
+                "trusted",
+                "untrusted"
+            ]),
             json!(["new-image", "pushed/app", ["v1"], null, null, "trusted"]),
         ],
         "{changes:#}"
@@ -150,7 +190,10 @@ fn baseline_lists_exactly_what_changed() {
     assert_eq!(counts["newlyTrusted"], 0);
     // The entries name the image by digest (and parent) and say why.
     let gone = &changes["entries"][3];
-    assert_eq!(gone["digest"], old_image_digest(&old, "library/alpine", "3.19"));
+    assert_eq!(
+        gone["digest"],
+        old_image_digest(&old, "library/alpine", "3.19")
+    );
     assert_eq!(gone["parent"], Value::Null);
     assert_eq!(
         changes["entries"][4]["detail"],
@@ -169,7 +212,15 @@ fn baseline_lists_exactly_what_changed() {
     let mut csv = csv::Reader::from_path(after.join("changes.csv")).expect("changes.csv");
     assert_eq!(
         csv.headers().expect("header").iter().collect::<Vec<_>>(),
-        ["kind", "repository", "digest", "tags", "before", "after", "detail"]
+        [
+            "kind",
+            "repository",
+            "digest",
+            "tags",
+            "before",
+            "after",
+            "detail"
+        ]
     );
     let rows: Vec<Vec<String>> = csv
         .records()
@@ -178,7 +229,17 @@ fn baseline_lists_exactly_what_changed() {
     assert_eq!(rows.len(), 6);
     assert_eq!(rows[2][0], "trust-material-removed");
     assert_eq!(rows[2][2], key_path);
-    assert_eq!(rows[3][..6], ["image-gone", "library/alpine", gone["digest"].as_str().expect("digest"), "3.19", "unsigned", ""]);
+    assert_eq!(
+        rows[3][..6],
+        [
+            "image-gone",
+            "library/alpine",
+            gone["digest"].as_str().expect("digest"),
+            "3.19",
+            "unsigned",
+            ""
+        ]
+    );
 }
 
 fn old_image_digest(report: &Value, repo: &str, tag: &str) -> Value {
@@ -201,13 +262,24 @@ fn an_unchanged_registry_has_no_changes() {
     scan(
         &demo,
         &after,
-        &["--format", "json", "--baseline", path.to_str().expect("utf-8")],
+        &[
+            "--format",
+            "json",
+            "--baseline",
+            path.to_str().expect("utf-8"),
+        ],
     )
     .code(0);
     let r = read_json(&after.join("report.json"));
     assert_eq!(r["changes"]["entries"], json!([]));
     assert_eq!(r["changes"]["trustMaterialChanged"], false);
-    assert!(r["changes"]["counts"].as_object().expect("counts").values().all(|v| v == 0));
+    assert!(
+        r["changes"]["counts"]
+            .as_object()
+            .expect("counts")
+            .values()
+            .all(|v| v == 0)
+    );
 }
 
 #[test]
@@ -226,7 +298,12 @@ fn a_baseline_from_a_later_version_with_unknown_fields_is_read() {
     scan(
         &demo,
         &after,
-        &["--format", "csv", "--baseline", path.to_str().expect("utf-8")],
+        &[
+            "--format",
+            "csv",
+            "--baseline",
+            path.to_str().expect("utf-8"),
+        ],
     )
     .code(0);
     // No report.json asked for: changes.csv is still written, with its header only.
@@ -248,7 +325,10 @@ fn refused(file: &Path, message: &str) {
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
-        stderr.contains(&format!("error: {}", message.replace("{}", &file.display().to_string()))),
+        stderr.contains(&format!(
+            "error: {}",
+            message.replace("{}", &file.display().to_string())
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("\nhelp: "), "{stderr}");
@@ -264,16 +344,25 @@ fn bad_baselines_are_usage_errors() {
         std::fs::write(&p, bytes).expect("write");
         p
     };
-    refused(&tmp.path().join("missing.json"), "cannot read baseline {}: ");
+    refused(
+        &tmp.path().join("missing.json"),
+        "cannot read baseline {}: ",
+    );
     refused(tmp.path(), "cannot read baseline {}: ");
-    refused(&file("report.csv", b"repository,digest\n"), "baseline {} is not JSON: ");
+    refused(
+        &file("report.csv", b"repository,digest\n"),
+        "baseline {} is not JSON: ",
+    );
     refused(&file("empty.json", b""), "baseline {} is not JSON: ");
     refused(
         &file("array.json", b"[1,2]"),
         "baseline {} is not a sigaudit report: the document is not a JSON object",
     );
     refused(
-        &file("other.json", br#"{"schemaVersion":1,"tool":{"name":"cosign"}}"#),
+        &file(
+            "other.json",
+            br#"{"schemaVersion":1,"tool":{"name":"cosign"}}"#,
+        ),
         "baseline {} is not a sigaudit report: it has no tool.name \"sigaudit\"",
     );
     let mut report = json!({
@@ -311,14 +400,22 @@ fn bad_baselines_are_usage_errors() {
     scan(
         &common::project().join("fixtures/demo"),
         out.path(),
-        &["--format", "json", "--baseline", ok.to_str().expect("utf-8")],
+        &[
+            "--format",
+            "json",
+            "--baseline",
+            ok.to_str().expect("utf-8"),
+        ],
     )
     .code(0);
     let r = read_json(&out.path().join("report.json"));
     // Every image of the demo is new, every trust file added.
     let n = r["images"].as_array().expect("images").len();
     let m = r["trustMaterial"].as_array().expect("material").len();
-    assert_eq!(r["changes"]["entries"].as_array().expect("entries").len(), n + m);
+    assert_eq!(
+        r["changes"]["entries"].as_array().expect("entries").len(),
+        n + m
+    );
 }
 
 /// `watch --baseline`: every cycle's report is compared with the same baseline.
@@ -351,7 +448,10 @@ fn watch_compares_every_cycle_with_the_baseline() {
             {
                 return r;
             }
-            assert!(started.elapsed() < Duration::from_secs(30), "no such report");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no such report"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     };
@@ -359,15 +459,28 @@ fn watch_compares_every_cycle_with_the_baseline() {
     assert_eq!(first["changes"]["entries"], json!([]));
     std::fs::create_dir(root.join("_cosign")).expect("mkdir");
     std::fs::copy(
-        common::project().join("fixtures/demo/_cosign").join(APP_KEY),
+        common::project()
+            .join("fixtures/demo/_cosign")
+            .join(APP_KEY),
         root.join("_cosign").join(APP_KEY),
     )
     .expect("copy key");
-    let r = wait(&|r| r["changes"]["entries"].as_array().is_some_and(|e| e.len() == 2));
+    let r = wait(&|r| {
+        r["changes"]["entries"]
+            .as_array()
+            .is_some_and(|e| e.len() == 2)
+    });
     assert_eq!(
         entries(&r),
         vec![
-            json!(["trust-material-added", null, [], format!("_cosign/{APP_KEY}"), null, APP_KEY.trim_start_matches("sha256:")]),
+            json!([
+                "trust-material-added",
+                null,
+                [],
+                format!("_cosign/{APP_KEY}"),
+                null,
+                APP_KEY.trim_start_matches("sha256:")
+            ]),
             json!(["newly-trusted", "app", ["v1"], null, "untrusted", "trusted"]),
         ]
     );

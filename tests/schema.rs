@@ -112,7 +112,12 @@ fn every_report_validates_against_the_closed_schema() {
         .collect();
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
-        ["image-gone", "new-image", "new-unsigned", "trust-material-added"]
+        [
+            "image-gone",
+            "new-image",
+            "new-unsigned",
+            "trust-material-added"
+        ]
     );
     closed.check("a report with a baseline", &report);
 

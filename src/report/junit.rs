@@ -62,7 +62,9 @@ pub fn render(
         r#"<testsuites name="sigaudit" tests="{}" failures="{failures}" errors="0">"#,
         report.images.len()
     )?;
-    let as_of = report.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let as_of = report
+        .as_of
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let properties = [
         ("rootDir", report.root_dir.as_str()),
         ("asOf", as_of.as_str()),
@@ -164,23 +166,33 @@ pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
             codes.join(", ")
         ),
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        ">\n      <failure type=\"{}\" message=\"{}\">",
+        ">\n      <failure type=\"{}\" message=\"{}\"",
         img.status.as_str(),
         escape(&message, true)
     );
-    for s in &img.signatures {
-        let line = format!(
-            "{} {} ({}) in {}: {}: {}",
-            s.tool, s.format, s.attachment, s.manifest_digest, s.code, s.reason
-        );
-        let _ = writeln!(out, "{}", escape(&line, false));
+    let mut body: Vec<String> = img
+        .signatures
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} ({}) in {}: {}: {}",
+                s.tool, s.format, s.attachment, s.manifest_digest, s.code, s.reason
+            )
+        })
+        .collect();
+    body.extend(img.error.clone());
+    if body.is_empty() {
+        out.push_str("/>\n");
+    } else {
+        out.push_str(">\n");
+        for line in &body {
+            let _ = writeln!(out, "{}", escape(line, false));
+        }
+        out.push_str("      </failure>\n");
     }
-    if let Some(e) = &img.error {
-        let _ = writeln!(out, "{}", escape(e, false));
-    }
-    out.push_str("      </failure>\n    </testcase>\n");
+    out.push_str("    </testcase>\n");
     Ok(out.into_bytes())
 }
 
