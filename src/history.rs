@@ -341,15 +341,8 @@ impl Baseline {
                     if compare_compliance
                         && let Some(before) = &old.compliance
                         && let Some(now) = compliance_of(img)
-                        && *before != now
+                        && let Some(kind) = compliance_change(before, &now)
                     {
-                        let kind = if now == "compliant" {
-                            ChangeKind::NewlyCompliant
-                        } else if before == "compliant" {
-                            ChangeKind::NewlyNonCompliant
-                        } else {
-                            ChangeKind::ComplianceChanged
-                        };
                         out.push(change(kind, Some(before), Some(&now), String::new()));
                     }
                 }
@@ -383,6 +376,22 @@ impl Baseline {
         out
     }
 }
+
+/// The change from one image-level compliance value to another, if they differ.
+fn compliance_change(before: &str, after: &str) -> Option<ChangeKind> {
+    if before == after {
+        None
+    } else if after == COMPLIANT {
+        Some(ChangeKind::NewlyCompliant)
+    } else if before == COMPLIANT {
+        Some(ChangeKind::NewlyNonCompliant)
+    } else {
+        Some(ChangeKind::ComplianceChanged)
+    }
+}
+
+/// The compliance value of an image that meets every rule.
+const COMPLIANT: &str = "compliant";
 
 fn image_key(img: &ImageReport) -> ImageKey {
     (
@@ -431,5 +440,82 @@ fn status_detail(img: &ImageReport) -> String {
             codes.len(),
             codes.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Report {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let opts = crate::audit::AuditOptions::at(
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+        );
+        crate::audit::Auditor::new(&root, opts).unwrap().audit()
+    }
+
+    #[test]
+    fn compliance_transitions() {
+        assert_eq!(compliance_change("compliant", "compliant"), None);
+        assert_eq!(
+            compliance_change("non-compliant", "compliant"),
+            Some(ChangeKind::NewlyCompliant)
+        );
+        assert_eq!(
+            compliance_change("compliant", "exempt"),
+            Some(ChangeKind::NewlyNonCompliant)
+        );
+        assert_eq!(
+            compliance_change("exempt", "non-compliant"),
+            Some(ChangeKind::ComplianceChanged)
+        );
+    }
+
+    /// A baseline whose images carry `compliance` compared with a report whose images do not
+    /// (or the other way round): compliance is skipped, the rest compared as usual.
+    #[test]
+    fn compliance_is_compared_only_when_both_reports_have_it() {
+        let report = demo();
+        let mut value = serde_json::to_value(&report).unwrap();
+        for img in value["images"].as_array_mut().unwrap() {
+            img["compliance"] = Value::from("non-compliant");
+        }
+        let with = Baseline::from_value(Path::new("b.json"), &value, "00".into()).unwrap();
+        let changes = with.compare(&report);
+        assert_eq!(changes.entries, Vec::new());
+        assert!(!changes.trust_material_changed);
+        // And the report's own images, when serialised, have no compliance to compare.
+        assert!(report.images.iter().all(|i| compliance_of(i).is_none()));
+    }
+
+    #[test]
+    fn a_changed_status_between_untrusted_kinds_is_status_changed() {
+        let report = demo();
+        let mut value = serde_json::to_value(&report).unwrap();
+        let img = value["images"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|i| i["status"] == "untrusted")
+            .unwrap();
+        img["status"] = Value::from("unsigned");
+        let digest = img["digest"].clone();
+        let b = Baseline::from_value(Path::new("b.json"), &value, "00".into()).unwrap();
+        let changes = b.compare(&report);
+        assert_eq!(changes.entries.len(), 1, "{:?}", changes.entries);
+        let e = &changes.entries[0];
+        assert_eq!(e.kind, ChangeKind::StatusChanged);
+        assert_eq!(
+            e.digest.as_ref().unwrap().to_string(),
+            digest.as_str().unwrap()
+        );
+        assert_eq!(
+            (e.before.as_deref(), e.after.as_deref()),
+            (Some("unsigned"), Some("untrusted"))
+        );
+        assert_eq!(changes.counts.status_changed, 1);
     }
 }

@@ -4,7 +4,7 @@
 //! |------|---------|
 //! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found |
 //! | 1 | reports written, a `--fail-on` condition met; `trust check`: problems found |
-//! | 2 | usage or configuration error (including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (including an output folder that cannot be written and a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
@@ -192,6 +192,14 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         s.error_images,
         s.findings
     );
+    let summary = match &report.changes {
+        Some(c) => format!(
+            "{summary}; {} changes since {}",
+            c.entries.len(),
+            c.baseline.path
+        ),
+        None => summary,
+    };
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{summary}");

@@ -36,3 +36,33 @@ fn every_csv_column_is_documented() {
         assert!(r.contains(&format!("`{c}`")), "README lacks CSV column {c}");
     }
 }
+
+#[test]
+fn every_change_kind_and_changes_csv_column_is_documented() {
+    let r = readme();
+    for k in sigaudit::report::changes::ChangeKind::ALL {
+        assert!(
+            r.contains(&format!("`{}`", k.as_str())),
+            "README lacks change kind {}",
+            k.as_str()
+        );
+    }
+    for c in sigaudit::report::changes::CSV_COLUMNS {
+        assert!(
+            r.contains(&format!("`{c}`")),
+            "README lacks changes.csv column {c}"
+        );
+    }
+}
+
+#[test]
+fn every_format_is_documented_with_its_file() {
+    let r = readme();
+    for f in <sigaudit::report::Format as clap::ValueEnum>::value_variants() {
+        assert!(
+            r.contains(&format!("`{}`", f.file_name())),
+            "README lacks {}",
+            f.file_name()
+        );
+    }
+}

@@ -231,6 +231,38 @@ mod tests {
     }
 
     #[test]
+    fn csv_cells_are_neutralised() {
+        let changes = Changes {
+            baseline: BaselineInfo {
+                path: "b.json".into(),
+                sha256: String::new(),
+                schema_version: 1,
+                generated_at: String::new(),
+                as_of: String::new(),
+                trust_fingerprint: String::new(),
+            },
+            trust_material_changed: false,
+            counts: ChangeCounts::default(),
+            entries: vec![Change {
+                kind: ChangeKind::NewUnsigned,
+                repository: Some("@repo".into()),
+                digest: None,
+                parent: None,
+                tags: vec!["=HYPERLINK(1)".into(), "v\"1,".into()],
+                path: None,
+                before: None,
+                after: Some("unsigned".into()),
+                detail: "-1+1".into(),
+            }],
+        };
+        let text = String::from_utf8(csv(&changes).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "kind,repository,digest,tags,before,after,detail\nnew-unsigned,'@repo,,\"'=HYPERLINK(1) v\"\"1,\",,unsigned,'-1+1\n"
+        );
+    }
+
+    #[test]
     fn counts_cover_every_kind() {
         let entries: Vec<Change> = ChangeKind::ALL
             .iter()
