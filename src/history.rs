@@ -101,7 +101,12 @@ impl Baseline {
         Self::from_value(path, &value, sha256_hex(&bytes))
     }
 
-    fn from_value(path: &Path, v: &Value, sha256: String) -> Result<Self, BaselineError> {
+    /// Reads a report already parsed; `sha256` is the file's.
+    pub(crate) fn from_value(
+        path: &Path,
+        v: &Value,
+        sha256: String,
+    ) -> Result<Self, BaselineError> {
         let foreign = |reason: &str| BaselineError::Foreign {
             path: path.to_path_buf(),
             reason: reason.to_string(),

@@ -309,19 +309,31 @@ mod tests {
                 .unwrap()
                 .to_utc(),
         );
-        let report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
+        let mut report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
         assert!(report.images.len() > 3, "the demo has images");
-        let mut parts = report
-            .images
-            .iter()
-            .map(|i| super::json::image(i).map(super::Part::from));
-        let mut ours = Vec::new();
-        super::json::render(&report, &mut parts, &mut ours).unwrap();
-        let mut expected = serde_json::to_vec(&report).unwrap();
-        expected.push(b'\n');
-        assert_eq!(
-            String::from_utf8(ours).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        let check = |report: &super::Report| {
+            let mut parts = report
+                .images
+                .iter()
+                .map(|i| super::json::image(i).map(super::Part::from));
+            let mut ours = Vec::new();
+            super::json::render(report, &mut parts, &mut ours).unwrap();
+            let mut expected = serde_json::to_vec(report).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        };
+        check(&report);
+        // With a changes section (against a baseline missing the first image).
+        let mut old = serde_json::to_value(&report).unwrap();
+        old["images"].as_array_mut().unwrap().remove(0);
+        let baseline =
+            crate::history::Baseline::from_value(std::path::Path::new("b.json"), &old, "00".into())
+                .unwrap();
+        report.changes = Some(baseline.compare(&report));
+        assert_eq!(report.changes.as_ref().unwrap().entries.len(), 1);
+        check(&report);
     }
 }
