@@ -54,6 +54,7 @@ pub struct Report {
     pub summary: Summary,
     pub repositories: Vec<RepositorySummary>,
     /// `report.json` renders these itself, in parallel (see [`super::json`]).
+    #[schemars(description = "Every image of every repository, with its signatures and verdict.")]
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
     /// What changed since the `--baseline` report; null without `--baseline`.
@@ -141,6 +142,9 @@ impl ImageStatus {
 /// already rendered renders the same.
 #[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(
+    description = "One image: a manifest or index of a repository, identified by (repository, digest, parent)."
+)]
 pub struct ImageReport {
     pub repository: String,
     pub digest: Digest,
@@ -155,6 +159,7 @@ pub struct ImageReport {
     /// Why the image could not be read; null unless `status` is `error`.
     pub error: Option<String>,
     /// Shared with the audit's verdict memo: an unchanged verdict is not copied.
+    #[schemars(description = "The signatures attached to the image, in a deterministic order.")]
     pub signatures: Vec<Arc<SignatureReport>>,
     /// Attestations attached to the image: listed, never counted as signatures.
     pub attestations: Vec<Arc<SignatureReport>>,

@@ -37,10 +37,18 @@ pub fn report_schema_text() -> String {
     text
 }
 
-/// Every object schema with `properties` requires all of them (the model writes every field).
+/// Every object schema with `properties` requires all of them (the model writes every field);
+/// schemars' integer formats (`uint`, `uint32`, ...), which no JSON Schema vocabulary defines
+/// and strict validators refuse, are dropped (`minimum: 0` says the same).
 fn require_all(v: &mut Value) {
     match v {
         Value::Object(o) => {
+            if o.get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.starts_with("uint") || f.starts_with("int"))
+            {
+                o.remove("format");
+            }
             if let Some(Value::Object(props)) = o.get("properties") {
                 let names: Vec<Value> = props.keys().cloned().map(Value::from).collect();
                 o.insert("required".into(), Value::Array(names));
