@@ -46,8 +46,9 @@ fn hostile_root(to: &Path) {
     );
     assert!(text.contains("C calc"), "the tag was replaced");
     std::fs::write(&index, text).expect("write index");
+    // An unsigned image, so that SARIF has a result for it.
     common::copy_tree(
-        &common::project().join("fixtures/no-trust/app"),
+        &common::project().join("fixtures/demo/data/myblobs"),
         &to.join(HOSTILE_REPO),
     );
 }
@@ -291,16 +292,16 @@ fn check_sarif(report: &Value, log: &Value) {
         assert!(["none", "note", "warning", "error"].contains(&level));
         assert!(!r["message"]["text"].as_str().expect("message").is_empty());
         let loc = &r["locations"][0];
-        if id.starts_with("finding/") {
-            let a = &loc["physicalLocation"]["artifactLocation"];
-            assert_eq!(a["uriBaseId"], "ROOTDIR");
-            let uri = a["uri"].as_str().expect("uri");
-            assert!(
-                uri.bytes()
-                    .all(|b| b.is_ascii_graphic() && b != b':' && b != b'\\'),
-                "{uri}"
-            );
-        } else {
+        let a = &loc["physicalLocation"]["artifactLocation"];
+        assert_eq!(a["uriBaseId"], "ROOTDIR");
+        let uri = a["uri"].as_str().expect("uri");
+        assert!(
+            uri.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b':' && b != b'\\'),
+            "{uri}"
+        );
+        if !id.starts_with("finding/") {
+            assert!(uri.ends_with("/index.json"), "{uri}");
             let l = &loc["logicalLocations"][0];
             assert_eq!(l["kind"], "resource");
             let fq = format!(
@@ -388,4 +389,32 @@ fn hostile_names_never_break_junit_or_sarif() {
         .find(|r| r["properties"]["tags"][0] == HOSTILE_TAG)
         .expect("the hostile tag's unsigned image");
     assert_eq!(tagged["ruleId"], "image/unsigned");
+    // The hostile repository's file is a percent-encoded URI reference that decodes back.
+    let evil = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["properties"]["repository"] == HOSTILE_REPO)
+        .expect("a result for the hostile repository");
+    let uri = evil["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .expect("uri");
+    assert_eq!(percent_decode(uri), format!("{HOSTILE_REPO}/index.json"));
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("hex");
+            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("utf-8")
 }

@@ -4,8 +4,9 @@
 //! `image/unreadable`). A result is written per signature that is not trusted, per unsigned
 //! or unreadable image, and per finding.
 //!
-//! Images are named by logical locations (`<repository>@<digest>`, kind `resource`); findings
-//! by their file, relative to the rootDir (`uriBaseId` `ROOTDIR`). The text is JSON written by
+//! Images are named by logical locations (`<repository>@<digest>`, kind `resource`) and by their
+//! repository's `index.json`; findings by their file; files are relative to the rootDir
+//! (`uriBaseId` `ROOTDIR`). The text is JSON written by
 //! serde_json, so hostile strings are escaped like in `report.json`.
 
 use std::io::{self, Write};
@@ -92,9 +93,17 @@ pub fn path_uri(path: &str) -> String {
     out
 }
 
+/// The image as a logical location, and as the file that lists it (its repository's
+/// `index.json`), since dashboards place every result in a file.
 fn image_location(img: &ImageReport) -> Value {
     let name = format!("{}@{}", img.repository, img.digest);
     json!({
+        "physicalLocation": {
+            "artifactLocation": {
+                "uri": path_uri(&format!("{}/index.json", img.repository)),
+                "uriBaseId": "ROOTDIR",
+            },
+        },
         "logicalLocations": [{
             "name": img.digest.to_string(),
             "fullyQualifiedName": name,
