@@ -337,15 +337,9 @@ fn check_sarif(report: &Value, log: &Value) {
 
 #[test]
 fn junit_and_sarif_of_every_fixture() {
-    for fixture in [
-        "demo",
-        "no-trust",
-        "corrupt-blob",
-        "empty",
-        "rsa-and-bundle-keys",
-        "notation-policy",
-        "notation-revocation",
-    ] {
+    let fixtures = common::fixture_roots();
+    assert!(fixtures.len() >= 7, "{fixtures:?}");
+    for fixture in &fixtures {
         let out = tempfile::tempdir().expect("tempdir");
         let report = scan(
             &common::project().join("fixtures").join(fixture),
