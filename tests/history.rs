@@ -491,3 +491,22 @@ fn watch_compares_every_cycle_with_the_baseline() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn watch_refuses_a_bad_baseline_before_watching() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = tmp.path().join("report.csv");
+    std::fs::write(&bad, b"repository,digest\n").expect("write");
+    let assert = sigaudit()
+        .args(["watch", "fixtures/demo", "--as-of", AS_OF, "--out"])
+        .arg(tmp.path().join("out"))
+        .arg("--baseline")
+        .arg(&bad)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("is not JSON"), "{stderr}");
+    assert!(stderr.contains("\nhelp: "), "{stderr}");
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}
