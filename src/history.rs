@@ -1,7 +1,7 @@
 //! Audit history: an earlier `report.json` (`--baseline`) compared with a new report, giving
 //! the report's `changes` section ([`crate::report::changes`]).
 //!
-//! The baseline is read as plain JSON, field by field, never into the model: a report written
+//! The baseline is read as JSON values, field by field, never into the model: a report written
 //! by a newer sigaudit (with fields this one does not know) or by an older one (without fields
 //! added since) is read all the same, as long as its `schemaVersion` is one this version
 //! knows. Fields that only some versions write (an image's `compliance`) are compared when both
@@ -58,6 +58,47 @@ struct BaselineMaterial {
     kind: String,
 }
 
+/// What the first pass reads: is this a sigaudit report, and of which version. Every other
+/// field is skipped; a field of an unexpected type is a value the checks below refuse.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Head {
+    tool: Option<Value>,
+    schema_version: Option<Value>,
+}
+
+/// What the second pass reads. Fields are read as JSON values and checked one by one, so a
+/// report from another version (fields added, or of another type where this one does not
+/// look) is read as far as it can be.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Body {
+    generated_at: Option<Value>,
+    as_of: Option<Value>,
+    trust_fingerprint: Option<Value>,
+    images: Option<Vec<BodyImage>>,
+    trust_material: Option<Vec<BodyMaterial>>,
+}
+
+/// An image of the baseline as written; its signatures are skipped.
+#[derive(serde::Deserialize)]
+struct BodyImage {
+    repository: Option<Value>,
+    digest: Option<Value>,
+    parent: Option<Value>,
+    status: Option<Value>,
+    tags: Option<Value>,
+    /// Written by versions that judge compliance; compared when both reports have it.
+    compliance: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct BodyMaterial {
+    path: Option<Value>,
+    sha256: Option<Value>,
+    kind: Option<Value>,
+}
+
 /// (repository, digest, parent digest): what identifies an image across reports.
 type ImageKey = (String, String, Option<String>);
 
@@ -93,37 +134,45 @@ impl Baseline {
                 path: path.to_path_buf(),
             });
         }
-        let value: Value =
-            serde_json::from_slice(&bytes).map_err(|source| BaselineError::NotJson {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        Self::from_value(path, &value, sha256_hex(&bytes))
+        Self::from_slice(path, &bytes, sha256_hex(&bytes))
     }
 
-    /// Reads a report already parsed; `sha256` is the file's.
-    pub(crate) fn from_value(
+    /// Reads a report from its bytes; `sha256` is the file's. Only the fields a comparison
+    /// needs are kept (the rest is skipped while parsing, so a baseline costs far less memory
+    /// than the report it was).
+    pub(crate) fn from_slice(
         path: &Path,
-        v: &Value,
+        bytes: &[u8],
         sha256: String,
     ) -> Result<Self, BaselineError> {
         let foreign = |reason: &str| BaselineError::Foreign {
             path: path.to_path_buf(),
             reason: reason.to_string(),
         };
-        let obj = v
-            .as_object()
-            .ok_or_else(|| foreign("the document is not a JSON object"))?;
-        if obj
-            .get("tool")
+        let parse_error = |source: serde_json::Error| match source.classify() {
+            serde_json::error::Category::Data => foreign(&source.to_string()),
+            _ => BaselineError::NotJson {
+                path: path.to_path_buf(),
+                source,
+            },
+        };
+        // First pass: what the document is (this also checks the whole text is JSON).
+        let head: Head = serde_json::from_slice(bytes).map_err(parse_error)?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(foreign("the document is not a JSON object"));
+        }
+        if head
+            .tool
+            .as_ref()
             .and_then(|t| t.get("name"))
             .and_then(Value::as_str)
             != Some("sigaudit")
         {
             return Err(foreign("it has no tool.name \"sigaudit\""));
         }
-        let version = obj
-            .get("schemaVersion")
+        let version = head
+            .schema_version
+            .as_ref()
             .and_then(Value::as_u64)
             .ok_or_else(|| foreign("it has no numeric schemaVersion"))?;
         if version == 0 || version > u64::from(SCHEMA_VERSION) {
@@ -132,8 +181,10 @@ impl Baseline {
                 version,
             });
         }
-        let text = |key: &str| -> Result<String, BaselineError> {
-            obj.get(key)
+        // Second pass, now that the version is known: the fields compared.
+        let body: Body = serde_json::from_slice(bytes).map_err(parse_error)?;
+        let text = |v: &Option<Value>, key: &str| -> Result<String, BaselineError> {
+            v.as_ref()
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .ok_or_else(|| foreign(&format!("it has no string {key}")))
@@ -143,56 +194,55 @@ impl Baseline {
             sha256,
             // A version this sigaudit knows is at most SCHEMA_VERSION, a u32.
             schema_version: u32::try_from(version).unwrap_or(SCHEMA_VERSION),
-            generated_at: text("generatedAt")?,
-            as_of: text("asOf")?,
-            trust_fingerprint: text("trustFingerprint")?,
+            generated_at: text(&body.generated_at, "generatedAt")?,
+            as_of: text(&body.as_of, "asOf")?,
+            trust_fingerprint: text(&body.trust_fingerprint, "trustFingerprint")?,
         };
-        let array = |key: &str| -> Result<&Vec<Value>, BaselineError> {
-            obj.get(key)
-                .and_then(Value::as_array)
-                .ok_or_else(|| foreign(&format!("it has no array {key}")))
-        };
+        let str_of = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_string);
         let mut images = HashMap::new();
-        for (i, img) in array("images")?.iter().enumerate() {
-            let field = |key: &str| img.get(key).and_then(Value::as_str);
+        let baseline_images = body
+            .images
+            .ok_or_else(|| foreign("it has no array images"))?;
+        for (i, img) in baseline_images.into_iter().enumerate() {
             let bad = || {
                 foreign(&format!(
                     "images[{i}] has no string repository, digest and status"
                 ))
             };
-            let repository = field("repository").ok_or_else(bad)?;
-            let digest = field("digest").ok_or_else(bad)?;
-            let status = field("status").ok_or_else(bad)?;
-            let parent = field("parent").map(str::to_string);
-            let tags = img
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| {
-                    t.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let repository = str_of(&img.repository).ok_or_else(bad)?;
+            let digest = str_of(&img.digest).ok_or_else(bad)?;
+            let status = str_of(&img.status).ok_or_else(bad)?;
+            let tags = match img.tags {
+                Some(Value::Array(t)) => t
+                    .into_iter()
+                    .filter_map(|t| match t {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             images.insert(
-                (repository.to_string(), digest.to_string(), parent),
+                (repository, digest, str_of(&img.parent)),
                 BaselineImage {
                     tags,
-                    status: status.to_string(),
-                    compliance: field("compliance").map(str::to_string),
+                    status,
+                    compliance: str_of(&img.compliance),
                 },
             );
         }
         let mut material = BTreeMap::new();
-        for (i, m) in array("trustMaterial")?.iter().enumerate() {
-            let field = |key: &str| m.get(key).and_then(Value::as_str);
-            let path = field("path")
+        let baseline_material = body
+            .trust_material
+            .ok_or_else(|| foreign("it has no array trustMaterial"))?;
+        for (i, m) in baseline_material.into_iter().enumerate() {
+            let path = str_of(&m.path)
                 .ok_or_else(|| foreign(&format!("trustMaterial[{i}] has no string path")))?;
             material.insert(
-                path.to_string(),
+                path,
                 BaselineMaterial {
-                    sha256: field("sha256").unwrap_or_default().to_string(),
-                    kind: field("kind").unwrap_or_default().to_string(),
+                    sha256: str_of(&m.sha256).unwrap_or_default(),
+                    kind: str_of(&m.kind).unwrap_or_default(),
                 },
             );
         }
@@ -488,7 +538,12 @@ mod tests {
         for img in value["images"].as_array_mut().unwrap() {
             img["compliance"] = Value::from("non-compliant");
         }
-        let with = Baseline::from_value(Path::new("b.json"), &value, "00".into()).unwrap();
+        let with = Baseline::from_slice(
+            Path::new("b.json"),
+            &serde_json::to_vec(&value).unwrap(),
+            "00".into(),
+        )
+        .unwrap();
         let changes = with.compare(&report);
         assert_eq!(changes.entries, Vec::new());
         assert!(!changes.trust_material_changed);
@@ -508,7 +563,12 @@ mod tests {
             .unwrap();
         img["status"] = Value::from("unsigned");
         let digest = img["digest"].clone();
-        let b = Baseline::from_value(Path::new("b.json"), &value, "00".into()).unwrap();
+        let b = Baseline::from_slice(
+            Path::new("b.json"),
+            &serde_json::to_vec(&value).unwrap(),
+            "00".into(),
+        )
+        .unwrap();
         let changes = b.compare(&report);
         assert_eq!(changes.entries.len(), 1, "{:?}", changes.entries);
         let e = &changes.entries[0];

@@ -373,6 +373,11 @@ fn bad_baselines_are_usage_errors() {
         &file("bad-image.json", report.to_string().as_bytes()),
         "baseline {} is not a sigaudit report: images[0] has no string repository, digest and status",
     );
+    report["images"] = json!({});
+    refused(
+        &file("map-images.json", report.to_string().as_bytes()),
+        "baseline {} is not a sigaudit report: invalid type: map, expected a sequence",
+    );
     report["images"] = json!([]);
     report["schemaVersion"] = json!(99);
     refused(

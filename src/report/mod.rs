@@ -329,9 +329,12 @@ mod tests {
         // With a changes section (against a baseline missing the first image).
         let mut old = serde_json::to_value(&report).unwrap();
         old["images"].as_array_mut().unwrap().remove(0);
-        let baseline =
-            crate::history::Baseline::from_value(std::path::Path::new("b.json"), &old, "00".into())
-                .unwrap();
+        let baseline = crate::history::Baseline::from_slice(
+            std::path::Path::new("b.json"),
+            &serde_json::to_vec(&old).unwrap(),
+            "00".into(),
+        )
+        .unwrap();
         report.changes = Some(baseline.compare(&report));
         assert_eq!(report.changes.as_ref().unwrap().entries.len(), 1);
         check(&report);
