@@ -16,6 +16,7 @@ use crate::codes::{FindingCode, ResultCode};
 use crate::digest::Digest;
 use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover};
 use crate::finding::Finding;
+use crate::history::Baseline;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories, rel_path};
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
@@ -59,6 +60,8 @@ pub struct AuditOptions {
     pub require_revocation: bool,
     /// Folder of the persistent verification cache (`--cache DIR`), if any.
     pub cache_dir: Option<PathBuf>,
+    /// The earlier report every audit is compared with (`--baseline`), if any.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 impl AuditOptions {
@@ -73,6 +76,7 @@ impl AuditOptions {
             crl_dirs: Vec::new(),
             require_revocation: false,
             cache_dir: None,
+            baseline: None,
         }
     }
 }
@@ -729,7 +733,7 @@ fn aggregate(
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "sigaudit",
@@ -766,7 +770,17 @@ fn aggregate(
         expiring: crate::expiry::expiring(opts.as_of, trust, &images),
         images,
         findings,
-    }
+        changes: None,
+    };
+    report
+}
+
+/// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then
+/// the comparison with the `--baseline` report ([`crate::history`]), which compares the
+/// compliance verdicts too.
+pub fn conclude(report: &mut Report, policy: &crate::config::Policy, opts: &AuditOptions) {
+    crate::compliance::apply(report, policy);
+    report.changes = opts.baseline.as_ref().map(|b| b.compare(report));
 }
 
 /// One image's report: its signatures in a deterministic order (tag-scheme first, as zot

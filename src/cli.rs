@@ -40,8 +40,8 @@ pub enum Command {
     /// Write a commented sigaudit.toml: the built-in default rule, explicitly, and an example
     /// of every rule kind.
     Init(InitArgs),
-    /// Print the JSON Schema of sigaudit.toml (docs/sigaudit.schema.json).
-    ConfigSchema,
+    /// Print the JSON Schema (draft 2020-12) of a file sigaudit reads or writes, on stdout.
+    Schema(SchemaArgs),
 }
 
 /// `sigaudit init`.
@@ -53,6 +53,24 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `sigaudit schema ...`.
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which schema: `report` (report.json, also docs/report.schema.json) or `config`
+    /// (sigaudit.toml, also docs/sigaudit.schema.json).
+    #[arg(value_enum)]
+    pub of: SchemaOf,
+}
+
+/// The files whose schema `sigaudit schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaOf {
+    /// `report.json`.
+    Report,
+    /// `sigaudit.toml`.
+    Config,
 }
 
 /// `sigaudit trust ...`.
@@ -266,7 +284,8 @@ pub struct AuditArgs {
     /// Folder the reports are written to (created if missing).
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
-    /// Report formats, comma-separated.
+    /// Report formats, comma-separated: json, csv, html, junit (report.junit.xml), sarif
+    /// (report.sarif).
     #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
     pub format: Vec<Format>,
     /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z) instead of now.
@@ -290,6 +309,11 @@ pub struct AuditArgs {
     /// trusted. Safe to share between concurrent runs.
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// An earlier report.json of this registry to compare with: the report gets a `changes`
+    /// section (images newly trusted or untrusted, new, gone; trust material added, removed or
+    /// changed) and changes.csv is written beside it. At most 1 GiB is read.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -473,7 +473,7 @@ pub fn schema_json() -> String {
 /// commented example.
 pub const TEMPLATE: &str = r#"# sigaudit.toml: the compliance rules `sigaudit scan` and `sigaudit watch` apply.
 # Read from --config FILE, else $SIGAUDIT_CONFIG, else ./sigaudit.toml; --no-config ignores it.
-# Schema: docs/sigaudit.schema.json (`sigaudit config-schema`). Unknown keys are errors.
+# Schema: docs/sigaudit.schema.json (`sigaudit schema config`). Unknown keys are errors.
 #
 # Each image must meet every rule whose `repository` (and `tag`, if given) matches it.
 # Globs: `*` matches within one path segment (`team/*` is not `team/a/b`), `**` across them.

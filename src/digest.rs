@@ -124,6 +124,21 @@ impl Serialize for Digest {
     }
 }
 
+/// Serialised as its string form, which [`Digest::parse`] accepts and nothing else.
+impl schemars::JsonSchema for Digest {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Digest".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A content digest: `sha256:` and 64, or `sha512:` and 128, lower-case hex digits.",
+            "pattern": "^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$",
+        })
+    }
+}
+
 /// Lower-case hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

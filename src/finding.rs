@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::codes::{FindingCode, Severity};
 
 /// One problem, where it is, and what it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,

@@ -4,7 +4,8 @@
 //! [`layout`] (walk the rootDir, read blobs safely) -> [`discover`] (images and signature
 //! artifacts) -> [`trust`] (keys and certificates) -> [`verify`] (one verifier per format) ->
 //! [`audit`] (the parallel run and per-image aggregation) -> [`compliance`] (the rules of
-//! [`config`], applied to the aggregated report) -> [`report`] (JSON, CSV, HTML).
+//! [`config`], applied to the aggregated report) -> [`history`] (the comparison with a
+//! baseline, when one is given) -> [`report`] (JSON, CSV, HTML, JUnit XML, SARIF).
 //! [`watch`] drives audit and report again whenever the trust material changes.
 
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod digest;
 pub mod discover;
 pub mod expiry;
 pub mod finding;
+pub mod history;
 pub mod layout;
 pub mod media;
 pub mod notation;

@@ -2,9 +2,9 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `config-schema`: done |
+//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
 //! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule); `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file, `init` over an existing file without `--force`, including an output folder that cannot be written; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
@@ -23,9 +23,10 @@ mod cli;
 
 use cli::{
     AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InitArgs, InventoryArgs,
-    ListArgs, ScanArgs, TrustCommand, WatchArgs,
+    ListArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
 };
 use sigaudit::config::{self, ConfigError, Policy};
+use sigaudit::history::{Baseline, BaselineError};
 use sigaudit::report::model::Compliance;
 use sigaudit::trust::manage::{self, ManageError};
 
@@ -45,10 +46,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch(args, !cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
         Command::Init(args) => init(args),
-        Command::ConfigSchema => {
-            print!("{}", sigaudit::config::schema_json());
-            EXIT_OK
-        }
+        Command::Schema(args) => schema(args),
     };
     ExitCode::from(code)
 }
@@ -92,8 +90,41 @@ fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
     Ok(())
 }
 
+/// Reads `--baseline`, or says why it cannot be used.
+fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    match Baseline::load(path) {
+        Ok(b) => Ok(Some(Arc::new(b))),
+        Err(e) => {
+            let help = match &e {
+                BaselineError::Unreadable { .. } => {
+                    "pass --baseline the report.json of an earlier run (sigaudit scan ROOT --format json)"
+                }
+                BaselineError::TooLarge { .. } => {
+                    "pass a report.json written by sigaudit; a larger baseline is not read"
+                }
+                BaselineError::NotJson { .. } | BaselineError::Foreign { .. } => {
+                    "pass --baseline the report.json of an earlier sigaudit run, not another file (report.csv, a SARIF log, ...)"
+                }
+                BaselineError::UnknownSchema { .. } => {
+                    "compare with a report written by this version of sigaudit or an older one, or use the newer sigaudit that wrote it"
+                }
+            };
+            error(e, help);
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 /// The audit options of `scan` and `watch`.
-fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOptions {
+fn audit_options(
+    args: &AuditArgs,
+    fail_on: FailOn,
+    progress: bool,
+    baseline: Option<Arc<Baseline>>,
+) -> AuditOptions {
     let mut formats = args.format.clone();
     formats.sort();
     formats.dedup();
@@ -106,6 +137,7 @@ fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOpti
         crl_dirs: args.crl_dirs.clone(),
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
+        baseline,
     }
 }
 
@@ -151,7 +183,7 @@ fn policy(args: &AuditArgs) -> Result<Policy, u8> {
         Err(e @ ConfigError::Invalid { .. }) => {
             error(
                 e,
-                "fix the config (sigaudit config-schema prints what it may contain; sigaudit init writes a commented example)",
+                "fix the config (sigaudit schema config prints what it may contain; sigaudit init writes a commented example)",
             );
             Err(EXIT_USAGE)
         }
@@ -190,7 +222,11 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let opts = audit_options(args, scan.fail_on, progress);
+    let baseline = match load_baseline(args) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let opts = audit_options(args, scan.fail_on, progress, baseline);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {
@@ -201,7 +237,7 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         }
     };
     let mut report = report;
-    sigaudit::compliance::apply(&mut report, &policy);
+    audit::conclude(&mut report, &policy, &opts);
     // Users grep cron logs: an exemption that lapsed is worth a line even without -v.
     for x in report.compliance.exemptions.iter().filter(|x| !x.active) {
         tracing::warn!(
@@ -241,6 +277,14 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         report.compliance.exempt,
         s.findings
     );
+    let summary = match &report.changes {
+        Some(c) => format!(
+            "{summary}; {} changes since {}",
+            c.entries.len(),
+            c.baseline.path
+        ),
+        None => summary,
+    };
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!("{summary}");
@@ -289,7 +333,11 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let opts = audit_options(args, FailOn::Never, progress);
+    let baseline = match load_baseline(args) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let opts = audit_options(args, FailOn::Never, progress, baseline);
     let wopts = WatchOptions {
         policy,
         out: args.out.clone(),
@@ -307,6 +355,26 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         }
         Err(e @ WatchError::Output { .. }) => {
             error(e, "pass --out with a folder you can write to");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn schema(args: SchemaArgs) -> u8 {
+    use std::io::Write;
+    let text = match args.of {
+        SchemaOf::Report => report::schema::report_schema_text(),
+        SchemaOf::Config => sigaudit::config::schema_json(),
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            error(
+                format!("cannot write the schema: {e}"),
+                "redirect stdout to a file you can write",
+            );
             EXIT_USAGE
         }
     }

@@ -145,7 +145,7 @@ pub fn watch(
         w.auditor.set_as_of(chrono::Utc::now());
     }
     let mut report = w.auditor.audit();
-    crate::compliance::apply(&mut report, &wopts.policy);
+    crate::audit::conclude(&mut report, &wopts.policy, w.auditor.options());
     w.trust_fp = report.trust_fingerprint.clone();
     w.renderer
         .render(report)
@@ -443,7 +443,7 @@ impl Session<'_> {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
-        crate::compliance::apply(&mut report, &self.wopts.policy);
+        crate::audit::conclude(&mut report, &self.wopts.policy, self.auditor.options());
         let mut change = describe(self.renderer.last(), &report, repos_changed);
         if !trust_changed && !repos_changed {
             change.what = format!(

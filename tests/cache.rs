@@ -168,7 +168,13 @@ fn persistent_cache_saves_work_and_cannot_grant_trust() {
 fn incremental_rendering_writes_what_a_fresh_render_writes() {
     use sigaudit::report::{self, Format, Renderer};
     let root = copy_fixture("demo");
-    let formats = [Format::Json, Format::Csv, Format::Html];
+    let formats = [
+        Format::Json,
+        Format::Csv,
+        Format::Html,
+        Format::Junit,
+        Format::Sarif,
+    ];
     let out = tempfile::tempdir().expect("tempdir");
     let fresh = tempfile::tempdir().expect("tempdir");
     let mut auditor = Auditor::new(root.path(), opts()).expect("auditor");

@@ -609,7 +609,7 @@ fn config_schema_prints_the_checked_in_schema() {
     let committed =
         std::fs::read_to_string(common::project().join("docs/sigaudit.schema.json")).expect("read");
     sigaudit(dir.path())
-        .arg("config-schema")
+        .args(["schema", "config"])
         .assert()
         .code(0)
         .stdout(committed);

@@ -37,14 +37,14 @@ fn every_csv_column_is_documented() {
     }
 }
 
-/// `docs/sigaudit.schema.json` is the schema the code generates (`sigaudit config-schema`).
+/// `docs/sigaudit.schema.json` is the schema the code generates (`sigaudit schema config`).
 #[test]
 fn config_schema_is_up_to_date() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sigaudit.schema.json");
     let committed = std::fs::read_to_string(path).expect("docs/sigaudit.schema.json");
     assert!(
         committed == sigaudit::config::schema_json(),
-        "docs/sigaudit.schema.json is stale: run `cargo run -- config-schema > docs/sigaudit.schema.json`"
+        "docs/sigaudit.schema.json is stale: run `cargo run -- schema config > docs/sigaudit.schema.json`"
     );
     let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
     let rule = &schema["$defs"]["RuleSpec"]["properties"];
@@ -70,4 +70,34 @@ fn readme_shows_the_init_template() {
         readme().contains(sigaudit::config::TEMPLATE),
         "README lacks the current `sigaudit init` template"
     );
+}
+
+#[test]
+fn every_change_kind_and_changes_csv_column_is_documented() {
+    let r = readme();
+    for k in sigaudit::report::changes::ChangeKind::ALL {
+        assert!(
+            r.contains(&format!("`{}`", k.as_str())),
+            "README lacks change kind {}",
+            k.as_str()
+        );
+    }
+    for c in sigaudit::report::changes::CSV_COLUMNS {
+        assert!(
+            r.contains(&format!("`{c}`")),
+            "README lacks changes.csv column {c}"
+        );
+    }
+}
+
+#[test]
+fn every_format_is_documented_with_its_file() {
+    let r = readme();
+    for f in <sigaudit::report::Format as clap::ValueEnum>::value_variants() {
+        assert!(
+            r.contains(&format!("`{}`", f.file_name())),
+            "README lacks {}",
+            f.file_name()
+        );
+    }
 }

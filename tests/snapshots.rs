@@ -305,3 +305,41 @@ fn demo_verdicts() {
             .starts_with("-----BEGIN PUBLIC KEY-----")
     );
 }
+
+/// `report.junit.xml` or `report.sarif` of a fixture, as text, with the version redacted.
+fn rendering(fixture: &str, format: &str, file: &str) -> String {
+    let out = tempfile::tempdir().expect("tempdir");
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .current_dir(common::project())
+        .args([
+            "scan",
+            &format!("fixtures/{fixture}"),
+            "--format",
+            format,
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(0);
+    std::fs::read_to_string(out.path().join(file))
+        .expect("read")
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn junit_demo() {
+    insta::assert_snapshot!(
+        "demo.junit.xml",
+        rendering("demo", "junit", "report.junit.xml")
+    );
+}
+
+#[test]
+fn sarif_corrupt_blob() {
+    let log: Value =
+        serde_json::from_str(&rendering("corrupt-blob", "sarif", "report.sarif")).expect("json");
+    insta::assert_json_snapshot!("corrupt-blob.sarif", log);
+}

@@ -66,5 +66,7 @@ pub fn render(
     }
     w.write_all(b"],\"findings\":")?;
     serde_json::to_writer(&mut *w, &report.findings)?;
+    w.write_all(b",\"changes\":")?;
+    serde_json::to_writer(&mut *w, &report.changes)?;
     w.write_all(b"}\n")
 }

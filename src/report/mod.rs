@@ -1,10 +1,14 @@
-//! Reports: one versioned model ([`model::Report`]), rendered to JSON, CSV and HTML. Renderers
-//! read only the model, never the audit's internals.
+//! Reports: one versioned model ([`model::Report`]), rendered to JSON, CSV, HTML, JUnit XML and
+//! SARIF. Renderers read only the model, never the audit's internals.
 
+pub mod changes;
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod model;
+pub mod sarif;
+pub mod schema;
 mod write;
 
 pub use model::Report;
@@ -16,12 +20,27 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    clap::ValueEnum,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Json,
     Csv,
     Html,
+    /// JUnit XML: a test suite per repository, a test case per image.
+    Junit,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 impl Format {
@@ -30,9 +49,14 @@ impl Format {
             Format::Json => "report.json",
             Format::Csv => "report.csv",
             Format::Html => "report.html",
+            Format::Junit => "report.junit.xml",
+            Format::Sarif => "report.sarif",
         }
     }
 }
+
+/// Written beside the reports whenever the report has a `changes` section (`--baseline`).
+pub const CHANGES_CSV: &str = "changes.csv";
 
 /// One image's rendering in one format (its JSON object, its CSV rows, its HTML row).
 pub type Part = Arc<[u8]>;
@@ -181,6 +205,12 @@ fn render(
         }
         written.push(path);
     }
+    if let Some(c) = &report.changes {
+        let path = out_dir.join(CHANGES_CSV);
+        let text = changes::csv(c)?;
+        write_atomic(&path, |w| w.write_all(&text))?;
+        written.push(path);
+    }
     Ok((written, kept))
 }
 
@@ -200,6 +230,8 @@ fn render_one(
             Format::Json => json::image(img),
             Format::Csv => csv::image(img),
             Format::Html => templates()?.image(img),
+            Format::Junit => junit::image(img),
+            Format::Sarif => sarif::image(img),
         }
     };
     let mut stream = PartStream {
@@ -216,6 +248,8 @@ fn render_one(
         Format::Json => json::render(report, &mut stream, w),
         Format::Csv => csv::render(&mut stream, w),
         Format::Html => templates()?.render(report, &mut stream, w),
+        Format::Junit => junit::render(report, &mut stream, w),
+        Format::Sarif => sarif::render(report, &mut stream, w),
     })?;
     Ok((path, stream.kept))
 }
@@ -275,19 +309,34 @@ mod tests {
                 .unwrap()
                 .to_utc(),
         );
-        let report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
+        let mut report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
         assert!(report.images.len() > 3, "the demo has images");
-        let mut parts = report
-            .images
-            .iter()
-            .map(|i| super::json::image(i).map(super::Part::from));
-        let mut ours = Vec::new();
-        super::json::render(&report, &mut parts, &mut ours).unwrap();
-        let mut expected = serde_json::to_vec(&report).unwrap();
-        expected.push(b'\n');
-        assert_eq!(
-            String::from_utf8(ours).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        let check = |report: &super::Report| {
+            let mut parts = report
+                .images
+                .iter()
+                .map(|i| super::json::image(i).map(super::Part::from));
+            let mut ours = Vec::new();
+            super::json::render(report, &mut parts, &mut ours).unwrap();
+            let mut expected = serde_json::to_vec(report).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        };
+        check(&report);
+        // With a changes section (against a baseline missing the first image).
+        let mut old = serde_json::to_value(&report).unwrap();
+        old["images"].as_array_mut().unwrap().remove(0);
+        let baseline = crate::history::Baseline::from_slice(
+            std::path::Path::new("b.json"),
+            &serde_json::to_vec(&old).unwrap(),
+            "00".into(),
+        )
+        .unwrap();
+        report.changes = Some(baseline.compare(&report));
+        assert_eq!(report.changes.as_ref().unwrap().entries.len(), 1);
+        check(&report);
     }
 }

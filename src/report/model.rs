@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
 use crate::codes::ResultCode;
 use crate::digest::Digest;
 use crate::finding::Finding;
 use crate::report::Format;
+use crate::report::changes::Changes;
 use crate::trust::MaterialRecord;
 use crate::verify::{Check, SigStatus};
 
@@ -29,16 +31,18 @@ fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, 
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     /// Wall-clock time the report was produced.
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: DateTime<Utc>,
     /// The instant every time-dependent decision was taken at (`--as-of`, default: now).
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
     pub root_dir: String,
@@ -56,18 +60,21 @@ pub struct Report {
     /// [`EXPIRY_WINDOW_DAYS`] days after `asOf`, soonest first.
     pub expiring: Vec<Expiry>,
     /// `report.json` renders these itself, in parallel (see [`super::json`]).
+    #[schemars(description = "Every image of every repository, with its signatures and verdict.")]
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
+    /// What changed since the `--baseline` report; null without `--baseline`.
+    pub changes: Option<Changes>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
 /// The settings that shaped the verdicts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub formats: Vec<Format>,
@@ -86,7 +93,7 @@ pub struct Settings {
     pub config: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub repositories: usize,
@@ -103,7 +110,7 @@ pub struct Summary {
     pub findings: usize,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RepositorySummary {
     pub name: String,
@@ -121,7 +128,7 @@ pub struct RepositorySummary {
 }
 
 /// An image's overall verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageStatus {
     /// At least one signature is trusted.
@@ -147,8 +154,11 @@ impl ImageStatus {
 
 /// Equality is what lets a `watch` reuse an image's rendered rows: an image equal to one
 /// already rendered renders the same.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(
+    description = "One image: a manifest or index of a repository, identified by (repository, digest, parent)."
+)]
 pub struct ImageReport {
     pub repository: String,
     pub digest: Digest,
@@ -163,6 +173,7 @@ pub struct ImageReport {
     /// Why the image could not be read; null unless `status` is `error`.
     pub error: Option<String>,
     /// Shared with the audit's verdict memo: an unchanged verdict is not copied.
+    #[schemars(description = "The signatures attached to the image, in a deterministic order.")]
     pub signatures: Vec<Arc<SignatureReport>>,
     /// Attestations attached to the image: listed, never counted as signatures.
     pub attestations: Vec<Arc<SignatureReport>>,
@@ -177,7 +188,7 @@ pub struct ImageReport {
     pub exemptions: Vec<AppliedExemption>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
     /// `cosign` or `notation`.
@@ -214,13 +225,16 @@ pub struct SignatureReport {
     /// Why the signature is not trusted; empty when trusted.
     pub reason: String,
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub signed_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<DateTime<Utc>>,
     /// The earliest notAfter of the certificate chain the signature's trust rests on (notation:
     /// the envelope's chain, leaf to root); null for key-based (cosign) signatures and when the
     /// envelope could not be parsed.
     #[serde(serialize_with = "rfc3339_opt")]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub cert_expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
     pub predicate_type: Option<String>,
@@ -231,7 +245,7 @@ pub struct SignatureReport {
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,
@@ -240,7 +254,7 @@ pub struct ZotSignatureInfo {
 }
 
 /// An image's verdict under the compliance rules.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Compliance {
     /// Every rule that matches the image is met (or no rule matches it).
@@ -263,7 +277,7 @@ impl Compliance {
 }
 
 /// A rule an image fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Violation {
     /// The rule's name.
     pub rule: String,
@@ -272,7 +286,7 @@ pub struct Violation {
 }
 
 /// An active exemption that covers one of an image's violations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct AppliedExemption {
     /// The rule whose violation it covers.
     pub rule: String,
@@ -282,7 +296,7 @@ pub struct AppliedExemption {
 }
 
 /// What the compliance stage applied and found.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ComplianceSummary {
     /// The config file read, as given or found; null when none was (built-in default rule).
@@ -305,7 +319,7 @@ pub struct ComplianceSummary {
 }
 
 /// One rule as configured, and how the images it matches fared.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleSummary {
     pub name: String,
@@ -329,7 +343,7 @@ pub struct RuleSummary {
 }
 
 /// One exemption as configured.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExemptionSummary {
     pub repository: String,
@@ -351,7 +365,7 @@ pub struct ExemptionSummary {
 pub const EXPIRY_WINDOW_DAYS: i64 = 90;
 
 /// Something that expires soon.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Expiry {
     /// `trust-certificate` (a trust-store certificate), `signature` (a signature's own expiry),
@@ -363,6 +377,7 @@ pub struct Expiry {
     #[serde(rename = "where")]
     pub location: String,
     #[serde(serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub expires_at: DateTime<Utc>,
     /// Whole days from `asOf` to `expiresAt`.
     pub days_left: i64,

@@ -17,7 +17,7 @@ use crate::finding::Finding;
 use crate::layout::rel_path;
 
 /// Status of one trust-material file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MaterialStatus {
     /// Loaded and used.
@@ -29,7 +29,7 @@ pub enum MaterialStatus {
 }
 
 /// One file of trust material, as recorded in the report.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct MaterialRecord {
     /// Path relative to the rootDir.
     pub path: String,

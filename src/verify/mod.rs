@@ -63,7 +63,7 @@ pub struct TrustAnchor {
 }
 
 /// Overall outcome of one signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SigStatus {
     Trusted,
@@ -75,7 +75,7 @@ pub enum SigStatus {
 }
 
 /// Result of one check within a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckResult {
     Pass,
@@ -87,7 +87,7 @@ pub enum CheckResult {
 }
 
 /// One named check and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Check {
     pub name: &'static str,
     pub result: CheckResult,

@@ -59,3 +59,16 @@ pub fn tree_hash(dir: &Path) -> Vec<(String, String)> {
     }
     out
 }
+
+/// The committed fixture rootDirs: every folder under `fixtures/` but the generator, by name.
+pub fn fixture_roots() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project().join("fixtures"))
+        .expect("fixtures")
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_type().expect("type").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "generator")
+        .collect();
+    names.sort();
+    names
+}

@@ -1,0 +1,286 @@
+//! The `changes` section of a report made with `--baseline`: what differs from an earlier
+//! report of the same registry (see [`crate::history`], which computes it), and its CSV
+//! rendering, `changes.csv`.
+//!
+//! An image is identified, as everywhere in the reports, by (repository, digest, parent
+//! digest): a tag moved to another digest is an image gone and an image added.
+
+use std::io;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::digest::Digest;
+
+/// What changed since the baseline report.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Changes {
+    /// The report this one is compared with.
+    pub baseline: BaselineInfo,
+    /// The trust fingerprints differ: the two audits used different trust material.
+    pub trust_material_changed: bool,
+    /// Number of entries of each kind, for every kind (zero included).
+    pub counts: ChangeCounts,
+    /// Trust-material changes first (by path), then image changes (by repository, digest,
+    /// parent, kind).
+    pub entries: Vec<Change>,
+}
+
+/// The baseline report, as it was read: enough to find it again and tell it from another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BaselineInfo {
+    /// The `--baseline` path, as given on the command line.
+    pub path: String,
+    /// SHA-256 (hex) of the baseline file's bytes.
+    pub sha256: String,
+    pub schema_version: u32,
+    /// The baseline's `generatedAt`, as written there.
+    pub generated_at: String,
+    /// The baseline's `asOf`, as written there.
+    pub as_of: String,
+    pub trust_fingerprint: String,
+}
+
+/// What kind of change an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// Was trusted; now untrusted, unsigned or unreadable.
+    NewlyUntrusted,
+    /// Was not trusted; now trusted.
+    NewlyTrusted,
+    /// Neither before nor after trusted, but its status changed (e.g. unsigned to untrusted).
+    StatusChanged,
+    /// Its compliance is now `compliant` and was not.
+    NewlyCompliant,
+    /// Its compliance was `compliant` and is not any more.
+    NewlyNonCompliant,
+    /// Its compliance changed between two values neither of which is `compliant`.
+    ComplianceChanged,
+    /// An image the baseline does not have, with no signature.
+    NewUnsigned,
+    /// An image the baseline does not have, signed or unreadable (its status is `after`).
+    NewImage,
+    /// An image of the baseline that is not in the registry any more.
+    ImageGone,
+    /// A trust-material file whose path the baseline does not list.
+    TrustMaterialAdded,
+    /// A trust-material file of the baseline whose path is not there any more.
+    TrustMaterialRemoved,
+    /// A trust-material file at the same path with other content (another SHA-256).
+    TrustMaterialChanged,
+}
+
+impl ChangeKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: &'static [ChangeKind] = &[
+        ChangeKind::NewlyUntrusted,
+        ChangeKind::NewlyTrusted,
+        ChangeKind::StatusChanged,
+        ChangeKind::NewlyCompliant,
+        ChangeKind::NewlyNonCompliant,
+        ChangeKind::ComplianceChanged,
+        ChangeKind::NewUnsigned,
+        ChangeKind::NewImage,
+        ChangeKind::ImageGone,
+        ChangeKind::TrustMaterialAdded,
+        ChangeKind::TrustMaterialRemoved,
+        ChangeKind::TrustMaterialChanged,
+    ];
+
+    /// The string form used in `report.json` and `changes.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::NewlyUntrusted => "newly-untrusted",
+            ChangeKind::NewlyTrusted => "newly-trusted",
+            ChangeKind::StatusChanged => "status-changed",
+            ChangeKind::NewlyCompliant => "newly-compliant",
+            ChangeKind::NewlyNonCompliant => "newly-non-compliant",
+            ChangeKind::ComplianceChanged => "compliance-changed",
+            ChangeKind::NewUnsigned => "new-unsigned",
+            ChangeKind::NewImage => "new-image",
+            ChangeKind::ImageGone => "image-gone",
+            ChangeKind::TrustMaterialAdded => "trust-material-added",
+            ChangeKind::TrustMaterialRemoved => "trust-material-removed",
+            ChangeKind::TrustMaterialChanged => "trust-material-changed",
+        }
+    }
+}
+
+/// Entries per kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeCounts {
+    pub newly_untrusted: usize,
+    pub newly_trusted: usize,
+    pub status_changed: usize,
+    pub newly_compliant: usize,
+    pub newly_non_compliant: usize,
+    pub compliance_changed: usize,
+    pub new_unsigned: usize,
+    pub new_image: usize,
+    pub image_gone: usize,
+    pub trust_material_added: usize,
+    pub trust_material_removed: usize,
+    pub trust_material_changed: usize,
+}
+
+impl ChangeCounts {
+    /// Counts the entries of each kind.
+    pub fn of(entries: &[Change]) -> Self {
+        let mut c = ChangeCounts::default();
+        for e in entries {
+            *c.slot(e.kind) += 1;
+        }
+        c
+    }
+
+    fn slot(&mut self, kind: ChangeKind) -> &mut usize {
+        match kind {
+            ChangeKind::NewlyUntrusted => &mut self.newly_untrusted,
+            ChangeKind::NewlyTrusted => &mut self.newly_trusted,
+            ChangeKind::StatusChanged => &mut self.status_changed,
+            ChangeKind::NewlyCompliant => &mut self.newly_compliant,
+            ChangeKind::NewlyNonCompliant => &mut self.newly_non_compliant,
+            ChangeKind::ComplianceChanged => &mut self.compliance_changed,
+            ChangeKind::NewUnsigned => &mut self.new_unsigned,
+            ChangeKind::NewImage => &mut self.new_image,
+            ChangeKind::ImageGone => &mut self.image_gone,
+            ChangeKind::TrustMaterialAdded => &mut self.trust_material_added,
+            ChangeKind::TrustMaterialRemoved => &mut self.trust_material_removed,
+            ChangeKind::TrustMaterialChanged => &mut self.trust_material_changed,
+        }
+    }
+}
+
+/// One change. Image changes name the image; trust-material changes name the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// The image's repository; null for trust-material changes.
+    pub repository: Option<String>,
+    /// The image's digest; null for trust-material changes.
+    pub digest: Option<Digest>,
+    /// The digest of the index the image belongs to; null otherwise.
+    pub parent: Option<Digest>,
+    /// The image's tags (as of the newer report, or the baseline's for an image gone).
+    pub tags: Vec<String>,
+    /// The trust-material file, relative to the rootDir; null for image changes.
+    pub path: Option<String>,
+    /// The value before: an image status, a compliance value, or a file's SHA-256; null when
+    /// there was nothing.
+    pub before: Option<String>,
+    /// The value after, as `before`; null when there is nothing any more.
+    pub after: Option<String>,
+    /// One line for a reader: the trusting signatures, the material kind, ...
+    pub detail: String,
+}
+
+/// `changes.csv` columns, in order (documented in the README).
+pub const CSV_COLUMNS: &[&str] = &[
+    "kind",
+    "repository",
+    "digest",
+    "tags",
+    "before",
+    "after",
+    "detail",
+];
+
+/// `changes.csv`: a header, then one row per change; a trust-material change has its path in
+/// the `digest` column's place of the image (repository empty, digest = path). Cells are
+/// neutralised like `report.csv`'s.
+pub fn csv(changes: &Changes) -> io::Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(CSV_COLUMNS)?;
+    for c in &changes.entries {
+        let target = match (&c.digest, &c.path) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => String::new(),
+        };
+        let row = [
+            c.kind.as_str().to_string(),
+            c.repository.clone().unwrap_or_default(),
+            target,
+            c.tags.join(" "),
+            c.before.clone().unwrap_or_default(),
+            c.after.clone().unwrap_or_default(),
+            c.detail.clone(),
+        ];
+        out.write_record(row.iter().map(|c| super::csv::neutralise(c)))?;
+    }
+    out.into_inner().map_err(|e| e.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_serialise_as_their_string_form() {
+        for k in ChangeKind::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::Value::from(k.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn csv_cells_are_neutralised() {
+        let changes = Changes {
+            baseline: BaselineInfo {
+                path: "b.json".into(),
+                sha256: String::new(),
+                schema_version: 1,
+                generated_at: String::new(),
+                as_of: String::new(),
+                trust_fingerprint: String::new(),
+            },
+            trust_material_changed: false,
+            counts: ChangeCounts::default(),
+            entries: vec![Change {
+                kind: ChangeKind::NewUnsigned,
+                repository: Some("@repo".into()),
+                digest: None,
+                parent: None,
+                tags: vec!["=HYPERLINK(1)".into(), "v\"1,".into()],
+                path: None,
+                before: None,
+                after: Some("unsigned".into()),
+                detail: "-1+1".into(),
+            }],
+        };
+        let text = String::from_utf8(csv(&changes).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "kind,repository,digest,tags,before,after,detail\nnew-unsigned,'@repo,,\"'=HYPERLINK(1) v\"\"1,\",,unsigned,'-1+1\n"
+        );
+    }
+
+    #[test]
+    fn counts_cover_every_kind() {
+        let entries: Vec<Change> = ChangeKind::ALL
+            .iter()
+            .map(|&kind| Change {
+                kind,
+                repository: None,
+                digest: None,
+                parent: None,
+                tags: Vec::new(),
+                path: None,
+                before: None,
+                after: None,
+                detail: String::new(),
+            })
+            .collect();
+        let counts = serde_json::to_value(ChangeCounts::of(&entries)).unwrap();
+        let counts = counts.as_object().unwrap();
+        assert_eq!(counts.len(), ChangeKind::ALL.len());
+        assert!(counts.values().all(|v| v == 1), "{counts:?}");
+    }
+}

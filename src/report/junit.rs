@@ -1,0 +1,212 @@
+//! `report.junit.xml`: the audit as JUnit XML, for CI systems that show test results. A test
+//! suite per repository, a test case per image; an image that is not trusted (untrusted,
+//! unsigned or unreadable) is a failure whose message gives the reasons and signature codes.
+//!
+//! Every string from the registry (repository names, tags, reasons) is escaped. XML 1.0 cannot
+//! carry most control characters at all, not even as references, so those are written as the
+//! text `\u{N}` (hex) instead; nothing a registry holds can break the document.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::Report;
+use super::model::{ImageReport, ImageStatus};
+
+/// Escapes `s` for XML character data or, with `attr`, an attribute value in double quotes
+/// (where tabs and line breaks are written as references so a parser keeps them).
+pub fn escape(s: &str, attr: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' if !attr => out.push(c),
+            '\t' | '\n' | '\r' => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            // Allowed by XML 1.0 but invisible or discouraged: a reference keeps them visible.
+            '\u{7f}'..='\u{9f}' => {
+                let _ = write!(out, "&#x{:x};", u32::from(c));
+            }
+            c if is_xml_char(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    out
+}
+
+/// XML 1.0's `Char` production (Rust strings hold no surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Writes the document around the images' test cases, taken in order from `images`.
+pub fn render(
+    report: &Report,
+    images: &mut dyn Iterator<Item = io::Result<super::Part>>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let failures = report
+        .images
+        .iter()
+        .filter(|i| i.status != ImageStatus::Trusted)
+        .count();
+    writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        w,
+        r#"<testsuites name="sigaudit" tests="{}" failures="{failures}" errors="0">"#,
+        report.images.len()
+    )?;
+    let as_of = report
+        .as_of
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let properties = [
+        ("rootDir", report.root_dir.as_str()),
+        ("asOf", as_of.as_str()),
+        ("trustFingerprint", report.trust_fingerprint.as_str()),
+        ("sigaudit", report.tool.version),
+    ];
+    // Images of a repository are consecutive in the model; a repository seen again later
+    // (which the audit never produces) would simply get a second suite.
+    let mut start = 0;
+    while start < report.images.len() {
+        let repo = &report.images[start].repository;
+        let end = report.images[start..]
+            .iter()
+            .position(|i| &i.repository != repo)
+            .map_or(report.images.len(), |n| start + n);
+        let run = &report.images[start..end];
+        let failed = run
+            .iter()
+            .filter(|i| i.status != ImageStatus::Trusted)
+            .count();
+        writeln!(
+            w,
+            r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="0" skipped="0">"#,
+            escape(repo, true),
+            run.len()
+        )?;
+        writeln!(w, "    <properties>")?;
+        for (name, value) in properties {
+            writeln!(
+                w,
+                r#"      <property name="{name}" value="{}"/>"#,
+                escape(value, true)
+            )?;
+        }
+        writeln!(w, "    </properties>")?;
+        for _ in start..end {
+            let part = images
+                .next()
+                .ok_or_else(|| io::Error::other("fewer rendered images than images"))??;
+            w.write_all(&part)?;
+        }
+        writeln!(w, "  </testsuite>")?;
+        start = end;
+    }
+    writeln!(w, "</testsuites>")?;
+    w.flush()
+}
+
+/// The test case's name: the digest, its tags, and where it sits in an index.
+fn case_name(img: &ImageReport) -> String {
+    let mut name = img.digest.to_string();
+    if !img.tags.is_empty() {
+        let _ = write!(name, " [{}]", img.tags.join(", "));
+    }
+    match (&img.platform, &img.parent) {
+        (Some(p), Some(parent)) => {
+            let _ = write!(name, " ({p} of {parent})");
+        }
+        (None, Some(parent)) => {
+            let _ = write!(name, " (of {parent})");
+        }
+        (Some(p), None) => {
+            let _ = write!(name, " ({p})");
+        }
+        (None, None) => {}
+    }
+    name
+}
+
+/// One image's `<testcase>`; a `<failure>` inside when it is not trusted.
+pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"    <testcase classname="{}" name="{}""#,
+        escape(&img.repository, true),
+        escape(&case_name(img), true)
+    );
+    let codes: Vec<&str> = img.signatures.iter().map(|s| s.code.as_str()).collect();
+    let message = match img.status {
+        ImageStatus::Trusted => {
+            out.push_str("/>\n");
+            return Ok(out.into_bytes());
+        }
+        ImageStatus::Unsigned => "unsigned: the image has no signature".to_string(),
+        ImageStatus::Error if codes.is_empty() => format!(
+            "error: the image could not be read: {}",
+            img.error.as_deref().unwrap_or("")
+        ),
+        ImageStatus::Error => format!(
+            "error: the image could not be read: {}; its {} signature(s) are not counted ({})",
+            img.error.as_deref().unwrap_or(""),
+            codes.len(),
+            codes.join(", ")
+        ),
+        ImageStatus::Untrusted => format!(
+            "untrusted: none of its {} signature(s) is trusted ({})",
+            codes.len(),
+            codes.join(", ")
+        ),
+    };
+    let _ = write!(
+        out,
+        ">\n      <failure type=\"{}\" message=\"{}\"",
+        img.status.as_str(),
+        escape(&message, true)
+    );
+    let mut body: Vec<String> = img
+        .signatures
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {} ({}) in {}: {}: {}",
+                s.tool, s.format, s.attachment, s.manifest_digest, s.code, s.reason
+            )
+        })
+        .collect();
+    body.extend(img.error.clone());
+    if body.is_empty() {
+        out.push_str("/>\n");
+    } else {
+        out.push_str(">\n");
+        for line in &body {
+            let _ = writeln!(out, "{}", escape(line, false));
+        }
+        out.push_str("      </failure>\n");
+    }
+    out.push_str("    </testcase>\n");
+    Ok(out.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_controls() {
+        assert_eq!(
+            escape("a<b>&\"'\u{1}\u{fffe}\t\n\r\u{85}", true),
+            "a&lt;b&gt;&amp;&quot;&apos;\\u{1}\\u{fffe}&#9;&#10;&#13;&#x85;"
+        );
+        assert_eq!(escape("x\ty\nz\r", false), "x\ty\nz&#13;");
+        assert_eq!(escape("🦀 ok", false), "🦀 ok");
+    }
+}

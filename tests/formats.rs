@@ -1,0 +1,414 @@
+//! `report.junit.xml` and `report.sarif`: parsed with a real XML parser and as JSON, their
+//! structure checked against the JSON report of the same scan, including with hostile tags and
+//! repository names (markup, quotes, control characters, non-characters).
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use assert_cmd::Command;
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use serde_json::Value;
+
+const AS_OF: &str = "2026-11-23T00:00:00Z";
+/// A tag no registry should hold, and every way it could break a document.
+const HOSTILE_TAG: &str =
+    "v1<x a=\"b\">&amp;</x>']]>\u{1}\u{1b}[31m\u{7f}\u{fffe}\r\n\t=cmd|' /C calc'!A0";
+const HOSTILE_REPO: &str = "evil&<repo>\"'\u{2}";
+
+fn scan(root: &Path, out: &Path) -> Value {
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .arg("scan")
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(["--as-of", AS_OF, "--format", "json,junit,sarif"])
+        .assert()
+        .code(0);
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read")).expect("json")
+}
+
+/// A copy of the demo with a hostile tag on library/alpine:3.19 and a repository with a
+/// hostile name.
+fn hostile_root(to: &Path) {
+    common::copy_tree(&common::project().join("fixtures/demo"), to);
+    let index = to.join("library/alpine/index.json");
+    let text = std::fs::read_to_string(&index).expect("index");
+    let text = text.replace(
+        "\"org.opencontainers.image.ref.name\":\"3.19\"",
+        &format!(
+            "\"org.opencontainers.image.ref.name\":{}",
+            serde_json::to_string(HOSTILE_TAG).expect("json")
+        ),
+    );
+    assert!(text.contains("C calc"), "the tag was replaced");
+    std::fs::write(&index, text).expect("write index");
+    // An unsigned image, so that SARIF has a result for it.
+    common::copy_tree(
+        &common::project().join("fixtures/demo/data/myblobs"),
+        &to.join(HOSTILE_REPO),
+    );
+}
+
+/// What XML 1.0 allows in a document (production `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// A parsed test case: its attributes and, when it failed, the failure's attributes and text.
+#[derive(Debug, Default)]
+struct Case {
+    attrs: BTreeMap<String, String>,
+    failure: Option<(BTreeMap<String, String>, String)>,
+}
+
+/// A parsed suite: its attributes and test cases.
+#[derive(Debug, Default)]
+struct Suite {
+    attrs: BTreeMap<String, String>,
+    properties: BTreeMap<String, String>,
+    cases: Vec<Case>,
+}
+
+fn attrs(e: &quick_xml::events::BytesStart<'_>) -> BTreeMap<String, String> {
+    e.attributes()
+        .map(|a| {
+            let a = a.expect("well-formed attribute");
+            (
+                a.key.as_ref().to_string(),
+                a.normalized_value(XmlVersion::Explicit1_0)
+                    .expect("attribute value")
+                    .into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Parses `report.junit.xml` strictly (matching end tags, valid references, XML characters).
+fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    if let Some(bad) = text.chars().find(|&c| !is_xml_char(c)) {
+        panic!("a character XML 1.0 does not allow: {bad:?}");
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut root = None;
+    let mut suites: Vec<Suite> = Vec::new();
+    let mut in_failure = false;
+    let mut stack: Vec<String> = Vec::new();
+    loop {
+        let ev = reader.read_event().expect("well-formed XML");
+        match ev {
+            Event::Eof => break,
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = e.name().as_ref().to_string();
+                let a = attrs(e);
+                match (name.as_str(), stack.last().map(String::as_str)) {
+                    ("testsuites", None) => root = Some(a),
+                    ("testsuite", Some("testsuites")) => suites.push(Suite {
+                        attrs: a,
+                        ..Suite::default()
+                    }),
+                    ("properties", Some("testsuite")) => {}
+                    ("property", Some("properties")) => {
+                        let s = suites.last_mut().expect("suite");
+                        s.properties.insert(a["name"].clone(), a["value"].clone());
+                    }
+                    ("testcase", Some("testsuite")) => {
+                        suites.last_mut().expect("suite").cases.push(Case {
+                            attrs: a,
+                            failure: None,
+                        })
+                    }
+                    ("failure", Some("testcase")) => {
+                        let case = suites
+                            .last_mut()
+                            .and_then(|s| s.cases.last_mut())
+                            .expect("case");
+                        case.failure = Some((a, String::new()));
+                        in_failure = matches!(ev, Event::Start(_));
+                    }
+                    (n, parent) => panic!("unexpected element {n} in {parent:?}"),
+                }
+                if matches!(ev, Event::Start(_)) {
+                    stack.push(name);
+                }
+            }
+            Event::End(_) => {
+                if stack.pop().as_deref() == Some("failure") {
+                    in_failure = false;
+                }
+            }
+            Event::Text(t) if in_failure => {
+                let case = suites.last_mut().and_then(|s| s.cases.last_mut());
+                let f = case.and_then(|c| c.failure.as_mut()).expect("failure");
+                f.1.push_str(&t.xml10_content());
+            }
+            Event::GeneralRef(r) if in_failure => {
+                let c = match r.resolve_char_ref().expect("valid character reference") {
+                    Some(c) => c,
+                    None => match &*r.into_inner() {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        other => panic!("unknown entity {other}"),
+                    },
+                };
+                assert!(is_xml_char(c), "reference to a non-character {c:?}");
+                let case = suites.last_mut().and_then(|s| s.cases.last_mut());
+                case.and_then(|c| c.failure.as_mut())
+                    .expect("failure")
+                    .1
+                    .push(c);
+            }
+            Event::Text(t) => assert!(t.xml10_content().trim().is_empty(), "stray text {t:?}"),
+            Event::Decl(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(stack.is_empty(), "unclosed {stack:?}");
+    (root.expect("a testsuites element"), suites)
+}
+
+/// `s` as the reports show it in XML: characters XML cannot carry written as `\u{N}`.
+fn xml_visible(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_xml_char(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
+fn check_junit(report: &Value, text: &str) {
+    let (root, suites) = parse_junit(text);
+    let images = report["images"].as_array().expect("images");
+    let not_trusted = |i: &&Value| i["status"] != "trusted";
+    assert_eq!(root["tests"], images.len().to_string());
+    assert_eq!(
+        root["failures"],
+        images.iter().filter(not_trusted).count().to_string()
+    );
+    // A suite per repository, in the report's order, with its counts and cases.
+    let repos: Vec<&str> = report["repositories"]
+        .as_array()
+        .expect("repositories")
+        .iter()
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect();
+    let names: Vec<&str> = suites.iter().map(|s| s.attrs["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        repos.iter().map(|r| xml_visible(r)).collect::<Vec<_>>()
+    );
+    let mut cases = suites
+        .iter()
+        .flat_map(|s| s.cases.iter().map(move |c| (s, c)));
+    for img in images {
+        let (suite, case) = cases.next().expect("a case per image");
+        let repo = img["repository"].as_str().expect("repository");
+        assert_eq!(suite.attrs["name"], xml_visible(repo));
+        assert_eq!(case.attrs["classname"], xml_visible(repo));
+        let digest = img["digest"].as_str().expect("digest");
+        assert!(case.attrs["name"].starts_with(digest), "{:?}", case.attrs);
+        for tag in img["tags"].as_array().expect("tags") {
+            assert!(case.attrs["name"].contains(&xml_visible(tag.as_str().expect("tag"))));
+        }
+        let status = img["status"].as_str().expect("status");
+        match (&case.failure, status) {
+            (None, "trusted") => {}
+            (Some((a, body)), "untrusted" | "unsigned" | "error") => {
+                assert_eq!(a["type"], status);
+                assert!(a["message"].starts_with(&format!("{status}: ")));
+                for s in img["signatures"].as_array().expect("signatures") {
+                    let code = s["code"].as_str().expect("code");
+                    assert!(a["message"].contains(code), "{a:?}");
+                    assert!(body.contains(&format!(": {code}: ")), "{body}");
+                    assert!(body.contains(&xml_visible(s["reason"].as_str().expect("reason"))));
+                }
+            }
+            (f, s) => panic!("{digest} is {s}, failure {f:?}"),
+        }
+    }
+    assert!(cases.next().is_none(), "no case without an image");
+    for s in &suites {
+        assert_eq!(s.properties["asOf"], AS_OF);
+        let failed = s.cases.iter().filter(|c| c.failure.is_some()).count();
+        assert_eq!(s.attrs["failures"], failed.to_string());
+        assert_eq!(s.attrs["tests"], s.cases.len().to_string());
+    }
+}
+
+/// Checks the SARIF 2.1.0 log's required structure (§3 of the standard: sarifLog, run,
+/// tool.driver with a name, result with a message, rule ids that the driver defines, levels
+/// of the enumeration, locations), and that its results are exactly the report's problems.
+fn check_sarif(report: &Value, log: &Value) {
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(
+        log["$schema"],
+        "https://json.schemastore.org/sarif-2.1.0.json"
+    );
+    let runs = log["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "sigaudit");
+    assert!(driver["version"].is_string());
+    let mut rule_ids = HashSet::new();
+    for r in driver["rules"].as_array().expect("rules") {
+        let id = r["id"].as_str().expect("rule id");
+        assert!(rule_ids.insert(id), "duplicate rule {id}");
+        assert!(
+            !r["shortDescription"]["text"]
+                .as_str()
+                .expect("text")
+                .is_empty()
+        );
+        let level = r["defaultConfiguration"]["level"].as_str().expect("level");
+        assert!(["none", "note", "warning", "error"].contains(&level));
+    }
+    for code in [
+        "signature/untrusted-key",
+        "finding/digest-mismatch",
+        "image/unsigned",
+    ] {
+        assert!(rule_ids.contains(code), "{code}");
+    }
+    let results = run["results"].as_array().expect("results");
+    let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    for r in results {
+        let id = r["ruleId"].as_str().expect("ruleId");
+        assert!(rule_ids.contains(id), "undefined rule {id}");
+        *by_rule.entry(id.to_string()).or_default() += 1;
+        let level = r["level"].as_str().expect("level");
+        assert!(["none", "note", "warning", "error"].contains(&level));
+        assert!(!r["message"]["text"].as_str().expect("message").is_empty());
+        let loc = &r["locations"][0];
+        let a = &loc["physicalLocation"]["artifactLocation"];
+        assert_eq!(a["uriBaseId"], "ROOTDIR");
+        let uri = a["uri"].as_str().expect("uri");
+        assert!(
+            uri.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b':' && b != b'\\'),
+            "{uri}"
+        );
+        if !id.starts_with("finding/") {
+            assert!(uri.ends_with("/index.json"), "{uri}");
+            let l = &loc["logicalLocations"][0];
+            assert_eq!(l["kind"], "resource");
+            let fq = format!(
+                "{}@{}",
+                r["properties"]["repository"].as_str().expect("repository"),
+                r["properties"]["digest"].as_str().expect("digest")
+            );
+            assert_eq!(l["fullyQualifiedName"], fq);
+        }
+    }
+    // Exactly one result per signature not trusted, per unsigned or unreadable image, per
+    // finding.
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for img in report["images"].as_array().expect("images") {
+        match img["status"].as_str() {
+            Some("unsigned") => *expected.entry("image/unsigned".into()).or_default() += 1,
+            Some("error") => *expected.entry("image/unreadable".into()).or_default() += 1,
+            _ => {}
+        }
+        for s in img["signatures"].as_array().expect("signatures") {
+            if s["trusted"] == false {
+                let id = format!("signature/{}", s["code"].as_str().expect("code"));
+                *expected.entry(id).or_default() += 1;
+            }
+        }
+    }
+    for f in report["findings"].as_array().expect("findings") {
+        let id = format!("finding/{}", f["code"].as_str().expect("code"));
+        *expected.entry(id).or_default() += 1;
+    }
+    assert_eq!(by_rule, expected);
+}
+
+#[test]
+fn junit_and_sarif_of_every_fixture() {
+    let fixtures = common::fixture_roots();
+    assert!(fixtures.len() >= 7, "{fixtures:?}");
+    for fixture in &fixtures {
+        let out = tempfile::tempdir().expect("tempdir");
+        let report = scan(
+            &common::project().join("fixtures").join(fixture),
+            out.path(),
+        );
+        let junit = std::fs::read_to_string(out.path().join("report.junit.xml")).expect("junit");
+        check_junit(&report, &junit);
+        let sarif: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.sarif")).expect("sarif"))
+                .expect("SARIF is JSON");
+        check_sarif(&report, &sarif);
+    }
+}
+
+#[test]
+fn hostile_names_never_break_junit_or_sarif() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("root");
+    hostile_root(&root);
+    let out = tmp.path().join("out");
+    let report = scan(&root, &out);
+    // The report holds the hostile strings as they are.
+    let images = report["images"].as_array().expect("images");
+    assert!(images.iter().any(|i| i["tags"][0] == HOSTILE_TAG));
+    assert!(images.iter().any(|i| i["repository"] == HOSTILE_REPO));
+    let junit = std::fs::read_to_string(out.join("report.junit.xml")).expect("junit");
+    check_junit(&report, &junit);
+    assert!(
+        junit.contains("\\u{1}"),
+        "control characters shown, not dropped"
+    );
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
+            .expect("SARIF is JSON");
+    check_sarif(&report, &sarif);
+    // SARIF is JSON: the strings come back exactly.
+    let tagged = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["properties"]["tags"][0] == HOSTILE_TAG)
+        .expect("the hostile tag's unsigned image");
+    assert_eq!(tagged["ruleId"], "image/unsigned");
+    // The hostile repository's file is a percent-encoded URI reference that decodes back.
+    let evil = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["properties"]["repository"] == HOSTILE_REPO)
+        .expect("a result for the hostile repository");
+    let uri = evil["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .expect("uri");
+    assert_eq!(percent_decode(uri), format!("{HOSTILE_REPO}/index.json"));
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("hex");
+            out.push(u8::from_str_radix(hex, 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("utf-8")
+}
