@@ -102,6 +102,27 @@ fn audit_options(args: &AuditArgs, fail_on: FailOn, progress: bool) -> AuditOpti
     }
 }
 
+/// The HTML report's options; the templates are loaded and checked now, before the audit, so a
+/// broken template stops the run before any report is written.
+fn html_options(args: &AuditArgs) -> Result<report::html::HtmlOptions, u8> {
+    if !args.format.contains(&report::Format::Html) {
+        return Ok(report::html::HtmlOptions::default());
+    }
+    match report::html::Templates::load(args.template_dir.as_deref()) {
+        Ok(t) => Ok(report::html::HtmlOptions {
+            templates: Some(Arc::new(t)),
+            page_size: args.html_page_size,
+        }),
+        Err(e) => {
+            error(
+                e,
+                "fix the template (or remove it from --template-dir to use the embedded one); the embedded templates are in the source tree's templates/ folder",
+            );
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 fn root_help(e: &AuditError) -> &'static str {
     match e {
         AuditError::RootMissing(_) => "pass the folder zot's config names as storage.rootDirectory",
@@ -121,6 +142,10 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
+    let html = match html_options(args) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, scan.fail_on, progress);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
@@ -131,7 +156,7 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
             return EXIT_ROOT;
         }
     };
-    let written = match report::render_all(&report, &formats, &args.out) {
+    let written = match report::render_all_with(&report, &formats, &args.out, &html) {
         Ok(w) => w,
         Err(e) => {
             error(
@@ -195,8 +220,13 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
             return EXIT_USAGE;
         }
     }
+    let html = match html_options(args) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, FailOn::Never, progress);
     let wopts = WatchOptions {
+        html,
         out: args.out.clone(),
         poll: watch.poll.map(|s| Duration::from_secs(s.into())),
         watch_repos: watch.watch_repos,

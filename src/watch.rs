@@ -59,6 +59,8 @@ pub struct WatchOptions {
     /// certificate or signature expiring is noticed (`--refresh`, default one hour; `None`
     /// never).
     pub refresh: Option<Duration>,
+    /// The HTML report's templates and page size.
+    pub html: report::html::HtmlOptions,
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -131,7 +133,7 @@ pub fn watch(
         real_root,
         wopts,
         auditor,
-        renderer: report::Renderer::new(&opts_formats, &wopts.out),
+        renderer: report::Renderer::new(&opts_formats, &wopts.out).with_html(wopts.html.clone()),
         trust_fp: String::new(),
         repos_fp,
         unwritten: false,
