@@ -129,6 +129,21 @@ fn tera_message(e: &tera::Error) -> String {
     msg
 }
 
+/// Tera's parse errors point at ` --> LINE:COLUMN`; say it in words first.
+fn with_line(msg: &str) -> String {
+    let at = msg.find("--> ").map(|i| &msg[i + 4..]).and_then(|rest| {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+            .unwrap_or(rest.len());
+        let (line, col) = rest[..end].split_once(':')?;
+        Some(format!("line {line}, column {col}"))
+    });
+    match at {
+        Some(at) => format!("{at}:\n{}", msg.trim_start()),
+        None => msg.to_string(),
+    }
+}
+
 /// The parsed templates, with the stylesheet and script and the policy admitting them.
 pub struct Templates {
     tera: tera::Tera,
@@ -206,7 +221,7 @@ impl Templates {
             {
                 return Err(TemplateError::Invalid {
                     path: origin.clone(),
-                    message: tera_message(&e),
+                    message: with_line(&tera_message(&e)),
                 });
             }
         }

@@ -282,10 +282,13 @@ def main():
         b.call("Emulation.setScriptExecutionDisabled", {"value": True})
         _, since = b.load(url)
         nojs = {"overview_rows": b.count("#image-table tr.img"), "js": b.html_attribute("data-js"),
-                "page_rows": 0, "controls_hidden": b.count(".controls[hidden]")}
+                "page_rows": 0, "controls": b.count(".controls"),
+                "controls_hidden": b.count(".controls[hidden]")}
         for page in pages:
             b.load(page)
             nojs["page_rows"] += b.count("#image-table tr.img")
+            nojs["controls"] += b.count(".controls")
+            nojs["controls_hidden"] += b.count(".controls[hidden]")
         out["nojs"] = nojs
         errs, reqs = problems(b.events[since:], url)
         out["errors"] += errs
