@@ -247,6 +247,13 @@ def main():
             b.call("Input.insertText", {"text": a.filter})
             b.evaluate("new Promise(r => setTimeout(r, 400))")
             after = b.evaluate(visible)
+            # A second screenshot: the filtered images table, a drill-down opened.
+            b.evaluate("(() => { const d = document.querySelector('#image-table tr.img:not(.hidden) details');"
+                       " if (d) d.open = true; document.querySelector('.controls').scrollIntoView(); })()")
+            shot = b.call("Page.captureScreenshot", {"format": "png"})
+            images_shot = path.with_name(path.stem + "-images.png")
+            images_shot.write_bytes(base64.b64decode(shot["data"]))
+            out["screenshot_images"] = str(images_shot.resolve())
             shown_text = b.evaluate("document.getElementById('shown').textContent")
             b.evaluate("document.getElementById('filter').value = ''; "
                        "document.getElementById('filter').dispatchEvent(new Event('input'))")
