@@ -428,17 +428,42 @@ impl Prepared<'_> {
             super::write_atomic(&overview, |w| placer.place(&self.overview, &groups, w))?;
             written.push(overview);
         } else {
-            let mut pages = Vec::new();
-            for (k, text) in self.pages.iter().enumerate() {
-                let range = self.layout.pages[k].clone();
-                let groups = self.layout.groups(report, range.clone());
-                let path = out_dir.join(page_file_name(k + 1));
-                super::write_atomic(&path, |w| {
-                    placer.place(text, &groups, w)?;
-                    placer.skip_to(range.end)
-                })?;
-                pages.push(path);
-            }
+            // Each page is synced and renamed on a thread of its own while the next is
+            // filled; all are in place before report.html, which links to them, is.
+            let pages = std::thread::scope(|scope| -> io::Result<Vec<PathBuf>> {
+                let mut commits = Vec::new();
+                let mut failed = None;
+                for (k, text) in self.pages.iter().enumerate() {
+                    let range = self.layout.pages[k].clone();
+                    let groups = self.layout.groups(report, range.clone());
+                    let path = out_dir.join(page_file_name(k + 1));
+                    let filled = super::write::write_pending(&path, |w| {
+                        placer.place(text, &groups, w)?;
+                        placer.skip_to(range.end)
+                    });
+                    match filled {
+                        Ok(pending) => commits.push((path, scope.spawn(move || pending.commit()))),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let mut pages = Vec::new();
+                for (path, handle) in commits {
+                    let done = handle
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("page writer panicked")));
+                    match done {
+                        Ok(()) => pages.push(path),
+                        Err(e) => failed = failed.or(Some(e)),
+                    }
+                }
+                match failed {
+                    Some(e) => Err(e),
+                    None => Ok(pages),
+                }
+            })?;
             super::write_atomic(&overview, |w| w.write_all(self.overview.as_bytes()))?;
             written.push(overview);
             written.extend(pages);
