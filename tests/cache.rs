@@ -182,7 +182,10 @@ fn incremental_rendering_writes_what_a_fresh_render_writes() {
         let images = report.images.len();
         report::render_all_with(&report, &formats, fresh.path(), &html).expect("fresh render");
         renderer.render(report).expect("incremental render");
-        let (a, b) = (common::tree_hash(out.path()), common::tree_hash(fresh.path()));
+        let (a, b) = (
+            common::tree_hash(out.path()),
+            common::tree_hash(fresh.path()),
+        );
         assert_eq!(a, b, "{step}: the files differ from a fresh render");
         let pages = a
             .iter()

@@ -72,8 +72,20 @@ fn assert_self_contained(name: &str, html: &str) {
     // Registry data may hold URLs as text (an in-toto predicate type): they are escaped text,
     // never an attribute, a style or a script reference.
     for needle in [
-        "=\"http", "='http", "=\"//", "=http", "url(", "@import", "<link", "<iframe", "<img", "<object",
-        "<embed", " src=\"", "unsafe-inline", "unsafe-eval",
+        "=\"http",
+        "='http",
+        "=\"//",
+        "=http",
+        "url(",
+        "@import",
+        "<link",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+        " src=\"",
+        "unsafe-inline",
+        "unsafe-eval",
     ] {
         let hits: Vec<&str> = html
             .match_indices(needle)
@@ -92,7 +104,11 @@ fn assert_self_contained(name: &str, html: &str) {
             "{name} links to {target}"
         );
     }
-    let csp = between(html, "http-equiv=\"Content-Security-Policy\" content=\"", "\"");
+    let csp = between(
+        html,
+        "http-equiv=\"Content-Security-Policy\" content=\"",
+        "\"",
+    );
     assert!(csp.starts_with("default-src 'none';"), "{name}: {csp}");
     assert_eq!(html.matches("<script>").count(), 1, "{name}: one script");
     assert_eq!(html.matches("<style>").count(), 1, "{name}: one stylesheet");
@@ -199,10 +215,17 @@ fn the_expiry_timeline_lists_what_expires_within_90_days() {
         .count();
     assert!(sigs > 0 && certs > 0);
     let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
-    let table = between(&html, "<table class=\"sortable\" id=\"expiring\">", "</table>");
+    let table = between(
+        &html,
+        "<table class=\"sortable\" id=\"expiring\">",
+        "</table>",
+    );
     assert_eq!(table.matches("<td>signature</td>").count(), sigs);
     assert_eq!(table.matches("<td>certificate</td>").count(), certs);
-    assert_eq!(table.matches("<td data-n=\"39\">39</td>").count(), sigs + certs);
+    assert_eq!(
+        table.matches("<td data-n=\"39\">39</td>").count(),
+        sigs + certs
+    );
     assert!(html.contains("<rect class=\"b-expiring\""));
     // As of 2026-11-23 nothing expires within 90 days.
     scan(&demo(), out.path(), &[]).code(0);
@@ -218,7 +241,10 @@ fn registry_strings_are_escaped_on_every_page() {
     let repo = root.path().join(hostile_repo);
     common::copy_tree(&demo().join("data/myblobs"), &repo);
     // A second repository, so that paging splits them.
-    common::copy_tree(&demo().join("library/alpine"), &root.path().join("library/alpine"));
+    common::copy_tree(
+        &demo().join("library/alpine"),
+        &root.path().join("library/alpine"),
+    );
     let index = std::fs::read_to_string(repo.join("index.json")).expect("index");
     let tag = r#"x\"><img src=x onerror=alert(2)>'&<b>"#;
     std::fs::write(
@@ -253,7 +279,11 @@ fn registry_strings_are_escaped_on_every_page() {
 fn a_large_report_is_split_into_linked_pages_and_stale_pages_go() {
     let out = tempfile::tempdir().expect("tempdir");
     // Files beside the report that only look like pages are never touched.
-    for keep in ["report-images-notes.html", "report-images-01.html", "mine.html"] {
+    for keep in [
+        "report-images-notes.html",
+        "report-images-01.html",
+        "mine.html",
+    ] {
         std::fs::write(out.path().join(keep), "not ours").expect("write");
     }
     scan(&demo(), out.path(), &["--html-page-size", "3"]).code(0);
@@ -269,8 +299,14 @@ fn a_large_report_is_split_into_linked_pages_and_stale_pages_go() {
         assert_eq!(rows(html), if k < 7 { 3 } else { 1 }, "{name}");
         assert_eq!(html.contains("rel=\"prev\""), k > 0, "{name}");
         assert_eq!(html.contains("rel=\"next\""), k < 7, "{name}");
-        assert!(html.contains("href=\"report.html\""), "{name} links the overview");
-        assert!(html.contains("Trust material fingerprint"), "{name} has the header");
+        assert!(
+            html.contains("href=\"report.html\""),
+            "{name} links the overview"
+        );
+        assert!(
+            html.contains("Trust material fingerprint"),
+            "{name} has the header"
+        );
         assert!(html.contains(AS_OF), "{name} names the as-of time");
     }
     let overview = &files
@@ -312,11 +348,12 @@ fn a_large_report_is_split_into_linked_pages_and_stale_pages_go() {
         ]
     );
     // No temporary file is left behind.
-    assert!(
-        std::fs::read_dir(out.path())
-            .expect("dir")
-            .all(|e| !e.expect("entry").file_name().to_string_lossy().contains(".tmp"))
-    );
+    assert!(std::fs::read_dir(out.path()).expect("dir").all(|e| {
+        !e.expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .contains(".tmp")
+    }));
 }
 
 #[test]
@@ -341,9 +378,15 @@ fn template_dir_overrides_by_name_and_falls_back_to_the_embedded_ones() {
     .code(0);
     let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
     assert_self_contained("report.html", &html);
-    assert!(html.contains("/* site style */"), "the stylesheet is overridden");
+    assert!(
+        html.contains("/* site style */"),
+        "the stylesheet is overridden"
+    );
     assert_eq!(html.matches("<td class=\"k\">custom ").count(), 22);
-    assert!(html.contains("id=\"chart\""), "report.html.tera is the embedded one");
+    assert!(
+        html.contains("id=\"chart\""),
+        "report.html.tera is the embedded one"
+    );
 }
 
 #[test]

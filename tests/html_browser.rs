@@ -95,7 +95,11 @@ fn check(tools: &(PathBuf, PathBuf), report: &Path, filter: &str, shot: &str) ->
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
     assert!(png.len() > 10_000, "a screenshot of a page, not a blank");
     assert_eq!(v["errors"], serde_json::json!([]), "console errors: {v:#}");
-    assert_eq!(v["requests"], serde_json::json!([]), "network requests: {v:#}");
+    assert_eq!(
+        v["requests"],
+        serde_json::json!([]),
+        "network requests: {v:#}"
+    );
     assert_eq!(v["overview"]["external_refs"], serde_json::json!([]));
     assert_eq!(v["overview"]["js"], "on", "the script ran: {v:#}");
     assert_eq!(v["sort"]["ascending"], true, "{v:#}");
@@ -134,14 +138,20 @@ fn the_demo_report_works_in_chromium_with_and_without_javascript() {
     );
     assert_eq!(v["overview"]["rows"], total);
     assert_eq!(v["filter"]["before"], total);
-    assert_eq!(v["filter"]["after"], web, "the filter narrows the table: {v:#}");
+    assert_eq!(
+        v["filter"]["after"], web,
+        "the filter narrows the table: {v:#}"
+    );
     assert_eq!(
         v["filter"]["shown_text"],
         format!("{web} of {total} images shown")
     );
     assert_eq!(v["filter"]["after_clear"], total);
     assert_eq!(v["sort"]["changed_order"], true, "{v:#}");
-    assert_eq!(v["nojs"]["overview_rows"], total, "every row without scripts");
+    assert_eq!(
+        v["nojs"]["overview_rows"], total,
+        "every row without scripts"
+    );
     assert_eq!(v["pages"], serde_json::json!([]));
 }
 
@@ -166,13 +176,21 @@ fn a_paged_report_works_in_chromium() {
     let pages = v["pages"].as_array().expect("pages");
     assert_eq!(pages.len(), total.div_ceil(5));
     assert_eq!(v["overview"]["rows"], 0);
-    let rows: u64 = pages.iter().map(|p| p["rows"].as_u64().expect("rows")).sum();
+    let rows: u64 = pages
+        .iter()
+        .map(|p| p["rows"].as_u64().expect("rows"))
+        .sum();
     assert_eq!(rows as usize, total, "every image on some page");
     for (k, p) in pages.iter().enumerate() {
         assert_eq!(p["prev"], k > 0, "{p}");
         assert_eq!(p["next"], k + 1 < pages.len(), "{p}");
     }
-    assert!(v["filter"]["url"].as_str().expect("url").ends_with("report-images-0001.html"));
+    assert!(
+        v["filter"]["url"]
+            .as_str()
+            .expect("url")
+            .ends_with("report-images-0001.html")
+    );
     assert_eq!(v["filter"]["before"], 5);
     assert_eq!(v["filter"]["after"], on_first_page, "{v:#}");
     assert_eq!(v["nojs"]["page_rows"], total);

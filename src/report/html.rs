@@ -188,12 +188,11 @@ impl Templates {
             let file = dir.map(|d| d.join(name)).filter(|p| p.is_file());
             let (origin, text) = match file {
                 Some(p) => {
-                    let text = std::fs::read_to_string(&p).map_err(|source| {
-                        TemplateError::Read {
+                    let text =
+                        std::fs::read_to_string(&p).map_err(|source| TemplateError::Read {
                             path: p.clone(),
                             source,
-                        }
-                    })?;
+                        })?;
                     (p.display().to_string(), text)
                 }
                 None => (format!("templates/{name} (embedded)"), embedded.to_string()),
@@ -572,7 +571,10 @@ impl Layout {
 
     /// The page file (1-based number) holding image `i`; `None` when not paged.
     fn page_of(&self, i: usize) -> Option<usize> {
-        self.pages.iter().position(|r| r.contains(&i)).map(|k| k + 1)
+        self.pages
+            .iter()
+            .position(|r| r.contains(&i))
+            .map(|k| k + 1)
     }
 
     /// Where a repository's first image is: `#repo-N` or `report-images-K.html#repo-N`.

@@ -96,6 +96,10 @@ impl Renderer {
     /// Render `report`, reusing what the last one rendered; the report is kept as the last one
     /// even if writing fails (then [`Renderer::rewrite`] tries again).
     pub fn render(&mut self, report: Report) -> io::Result<Vec<PathBuf>> {
+        // The embedded templates are parsed once, not at every render.
+        if self.html.templates.is_none() && self.formats.contains(&Format::Html) {
+            self.html.templates = Some(Arc::new(html::Templates::new()?));
+        }
         let prev = self.last.as_ref().map(|r| (r, &self.parts));
         let result = render(
             &report,
@@ -187,7 +191,7 @@ fn render(
     let prepared = prepared.as_ref();
     let reuse = reuse.as_slice();
     // One thread per format: their writes and syncs overlap, their rendering shares the pool.
-    let results: Vec<io::Result<(Vec<PathBuf>, Option<Vec<Part>>)>> = std::thread::scope(|scope| {
+    let results: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
             .iter()
             .map(|&f| {
@@ -220,6 +224,9 @@ fn render(
     Ok((written, kept))
 }
 
+/// The files one format wrote and, if kept, the image parts they were made of.
+type Rendered = (Vec<PathBuf>, Option<Vec<Part>>);
+
 /// Writes one format's files; returns them and, if `keep`, the image parts they were made of.
 #[allow(clippy::too_many_arguments)]
 fn render_one(
@@ -231,7 +238,7 @@ fn render_one(
     old: &[Part],
     keep: bool,
     out_dir: &Path,
-) -> io::Result<(Vec<PathBuf>, Option<Vec<Part>>)> {
+) -> io::Result<Rendered> {
     let templates = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
     let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
         match f {
