@@ -105,6 +105,13 @@ fn check(tools: &(PathBuf, PathBuf), report: &Path, filter: &str, shot: &str) ->
     assert_eq!(v["sort"]["ascending"], true, "{v:#}");
     assert_eq!(v["sort"]["descending"], true, "{v:#}");
     assert_eq!(v["nojs"]["js"], Value::Null, "scripts disabled");
+    assert_eq!(
+        v["print"],
+        serde_json::json!({"drilldown_visible": true, "controls_hidden": true, "nav_hidden": true}),
+        "print stylesheet: {v:#}"
+    );
+    let pdf = std::fs::read(v["pdf"].as_str().expect("pdf path")).expect("pdf");
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     assert!(v["nojs"]["controls"].as_u64() > Some(0), "{v:#}");
     assert_eq!(
         v["nojs"]["controls_hidden"], v["nojs"]["controls"],

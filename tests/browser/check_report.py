@@ -285,6 +285,25 @@ def main():
             out["errors"] += errs
             out["requests"] += reqs
 
+        # Printing: with the print stylesheet, closed drill-downs show their content and the
+        # controls and navigation are hidden; the PDF is kept beside the screenshot.
+        if first_with_rows:
+            b.load(first_with_rows)
+            b.call("Emulation.setEmulatedMedia", {"media": "print"})
+            out["print"] = b.evaluate(
+                "(() => { const d = document.querySelector('#image-table details:not([open]) .sig');"
+                " const c = document.querySelector('.controls');"
+                " const n = document.querySelector('nav');"
+                " return {drilldown_visible: !!d && d.getClientRects().length > 0,"
+                " controls_hidden: !c || getComputedStyle(c).display === 'none',"
+                " nav_hidden: !n || getComputedStyle(n).display === 'none'}; })()"
+            )
+            b.call("Emulation.setEmulatedMedia", {"media": ""})
+            pdf = b.call("Page.printToPDF", {"printBackground": False})
+            pdf_path = path.with_suffix(".pdf")
+            pdf_path.write_bytes(base64.b64decode(pdf["data"]))
+            out["pdf"] = str(pdf_path.resolve())
+
         # Without JavaScript: every row is in the documents, the script never ran.
         b.call("Emulation.setScriptExecutionDisabled", {"value": True})
         _, since = b.load(url)
