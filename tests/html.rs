@@ -450,3 +450,29 @@ fn a_broken_template_is_fatal_before_any_report_is_written() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn watch_checks_the_templates_before_its_first_audit() {
+    let tpl = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tpl.path().join("images.html.tera"),
+        "{% for img in images %}",
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    let reports = out.path().join("reports");
+    let assert = Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .arg("watch")
+        .arg(demo())
+        .arg("--out")
+        .arg(&reports)
+        .arg("--template-dir")
+        .arg(tpl.path())
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("images.html.tera"), "{stderr}");
+    assert!(!reports.exists(), "no report written");
+}
