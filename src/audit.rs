@@ -733,7 +733,7 @@ fn aggregate(
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
-    let mut report = Report {
+    Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: "sigaudit",
@@ -771,8 +771,7 @@ fn aggregate(
         images,
         findings,
         changes: None,
-    };
-    report
+    }
 }
 
 /// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then

@@ -314,6 +314,15 @@ pub struct AuditArgs {
     /// changed) and changes.csv is written beside it. At most 1 GiB is read.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
+    /// Folder of HTML templates overriding the embedded ones by file name (report.html.tera,
+    /// images.html.tera, report.css, report.js, ...); a file missing there is taken from the
+    /// embedded set. Checked before the audit starts.
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// Put the images of report.html on pages of this many (report-images-0001.html, ...)
+    /// when there are more; 0 keeps every image in report.html.
+    #[arg(long, value_name = "N", default_value_t = sigaudit::report::html::DEFAULT_PAGE_SIZE)]
+    pub html_page_size: usize,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -141,6 +141,27 @@ fn audit_options(
     }
 }
 
+/// The HTML report's options; the templates are loaded and checked now, before the audit, so a
+/// broken template stops the run before any report is written.
+fn html_options(args: &AuditArgs) -> Result<report::html::HtmlOptions, u8> {
+    if !args.format.contains(&report::Format::Html) {
+        return Ok(report::html::HtmlOptions::default());
+    }
+    match report::html::Templates::load(args.template_dir.as_deref()) {
+        Ok(t) => Ok(report::html::HtmlOptions {
+            templates: Some(Arc::new(t)),
+            page_size: args.html_page_size,
+        }),
+        Err(e) => {
+            error(
+                e,
+                "fix the template (or remove it from --template-dir to use the embedded one); the embedded templates are in the source tree's templates/ folder",
+            );
+            Err(EXIT_USAGE)
+        }
+    }
+}
+
 fn root_help(e: &AuditError) -> &'static str {
     match e {
         AuditError::RootMissing(_) => "pass the folder zot's config names as storage.rootDirectory",
@@ -226,6 +247,10 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
+    let html = match html_options(args) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, scan.fail_on, progress, baseline);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
@@ -248,7 +273,7 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
             x.would_cover
         );
     }
-    let written = match report::render_all(&report, &formats, &args.out) {
+    let written = match report::render_all_with(&report, &formats, &args.out, &html) {
         Ok(w) => w,
         Err(e) => {
             error(
@@ -337,9 +362,14 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         Ok(b) => b,
         Err(code) => return code,
     };
+    let html = match html_options(args) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
     let opts = audit_options(args, FailOn::Never, progress, baseline);
     let wopts = WatchOptions {
         policy,
+        html,
         out: args.out.clone(),
         poll: watch.poll.map(|s| Duration::from_secs(s.into())),
         watch_repos: watch.watch_repos,

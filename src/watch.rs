@@ -61,6 +61,8 @@ pub struct WatchOptions {
     pub refresh: Option<Duration>,
     /// The compliance rules applied to every cycle's report (read once, at the start).
     pub policy: crate::config::Policy,
+    /// The HTML report's templates and page size.
+    pub html: report::html::HtmlOptions,
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -133,7 +135,7 @@ pub fn watch(
         real_root,
         wopts,
         auditor,
-        renderer: report::Renderer::new(&opts_formats, &wopts.out),
+        renderer: report::Renderer::new(&opts_formats, &wopts.out).with_html(wopts.html.clone()),
         trust_fp: String::new(),
         repos_fp,
         unwritten: false,

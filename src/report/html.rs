@@ -1,57 +1,288 @@
-//! `report.html`: one self-contained page (inline CSS, no external URL), rendered with Tera
-//! from the report model. Autoescaping is on: every string from the registry is escaped.
+//! `report.html`: self-contained pages (inline CSS and script, no URL outside the report's own
+//! files), rendered with Tera from the report model. Autoescaping is on: every string from the
+//! registry is escaped. The page works without JavaScript; the script only adds sorting,
+//! filtering and searching, and the Content-Security-Policy admits it by its SHA-256 hash, so
+//! nothing else can run and nothing can be fetched.
+//!
+//! A report of more than [`HtmlOptions::page_size`] images is split: `report.html` keeps the
+//! overview and the images go to `report-images-0001.html`, `report-images-0002.html`, ...,
+//! each a complete page of its own with links to the previous and next one.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sha2::Digest as _;
 
 use super::Report;
 use super::model::{ImageReport, RepositorySummary};
 
-#[derive(Serialize)]
-struct Group<'a> {
-    repo: &'a RepositorySummary,
-    /// Where the rows of the repository's images go: a marker the renderer replaces with
-    /// them (rows are escaped by the row template; the marker cannot occur in escaped text).
-    rows: String,
+/// Images per page above which the report is split (`--html-page-size`).
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+
+/// How far ahead the expiry timeline looks.
+pub const EXPIRY_WINDOW_DAYS: i64 = 90;
+
+/// Rows of the expiry list shown; the rest are counted.
+const EXPIRY_LIST_MAX: usize = 200;
+
+/// Repositories drawn in the chart; the rest are counted (the repositories table lists all).
+const CHART_MAX: usize = 40;
+
+/// File names of the image pages: `report-images-0001.html`, ... (`{prefix}{n:04}{suffix}`).
+const PAGE_PREFIX: &str = "report-images-";
+const PAGE_SUFFIX: &str = ".html";
+
+/// The overview page's file name.
+pub const OVERVIEW: &str = "report.html";
+
+/// The name of image page `n` (1-based).
+pub fn page_file_name(n: usize) -> String {
+    format!("{PAGE_PREFIX}{n:04}{PAGE_SUFFIX}")
 }
 
-/// Everything of the report but its images, which are rendered separately.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<'a> {
-    schema_version: u32,
-    tool: &'a super::model::Tool,
-    generated_at: String,
-    as_of: String,
-    root_dir: &'a str,
-    settings: &'a super::model::Settings,
-    trust_fingerprint: &'a str,
-    trust_material: &'a [crate::trust::MaterialRecord],
-    summary: &'a super::model::Summary,
-    repositories: &'a [RepositorySummary],
-    findings: &'a [crate::finding::Finding],
-    groups: Vec<Group<'a>>,
+/// The page number of a file name written by [`page_file_name`], if it is one.
+fn page_number(name: &str) -> Option<usize> {
+    let digits = name.strip_prefix(PAGE_PREFIX)?.strip_suffix(PAGE_SUFFIX)?;
+    if digits.len() < 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
-/// The templates, embedded at build time.
-const TEMPLATE: &str = include_str!("../../templates/report.html.tera");
-const ROWS_TEMPLATE: &str = include_str!("../../templates/images.html.tera");
+/// The HTML report's settings (`--template-dir`, `--html-page-size`).
+#[derive(Debug, Clone)]
+pub struct HtmlOptions {
+    /// Parsed and validated templates; `None`: the embedded ones, parsed at each render.
+    pub templates: Option<Arc<Templates>>,
+    /// Split the images into pages of this many when there are more (0: never split).
+    pub page_size: usize,
+}
 
-/// The parsed templates.
+impl Default for HtmlOptions {
+    fn default() -> Self {
+        HtmlOptions {
+            templates: None,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// The template files, embedded at build time; `--template-dir` overrides them by name.
+pub const TEMPLATE_FILES: &[(&str, &str)] = &[
+    (
+        "layout.html.tera",
+        include_str!("../../templates/layout.html.tera"),
+    ),
+    (
+        "report.html.tera",
+        include_str!("../../templates/report.html.tera"),
+    ),
+    (
+        "images-page.html.tera",
+        include_str!("../../templates/images-page.html.tera"),
+    ),
+    (
+        "images-table.html.tera",
+        include_str!("../../templates/images-table.html.tera"),
+    ),
+    (
+        "images.html.tera",
+        include_str!("../../templates/images.html.tera"),
+    ),
+    (STYLE_FILE, include_str!("../../templates/report.css")),
+    (SCRIPT_FILE, include_str!("../../templates/report.js")),
+];
+
+/// The stylesheet and script, placed verbatim into each page and admitted by their hashes.
+const STYLE_FILE: &str = "report.css";
+const SCRIPT_FILE: &str = "report.js";
+
+/// A template that cannot be read or parsed; fatal before any report is written.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read template {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("template {path} is invalid: {message}")]
+    Invalid { path: String, message: String },
+    #[error("template folder {0} is not a folder")]
+    NotADir(PathBuf),
+}
+
+/// A Tera error with its causes, which hold the line and column of a parse error.
+fn tera_message(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(s.to_string().trim_end());
+        source = s.source();
+    }
+    msg
+}
+
+/// Tera's parse errors point at ` --> LINE:COLUMN`; say it in words first.
+fn with_line(msg: &str) -> String {
+    let at = msg.find("--> ").map(|i| &msg[i + 4..]).and_then(|rest| {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+            .unwrap_or(rest.len());
+        let (line, col) = rest[..end].split_once(':')?;
+        Some(format!("line {line}, column {col}"))
+    });
+    match at {
+        Some(at) => format!("{at}:\n{}", msg.trim_start()),
+        None => msg.to_string(),
+    }
+}
+
+/// The parsed templates, with the stylesheet and script and the policy admitting them.
 pub struct Templates {
     tera: tera::Tera,
+    style: String,
+    script: String,
+    csp: String,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
+/// `'sha256-<base64>'` of a script or stylesheet, as a Content-Security-Policy source.
+fn csp_hash(text: &str) -> String {
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 impl Templates {
+    /// The embedded templates.
     pub fn new() -> io::Result<Self> {
+        Self::load(None).map_err(io::Error::other)
+    }
+
+    /// The embedded templates, each overridden by the file of the same name in `dir` when
+    /// there is one. Every template is parsed, and the pages rendered once from an empty
+    /// report, so that a broken template fails here, naming its file (and line), rather than
+    /// halfway through writing a report.
+    pub fn load(dir: Option<&Path>) -> Result<Self, TemplateError> {
+        if let Some(d) = dir
+            && !d.is_dir()
+        {
+            return Err(TemplateError::NotADir(d.to_path_buf()));
+        }
+        let mut sources: Vec<(&str, String, String)> = Vec::new();
+        for &(name, embedded) in TEMPLATE_FILES {
+            let file = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            let (origin, text) = match file {
+                Some(p) => {
+                    let text =
+                        std::fs::read_to_string(&p).map_err(|source| TemplateError::Read {
+                            path: p.clone(),
+                            source,
+                        })?;
+                    (p.display().to_string(), text)
+                }
+                None => (format!("templates/{name} (embedded)"), embedded.to_string()),
+            };
+            sources.push((name, origin, text));
+        }
+        let origin_of = |name: &str| {
+            sources
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, o, _)| o.clone())
+                .unwrap_or_else(|| name.to_string())
+        };
+        let text_of = |name: &str| {
+            sources
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, t)| t.clone())
+                .unwrap_or_default()
+        };
+        // Parse each template alone first: Tera's errors then name the file and the line.
+        for (name, origin, text) in &sources {
+            if name.ends_with(".tera")
+                && let Err(e) = tera::Template::new(name, None, text)
+            {
+                return Err(TemplateError::Invalid {
+                    path: origin.clone(),
+                    message: with_line(&tera_message(&e)),
+                });
+            }
+        }
+        let style = text_of(STYLE_FILE);
+        let script = text_of(SCRIPT_FILE);
+        for (name, text, end) in [
+            (STYLE_FILE, &style, "</style"),
+            (SCRIPT_FILE, &script, "</script"),
+        ] {
+            if text.to_ascii_lowercase().contains(end) {
+                return Err(TemplateError::Invalid {
+                    path: origin_of(name),
+                    message: format!("it contains {end}>, which would end it early"),
+                });
+            }
+        }
         let mut tera = tera::Tera::default();
-        tera.autoescape_on(vec![".html", ".html.tera"]);
-        tera.add_raw_template("report.html.tera", TEMPLATE)
-            .map_err(io::Error::other)?;
-        tera.add_raw_template("images.html.tera", ROWS_TEMPLATE)
-            .map_err(io::Error::other)?;
-        Ok(Templates { tera })
+        tera.autoescape_on(vec![".html.tera"]);
+        tera.add_raw_templates(
+            sources
+                .iter()
+                .filter(|(n, _, _)| n.ends_with(".tera"))
+                .map(|(n, _, t)| (*n, t.as_str())),
+        )
+        .map_err(|e| TemplateError::Invalid {
+            path: dir
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|| "templates/".into()),
+            message: tera_message(&e),
+        })?;
+        let csp = format!(
+            "default-src 'none'; style-src {}; script-src {}; img-src data:; base-uri 'none'; form-action 'none'",
+            csp_hash(&style),
+            csp_hash(&script)
+        );
+        let templates = Templates {
+            tera,
+            style,
+            script,
+            csp,
+        };
+        templates.validate(&origin_of)?;
+        Ok(templates)
+    }
+
+    /// Renders every page template once from an empty report (both layouts: inline images
+    /// and pages), so a reference to an unknown variable fails at the start.
+    fn validate(&self, origin_of: &dyn Fn(&str) -> String) -> Result<(), TemplateError> {
+        let report = empty_report();
+        for paged in [false, true] {
+            let page_size = if paged { 1 } else { 0 };
+            let layout = Layout::new(&report, page_size);
+            let fail = |name: &str, e: tera::Error| TemplateError::Invalid {
+                path: origin_of(name),
+                message: tera_message(&e),
+            };
+            self.overview_text(&report, &layout, paged)
+                .map_err(|e| fail("report.html.tera", e))?;
+            self.page_text(&report, &layout, 0, 1)
+                .map_err(|e| fail("images-page.html.tera", e))?;
+        }
+        Ok(())
     }
 
     /// One image's table row. It depends on the image alone (the row template is given nothing
@@ -62,77 +293,772 @@ impl Templates {
         let mut out = Vec::new();
         self.tera
             .render_to("images.html.tera", &ctx, &mut out)
-            .map_err(io::Error::other)?;
+            .map_err(|e| io::Error::other(tera_message(&e)))?;
         Ok(out)
     }
 
-    /// Writes the page, taking each image's row, in order, from `rows`.
-    pub fn render(
-        &self,
-        report: &Report,
-        rows: &mut dyn Iterator<Item = io::Result<super::Part>>,
-        w: &mut dyn Write,
-    ) -> io::Result<()> {
-        // The page is rendered around markers, then each marker is replaced by the rows of its
-        // repository as they come: megabytes of rows never pass through the template engine.
-        let groups: Vec<Group<'_>> = report
-            .repositories
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Group {
-                repo: r,
-                rows: marker(i),
-            })
-            .collect();
-        let ts = |t: &chrono::DateTime<chrono::Utc>| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        };
-        let page = Page {
+    fn header<'a>(&'a self, report: &'a Report) -> Header<'a> {
+        let ts = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        Header {
             schema_version: report.schema_version,
             tool: &report.tool,
             generated_at: ts(&report.generated_at),
             as_of: ts(&report.as_of),
             root_dir: &report.root_dir,
-            settings: &report.settings,
             trust_fingerprint: &report.trust_fingerprint,
+            csp: &self.csp,
+            style: &self.style,
+            script: &self.script,
+        }
+    }
+
+    fn overview_text(
+        &self,
+        report: &Report,
+        layout: &Layout,
+        paged: bool,
+    ) -> Result<String, tera::Error> {
+        let groups = if paged {
+            Vec::new()
+        } else {
+            layout.groups(report, 0..report.images.len())
+        };
+        let pages = layout
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(k, r)| PageLink {
+                number: k + 1,
+                href: page_file_name(k + 1),
+                first: r.start + 1,
+                last: r.end,
+                from: report.images[r.start].repository.as_str(),
+                to: report.images[r.end - 1].repository.as_str(),
+            })
+            .collect();
+        let page = Overview {
+            header: self.header(report),
+            settings: &report.settings,
             trust_material: &report.trust_material,
             summary: &report.summary,
-            repositories: &report.repositories,
+            repositories: layout.repositories(report),
+            chart: Chart::new(&report.repositories, layout),
+            expiry: Expiry::new(report),
+            compliance: &report.compliance,
+            changes: report.changes.as_ref().map(ChangesView::new),
             findings: &report.findings,
+            paged,
+            pages,
             groups,
         };
-        let ctx = tera::Context::from_serialize(&page).map_err(io::Error::other)?;
-        let text = self
-            .tera
-            .render("report.html.tera", &ctx)
-            .map_err(io::Error::other)?;
-        // Images come grouped by repository, in the order of `repositories`.
-        let images = &report.images;
-        let mut next = 0;
-        let mut rest = text.as_str();
-        for (i, repo) in report.repositories.iter().enumerate() {
-            let m = marker(i);
-            let Some(at) = rest.find(&m) else { continue };
-            w.write_all(&rest.as_bytes()[..at])?;
-            rest = &rest[at + m.len()..];
-            // Rows of repositories the template left out are skipped.
-            while next < images.len() && images[next].repository != repo.name {
-                rows.next().transpose()?;
-                next += 1;
+        let ctx = tera::Context::from_serialize(&page)?;
+        self.tera.render("report.html.tera", &ctx)
+    }
+
+    /// Image page `k` (0-based) of `count`.
+    fn page_text(
+        &self,
+        report: &Report,
+        layout: &Layout,
+        k: usize,
+        count: usize,
+    ) -> Result<String, tera::Error> {
+        let range = layout.pages.get(k).cloned().unwrap_or(0..0);
+        let page = ImagesPage {
+            header: self.header(report),
+            number: k + 1,
+            count,
+            first: range.start + 1,
+            last: range.end,
+            total: report.images.len(),
+            overview: OVERVIEW,
+            prev: (k > 0).then(|| page_file_name(k)),
+            next: (k + 1 < count).then(|| page_file_name(k + 2)),
+            groups: layout.groups(report, range),
+        };
+        let ctx = tera::Context::from_serialize(&page)?;
+        self.tera.render("images-page.html.tera", &ctx)
+    }
+
+    /// Renders the page texts (everything but the image rows) before anything is written.
+    pub fn prepare<'r>(&self, report: &'r Report, page_size: usize) -> io::Result<Prepared<'r>> {
+        let layout = Layout::new(report, page_size);
+        let paged = !layout.pages.is_empty();
+        let err = |e: tera::Error| io::Error::other(tera_message(&e));
+        let overview = self.overview_text(report, &layout, paged).map_err(err)?;
+        let count = layout.pages.len();
+        let pages = (0..count)
+            .map(|k| self.page_text(report, &layout, k, count).map_err(err))
+            .collect::<io::Result<_>>()?;
+        Ok(Prepared {
+            report,
+            layout,
+            overview,
+            pages,
+        })
+    }
+}
+
+/// The rendered page texts of one report, waiting for their rows.
+pub struct Prepared<'r> {
+    report: &'r Report,
+    layout: Layout,
+    overview: String,
+    pages: Vec<String>,
+}
+
+impl Prepared<'_> {
+    /// Writes the image pages, then `report.html`, each atomically, taking each image's row,
+    /// in order, from `rows`; then removes the image pages of an earlier, larger report.
+    /// Returns the files written, `report.html` first.
+    pub fn write(
+        &self,
+        out_dir: &Path,
+        rows: &mut dyn Iterator<Item = io::Result<super::Part>>,
+    ) -> io::Result<Vec<PathBuf>> {
+        let report = self.report;
+        let mut placer = Placer {
+            images: report.images.len(),
+            next: 0,
+            rows,
+        };
+        let mut written = Vec::new();
+        let overview = out_dir.join(OVERVIEW);
+        if self.pages.is_empty() {
+            let groups = self.layout.groups(report, 0..report.images.len());
+            super::write_atomic(&overview, |w| placer.place(&self.overview, &groups, w))?;
+            written.push(overview);
+        } else {
+            // Each page is synced and renamed on a thread of its own while the next is
+            // filled; all are in place before report.html, which links to them, is.
+            let pages = std::thread::scope(|scope| -> io::Result<Vec<PathBuf>> {
+                let mut commits = Vec::new();
+                let mut failed = None;
+                for (k, text) in self.pages.iter().enumerate() {
+                    let range = self.layout.pages[k].clone();
+                    let groups = self.layout.groups(report, range.clone());
+                    let path = out_dir.join(page_file_name(k + 1));
+                    let filled = super::write::write_pending(&path, |w| {
+                        placer.place(text, &groups, w)?;
+                        placer.skip_to(range.end)
+                    });
+                    match filled {
+                        Ok(pending) => commits.push((path, scope.spawn(move || pending.commit()))),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let mut pages = Vec::new();
+                for (path, handle) in commits {
+                    let done = handle
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("page writer panicked")));
+                    match done {
+                        Ok(()) => pages.push(path),
+                        Err(e) => failed = failed.or(Some(e)),
+                    }
+                }
+                match failed {
+                    Some(e) => Err(e),
+                    None => Ok(pages),
+                }
+            })?;
+            super::write_atomic(&overview, |w| w.write_all(self.overview.as_bytes()))?;
+            written.push(overview);
+            written.extend(pages);
+        }
+        remove_stale_pages(out_dir, self.pages.len())?;
+        Ok(written)
+    }
+}
+
+/// Removes `report-images-NNNN.html` files numbered above `count` (and nothing else).
+fn remove_stale_pages(out_dir: &Path, count: usize) -> io::Result<()> {
+    for entry in std::fs::read_dir(out_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if let Some(n) = name.to_str().and_then(page_number)
+            && (n > count || n == 0)
+            && entry.file_type()?.is_file()
+        {
+            match std::fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
             }
-            while next < images.len() && images[next].repository == repo.name {
-                let row = rows
+        }
+    }
+    Ok(())
+}
+
+/// Places image rows into a page text, at the markers of its groups.
+struct Placer<'a> {
+    images: usize,
+    /// Index of the next image whose row `rows` yields.
+    next: usize,
+    rows: &'a mut dyn Iterator<Item = io::Result<super::Part>>,
+}
+
+impl Placer<'_> {
+    fn skip_to(&mut self, end: usize) -> io::Result<()> {
+        while self.next < end.min(self.images) {
+            self.rows.next().transpose()?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes `text`, each group's marker replaced by the rows of its images. Rows of groups
+    /// the template left out are skipped. Megabytes of rows never pass through Tera.
+    fn place(&mut self, text: &str, groups: &[Group<'_>], w: &mut dyn Write) -> io::Result<()> {
+        let mut rest = text;
+        for g in groups {
+            let Some(at) = rest.find(&g.rows) else {
+                continue;
+            };
+            w.write_all(&rest.as_bytes()[..at])?;
+            rest = &rest[at + g.rows.len()..];
+            self.skip_to(g.start)?;
+            while self.next < g.end {
+                let row = self
+                    .rows
                     .next()
                     .ok_or_else(|| io::Error::other("a row is missing"))??;
                 w.write_all(&row)?;
-                next += 1;
+                self.next += 1;
             }
         }
         w.write_all(rest.as_bytes())
     }
 }
 
-/// The place of repository `i`'s rows in the rendered page.
-fn marker(i: usize) -> String {
-    format!("<!--sigaudit:rows:{i}-->")
+/// Where the images go: runs of consecutive images of one repository, and the pages.
+struct Layout {
+    /// `(repository index, image range)`, in image order.
+    runs: Vec<(usize, std::ops::Range<usize>)>,
+    /// Image ranges of the pages; empty when the images stay in `report.html`.
+    pages: Vec<std::ops::Range<usize>>,
+}
+
+impl Layout {
+    fn new(report: &Report, page_size: usize) -> Self {
+        let index: HashMap<&str, usize> = report
+            .repositories
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.as_str(), i))
+            .collect();
+        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        for (i, img) in report.images.iter().enumerate() {
+            let repo = index
+                .get(img.repository.as_str())
+                .copied()
+                .unwrap_or(usize::MAX);
+            match runs.last_mut() {
+                Some((r, range)) if *r == repo => range.end = i + 1,
+                _ => runs.push((repo, i..i + 1)),
+            }
+        }
+        let n = report.images.len();
+        let pages = if page_size > 0 && n > page_size {
+            (0..n.div_ceil(page_size))
+                .map(|k| k * page_size..((k + 1) * page_size).min(n))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Layout { runs, pages }
+    }
+
+    /// The page file (1-based number) holding image `i`; `None` when not paged.
+    fn page_of(&self, i: usize) -> Option<usize> {
+        self.pages
+            .iter()
+            .position(|r| r.contains(&i))
+            .map(|k| k + 1)
+    }
+
+    /// Where a repository's first image is: `#repo-N` or `report-images-K.html#repo-N`.
+    fn repo_href(&self, repo: usize) -> Option<String> {
+        let (_, range) = self.runs.iter().find(|(r, _)| *r == repo)?;
+        let anchor = format!("#repo-{}", repo + 1);
+        Some(match self.page_of(range.start) {
+            Some(k) => format!("{}{anchor}", page_file_name(k)),
+            None => anchor,
+        })
+    }
+
+    fn repositories<'r>(&self, report: &'r Report) -> Vec<RepoRow<'r>> {
+        report
+            .repositories
+            .iter()
+            .enumerate()
+            .map(|(i, repo)| RepoRow {
+                repo,
+                href: self.repo_href(i),
+            })
+            .collect()
+    }
+
+    /// The groups of the images in `range`, each with its marker.
+    fn groups<'r>(&self, report: &'r Report, range: std::ops::Range<usize>) -> Vec<Group<'r>> {
+        self.runs
+            .iter()
+            .filter_map(|(repo, run)| {
+                let start = run.start.max(range.start);
+                let end = run.end.min(range.end);
+                if start >= end {
+                    return None;
+                }
+                let summary = report.repositories.get(*repo)?;
+                Some(Group {
+                    repo: summary,
+                    anchor: format!("repo-{}", repo + 1),
+                    rows: format!("<!--sigaudit:rows:{start}-->"),
+                    start,
+                    end,
+                    shown: end - start,
+                    continued: start > run.start,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The header every page shows: what was audited, as of when, against which trust material.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Header<'a> {
+    schema_version: u32,
+    tool: &'a super::model::Tool,
+    generated_at: String,
+    as_of: String,
+    root_dir: &'a str,
+    trust_fingerprint: &'a str,
+    /// The Content-Security-Policy: nothing but the page's own style and script.
+    csp: &'a str,
+    style: &'a str,
+    script: &'a str,
+}
+
+/// A repository's images on one page.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Group<'a> {
+    repo: &'a RepositorySummary,
+    /// `repo-N`, the id of the repository's rows (N: its position in the report, from 1).
+    anchor: String,
+    /// Where the rows go: a marker the renderer replaces with them (rows are escaped by the
+    /// row template; the marker cannot occur in escaped text).
+    rows: String,
+    #[serde(skip)]
+    start: usize,
+    #[serde(skip)]
+    end: usize,
+    /// Images of the repository on this page.
+    shown: usize,
+    /// The repository's images began on an earlier page.
+    continued: bool,
+}
+
+#[derive(Serialize)]
+struct RepoRow<'a> {
+    #[serde(flatten)]
+    repo: &'a RepositorySummary,
+    /// Link to the repository's first image; null when it has none.
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageLink<'a> {
+    number: usize,
+    href: String,
+    first: usize,
+    last: usize,
+    /// Repositories of the page's first and last images.
+    from: &'a str,
+    to: &'a str,
+}
+
+/// `report.html`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Overview<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    settings: &'a super::model::Settings,
+    trust_material: &'a [crate::trust::MaterialRecord],
+    summary: &'a super::model::Summary,
+    repositories: Vec<RepoRow<'a>>,
+    chart: Chart<'a>,
+    expiry: Expiry,
+    compliance: &'a super::model::ComplianceSummary,
+    /// Null without `--baseline`.
+    changes: Option<ChangesView<'a>>,
+    findings: &'a [crate::finding::Finding],
+    /// The images are on pages of their own (`pages`), not in `groups`.
+    paged: bool,
+    pages: Vec<PageLink<'a>>,
+    groups: Vec<Group<'a>>,
+}
+
+/// `report-images-NNNN.html`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImagesPage<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    number: usize,
+    count: usize,
+    /// 1-based positions of the page's first and last images among all.
+    first: usize,
+    last: usize,
+    total: usize,
+    overview: &'static str,
+    prev: Option<String>,
+    next: Option<String>,
+    groups: Vec<Group<'a>>,
+}
+
+/// The stacked-bar chart of trusted, untrusted, unsigned and unreadable images per repository,
+/// laid out here so the template only draws rectangles.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Chart<'a> {
+    width: u32,
+    height: u32,
+    /// x where the bars start (the labels end).
+    bar_x: u32,
+    bar_width: u32,
+    rows: Vec<ChartRow<'a>>,
+    /// Repositories not drawn (the largest [`CHART_MAX`] are).
+    more: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChartRow<'a> {
+    name: &'a str,
+    /// The name, shortened to fit beside the bars (the full name is in the bar's tooltip).
+    label: String,
+    href: Option<String>,
+    images: usize,
+    y: u32,
+    text_y: u32,
+    bars: Vec<Bar>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bar {
+    /// `trusted`, `untrusted`, `unsigned` or `error`.
+    status: &'static str,
+    count: usize,
+    x: f64,
+    width: f64,
+}
+
+const ROW_HEIGHT: u32 = 22;
+
+impl<'a> Chart<'a> {
+    fn new(repos: &'a [RepositorySummary], layout: &Layout) -> Self {
+        let (bar_x, bar_width) = (240u32, 560u32);
+        let mut order: Vec<usize> = (0..repos.len()).collect();
+        // Largest first; ties keep the report's order.
+        order.sort_by(|&a, &b| repos[b].images.cmp(&repos[a].images).then(a.cmp(&b)));
+        let shown: Vec<usize> = order.into_iter().take(CHART_MAX).collect();
+        let max = shown.iter().map(|&i| repos[i].images).max().unwrap_or(0);
+        let scale = if max == 0 {
+            0.0
+        } else {
+            f64::from(bar_width) / max as f64
+        };
+        let rows = shown
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let r = &repos[i];
+                let y = k as u32 * ROW_HEIGHT + 4;
+                let mut x = f64::from(bar_x);
+                let bars = [
+                    ("trusted", r.trusted),
+                    ("untrusted", r.untrusted),
+                    ("unsigned", r.unsigned),
+                    ("error", r.error),
+                ]
+                .into_iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(status, count)| {
+                    let width = (count as f64 * scale * 10.0).round() / 10.0;
+                    let bar = Bar {
+                        status,
+                        count,
+                        x: (x * 10.0).round() / 10.0,
+                        width,
+                    };
+                    x += width;
+                    bar
+                })
+                .collect();
+                ChartRow {
+                    name: &r.name,
+                    label: shorten(&r.name, 34),
+                    href: layout.repo_href(i),
+                    images: r.images,
+                    y,
+                    text_y: y + 14,
+                    bars,
+                }
+            })
+            .collect::<Vec<_>>();
+        Chart {
+            width: bar_x + bar_width + 60,
+            height: rows.len() as u32 * ROW_HEIGHT + 8,
+            bar_x,
+            bar_width,
+            more: repos.len() - rows.len(),
+            rows,
+        }
+    }
+}
+
+/// The `changes` section: what the baseline was, the counts, and the first
+/// [`CHANGES_LIST_MAX`] entries (`changes.csv` and report.json have them all).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangesView<'a> {
+    baseline: &'a super::changes::BaselineInfo,
+    trust_material_changed: bool,
+    /// The kinds that occur, in the documented order, with their number of entries.
+    counts: Vec<KindCount>,
+    total: usize,
+    entries: &'a [super::changes::Change],
+    more: usize,
+}
+
+/// Change entries listed on report.html; the rest are counted.
+const CHANGES_LIST_MAX: usize = 500;
+
+#[derive(Serialize)]
+struct KindCount {
+    kind: &'static str,
+    count: usize,
+}
+
+impl<'a> ChangesView<'a> {
+    fn new(c: &'a super::changes::Changes) -> Self {
+        let shown = c.entries.len().min(CHANGES_LIST_MAX);
+        let counts = super::changes::ChangeKind::ALL
+            .iter()
+            .map(|k| KindCount {
+                kind: k.as_str(),
+                count: c.entries.iter().filter(|e| e.kind == *k).count(),
+            })
+            .filter(|k| k.count > 0)
+            .collect();
+        ChangesView {
+            baseline: &c.baseline,
+            trust_material_changed: c.trust_material_changed,
+            counts,
+            total: c.entries.len(),
+            entries: &c.entries[..shown],
+            more: c.entries.len() - shown,
+        }
+    }
+}
+
+/// Certificates and signatures expiring in the next [`EXPIRY_WINDOW_DAYS`] days after the
+/// report's as-of time: a per-day histogram and the soonest entries.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Expiry {
+    window_days: i64,
+    total: usize,
+    /// The soonest [`EXPIRY_LIST_MAX`] entries.
+    items: Vec<ExpiryItem>,
+    more: usize,
+    /// One bar per day with something expiring: `day` after as-of, how many, and its geometry.
+    days: Vec<ExpiryDay>,
+    width: u32,
+    axis: Vec<Tick>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpiryItem {
+    /// `trust-certificate`, `signature` or `signature-certificate` (see [`crate::report::model::Expiry`]).
+    kind: &'static str,
+    /// What expires: the certificate's subject, or the signature's image and format.
+    subject: String,
+    /// Where: the certificate file, or the image digest.
+    location: String,
+    at: String,
+    days: i64,
+    #[serde(skip)]
+    instant: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpiryDay {
+    day: i64,
+    count: usize,
+    x: u32,
+    y: u32,
+    height: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Tick {
+    x: u32,
+    label: String,
+}
+
+impl Expiry {
+    fn new(report: &Report) -> Self {
+        let now = report.as_of;
+        let end = now + chrono::Duration::days(EXPIRY_WINDOW_DAYS);
+        let within = |t: &DateTime<Utc>| *t > now && *t <= end;
+        let ts = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let item = |kind, subject, location, t: DateTime<Utc>| ExpiryItem {
+            kind,
+            subject,
+            location,
+            at: ts(&t),
+            days: (t - now).num_days(),
+            instant: t,
+        };
+        // The model's list (trust-store certificates, signatures, their chains), as of the
+        // report's time.
+        let mut items: Vec<ExpiryItem> = report
+            .expiring
+            .iter()
+            .filter(|e| within(&e.expires_at))
+            .map(|e| item(e.kind, e.what.clone(), e.location.clone(), e.expires_at))
+            .collect();
+        items.sort_by(|a, b| {
+            (a.instant, a.kind, &a.subject, &a.location).cmp(&(
+                b.instant,
+                b.kind,
+                &b.subject,
+                &b.location,
+            ))
+        });
+        let total = items.len();
+        let (x0, per_day, h) = (20u32, 8u32, 60u32);
+        let mut counts: std::collections::BTreeMap<i64, usize> = Default::default();
+        for i in &items {
+            *counts.entry(i.days).or_default() += 1;
+        }
+        let max = counts.values().copied().max().unwrap_or(0).max(1);
+        let days = counts
+            .into_iter()
+            .map(|(day, count)| {
+                let height = ((count * h as usize).div_ceil(max) as u32).max(2);
+                ExpiryDay {
+                    day,
+                    count,
+                    x: x0 + day as u32 * per_day,
+                    y: 10 + h - height,
+                    height,
+                }
+            })
+            .collect();
+        let axis = (0..=EXPIRY_WINDOW_DAYS)
+            .step_by(15)
+            .map(|d| Tick {
+                x: x0 + d as u32 * per_day,
+                label: format!("+{d} d"),
+            })
+            .collect();
+        let more = total.saturating_sub(EXPIRY_LIST_MAX);
+        items.truncate(EXPIRY_LIST_MAX);
+        Expiry {
+            window_days: EXPIRY_WINDOW_DAYS,
+            total,
+            items,
+            more,
+            days,
+            width: x0 * 2 + EXPIRY_WINDOW_DAYS as u32 * per_day + 8,
+            axis,
+        }
+    }
+}
+
+/// `s`, or its first `max - 1` characters and an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('\u{2026}');
+    out
+}
+
+/// A report of nothing, to try the page templates on.
+fn empty_report() -> Report {
+    use super::model::{Settings, Summary, Tool};
+    let t = DateTime::<Utc>::UNIX_EPOCH;
+    Report {
+        schema_version: super::model::SCHEMA_VERSION,
+        tool: Tool {
+            name: "sigaudit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: t,
+        as_of: t,
+        root_dir: String::new(),
+        settings: Settings {
+            formats: vec![super::Format::Html],
+            fail_on: "never".into(),
+            registry: None,
+            require_revocation: false,
+            crl_dirs: Vec::new(),
+            verified_formats: Vec::new(),
+            listed_formats: Vec::new(),
+            config: None,
+        },
+        trust_fingerprint: String::new(),
+        trust_material: Vec::new(),
+        summary: Summary::default(),
+        repositories: Vec::new(),
+        compliance: Default::default(),
+        expiring: Vec::new(),
+        images: Vec::new(),
+        findings: Vec::new(),
+        changes: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_names_round_trip_and_others_are_not_pages() {
+        assert_eq!(page_file_name(1), "report-images-0001.html");
+        assert_eq!(page_number("report-images-0001.html"), Some(1));
+        assert_eq!(page_number("report-images-12345.html"), Some(12345));
+        for other in [
+            "report.html",
+            "report-images-01.html",
+            "report-images-0001.html.tmp",
+            "report-images-00a1.html",
+            ".report-images-0001.html.tmp-1",
+        ] {
+            assert_eq!(page_number(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_policy_admits_exactly_the_embedded_script_and_style() {
+        let t = Templates::new().unwrap();
+        assert!(t.csp.starts_with("default-src 'none'"));
+        assert!(t.csp.contains(&csp_hash(&t.script)));
+        assert!(t.csp.contains(&csp_hash(&t.style)));
+        assert!(!t.csp.contains("unsafe"));
+    }
 }

@@ -67,7 +67,17 @@ const BATCH: usize = 1024;
 
 /// Render `report` in each format into `out_dir`, atomically; returns the files written.
 pub fn render_all(report: &Report, formats: &[Format], out_dir: &Path) -> io::Result<Vec<PathBuf>> {
-    render(report, formats, out_dir, None, false).map(|(written, _)| written)
+    render_all_with(report, formats, out_dir, &html::HtmlOptions::default())
+}
+
+/// [`render_all`] with the HTML report's templates and page size.
+pub fn render_all_with(
+    report: &Report,
+    formats: &[Format],
+    out_dir: &Path,
+    html: &html::HtmlOptions,
+) -> io::Result<Vec<PathBuf>> {
+    render(report, formats, out_dir, html, None, false).map(|(written, _)| written)
 }
 
 /// The image parts of a rendered report, per format, in the order of its images.
@@ -79,6 +89,7 @@ type Parts = BTreeMap<Format, Vec<Part>>;
 pub struct Renderer {
     formats: Vec<Format>,
     out_dir: PathBuf,
+    html: html::HtmlOptions,
     last: Option<Report>,
     parts: Parts,
 }
@@ -88,9 +99,17 @@ impl Renderer {
         Renderer {
             formats: formats.to_vec(),
             out_dir: out_dir.to_path_buf(),
+            html: html::HtmlOptions::default(),
             last: None,
             parts: Parts::new(),
         }
+    }
+
+    /// The HTML report's templates and page size (default: the embedded templates, pages of
+    /// [`html::DEFAULT_PAGE_SIZE`] images).
+    pub fn with_html(mut self, html: html::HtmlOptions) -> Self {
+        self.html = html;
+        self
     }
 
     /// The last report given to [`Renderer::render`], written or not.
@@ -101,8 +120,19 @@ impl Renderer {
     /// Render `report`, reusing what the last one rendered; the report is kept as the last one
     /// even if writing fails (then [`Renderer::rewrite`] tries again).
     pub fn render(&mut self, report: Report) -> io::Result<Vec<PathBuf>> {
+        // The embedded templates are parsed once, not at every render.
+        if self.html.templates.is_none() && self.formats.contains(&Format::Html) {
+            self.html.templates = Some(Arc::new(html::Templates::new()?));
+        }
         let prev = self.last.as_ref().map(|r| (r, &self.parts));
-        let result = render(&report, &self.formats, &self.out_dir, prev, true);
+        let result = render(
+            &report,
+            &self.formats,
+            &self.out_dir,
+            &self.html,
+            prev,
+            true,
+        );
         self.last = Some(report);
         match result {
             Ok((written, parts)) => {
@@ -161,6 +191,7 @@ fn render(
     report: &Report,
     formats: &[Format],
     out_dir: &Path,
+    html_opts: &html::HtmlOptions,
     prev: Option<(&Report, &Parts)>,
     keep: bool,
 ) -> io::Result<(Vec<PathBuf>, Parts)> {
@@ -169,15 +200,22 @@ fn render(
         Some((old, _)) => reusable(old, report),
         None => Vec::new(),
     };
-    let templates = if formats.contains(&Format::Html) {
-        Some(html::Templates::new()?)
-    } else {
-        None
+    let templates = match (&html_opts.templates, formats.contains(&Format::Html)) {
+        (_, false) => None,
+        (Some(t), true) => Some(t.clone()),
+        (None, true) => Some(Arc::new(html::Templates::new()?)),
     };
-    let templates = templates.as_ref();
+    // The HTML pages are rendered (all but their rows) before any file is written, so a
+    // template that fails to render leaves every report as it was.
+    let prepared = match &templates {
+        Some(t) => Some(t.prepare(report, html_opts.page_size)?),
+        None => None,
+    };
+    let templates = templates.as_deref();
+    let prepared = prepared.as_ref();
     let reuse = reuse.as_slice();
     // One thread per format: their writes and syncs overlap, their rendering shares the pool.
-    let results: Vec<io::Result<(PathBuf, Option<Vec<Part>>)>> = std::thread::scope(|scope| {
+    let results: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
             .iter()
             .map(|&f| {
@@ -185,7 +223,9 @@ fn render(
                     .and_then(|(_, p)| p.get(&f))
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                scope.spawn(move || render_one(report, f, templates, reuse, old, keep, out_dir))
+                scope.spawn(move || {
+                    render_one(report, f, templates, prepared, reuse, old, keep, out_dir)
+                })
             })
             .collect();
         handles
@@ -199,11 +239,11 @@ fn render(
     let mut written = Vec::new();
     let mut kept = Parts::new();
     for (&f, r) in formats.iter().zip(results) {
-        let (path, parts) = r?;
+        let (paths, parts) = r?;
         if let Some(parts) = parts {
             kept.insert(f, parts);
         }
-        written.push(path);
+        written.extend(paths);
     }
     if let Some(c) = &report.changes {
         let path = out_dir.join(CHANGES_CSV);
@@ -214,16 +254,21 @@ fn render(
     Ok((written, kept))
 }
 
-/// Writes one format's file; returns it and, if `keep`, the image parts it was made of.
+/// The files one format wrote and, if kept, the image parts they were made of.
+type Rendered = (Vec<PathBuf>, Option<Vec<Part>>);
+
+/// Writes one format's files; returns them and, if `keep`, the image parts they were made of.
+#[allow(clippy::too_many_arguments)]
 fn render_one(
     report: &Report,
     f: Format,
     templates: Option<&html::Templates>,
+    prepared: Option<&html::Prepared<'_>>,
     reuse: &[Option<usize>],
     old: &[Part],
     keep: bool,
     out_dir: &Path,
-) -> io::Result<(PathBuf, Option<Vec<Part>>)> {
+) -> io::Result<Rendered> {
     let templates = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
     let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
         match f {
@@ -244,14 +289,28 @@ fn render_one(
         kept: keep.then(|| Vec::with_capacity(report.images.len())),
     };
     let path = out_dir.join(f.file_name());
-    write_atomic(&path, |w| match f {
-        Format::Json => json::render(report, &mut stream, w),
-        Format::Csv => csv::render(&mut stream, w),
-        Format::Html => templates()?.render(report, &mut stream, w),
-        Format::Junit => junit::render(report, &mut stream, w),
-        Format::Sarif => sarif::render(report, &mut stream, w),
-    })?;
-    Ok((path, stream.kept))
+    let written = match f {
+        Format::Json => {
+            write_atomic(&path, |w| json::render(report, &mut stream, w))?;
+            vec![path]
+        }
+        Format::Csv => {
+            write_atomic(&path, |w| csv::render(&mut stream, w))?;
+            vec![path]
+        }
+        Format::Junit => {
+            write_atomic(&path, |w| junit::render(report, &mut stream, w))?;
+            vec![path]
+        }
+        Format::Sarif => {
+            write_atomic(&path, |w| sarif::render(report, &mut stream, w))?;
+            vec![path]
+        }
+        Format::Html => prepared
+            .ok_or_else(|| io::Error::other("HTML pages not prepared"))?
+            .write(out_dir, &mut stream)?,
+    };
+    Ok((written, stream.kept))
 }
 
 /// The parts of a report's images in one format, in order: rendered a batch at a time on the

@@ -9,6 +9,22 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_pending(path, fill)?.commit()
+}
+
+/// A file filled beside its final path, not yet synced nor renamed into place.
+pub(crate) struct Pending {
+    file: File,
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+/// The first half of [`write_atomic`]: fill the temporary file. [`Pending::commit`] syncs and
+/// renames it, possibly on another thread while the next file is filled.
+pub(crate) fn write_pending(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<Pending> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -19,12 +35,31 @@ pub fn write_atomic(
         let file = File::create(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_data()?;
-        fs::rename(&tmp, path)
+        w.into_inner().map_err(|e| e.into_error())
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(file) => Ok(Pending {
+            file,
+            tmp,
+            path: path.to_path_buf(),
+        }),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
+}
+
+impl Pending {
+    /// Sync the file and rename it into place.
+    pub(crate) fn commit(self) -> io::Result<()> {
+        let result = self
+            .file
+            .sync_data()
+            .and_then(|()| fs::rename(&self.tmp, &self.path));
+        if result.is_err() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+        result
+    }
 }
