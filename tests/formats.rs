@@ -19,6 +19,10 @@ const HOSTILE_TAG: &str =
 const HOSTILE_REPO: &str = "evil&<repo>\"'\u{2}";
 
 fn scan(root: &Path, out: &Path) -> Value {
+    scan_with(root, out, &[])
+}
+
+fn scan_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
     Command::cargo_bin("sigaudit")
         .expect("binary")
         .arg("scan")
@@ -26,6 +30,7 @@ fn scan(root: &Path, out: &Path) -> Value {
         .arg("--out")
         .arg(out)
         .args(["--as-of", AS_OF, "--format", "json,junit,sarif"])
+        .args(extra)
         .assert()
         .code(0);
     serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read")).expect("json")
@@ -63,6 +68,8 @@ fn is_xml_char(c: char) -> bool {
 struct Case {
     attrs: BTreeMap<String, String>,
     failure: Option<(BTreeMap<String, String>, String)>,
+    /// The `<skipped>` element's attributes, when the image is exempt.
+    skipped: Option<BTreeMap<String, String>>,
 }
 
 /// A parsed suite: its attributes and test cases.
@@ -121,6 +128,7 @@ fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
                         suites.last_mut().expect("suite").cases.push(Case {
                             attrs: a,
                             failure: None,
+                            skipped: None,
                         })
                     }
                     ("failure", Some("testcase")) => {
@@ -130,6 +138,13 @@ fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
                             .expect("case");
                         case.failure = Some((a, String::new()));
                         in_failure = matches!(ev, Event::Start(_));
+                    }
+                    ("skipped", Some("testcase")) => {
+                        let case = suites
+                            .last_mut()
+                            .and_then(|s| s.cases.last_mut())
+                            .expect("case");
+                        case.skipped = Some(a);
                     }
                     (n, parent) => panic!("unexpected element {n} in {parent:?}"),
                 }
@@ -191,11 +206,15 @@ fn xml_visible(s: &str) -> String {
 fn check_junit(report: &Value, text: &str) {
     let (root, suites) = parse_junit(text);
     let images = report["images"].as_array().expect("images");
-    let not_trusted = |i: &&Value| i["status"] != "trusted";
+    let verdict = |v: &'static str| move |i: &&Value| i["compliance"] == v;
     assert_eq!(root["tests"], images.len().to_string());
     assert_eq!(
         root["failures"],
-        images.iter().filter(not_trusted).count().to_string()
+        images.iter().filter(verdict("fail")).count().to_string()
+    );
+    assert_eq!(
+        root["skipped"],
+        images.iter().filter(verdict("exempt")).count().to_string()
     );
     // A suite per repository, in the report's order, with its counts and cases.
     let repos: Vec<&str> = report["repositories"]
@@ -223,11 +242,31 @@ fn check_junit(report: &Value, text: &str) {
             assert!(case.attrs["name"].contains(&xml_visible(tag.as_str().expect("tag"))));
         }
         let status = img["status"].as_str().expect("status");
-        match (&case.failure, status) {
-            (None, "trusted") => {}
-            (Some((a, body)), "untrusted" | "unsigned" | "error") => {
-                assert_eq!(a["type"], status);
-                assert!(a["message"].starts_with(&format!("{status}: ")));
+        let compliance = img["compliance"].as_str().expect("compliance");
+        match (&case.failure, &case.skipped, compliance) {
+            (None, None, "pass") => {}
+            (None, Some(a), "exempt") => {
+                assert!(a["message"].starts_with("exempt from "), "{a:?}");
+                for x in img["exemptions"].as_array().expect("exemptions") {
+                    assert!(
+                        a["message"].contains(&xml_visible(x["reason"].as_str().expect("reason")))
+                    );
+                }
+                assert!(a["message"].contains(&format!("; {status}: ")), "{a:?}");
+            }
+            (Some((a, body)), None, "fail") => {
+                assert_eq!(a["type"], "compliance");
+                assert!(a["message"].starts_with("fails "), "{a:?}");
+                assert!(a["message"].contains(&format!("; {status}: ")), "{a:?}");
+                for v in img["violations"].as_array().expect("violations") {
+                    let rule = v["rule"].as_str().expect("rule");
+                    let detail = v["detail"].as_str().expect("detail");
+                    assert!(
+                        a["message"].contains(&format!("{rule} ({detail})")),
+                        "{a:?}"
+                    );
+                    assert!(body.contains(&format!("rule {rule}: {detail}")), "{body}");
+                }
                 for s in img["signatures"].as_array().expect("signatures") {
                     let code = s["code"].as_str().expect("code");
                     assert!(a["message"].contains(code), "{a:?}");
@@ -235,7 +274,7 @@ fn check_junit(report: &Value, text: &str) {
                     assert!(body.contains(&xml_visible(s["reason"].as_str().expect("reason"))));
                 }
             }
-            (f, s) => panic!("{digest} is {s}, failure {f:?}"),
+            (f, k, c) => panic!("{digest} is {c}, failure {f:?}, skipped {k:?}"),
         }
     }
     assert!(cases.next().is_none(), "no case without an image");
@@ -327,6 +366,16 @@ fn check_sarif(report: &Value, log: &Value) {
                 *expected.entry(id).or_default() += 1;
             }
         }
+        // A result per rule failed, exempted or not.
+        for v in img["violations"]
+            .as_array()
+            .expect("violations")
+            .iter()
+            .chain(img["exemptions"].as_array().expect("exemptions"))
+        {
+            let id = format!("compliance/{}", v["rule"].as_str().expect("rule"));
+            *expected.entry(id).or_default() += 1;
+        }
     }
     for f in report["findings"].as_array().expect("findings") {
         let id = format!("finding/{}", f["code"].as_str().expect("code"));
@@ -411,4 +460,73 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8(out).expect("utf-8")
+}
+
+/// Under rules with an exemption: a failing image is a JUnit failure naming the rule, an exempt
+/// one is skipped with the exemption's reason, and in SARIF each rule failed is a result, the
+/// exempted ones carrying a suppression with the reason and expiry.
+#[test]
+fn compliance_verdicts_in_junit_and_sarif() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("sigaudit.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[rule]]
+name = "two-signatures"
+repository = "prod/**"
+min-signatures = 2
+
+[[rule]]
+name = "signed"
+repository = "**"
+min-signatures = 1
+
+[[exemption]]
+repository = "library/**"
+reason = "base images are re-signed upstream"
+expires = 2027-01-31
+"#,
+    )
+    .expect("config");
+    let out = tmp.path().join("out");
+    let report = scan_with(
+        &common::project().join("fixtures/demo"),
+        &out,
+        &["--config", config.to_str().expect("utf-8")],
+    );
+    let images = report["images"].as_array().expect("images");
+    let n = |c: &str| images.iter().filter(|i| i["compliance"] == c).count();
+    assert!(n("fail") > 0 && n("exempt") > 0 && n("pass") > 0);
+    let junit = std::fs::read_to_string(out.join("report.junit.xml")).expect("junit");
+    check_junit(&report, &junit);
+    let log: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
+            .expect("json");
+    check_sarif(&report, &log);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    let exempted: usize = images
+        .iter()
+        .map(|i| i["exemptions"].as_array().expect("exemptions").len())
+        .sum();
+    assert_eq!(suppressed.len(), exempted);
+    for r in suppressed {
+        let j = r["suppressions"][0]["justification"]
+            .as_str()
+            .expect("text");
+        assert_eq!(
+            j,
+            "base images are re-signed upstream (exemption expires 2027-01-31)"
+        );
+        assert_eq!(r["properties"]["imageCompliance"], "exempt");
+    }
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "compliance/two-signatures")
+    );
 }

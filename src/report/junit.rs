@@ -1,6 +1,8 @@
 //! `report.junit.xml`: the audit as JUnit XML, for CI systems that show test results. A test
-//! suite per repository, a test case per image; an image that is not trusted (untrusted,
-//! unsigned or unreadable) is a failure whose message gives the reasons and signature codes.
+//! suite per repository, a test case per image, judged by its compliance verdict: an image that
+//! fails a compliance rule is a failure whose message gives the rules, why, and the signature
+//! codes; an exempt image is skipped, with the exemption. (Under the built-in rule, that is:
+//! an image that is not trusted fails.)
 //!
 //! Every string from the registry (repository names, tags, reasons) is escaped. XML 1.0 cannot
 //! carry most control characters at all, not even as references, so those are written as the
@@ -10,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::Report;
-use super::model::{ImageReport, ImageStatus};
+use super::model::{Compliance, ImageReport, ImageStatus};
 
 /// Escapes `s` for XML character data or, with `attr`, an attribute value in double quotes
 /// (where tabs and line breaks are written as references so a parser keeps them).
@@ -54,12 +56,17 @@ pub fn render(
     let failures = report
         .images
         .iter()
-        .filter(|i| i.status != ImageStatus::Trusted)
+        .filter(|i| i.compliance == Compliance::Fail)
+        .count();
+    let skipped = report
+        .images
+        .iter()
+        .filter(|i| i.compliance == Compliance::Exempt)
         .count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
-        r#"<testsuites name="sigaudit" tests="{}" failures="{failures}" errors="0">"#,
+        r#"<testsuites name="sigaudit" tests="{}" failures="{failures}" errors="0" skipped="{skipped}">"#,
         report.images.len()
     )?;
     let as_of = report
@@ -83,11 +90,15 @@ pub fn render(
         let run = &report.images[start..end];
         let failed = run
             .iter()
-            .filter(|i| i.status != ImageStatus::Trusted)
+            .filter(|i| i.compliance == Compliance::Fail)
+            .count();
+        let skipped = run
+            .iter()
+            .filter(|i| i.compliance == Compliance::Exempt)
             .count();
         writeln!(
             w,
-            r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="0" skipped="0">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{failed}" errors="0" skipped="{skipped}">"#,
             escape(repo, true),
             run.len()
         )?;
@@ -134,21 +145,17 @@ fn case_name(img: &ImageReport) -> String {
     name
 }
 
-/// One image's `<testcase>`; a `<failure>` inside when it is not trusted.
-pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"    <testcase classname="{}" name="{}""#,
-        escape(&img.repository, true),
-        escape(&case_name(img), true)
-    );
+/// What the image's signatures come to: its status, and the codes of signatures that are not
+/// trusted.
+fn status_text(img: &ImageReport) -> String {
     let codes: Vec<&str> = img.signatures.iter().map(|s| s.code.as_str()).collect();
-    let message = match img.status {
-        ImageStatus::Trusted => {
-            out.push_str("/>\n");
-            return Ok(out.into_bytes());
-        }
+    match img.status {
+        ImageStatus::Trusted => format!(
+            "trusted: {} of its {} signature(s) trusted ({})",
+            img.signatures.iter().filter(|s| s.trusted).count(),
+            codes.len(),
+            codes.join(", ")
+        ),
         ImageStatus::Unsigned => "unsigned: the image has no signature".to_string(),
         ImageStatus::Error if codes.is_empty() => format!(
             "error: the image could not be read: {}",
@@ -165,34 +172,70 @@ pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
             codes.len(),
             codes.join(", ")
         ),
-    };
+    }
+}
+
+/// One image's `<testcase>`, judged by its compliance verdict: a `<failure>` inside when it
+/// fails a rule (the rules, why, and every signature's code and reason), `<skipped>` when an
+/// active exemption covers every rule it fails.
+pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
+    let mut out = String::new();
     let _ = write!(
         out,
-        ">\n      <failure type=\"{}\" message=\"{}\"",
-        img.status.as_str(),
+        r#"    <testcase classname="{}" name="{}""#,
+        escape(&img.repository, true),
+        escape(&case_name(img), true)
+    );
+    match img.compliance {
+        Compliance::Pass => {
+            out.push_str("/>\n");
+            return Ok(out.into_bytes());
+        }
+        Compliance::Exempt => {
+            let why: Vec<String> = img
+                .exemptions
+                .iter()
+                .map(|x| format!("{} until {}: {}", x.rule, x.expires, x.reason))
+                .collect();
+            let _ = write!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                escape(
+                    &format!("exempt from {}; {}", why.join("; "), status_text(img)),
+                    true
+                )
+            );
+            return Ok(out.into_bytes());
+        }
+        Compliance::Fail => {}
+    }
+    let rules: Vec<String> = img
+        .violations
+        .iter()
+        .map(|v| format!("{} ({})", v.rule, v.detail))
+        .collect();
+    let message = format!("fails {}; {}", rules.join(", "), status_text(img));
+    let _ = write!(
+        out,
+        ">\n      <failure type=\"compliance\" message=\"{}\">\n",
         escape(&message, true)
     );
     let mut body: Vec<String> = img
-        .signatures
+        .violations
         .iter()
-        .map(|s| {
-            format!(
-                "{} {} ({}) in {}: {}: {}",
-                s.tool, s.format, s.attachment, s.manifest_digest, s.code, s.reason
-            )
-        })
+        .map(|v| format!("rule {}: {}", v.rule, v.detail))
         .collect();
+    body.extend(img.signatures.iter().map(|s| {
+        format!(
+            "{} {} ({}) in {}: {}: {}",
+            s.tool, s.format, s.attachment, s.manifest_digest, s.code, s.reason
+        )
+    }));
     body.extend(img.error.clone());
-    if body.is_empty() {
-        out.push_str("/>\n");
-    } else {
-        out.push_str(">\n");
-        for line in &body {
-            let _ = writeln!(out, "{}", escape(line, false));
-        }
-        out.push_str("      </failure>\n");
+    for line in &body {
+        let _ = writeln!(out, "{}", escape(line, false));
     }
-    out.push_str("    </testcase>\n");
+    out.push_str("      </failure>\n    </testcase>\n");
     Ok(out.into_bytes())
 }
 

@@ -1,8 +1,10 @@
 //! `report.sarif`: the audit as SARIF 2.1.0, for code-scanning dashboards. One run; the
 //! driver's rules are every signature result code (`signature/<code>`), every finding code
 //! (`finding/<code>`) and the two image verdicts without a signature code (`image/unsigned`,
-//! `image/unreadable`). A result is written per signature that is not trusted, per unsigned
-//! or unreadable image, and per finding.
+//! `image/unreadable`), and the report's compliance rules (`compliance/<rule name>`). A result
+//! is written per signature that is not trusted, per unsigned or unreadable image, per
+//! compliance rule an image fails (an exempted failure is written with a SARIF suppression
+//! carrying the exemption's reason and expiry), and per finding.
 //!
 //! Images are named by logical locations (`<repository>@<digest>`, kind `resource`) and by their
 //! repository's `index.json`; findings by their file; files are relative to the rootDir
@@ -26,6 +28,11 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const RULE_UNSIGNED: &str = "image/unsigned";
 /// Rule of an image whose manifest or index could not be read.
 pub const RULE_UNREADABLE: &str = "image/unreadable";
+
+/// The rule id of a compliance rule.
+pub fn compliance_rule(name: &str) -> String {
+    format!("compliance/{name}")
+}
 
 /// The rule id of a signature result code.
 pub fn signature_rule(code: ResultCode) -> String {
@@ -120,6 +127,7 @@ fn image_properties(img: &ImageReport) -> Value {
         "parent": img.parent.as_ref().map(ToString::to_string),
         "platform": img.platform,
         "imageStatus": img.status.as_str(),
+        "imageCompliance": img.compliance.as_str(),
     })
 }
 
@@ -181,6 +189,33 @@ pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
             .filter(|s| !s.trusted)
             .map(|s| signature_result(img, s)),
     );
+    let fingerprint =
+        |rule: &str| json!({ "imageRule/v1": format!("{}@{}/{rule}", img.repository, img.digest) });
+    results.extend(img.violations.iter().map(|v| {
+        json!({
+            "ruleId": compliance_rule(&v.rule),
+            "level": "error",
+            "message": { "text": format!("{} fails compliance rule {}: {}", image_ref(img), v.rule, v.detail) },
+            "locations": [image_location(img)],
+            "partialFingerprints": fingerprint(&v.rule),
+            "properties": image_properties(img),
+        })
+    }));
+    results.extend(img.exemptions.iter().map(|x| {
+        json!({
+            "ruleId": compliance_rule(&x.rule),
+            "level": "error",
+            "message": { "text": format!("{} fails compliance rule {}, exempt until {}", image_ref(img), x.rule, x.expires) },
+            "locations": [image_location(img)],
+            "partialFingerprints": fingerprint(&x.rule),
+            "suppressions": [{
+                "kind": "external",
+                "status": "accepted",
+                "justification": format!("{} (exemption expires {})", x.reason, x.expires),
+            }],
+            "properties": image_properties(img),
+        })
+    }));
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
         if i > 0 {
@@ -205,6 +240,27 @@ fn finding_result(f: &Finding) -> Value {
     })
 }
 
+/// The fixed rules and the report's compliance rules.
+fn rules_of(report: &Report) -> Vec<Value> {
+    let mut all = rules();
+    all.extend(report.compliance.rules.iter().map(|r| {
+        rule(
+            &compliance_rule(&r.name),
+            &format!(
+                "images of {}{} must have at least {} trusted signature(s) meeting the rule",
+                r.repository,
+                r.tag
+                    .as_deref()
+                    .map(|t| format!(" tagged {t}"))
+                    .unwrap_or_default(),
+                r.min_signatures
+            ),
+            "error",
+        )
+    }));
+    all
+}
+
 /// Writes the log, taking each image's results, in order, from `images`.
 pub fn render(
     report: &Report,
@@ -215,7 +271,7 @@ pub fn render(
         "tool": { "driver": {
             "name": report.tool.name,
             "version": report.tool.version,
-            "rules": rules(),
+            "rules": rules_of(report),
         } },
         "originalUriBaseIds": {
             "ROOTDIR": { "description": { "text": format!("the audited rootDir, {}", report.root_dir) } },
