@@ -21,7 +21,7 @@ fixtures:
 ci:
     bash .ci/run
 
-# Time one scan of a synthetic rootDir; options go to the generator (e.g. `just bench --images 10000`).
+# Time one scan of a synthetic rootDir, its phases and its crypto floor; options go to the generator (e.g. `just bench --images 10000`).
 bench *ARGS:
     bash bench/run.sh {{ARGS}}
 

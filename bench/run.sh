@@ -8,7 +8,11 @@
 #    rootDirs for benchmarks") into $BENCH_DIR, or reuses the one those options made before
 #    (delete $BENCH_DIR after changing the generator);
 # 3. runs `sigaudit scan ROOT --out OUT --format json,csv` once and prints wall time, images/s,
-#    signatures/s and peak RSS.
+#    signatures/s, peak RSS and where the time went (walk and parse, verification, aggregation,
+#    rendering, from the scan's debug log);
+# 4. measures the crypto floor (examples/floor.rs: the same number and kinds of signature
+#    verifications in a tight loop, same library, same number of threads) and prints the scan's
+#    wall time as a ratio to it.
 #
 # Environment:
 #   BENCH_DIR         where rootDirs and reports go (default ${TMPDIR:-/tmp}/sigaudit-bench)
@@ -25,6 +29,7 @@ bench_dir=${BENCH_DIR:-${TMPDIR:-/tmp}/sigaudit-bench}
 cd "$here"
 cargo build --quiet --release -p sigaudit --bin sigaudit
 cargo build --quiet --release -p sigaudit-fixtures --example synth
+cargo build --quiet --release -p sigaudit --example floor
 
 # One rootDir per option set; synth.json is written last, so its presence means "complete".
 key=$(printf '%s_' "${@:-defaults}" | tr -c 'A-Za-z0-9._-' '_')
@@ -44,13 +49,16 @@ signatures=$(($(field cosign) + $(field notationRsa) + $(field notationEs384Jws)
 rm -rf "$out"
 # shellcheck disable=SC2086 # SCAN_ARGS is a list of words
 scan=("$target/release/sigaudit" scan "$root" --out "$out" --format json,csv ${SCAN_ARGS:-})
+threads=$(grep -o -- '-j *[0-9]*' <<<"${SCAN_ARGS:-}" | grep -o '[0-9]*' || nproc)
+log=$bench_dir/scan.log
+export RUST_LOG=sigaudit=debug NO_COLOR=1
 start=$(date +%s.%N)
 status=0
 if [[ -x /usr/bin/time ]]; then
-    /usr/bin/time -v -o "$bench_dir/time.txt" "${scan[@]}" || status=$?
+    /usr/bin/time -v -o "$bench_dir/time.txt" "${scan[@]}" 2>"$log" || status=$?
     rss_kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$bench_dir/time.txt")
 else
-    "${scan[@]}" &
+    "${scan[@]}" 2>"$log" &
     pid=$! rss_kib=0
     while [[ -r /proc/$pid/status ]]; do
         hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
@@ -60,12 +68,23 @@ else
     wait "$pid" || status=$?
 fi
 end=$(date +%s.%N)
+unset RUST_LOG NO_COLOR
+# The elapsed_ms of the first log line whose message is $1 (0 when absent).
+phase() { grep -E " $1( |\$)" "$log" | head -n1 | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 || echo 0; }
+floor=$("$target/release/examples/floor" --synth "$root.extra/synth.json" -j "$threads")
+floor_s=$(grep -o 'floor_s=[0-9.]*' <<<"$floor" | cut -d= -f2)
 
 awk -v s="$start" -v e="$end" -v i="$images" -v n="$signatures" -v r="$rss_kib" -v st="$status" \
-    -v root="$root" 'BEGIN {
+    -v root="$root" -v t="$threads" -v f="$floor_s" \
+    -v pd="$(phase discovered)" -v pv="$(phase verified)" -v pa="$(phase aggregated)" -v pr="$(phase rendered)" \
+    'BEGIN {
         w = e - s
-        printf "bench: %s: %d images, %d signatures\n", root, i, n
+        printf "bench: %s: %d images, %d signatures, %d threads\n", root, i, n, t
         printf "scan: wall %.2f s, %.0f images/s, %.0f signatures/s, peak RSS %.1f MiB, exit %d\n",
             w, i / w, n / w, r / 1024, st
+        printf "phases: walk and parse %.2f s, verification %.2f s, aggregation %.2f s, rendering %.2f s\n",
+            pd / 1000, pv / 1000, pa / 1000, pr / 1000
+        printf "crypto floor: %.2f s (%d verifications); scan/floor %.2f, verification/floor %.2f\n",
+            f, n, w / f, (pv / 1000) / f
     }'
 echo "reports: $out" >&2

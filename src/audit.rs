@@ -215,6 +215,7 @@ impl Auditor {
 
     /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
     pub fn rediscover(&mut self) {
+        let started = std::time::Instant::now();
         let walk = find_repositories(&self.root);
         tracing::info!(repositories = walk.repositories.len(), "discovering");
         let root = &self.root;
@@ -225,6 +226,12 @@ impl Auditor {
             .collect();
         self.walk_findings = walk.findings;
         self.work = work_items(&self.graphs);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            images = self.graphs.iter().map(|g| g.images.len()).sum::<usize>(),
+            signatures = self.work.len(),
+            "discovered"
+        );
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
         let mut memo = self.blobs.lock().unwrap_or_else(|e| e.into_inner());
         let budget = memo.budget;

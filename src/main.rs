@@ -273,8 +273,15 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
             x.would_cover
         );
     }
+    let render_started = std::time::Instant::now();
     let written = match report::render_all_with(&report, &formats, &args.out, &html) {
-        Ok(w) => w,
+        Ok(w) => {
+            tracing::debug!(
+                elapsed_ms = render_started.elapsed().as_millis() as u64,
+                "rendered"
+            );
+            w
+        }
         Err(e) => {
             error(
                 format!("cannot write reports to {}: {e}", args.out.display()),
