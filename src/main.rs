@@ -234,24 +234,33 @@ fn init(args: InitArgs) -> u8 {
     }
 }
 
+/// What `scan` and `watch` read before auditing, in this order: the compliance rules, the
+/// `--baseline` report and the HTML templates; any of them unusable is a usage error (its
+/// exit code), reported before anything is written.
+fn prepare(
+    args: &AuditArgs,
+    fail_on: FailOn,
+    progress: bool,
+) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
+    let policy = policy(args)?;
+    let baseline = load_baseline(args)?;
+    let html = html_options(args)?;
+    Ok((
+        policy,
+        html,
+        audit_options(args, fail_on, progress, baseline),
+    ))
+}
+
 fn scan(scan: ScanArgs, progress: bool) -> u8 {
     let args = &scan.audit;
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
-    let policy = match policy(args) {
+    let (policy, html, opts) = match prepare(args, scan.fail_on, progress) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let baseline = match load_baseline(args) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
-    let html = match html_options(args) {
-        Ok(h) => h,
-        Err(code) => return code,
-    };
-    let opts = audit_options(args, scan.fail_on, progress, baseline);
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
     let report = match audit::run(&args.root, &opts) {
@@ -361,19 +370,10 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let policy = match policy(args) {
+    let (policy, html, opts) = match prepare(args, FailOn::Never, progress) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let baseline = match load_baseline(args) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
-    let html = match html_options(args) {
-        Ok(h) => h,
-        Err(code) => return code,
-    };
-    let opts = audit_options(args, FailOn::Never, progress, baseline);
     let wopts = WatchOptions {
         policy,
         html,
