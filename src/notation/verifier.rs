@@ -430,7 +430,7 @@ impl Caches {
         };
         let mut chain = Vec::with_capacity(env.cert_chain.len());
         for der in &env.cert_chain {
-            match Cert::from_der(der) {
+            match Cert::from_der_shared(der).0 {
                 Ok(c) => chain.push(c),
                 Err(e) => return failed(format!("malformed certificate in chain: {e}")),
             }

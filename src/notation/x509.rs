@@ -17,11 +17,13 @@
 //! algorithm. Parsing uses `x509-cert`/`der`; names are decoded from the raw bytes by hand so the
 //! original attribute order inside a (possibly unsorted) multi-valued RDN is kept.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey, VerificationAlgorithm};
 use chrono::{DateTime, Utc};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Header, Reader, SliceReader};
@@ -213,11 +215,19 @@ pub mod oids {
     pub const SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 }
 
+/// How many distinct certificates [`Cert::from_der_shared`] remembers.
+pub const SHARED_CERTS: usize = 4096;
+
 /// One parsed certificate with its original encodings.
 ///
 /// Equality (`PartialEq`) is DER equality, which is what notation's trust-store matching uses.
+/// A `Cert` is shared, not copied: cloning it is a reference count, so one parse of a
+/// certificate serves every signature whose chain carries it (see [`Cert::from_der_shared`]).
 #[derive(Clone)]
-pub struct Cert {
+pub struct Cert(Arc<CertInner>);
+
+/// The fields of a [`Cert`].
+pub struct CertInner {
     der: Vec<u8>,
     tbs: Range<usize>,
     issuer: Range<usize>,
@@ -233,6 +243,16 @@ pub struct Cert {
     key_usage: Option<(u16, bool)>,
     eku: Vec<ObjectIdentifier>,
     key: PublicKeyInfo,
+    /// The subject public key, parsed once for the one algorithm it can verify with (set at
+    /// the first verification; see [`Cert::verification_key`]).
+    verification_key: OnceLock<Option<(&'static str, ParsedPublicKey)>>,
+}
+
+impl std::ops::Deref for Cert {
+    type Target = CertInner;
+    fn deref(&self) -> &CertInner {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Cert {
@@ -384,7 +404,7 @@ impl Cert {
         }
         let key = public_key_info(&t.subject_public_key_info);
 
-        Ok(Cert {
+        Ok(Cert(Arc::new(CertInner {
             der: owned,
             tbs: tbs_r,
             issuer: issuer_r,
@@ -400,7 +420,65 @@ impl Cert {
             key_usage,
             eku,
             key,
-        })
+            verification_key: OnceLock::new(),
+        })))
+    }
+
+    /// [`Cert::from_der`], remembered by the SHA-256 of the DER for the life of the process.
+    ///
+    /// Parsing is a pure function of the bytes, so the memo cannot change an answer; it only
+    /// means that the certificates a registry's signatures share (the same chain on every
+    /// image a team signs) are decoded once, not once per signature. The second value says
+    /// whether the bytes are at least a DER certificate to `x509-cert` (the envelope parsers'
+    /// own check, which is looser than this module's). At most [`SHARED_CERTS`] distinct
+    /// certificates are kept; beyond that they are parsed afresh each time.
+    pub fn from_der_shared(der: &[u8]) -> (Result<Cert>, bool) {
+        type Parsed = (Result<Cert>, bool);
+        static MEMO: OnceLock<Mutex<HashMap<[u8; 32], Parsed>>> = OnceLock::new();
+        let mut key = [0u8; 32];
+        key.copy_from_slice(digest::digest(&digest::SHA256, der).as_ref());
+        let memo = MEMO.get_or_init(Default::default);
+        // A poisoned memo only means another thread panicked mid-insert; the map is intact.
+        if let Some(hit) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return hit.clone();
+        }
+        let parsed = match Cert::from_der(der) {
+            Ok(c) => (Ok(c), true),
+            Err(e) => (Err(e), Certificate::from_der(der).is_ok()),
+        };
+        let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() < SHARED_CERTS {
+            map.insert(key, parsed.clone());
+        }
+        parsed
+    }
+
+    /// The subject public key parsed for `alg` (named `name`, e.g. `PS384`), once per
+    /// certificate: the key a certificate holds verifies with one algorithm only, so the first
+    /// algorithm asked for is the one kept; any other is parsed for the call. `None` when the
+    /// key does not parse for `alg`.
+    pub fn verification_key(
+        &self,
+        name: &'static str,
+        alg: &'static dyn VerificationAlgorithm,
+    ) -> Option<std::borrow::Cow<'_, ParsedPublicKey>> {
+        let id = name;
+        let parse = || {
+            let bits = self
+                .parsed
+                .tbs_certificate
+                .subject_public_key_info
+                .subject_public_key
+                .as_bytes()?;
+            ParsedPublicKey::new(alg, bits).ok()
+        };
+        match self
+            .verification_key
+            .get_or_init(|| parse().map(|k| (id, k)))
+        {
+            Some((kept, key)) if *kept == id => Some(std::borrow::Cow::Borrowed(key)),
+            _ => parse().map(std::borrow::Cow::Owned),
+        }
     }
 
     /// Parses a certificate file like notation-core-go's `ReadCertificateFile`.

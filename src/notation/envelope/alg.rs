@@ -249,6 +249,7 @@ fn rsa_modulus_bits(spki: &SubjectPublicKeyInfoOwned) -> Result<usize, Integrity
 pub fn verify_signature(
     alg: Algorithm,
     spki: &SubjectPublicKeyInfoOwned,
+    leaf: Option<&crate::notation::x509::Cert>,
     message: &[u8],
     signature: &[u8],
     salt: PssSalt,
@@ -266,10 +267,17 @@ pub fn verify_signature(
         .as_bytes()
         .ok_or(IntegrityError::MalformedLeafCertificate)?;
     let invalid = || IntegrityError::SignatureInvalid("crypto/verification error".to_string());
-    if UnparsedPublicKey::new(alg.aws_lc(), key)
-        .verify(message, signature)
-        .is_ok()
-    {
+    // The leaf's key parsed once per certificate (shared by every signature it made), or
+    // parsed for this call.
+    let primary = match leaf {
+        Some(cert) => cert
+            .verification_key(alg.jws_name(), alg.aws_lc())
+            .is_some_and(|k| k.verify_sig(message, signature).is_ok()),
+        None => UnparsedPublicKey::new(alg.aws_lc(), key)
+            .verify(message, signature)
+            .is_ok(),
+    };
+    if primary {
         return Ok(());
     }
     if salt == PssSalt::HashLength {
@@ -344,12 +352,15 @@ mod tests {
         let rng = SystemRandom::new();
         let msg = b"protected.payload";
         let mut sig = vec![0u8; key.public_modulus_len()];
-        let check = |sig: &[u8], salt| verify_signature(Algorithm::PS256, &spki, msg, sig, salt);
+        let check =
+            |sig: &[u8], salt| verify_signature(Algorithm::PS256, &spki, None, msg, sig, salt);
 
         key.sign(&RSA_PSS_SHA256, &rng, msg, &mut sig).unwrap();
         assert!(check(&sig, PssSalt::HashLength).is_ok());
         assert!(check(&sig, PssSalt::Any).is_ok());
-        assert!(verify_signature(Algorithm::PS256, &spki, b"other", &sig, PssSalt::Any).is_err());
+        assert!(
+            verify_signature(Algorithm::PS256, &spki, None, b"other", &sig, PssSalt::Any).is_err()
+        );
 
         for enc in [
             &const { RSA_PSS_SHA256.with_pss_salt_length(RsaPssSaltLength::Custom(0)) },
@@ -365,7 +376,9 @@ mod tests {
         }
         // Wrong length and an ES alg over an RSA key never verify.
         assert!(check(&sig[..255], PssSalt::Any).is_err());
-        assert!(verify_signature(Algorithm::ES256, &spki, msg, &sig[..64], PssSalt::Any).is_err());
+        assert!(
+            verify_signature(Algorithm::ES256, &spki, None, msg, &sig[..64], PssSalt::Any).is_err()
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod jws;
 
 use std::collections::BTreeMap;
 
+use crate::notation::x509::Cert;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, Utc};
@@ -399,9 +400,19 @@ pub fn verify_integrity(env: &Envelope) -> Result<(), IntegrityError> {
         .cert_chain
         .first()
         .ok_or(IntegrityError::CertificateChainNotPresent)?;
-    let leaf =
-        Certificate::from_der(leaf_der).map_err(|_| IntegrityError::MalformedLeafCertificate)?;
-    let spki = &leaf.tbs_certificate.subject_public_key_info;
+    // The leaf as this crate's certificate type when it is one (shared across signatures, its
+    // key parsed once); otherwise, as x509-cert reads it, like notation-core-go, and the
+    // stricter certificate checks fail later with their own message.
+    let shared = Cert::from_der_shared(leaf_der).0.ok();
+    let fallback;
+    let spki = match &shared {
+        Some(cert) => &cert.parsed().tbs_certificate.subject_public_key_info,
+        None => {
+            fallback = Certificate::from_der(leaf_der)
+                .map_err(|_| IntegrityError::MalformedLeafCertificate)?;
+            &fallback.tbs_certificate.subject_public_key_info
+        }
+    };
     let derived = alg::derive_from_spki(spki)?;
     if derived != env.alg {
         return Err(IntegrityError::AlgorithmMismatch {
@@ -416,7 +427,14 @@ pub fn verify_integrity(env: &Envelope) -> Result<(), IntegrityError> {
         EnvelopeFormat::Jws => alg::PssSalt::Any,
         EnvelopeFormat::Cose => alg::PssSalt::HashLength,
     };
-    alg::verify_signature(derived, spki, &env.signed_bytes, &env.signature, salt)?;
+    alg::verify_signature(
+        derived,
+        spki,
+        shared.as_ref(),
+        &env.signed_bytes,
+        &env.signature,
+        salt,
+    )?;
     validate_headers(env)?;
     validate_content(env)
 }
@@ -568,7 +586,7 @@ pub(crate) fn check_chain_parses(chain: &[Vec<u8>]) -> Result<(), IntegrityError
         return Err(IntegrityError::CertificateChainNotPresent);
     }
     for (i, der) in chain.iter().enumerate() {
-        if Certificate::from_der(der).is_err() {
+        if !Cert::from_der_shared(der).1 {
             return Err(if i == 0 {
                 IntegrityError::MalformedLeafCertificate
             } else {
