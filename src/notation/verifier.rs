@@ -399,6 +399,9 @@ pub struct Caches {
     /// Certificate links.
     pub links: LinkCache,
     integrity: Memo<[u8; 32], Arc<IntegrityFacts>>,
+    /// The code-signing chain rules per chain (the SHA-256 over its certificates' DER), so a
+    /// chain shared by many signatures is judged once: the rules read the certificates only.
+    chains: Memo<[u8; 32], Result<(), String>>,
 }
 
 impl Caches {
@@ -435,10 +438,19 @@ impl Caches {
                 Err(e) => return failed(format!("malformed certificate in chain: {e}")),
             }
         }
-        let result = match chain::validate_code_signing_chain_with(&chain, |c, p| {
-            self.links.check(c, p)
-        }) {
-            Err(e) => Err(e.to_string()),
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        for der in &env.cert_chain {
+            ctx.update(&(der.len() as u64).to_be_bytes());
+            ctx.update(der);
+        }
+        let mut key = [0u8; 32];
+        key.copy_from_slice(ctx.finish().as_ref());
+        let rules = self.chains.get(key, || {
+            chain::validate_code_signing_chain_with(&chain, |c, p| self.links.check(c, p))
+                .map_err(|e| e.to_string())
+        });
+        let result = match rules {
+            Err(e) => Err(e),
             Ok(()) => Ok(format!(
                 "{} signature verifies with the leaf key over the signed bytes; {}-certificate chain satisfies the code-signing rules",
                 env.alg,
