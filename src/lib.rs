@@ -12,6 +12,7 @@ pub mod audit;
 pub mod codes;
 pub mod compliance;
 pub mod config;
+pub mod containers_policy;
 pub mod digest;
 pub mod discover;
 pub mod expiry;
