@@ -15,6 +15,7 @@ pub mod identity;
 pub mod parse;
 pub mod reference;
 pub mod scope;
+pub mod stage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,15 @@ pub struct ContainersPolicy {
     pub other_transports: Vec<String>,
     /// Parsed public keys of every `sigstoreSigned` key source, by label.
     keys: BTreeMap<String, Result<CosignKey, String>>,
+}
+
+impl std::fmt::Debug for ContainersPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainersPolicy")
+            .field("path", &self.path)
+            .field("sha256", &self.sha256)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ContainersPolicy {
