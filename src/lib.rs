@@ -17,6 +17,7 @@ pub mod discover;
 pub mod expiry;
 pub mod finding;
 pub mod history;
+pub mod keyless;
 pub mod layout;
 pub mod media;
 pub mod notation;
