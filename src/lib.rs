@@ -18,6 +18,7 @@ pub mod discover;
 pub mod expiry;
 pub mod finding;
 pub mod history;
+pub mod keyless;
 pub mod layout;
 pub mod media;
 pub mod notation;
