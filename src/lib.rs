@@ -16,6 +16,7 @@ pub mod digest;
 pub mod discover;
 pub mod expiry;
 pub mod finding;
+pub mod gpg;
 pub mod history;
 pub mod layout;
 pub mod media;
