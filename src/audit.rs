@@ -66,6 +66,9 @@ pub struct AuditOptions {
     /// The containers-policy.json every image is evaluated against (`--policy`; needs
     /// `registry`), if any.
     pub containers_policy: Option<Arc<ContainersPolicy>>,
+    /// The lookaside store of simple-signing (GPG) signatures the policy's `signedBy`
+    /// requirements read (`--lookaside`): `<dir>/<repository>@<alg>=<hex>/signature-N`.
+    pub lookaside: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -82,6 +85,7 @@ impl AuditOptions {
             cache_dir: None,
             baseline: None,
             containers_policy: None,
+            lookaside: None,
         }
     }
 }
@@ -370,7 +374,15 @@ impl Auditor {
         );
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
-            containers_policy_stage(policy, registry, opts.as_of, graphs, &mut report, blobs);
+            containers_policy_stage(
+                policy,
+                registry,
+                opts.lookaside.as_deref(),
+                opts.as_of,
+                graphs,
+                &mut report,
+                blobs,
+            );
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "containers policy evaluated"
@@ -809,9 +821,11 @@ type SigLayer<'a> = (
 
 /// The containers-policy stage: every image's verdict under `--policy`, from the signatures
 /// c/image would read for it (its cosign `.sig` tag layers; c/image reads no referrers).
+#[allow(clippy::too_many_arguments)]
 fn containers_policy_stage(
     policy: &ContainersPolicy,
     registry: &str,
+    lookaside: Option<&Path>,
     as_of: DateTime<Utc>,
     graphs: &[RepoGraph],
     report: &mut Report,
@@ -871,6 +885,17 @@ fn containers_policy_stage(
         } else {
             None
         };
+        // GPG signatures: the lookaside files, read until the first missing one.
+        let mut simple_signing = Vec::new();
+        if let Some(base) = lookaside {
+            let dir = crate::gpg::lookaside::signature_dir(base, &img.repository, &img.digest);
+            for f in crate::gpg::lookaside::signature_files(&dir) {
+                match read_limited(&f, MAX_SIGNATURE_BYTES) {
+                    Ok(b) => simple_signing.push(b),
+                    Err(e) => tracing::warn!("cannot read {}: {e}", f.display()),
+                }
+            }
+        }
         let mut out = evaluate_image(
             policy,
             registry,
@@ -880,7 +905,7 @@ fn containers_policy_stage(
                 tags: &img.tags,
                 error: img.error.as_deref(),
                 manifest: manifest.as_deref(),
-                simple_signing: &[],
+                simple_signing: &simple_signing,
                 sigstore: &sigstore,
             },
             as_of,
@@ -901,6 +926,19 @@ fn containers_policy_stage(
         .count();
     report.summary.containers_policy_reject = rejected;
     report.summary.containers_policy_accept = report.images.len() - rejected;
+}
+
+/// Reads at most `limit` bytes of `path`.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
+    Ok(buf)
 }
 
 /// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then

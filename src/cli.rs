@@ -342,6 +342,11 @@ pub struct AuditArgs {
     /// its folder. Read once at start.
     #[arg(long, value_name = "FILE", requires = "registry")]
     pub policy: Option<PathBuf>,
+    /// The lookaside store of GPG simple-signing signatures the --policy's signedBy
+    /// requirements read: DIR/<repository>@sha256=<hex>/signature-N (as registries.d's
+    /// `lookaside: file:///DIR`).
+    #[arg(long, value_name = "DIR", requires = "policy")]
+    pub lookaside: Option<PathBuf>,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

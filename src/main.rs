@@ -141,6 +141,7 @@ fn audit_options(
         cache_dir: args.cache.clone(),
         baseline,
         containers_policy,
+        lookaside: args.lookaside.clone(),
     }
 }
 

@@ -315,3 +315,125 @@ fn an_unreadable_key_rejects_and_names_the_file() {
         p.reasons
     );
 }
+
+#[test]
+fn cosign_key_and_rekor_fixture() {
+    let Some(v) = common::vectors() else { return };
+    let d = ci(&v);
+    let root = cosign_layout(
+        &d.join("dir-img-cosign-key-rekor-valid"),
+        "cosign-signed/key-1",
+        &[],
+    );
+    let policy = |key: &Path, rekor: &Path| {
+        json!({"default": [{"type": "sigstoreSigned", "keyPath": key, "rekorPublicKeyPath": rekor,
+            "signedIdentity": {"type": "matchRepository"}}]})
+        .to_string()
+    };
+    let reg = "192.168.64.2:5000";
+    // ACCEPT with cosign2.pub and the Rekor key.
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy(&d.join("cosign2.pub"), &d.join("rekor.pub")),
+    );
+    assert_eq!(p.verdict, PolicyVerdict::Accept, "{:?}", p.reasons);
+    // REJECT when the Rekor key is cosign.pub: the SET does not verify.
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy(&d.join("cosign2.pub"), &d.join("cosign.pub")),
+    );
+    assert_eq!(p.verdict, PolicyVerdict::Reject);
+    assert!(
+        p.reasons[0].contains("Rekor SET does not verify"),
+        "{:?}",
+        p.reasons
+    );
+    // A Rekor key required, but the signature has no SET.
+    let plain = cosign_layout(
+        &d.join("dir-img-cosign-valid"),
+        "cosign-signed-single-sample",
+        &[],
+    );
+    let p = verdict(
+        plain.path(),
+        reg,
+        &policy(&d.join("cosign.pub"), &d.join("rekor.pub")),
+    );
+    assert_eq!(p.verdict, PolicyVerdict::Reject);
+    assert!(
+        p.reasons[0].contains("annotation is missing"),
+        "{:?}",
+        p.reasons
+    );
+}
+
+#[test]
+fn cosign_fulcio_and_rekor_fixture() {
+    let Some(v) = common::vectors() else { return };
+    let d = ci(&v);
+    let root = cosign_layout(
+        &d.join("dir-img-cosign-fulcio-rekor-valid"),
+        "cosign-signed/fulcio-rekor-1",
+        &[],
+    );
+    let policy = |issuer: &str, email: &str, rekor: &Path| {
+        json!({"default": [{"type": "sigstoreSigned",
+            "fulcio": {"caPath": d.join("fulcio_v1.crt.pem"), "oidcIssuer": issuer, "subjectEmail": email},
+            "rekorPublicKeyPath": rekor, "signedIdentity": {"type": "matchRepository"}}]})
+        .to_string()
+    };
+    let reg = "192.168.64.2:5000";
+    let (issuer, email, rekor) = (
+        "https://github.com/login/oauth",
+        "mitr@redhat.com",
+        d.join("rekor.pub"),
+    );
+    let p = verdict(root.path(), reg, &policy(issuer, email, &rekor));
+    assert_eq!(p.verdict, PolicyVerdict::Accept, "{:?}", p.reasons);
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy("https://accounts.google.com", email, &rekor),
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject && p.reasons[0].contains("OIDC issuer"),
+        "{:?}",
+        p.reasons
+    );
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy(issuer, "someone@example.com", &rekor),
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject && p.reasons[0].contains("required email"),
+        "{:?}",
+        p.reasons
+    );
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy(issuer, email, &d.join("cosign.pub")),
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject
+            && p.reasons[0].contains("Fulcio certificate verification failed"),
+        "{:?}",
+        p.reasons
+    );
+    // A key-signed image has no certificate.
+    let plain = cosign_layout(
+        &d.join("dir-img-cosign-valid"),
+        "cosign-signed-single-sample",
+        &[],
+    );
+    let p = verdict(plain.path(), reg, &policy(issuer, email, &rekor));
+    assert!(
+        p.verdict == PolicyVerdict::Reject
+            && p.reasons[0].contains("certificate annotation is missing"),
+        "{:?}",
+        p.reasons
+    );
+}

@@ -106,7 +106,7 @@ fn requirement(
             key_type,
             keys,
             identity,
-        } => super::eval_gpg::signed_by(key_type, keys, identity, image),
+        } => super::eval_gpg::signed_by(policy, key_type, keys, identity, image),
         Requirement::SigstoreSigned(s) => sigstore_signed(policy, s, image),
     }
 }
@@ -174,18 +174,18 @@ fn sigstore_signature(
                 None => return Err(format!("{}: key not loaded", k.label)),
             }
         }
-        if s.rekor.is_some() {
-            super::eval_keyless::require_key_set(s, sig, &signature, &parsed)?;
-        }
-        let verified = parsed.iter().any(|k| {
+        let verified = parsed.iter().find(|k| {
             k.verify(sig.payload, &signature)
                 .is_some_and(|scheme| SIGSTORE_SCHEMES.contains(&scheme))
         });
-        if !verified {
+        let Some(key) = verified else {
             return Err("cryptographic signature verification failed: no key of the policy verifies the signature".into());
+        };
+        if s.rekor.is_some() {
+            super::eval_keyless::require_key_set(policy, s, sig, &signature, key)?;
         }
     } else {
-        super::eval_keyless::certificate(s, sig, &signature, image)?;
+        super::eval_keyless::certificate(policy, s, sig, b64)?;
     }
     payload(sig.payload, image, &s.identity)
 }

@@ -25,6 +25,7 @@ pub use identity::SignedIdentity;
 pub use reference::DockerReference;
 pub use scope::MatchedScope;
 
+use crate::keyless::TrustRoot;
 use crate::trust::CosignKey;
 
 /// Largest policy file read.
@@ -129,8 +130,48 @@ pub struct ContainersPolicy {
     pub docker: Option<BTreeMap<String, Vec<Requirement>>>,
     /// The other transports named (they never apply to a registry's images).
     pub other_transports: Vec<String>,
-    /// Parsed public keys of every `sigstoreSigned` key source, by label.
+    /// Parsed public keys of every `sigstoreSigned` key source and Rekor key, by label.
     keys: BTreeMap<String, Result<CosignKey, String>>,
+    /// The keyless trust root of each `fulcio` requirement, by [`root_id`].
+    fulcio_roots: BTreeMap<String, Result<TrustRoot, String>>,
+    /// The OpenPGP keyring of each `signedBy` key source, by its labels joined.
+    gpg_keyrings: BTreeMap<String, Result<crate::gpg::Keyring, String>>,
+}
+
+fn keyring_id(keys: &[KeyMaterial]) -> String {
+    keys.iter()
+        .map(|k| k.label.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The key of a `fulcio` requirement's trust root: its CA and Rekor key labels.
+fn root_id(s: &SigstoreSigned) -> String {
+    let mut id = s
+        .fulcio
+        .as_ref()
+        .map(|f| f.ca.label.clone())
+        .unwrap_or_default();
+    for k in s.rekor.iter().flatten() {
+        id.push('\n');
+        id.push_str(&k.label);
+    }
+    id
+}
+
+/// DER blocks of `tag` in a PEM file.
+fn pem_ders(k: &KeyMaterial, tag: &str) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = k.bytes.as_ref().map_err(Clone::clone)?;
+    let blocks = pem::parse_many(bytes).map_err(|e| format!("{}: not PEM: {e}", k.label))?;
+    let ders: Vec<Vec<u8>> = blocks
+        .into_iter()
+        .filter(|b| b.tag() == tag)
+        .map(|b| b.into_contents())
+        .collect();
+    if ders.is_empty() {
+        return Err(format!("{}: no PEM {tag} block", k.label));
+    }
+    Ok(ders)
 }
 
 impl std::fmt::Debug for ContainersPolicy {
@@ -184,6 +225,8 @@ impl ContainersPolicy {
             docker: parsed.docker,
             other_transports: parsed.other_transports,
             keys: BTreeMap::new(),
+            fulcio_roots: BTreeMap::new(),
+            gpg_keyrings: BTreeMap::new(),
         };
         policy.parse_keys();
         Ok(policy)
@@ -197,9 +240,35 @@ impl ContainersPolicy {
 
     fn parse_keys(&mut self) {
         let mut keys = BTreeMap::new();
+        let mut roots = BTreeMap::new();
+        let mut keyrings = BTreeMap::new();
         for r in self.all_requirements() {
+            if let Requirement::SignedBy { keys, .. } = r {
+                keyrings.entry(keyring_id(keys)).or_insert_with(|| {
+                    let mut ring = crate::gpg::Keyring::new();
+                    for k in keys {
+                        let bytes = k.bytes.as_ref().map_err(Clone::clone)?;
+                        let more = crate::gpg::Keyring::from_bytes(bytes).map_err(|e| {
+                            format!("{}: not a usable OpenPGP keyring: {e}", k.label)
+                        })?;
+                        ring.extend(more);
+                    }
+                    Ok(ring)
+                });
+            }
             if let Requirement::SigstoreSigned(s) = r {
-                for k in s.keys.iter().flatten() {
+                if let Some(f) = &s.fulcio {
+                    roots.entry(root_id(s)).or_insert_with(|| {
+                        let ca = pem_ders(&f.ca, "CERTIFICATE")?;
+                        let mut rekor = Vec::new();
+                        for k in s.rekor.iter().flatten() {
+                            rekor.extend(pem_ders(k, "PUBLIC KEY")?);
+                        }
+                        TrustRoot::from_parts(&root_id(s), &ca, &rekor)
+                            .map_err(|e| format!("{}: {e}", f.ca.label))
+                    });
+                }
+                for k in s.keys.iter().flatten().chain(s.rekor.iter().flatten()) {
                     keys.entry(k.label.clone())
                         .or_insert_with(|| match &k.bytes {
                             Ok(b) => CosignKey::parse(&k.label, b)
@@ -210,6 +279,39 @@ impl ContainersPolicy {
             }
         }
         self.keys = keys;
+        self.fulcio_roots = roots;
+        self.gpg_keyrings = keyrings;
+    }
+
+    /// The OpenPGP keyring of a `signedBy` key source.
+    pub(crate) fn gpg_keyring(&self, keys: &[KeyMaterial]) -> Result<&crate::gpg::Keyring, String> {
+        match self.gpg_keyrings.get(&keyring_id(keys)) {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the keyring was not loaded".into()),
+        }
+    }
+
+    /// The parsed Rekor keys of a requirement, or the first problem with one.
+    pub(crate) fn rekor_keys(&self, s: &SigstoreSigned) -> Result<Vec<&CosignKey>, String> {
+        s.rekor
+            .iter()
+            .flatten()
+            .map(|k| match self.keys.get(&k.label) {
+                Some(Ok(key)) => Ok(key),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err(format!("{}: key not loaded", k.label)),
+            })
+            .collect()
+    }
+
+    /// The keyless trust root of a `fulcio` requirement.
+    pub(crate) fn fulcio_root(&self, s: &SigstoreSigned) -> Result<&TrustRoot, String> {
+        match self.fulcio_roots.get(&root_id(s)) {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the Fulcio trust root was not built".into()),
+        }
     }
 
     /// Key files the policy names that cannot be read or parsed, with why (for a warning at
@@ -239,6 +341,11 @@ impl ContainersPolicy {
                     .filter_map(|k| k.bytes.as_ref().err().cloned()),
             );
         }
+        out.extend(
+            self.fulcio_roots
+                .values()
+                .filter_map(|r| r.as_ref().err().cloned()),
+        );
         out.sort();
         out.dedup();
         out
