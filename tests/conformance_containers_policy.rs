@@ -437,3 +437,169 @@ fn cosign_fulcio_and_rekor_fixture() {
         p.reasons
     );
 }
+
+/// A rootDir holding `manifest` as `testing/manifest:<tag>`, and a lookaside store with
+/// `signatures` as its `signature-N` files.
+fn gpg_layout(manifest: &Path, tag: &str, signatures: &[PathBuf]) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("testing/manifest");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::write(
+        repo.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("write");
+    let bytes = std::fs::read(manifest).expect("manifest");
+    let mt = serde_json::from_slice::<Value>(&bytes).expect("json")["mediaType"]
+        .as_str()
+        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+        .to_string();
+    let mut image = put_blob(&repo, &mt, &bytes);
+    image["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
+    std::fs::write(
+        repo.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [image]})).expect("json"),
+    )
+    .expect("write");
+    let lookaside = root.path().join("_lookaside");
+    let dir = lookaside.join(format!(
+        "testing/manifest@sha256={}",
+        Digest::sha256_of(&bytes).hex()
+    ));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (i, s) in signatures.iter().enumerate() {
+        std::fs::copy(s, dir.join(format!("signature-{}", i + 1))).expect("copy");
+    }
+    (root, lookaside)
+}
+
+fn gpg_verdict(root: &Path, lookaside: &Path, tag: &str, keyring: &Path) -> ContainersPolicyReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("policy.json");
+    let policy =
+        json!({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": keyring}]});
+    std::fs::write(&path, policy.to_string()).expect("write");
+    let mut opts = AuditOptions::at("2026-11-23T00:00:00Z".parse().expect("time"));
+    opts.registry = Some("docker.io".into());
+    opts.lookaside = Some(lookaside.to_path_buf());
+    opts.containers_policy = Some(Arc::new(ContainersPolicy::load(&path).expect("policy")));
+    let report = audit::run(root, &opts).expect("audit");
+    let img = report
+        .images
+        .iter()
+        .find(|i| i.tags == [tag])
+        .expect("image");
+    img.containers_policy.clone().expect("verdict")
+}
+
+#[test]
+fn gpg_fixtures() {
+    let Some(v) = common::vectors() else { return };
+    let g = v.join("cosign/containers-image/gpg");
+    let key = g.join("public-key.gpg");
+    let sigs = |dir: &str| -> Vec<PathBuf> {
+        (1..)
+            .map(|n| g.join(dir).join(format!("signature-{n}")))
+            .take_while(|p| p.exists())
+            .collect()
+    };
+    let check = |manifest: &Path,
+                 tag: &str,
+                 signatures: &[PathBuf],
+                 keyring: &Path,
+                 want: PolicyVerdict,
+                 why: &str| {
+        let (root, lookaside) = gpg_layout(manifest, tag, signatures);
+        let p = gpg_verdict(root.path(), &lookaside, tag, keyring);
+        assert_eq!(p.verdict, want, "{signatures:?} {tag}: {:?}", p.reasons);
+        if !why.is_empty() {
+            assert!(
+                p.reasons.iter().any(|r| r.contains(why)),
+                "{signatures:?}: {:?} lacks {why}",
+                p.reasons
+            );
+        }
+    };
+    use PolicyVerdict::{Accept, Reject};
+    for dir in ["dir-img-valid", "dir-img-valid-2", "dir-img-mixed"] {
+        check(
+            &g.join(dir).join("manifest.json"),
+            "latest",
+            &sigs(dir),
+            &key,
+            Accept,
+            "",
+        );
+    }
+    check(
+        &g.join("dir-img-valid/manifest.json"),
+        "notlatest",
+        &sigs("dir-img-valid"),
+        &key,
+        Reject,
+        "is not accepted",
+    );
+    check(
+        &g.join("dir-img-modified-manifest/manifest.json"),
+        "latest",
+        &sigs("dir-img-modified-manifest"),
+        &key,
+        Reject,
+        "does not match",
+    );
+    check(
+        &g.join("dir-img-valid-subkey/manifest.json"),
+        "latest",
+        &sigs("dir-img-valid-subkey"),
+        &g.join("public-key-with-subkey.gpg"),
+        Accept,
+        "",
+    );
+    let m = g.join("image.manifest.json");
+    // These sign the name-only identity `testing/manifest`: the signature, the payload and the
+    // digest pass, and the default matchRepoDigestOrExact refuses a name-only identity.
+    check(
+        &m,
+        "latest",
+        &[g.join("image.signature")],
+        &key,
+        Reject,
+        "signature for identity \"testing/manifest\" is not accepted",
+    );
+    check(
+        &m,
+        "latest",
+        &[g.join("image.signature")],
+        &g.join("public-key-2.gpg"),
+        Reject,
+        "not in the keyring",
+    );
+    check(
+        &m,
+        "latest",
+        &[g.join("no-optional-fields.signature")],
+        &key,
+        Reject,
+        "is not accepted",
+    );
+    for bad in [
+        "unknown-key.signature",
+        "unknown-key.signature-v3",
+        "corrupt.signature",
+        "corrupt.signature-v3",
+        "invalid-blob.signature",
+        "invalid-blob.signature-v3",
+        "expired.signature",
+        "unsigned-literal.signature",
+        "unsigned-encrypted.signature",
+        "invalid-reference.signature",
+    ] {
+        check(&m, "latest", &[g.join(bad)], &key, Reject, "");
+    }
+    let revoked = g.join("public-key-with-revoked-subkey.gpg");
+    for s in ["subkey-revoked.signature", "subkey-revoked.signature-v3"] {
+        check(&m, "latest", &[g.join(s)], &revoked, Reject, "");
+    }
+    // No lookaside signature at all.
+    check(&m, "latest", &[], &key, Reject, "no signature exists");
+}
