@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::codes::{FindingCode, ResultCode};
+use crate::containers_policy::ContainersPolicy;
 use crate::digest::Digest;
 use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover};
 use crate::finding::Finding;
@@ -21,8 +22,8 @@ use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
-    ImageReport, ImageStatus, Report, RepositorySummary, SCHEMA_VERSION, Settings, SignatureReport,
-    Summary, Tool, ZotSignatureInfo,
+    ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary, SCHEMA_VERSION, Settings,
+    SignatureReport, Summary, Tool, ZotSignatureInfo,
 };
 use crate::trust::TrustMaterial;
 use crate::verify::{
@@ -62,6 +63,12 @@ pub struct AuditOptions {
     pub cache_dir: Option<PathBuf>,
     /// The earlier report every audit is compared with (`--baseline`), if any.
     pub baseline: Option<Arc<Baseline>>,
+    /// The containers-policy.json every image is evaluated against (`--policy`; needs
+    /// `registry`), if any.
+    pub containers_policy: Option<Arc<ContainersPolicy>>,
+    /// The lookaside store of simple-signing (GPG) signatures the policy's `signedBy`
+    /// requirements read (`--lookaside`): `<dir>/<repository>@<alg>=<hex>/signature-N`.
+    pub lookaside: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -77,6 +84,8 @@ impl AuditOptions {
             require_revocation: false,
             cache_dir: None,
             baseline: None,
+            containers_policy: None,
+            lookaside: None,
         }
     }
 }
@@ -354,7 +363,7 @@ impl Auditor {
             "verified"
         );
         let aggregate_started = std::time::Instant::now();
-        let report = aggregate(
+        let mut report = aggregate(
             root,
             opts,
             &trust,
@@ -363,6 +372,22 @@ impl Auditor {
             work,
             verdicts,
         );
+        if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
+            let started = std::time::Instant::now();
+            containers_policy_stage(
+                policy,
+                registry,
+                opts.lookaside.as_deref(),
+                opts.as_of,
+                graphs,
+                &mut report,
+                blobs,
+            );
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "containers policy evaluated"
+            );
+        }
         tracing::debug!(
             elapsed_ms = aggregate_started.elapsed().as_millis() as u64,
             "aggregated"
@@ -767,6 +792,11 @@ fn aggregate(
             ],
             listed_formats: vec!["cosign keyless (Fulcio)", "cosign attestations"],
             config: None,
+            containers_policy: opts.containers_policy.as_ref().map(|p| PolicyFile {
+                path: p.path.display().to_string(),
+                sha256: p.sha256.clone(),
+                key_problems: p.key_problems(),
+            }),
         },
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
@@ -779,6 +809,136 @@ fn aggregate(
         findings,
         changes: None,
     }
+}
+
+/// A `.sig` layer for the containers-policy stage: its media type, its payload (or why it is
+/// unreadable) and its annotations.
+type SigLayer<'a> = (
+    &'a str,
+    Result<Arc<Vec<u8>>, String>,
+    &'a std::collections::BTreeMap<String, String>,
+);
+
+/// The containers-policy stage: every image's verdict under `--policy`, from the signatures
+/// c/image would read for it (its cosign `.sig` tag layers; c/image reads no referrers).
+#[allow(clippy::too_many_arguments)]
+fn containers_policy_stage(
+    policy: &ContainersPolicy,
+    registry: &str,
+    lookaside: Option<&Path>,
+    as_of: DateTime<Utc>,
+    graphs: &[RepoGraph],
+    report: &mut Report,
+    blobs: &Mutex<BlobMemo>,
+) {
+    use crate::containers_policy::SigstoreAttachment;
+    use crate::containers_policy::stage::{StageImage, evaluate_image};
+    let by_repo: HashMap<&str, &RepoGraph> = graphs.iter().map(|g| (g.name.as_str(), g)).collect();
+    let no_annotations = std::collections::BTreeMap::new();
+    report.images.par_iter_mut().for_each(|img| {
+        let Some(graph) = by_repo.get(img.repository.as_str()) else {
+            return;
+        };
+        let store = BlobStore::new(&graph.path);
+        // (media type, payload or why it is unreadable, annotations) per `.sig` layer.
+        let mut layers: Vec<SigLayer<'_>> = Vec::new();
+        for art in graph
+            .artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::CosignTag && a.subject == img.digest)
+        {
+            for layer in &art.layers {
+                let blob = match &layer.digest {
+                    Some(d) => {
+                        read_blob(&store, d, blobs).map_err(|e| format!("signature blob {d}: {e}"))
+                    }
+                    None => Err("a signature layer's digest is invalid".to_string()),
+                };
+                layers.push((layer.media_type.as_str(), blob, &layer.annotations));
+            }
+        }
+        // An unreadable layer is kept as an attachment with no payload and no signature, so
+        // that it rejects (c/image could not read it either) and names why.
+        let unreadable: Vec<String> = layers
+            .iter()
+            .filter_map(|(_, b, _)| b.as_ref().err().cloned())
+            .collect();
+        let sigstore: Vec<SigstoreAttachment<'_>> = layers
+            .iter()
+            .map(|(mt, b, ann)| match b {
+                Ok(p) => SigstoreAttachment {
+                    media_type: mt,
+                    payload: p.as_slice(),
+                    annotations: ann,
+                },
+                Err(_) => SigstoreAttachment {
+                    media_type: mt,
+                    payload: &[],
+                    annotations: &no_annotations,
+                },
+            })
+            .collect();
+        let manifest = if img.error.is_none() {
+            store
+                .read(&img.digest, crate::layout::MAX_MANIFEST_BYTES)
+                .ok()
+        } else {
+            None
+        };
+        // GPG signatures: the lookaside files, read until the first missing one.
+        let mut simple_signing = Vec::new();
+        if let Some(base) = lookaside {
+            let dir = crate::gpg::lookaside::signature_dir(base, &img.repository, &img.digest);
+            for f in crate::gpg::lookaside::signature_files(&dir) {
+                match read_limited(&f, MAX_SIGNATURE_BYTES) {
+                    Ok(b) => simple_signing.push(b),
+                    Err(e) => tracing::warn!("cannot read {}: {e}", f.display()),
+                }
+            }
+        }
+        let mut out = evaluate_image(
+            policy,
+            registry,
+            &StageImage {
+                repository: &img.repository,
+                digest: &img.digest,
+                tags: &img.tags,
+                error: img.error.as_deref(),
+                manifest: manifest.as_deref(),
+                simple_signing: &simple_signing,
+                sigstore: &sigstore,
+            },
+            as_of,
+        );
+        if out.verdict == crate::report::model::PolicyVerdict::Reject {
+            out.reasons.extend(unreadable);
+        }
+        img.containers_policy = Some(out);
+    });
+    let rejected = report
+        .images
+        .iter()
+        .filter(|i| {
+            i.containers_policy
+                .as_ref()
+                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
+        })
+        .count();
+    report.summary.containers_policy_reject = rejected;
+    report.summary.containers_policy_accept = report.images.len() - rejected;
+}
+
+/// Reads at most `limit` bytes of `path`.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
+    Ok(buf)
 }
 
 /// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then
@@ -868,5 +1028,6 @@ fn image_report(
         compliance: Default::default(),
         violations: Vec::new(),
         exemptions: Vec::new(),
+        containers_policy: None,
     }
 }

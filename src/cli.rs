@@ -228,6 +228,8 @@ pub enum FailOn {
     /// Any image whose compliance is `fail`: it fails a rule of the config (or the built-in
     /// rule) and no active exemption covers it.
     Violations,
+    /// Any image the containers policy (`--policy`) rejects.
+    PolicyReject,
     /// Never: exit 0 whenever the reports are written.
     Never,
 }
@@ -238,6 +240,7 @@ impl FailOn {
             FailOn::Untrusted => "untrusted",
             FailOn::Unsigned => "unsigned",
             FailOn::Violations => "violations",
+            FailOn::PolicyReject => "policy-reject",
             FailOn::Never => "never",
         }
     }
@@ -333,6 +336,17 @@ pub struct AuditArgs {
     /// Read no config file: apply the built-in rule only.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// A containers-policy.json(5) (podman, skopeo, CRI-O): each image gets the verdict
+    /// `accept` or `reject` it would get when pulled as docker://<REGISTRY>/<repository>:<tag>
+    /// (or @digest when untagged). Needs --registry. Relative key paths in it are relative to
+    /// its folder. Read once at start.
+    #[arg(long, value_name = "FILE", requires = "registry")]
+    pub policy: Option<PathBuf>,
+    /// The lookaside store of GPG simple-signing signatures the --policy's signedBy
+    /// requirements read: DIR/<repository>@sha256=<hex>/signature-N (as registries.d's
+    /// `lookaside: file:///DIR`).
+    #[arg(long, value_name = "DIR", requires = "policy")]
+    pub lookaside: Option<PathBuf>,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

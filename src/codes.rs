@@ -62,7 +62,7 @@ codes! {
         MissingSignature = "missing-signature": "the signature layer carries no `dev.cosignproject.cosign/signature` annotation",
         MalformedSignature = "malformed-signature": "the signature value is not valid base64",
         InvalidPayload = "invalid-payload": "the signed payload is not the JSON document its format requires",
-        WrongPayloadType = "wrong-payload-type": "the payload's `critical.type` is not `cosign container image signature`",
+        WrongPayloadType = "wrong-payload-type": "the payload's `critical.type` is not the one its format requires (`cosign container image signature`, or `atomic container signature` for GPG)",
         InvalidBundle = "invalid-bundle": "the sigstore bundle is malformed or of an unsupported version",
         KeylessUnsupported = "keyless-unsupported": "a keyless (certificate) signature; offline keyless verification is not enabled",
         UnsupportedFormat = "unsupported-format": "a signature format sigaudit lists but does not verify yet",
@@ -86,6 +86,13 @@ codes! {
         NoTrustPolicy = "no-trust-policy": "the rootDir has no notation trust policy, so no notation signature can be trusted",
         InvalidTrustPolicy = "invalid-trust-policy": "the notation trust policy is malformed or breaks a validation rule, so no notation signature can be trusted",
         NoApplicablePolicy = "no-applicable-policy": "no trust policy statement's registryScopes match this repository (see --registry)",
+        NotOpenpgp = "not-openpgp": "a file in the GPG lookaside folder is not an OpenPGP signed message (for example a `\\0sigstore-json` copy of a cosign signature); it is listed, never trusted",
+        InvalidOpenpgp = "invalid-openpgp": "the OpenPGP message is malformed, is not exactly one signature over one literal data packet, or its signature does not verify with the key it names",
+        KeyExpired = "key-expired": "the OpenPGP key or signing subkey that made the signature has expired",
+        KeyRevoked = "key-revoked": "the OpenPGP key or signing subkey that made the signature is revoked",
+        KeyNotBound = "key-not-bound": "the OpenPGP signing key has no valid self-signature, or the signing subkey no valid binding and cross-certification by its primary key, or may not sign",
+        NoGpgKeyrings = "no-gpg-keyrings": "no GPG keyring was given (--gpg-keyring or `gpg.keyrings`), so no GPG signature can be trusted",
+        ReferenceMismatch = "reference-mismatch": "the GPG signature's `docker-reference` names another repository than the one the image is stored in (or another tag than the image's, with --registry)",
     }
 }
 

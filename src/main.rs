@@ -3,8 +3,8 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
-//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule); `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
+//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image); `trust check`: problems found |
+//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
@@ -26,8 +26,9 @@ use cli::{
     ListArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
 };
 use sigaudit::config::{self, ConfigError, Policy};
+use sigaudit::containers_policy::{ContainersPolicy, PolicyError};
 use sigaudit::history::{Baseline, BaselineError};
-use sigaudit::report::model::Compliance;
+use sigaudit::report::model::{Compliance, PolicyVerdict};
 use sigaudit::trust::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
@@ -124,6 +125,7 @@ fn audit_options(
     fail_on: FailOn,
     progress: bool,
     baseline: Option<Arc<Baseline>>,
+    containers_policy: Option<Arc<ContainersPolicy>>,
 ) -> AuditOptions {
     let mut formats = args.format.clone();
     formats.sort();
@@ -138,6 +140,37 @@ fn audit_options(
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
         baseline,
+        containers_policy,
+        lookaside: args.lookaside.clone(),
+    }
+}
+
+/// Reads `--policy`, or says why it cannot be used.
+fn load_containers_policy(args: &AuditArgs) -> Result<Option<Arc<ContainersPolicy>>, u8> {
+    let Some(path) = &args.policy else {
+        return Ok(None);
+    };
+    match ContainersPolicy::load(path) {
+        Ok(p) => {
+            // A key file that cannot be used rejects every image its requirement applies to;
+            // worth a line even without -v.
+            for problem in p.key_problems() {
+                tracing::warn!("containers policy {}: {problem}", path.display());
+            }
+            Ok(Some(Arc::new(p)))
+        }
+        Err(e) => {
+            let help = match &e {
+                PolicyError::Read { .. } | PolicyError::TooLarge { .. } => {
+                    "pass --policy a containers-policy.json(5) file you can read, such as /etc/containers/policy.json"
+                }
+                PolicyError::NotJson { .. } | PolicyError::Invalid { .. } => {
+                    "fix the policy at the place named (containers-policy.json(5) describes the format; podman and skopeo refuse it too)"
+                }
+            };
+            error(e, help);
+            Err(EXIT_USAGE)
+        }
     }
 }
 
@@ -235,7 +268,7 @@ fn init(args: InitArgs) -> u8 {
 }
 
 /// What `scan` and `watch` read before auditing, in this order: the compliance rules, the
-/// `--baseline` report and the HTML templates; any of them unusable is a usage error (its
+/// `--baseline` report, the `--policy` and the HTML templates; any of them unusable is a usage error (its
 /// exit code), reported before anything is written.
 fn prepare(
     args: &AuditArgs,
@@ -244,11 +277,12 @@ fn prepare(
 ) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
     let policy = policy(args)?;
     let baseline = load_baseline(args)?;
+    let containers_policy = load_containers_policy(args)?;
     let html = html_options(args)?;
     Ok((
         policy,
         html,
-        audit_options(args, fail_on, progress, baseline),
+        audit_options(args, fail_on, progress, baseline, containers_policy),
     ))
 }
 
@@ -318,6 +352,13 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         report.compliance.exempt,
         s.findings
     );
+    let summary = match &report.settings.containers_policy {
+        Some(p) => format!(
+            "{summary}; containers policy ({}): {} accept, {} reject",
+            p.path, s.containers_policy_accept, s.containers_policy_reject
+        ),
+        None => summary,
+    };
     let summary = match &report.changes {
         Some(c) => format!(
             "{summary}; {} changes since {}",
@@ -340,6 +381,10 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
         FailOn::Unsigned => i.status != ImageStatus::Trusted,
         FailOn::Violations => i.compliance == Compliance::Fail,
+        FailOn::PolicyReject => i
+            .containers_policy
+            .as_ref()
+            .is_some_and(|p| p.verdict == PolicyVerdict::Reject),
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
 }

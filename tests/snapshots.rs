@@ -52,6 +52,25 @@ snapshot!(empty, "empty");
 snapshot!(rsa_and_bundle_keys, "rsa-and-bundle-keys");
 snapshot!(notation_policy, "notation-policy");
 snapshot!(notation_revocation, "notation-revocation");
+snapshot!(containers_policy, "containers-policy");
+
+/// The containers-policy fixture evaluated with its policy.
+#[test]
+fn containers_policy_verdicts() {
+    let r = report_with(
+        "containers-policy",
+        &[
+            "--policy",
+            "fixtures/containers-policy/_policy/policy.json",
+            "--registry",
+            "registry.example",
+        ],
+    );
+    insta::assert_json_snapshot!("containers-policy-verdicts", r, {
+        ".generatedAt" => "[generatedAt]",
+        ".tool.version" => "[version]",
+    });
+}
 
 /// The result of the `revocation` check of `repo:tag`'s signature.
 fn revocation_check(r: &Value, repo: &str, tag: &str) -> (String, String) {

@@ -14,6 +14,8 @@ pub const COLUMNS: &[&str] = &[
     "imageStatus",
     "imageCompliance",
     "violations",
+    "containersPolicy",
+    "containersPolicyScope",
     "tool",
     "format",
     "attachment",
@@ -87,6 +89,14 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
             .map(|v| v.rule.as_str())
             .collect::<Vec<_>>()
             .join(" "),
+        img.containers_policy
+            .as_ref()
+            .map(|p| p.verdict.as_str().to_string())
+            .unwrap_or_default(),
+        img.containers_policy
+            .as_ref()
+            .map(|p| p.scope.clone())
+            .unwrap_or_default(),
     ];
     if img.signatures.is_empty() {
         let mut row: Vec<String> = image_cols.to_vec();

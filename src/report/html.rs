@@ -1020,6 +1020,7 @@ fn empty_report() -> Report {
             verified_formats: Vec::new(),
             listed_formats: Vec::new(),
             config: None,
+            containers_policy: None,
         },
         trust_fingerprint: String::new(),
         trust_material: Vec::new(),

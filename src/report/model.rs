@@ -91,6 +91,68 @@ pub struct Settings {
     pub listed_formats: Vec<&'static str>,
     /// The `sigaudit.toml` whose rules were applied; null when the built-in default rule was.
     pub config: Option<String>,
+    /// The containers-policy.json(5) every image was evaluated against (`--policy`); null
+    /// without `--policy`.
+    pub containers_policy: Option<PolicyFile>,
+}
+
+/// A policy file read, as evidence: its path and the SHA-256 of its bytes.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyFile {
+    /// As given on the command line.
+    pub path: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Key files it names that could not be read or used (each rejects the images its
+    /// requirement applies to).
+    pub key_problems: Vec<String>,
+}
+
+/// Whether podman or skopeo with the `--policy` would pull the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyVerdict {
+    Accept,
+    Reject,
+}
+
+impl PolicyVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyVerdict::Accept => "accept",
+            PolicyVerdict::Reject => "reject",
+        }
+    }
+}
+
+/// The containers-policy.json verdict of an image: every `docker://` reference it can be
+/// pulled as (one per tag, or by digest when untagged) was evaluated; the image is accepted
+/// only when every one of them is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainersPolicyReport {
+    pub verdict: PolicyVerdict,
+    /// The scope whose requirements applied (a `transports.docker` key, `docker:""` for the
+    /// transport default, or `default`): that of the first rejected reference, else of the
+    /// first reference.
+    pub scope: String,
+    /// Why it is rejected, one line per failing requirement (prefixed with the reference when
+    /// the image has several); empty when accepted.
+    pub reasons: Vec<String>,
+    /// Each reference evaluated.
+    pub references: Vec<PolicyReferenceOutcome>,
+}
+
+/// The verdict for one `docker://` reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyReferenceOutcome {
+    /// The normalised reference, e.g. `registry.example.com/team/app:1.0`.
+    pub reference: String,
+    pub verdict: PolicyVerdict,
+    pub scope: String,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -108,6 +170,10 @@ pub struct Summary {
     pub trusted_signatures: usize,
     pub attestations: usize,
     pub findings: usize,
+    /// Images the containers policy accepts (0 without `--policy`).
+    pub containers_policy_accept: usize,
+    /// Images the containers policy rejects (0 without `--policy`).
+    pub containers_policy_reject: usize,
 }
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -186,6 +252,8 @@ pub struct ImageReport {
     pub violations: Vec<Violation>,
     /// The active exemptions that cover some of `violations`.
     pub exemptions: Vec<AppliedExemption>,
+    /// The containers-policy.json verdict (`--policy`); null without `--policy`.
+    pub containers_policy: Option<ContainersPolicyReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

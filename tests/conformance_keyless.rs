@@ -1,0 +1,307 @@
+//! Keyless conformance against the real upstream vectors in ../shared/vectors/cosign (see its
+//! README): sigstore-conformance bundle cases, real cosign v3 bundles, and the containers/image
+//! Fulcio + Rekor and BYO-PKI fixtures, through the `sigaudit::keyless` library API.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde_json::Value;
+use sigaudit::keyless::{
+    self, Artifact, FailureKind, IdentityRule, LegacySignature, Matcher, Requirements, TrustRoot,
+};
+
+/// `../shared/vectors` beside the checkout; `None` skips, and `CI=true` requires it.
+fn vectors() -> Option<PathBuf> {
+    let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors"));
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {} is missing",
+        d.display()
+    );
+    None
+}
+
+fn root(path: &Path) -> TrustRoot {
+    TrustRoot::from_file(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const GHA: &str = "https://token.actions.githubusercontent.com";
+
+fn rule(identity: &str, issuer: &str) -> IdentityRule {
+    IdentityRule {
+        identity: Matcher::Exact(identity.into()),
+        issuer: Matcher::Exact(issuer.into()),
+    }
+}
+
+#[test]
+fn conformance_keyless_cases() {
+    let Some(v) = vectors() else { return };
+    let c = v.join("cosign/conformance");
+    let public_good = root(&v.join("cosign/trusted-roots/public-good-2025-11.json"));
+    let a_txt = std::fs::read(c.join("a.txt")).expect("a.txt");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&c)
+        .expect("conformance dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut checked = 0;
+    for case in dirs {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
+        if name.starts_with("managed-key") {
+            continue; // key-signed: tests/conformance_cosign.rs
+        }
+        let own_root = case.join("trusted_root.json");
+        let tr = own_root.is_file().then(|| root(&own_root));
+        let tr = tr.as_ref().unwrap_or(&public_good);
+        let artifact = if case.join("artifact").is_file() {
+            std::fs::read(case.join("artifact")).expect("artifact")
+        } else {
+            a_txt.clone()
+        };
+        let bundle = std::fs::read_to_string(case.join("bundle.sigstore.json")).expect("bundle");
+        let got = keyless::verify_bundle(
+            tr,
+            &bundle,
+            Artifact::Bytes(&artifact),
+            Requirements::default(),
+        );
+        let expected: Option<FailureKind> = match name.as_str() {
+            // Rejected before the chain is looked at: its v0.3 inclusion proof has no checkpoint.
+            "bundle-with-root-cert_fail" => Some(FailureKind::InclusionProof),
+            "checkpoint-wrong-roothash_fail" | "invalid-inclusion-proof_fail" => {
+                Some(FailureKind::InclusionProof)
+            }
+            "dsse-invalid-sig_fail" | "signature-mismatch_fail" => Some(FailureKind::Signature),
+            // A second signature over the same payload: valid, but not the one logged.
+            "dsse-mismatch-sig_fail" => Some(FailureKind::Tlog),
+            "intoto-expired-certificate_fail" => Some(FailureKind::Chain),
+            "set-invalid-signature_fail" => Some(FailureKind::Tlog),
+            "wrong-material_fail" => Some(FailureKind::ArtifactMismatch),
+            n if n.ends_with("_fail") => panic!("{n}: no expectation written"),
+            _ => None,
+        };
+        match (expected, got) {
+            (None, Ok(ok)) => {
+                assert_eq!(ok.identity, BEACON, "{name}");
+                assert_eq!(ok.issuer.as_deref(), Some(GHA), "{name}");
+                assert!(
+                    ok.identity_allowed(&[rule(BEACON, GHA)]).is_some(),
+                    "{name}"
+                );
+                assert!(
+                    ok.identity_allowed(&[rule("someone@example.com", GHA)])
+                        .is_none()
+                );
+                assert!(ok.sct_verified && ok.tlog_verified, "{name}");
+                assert!(ok.signed_at.is_some(), "{name}");
+            }
+            (None, Err(e)) => panic!("{name}: expected to verify, got {:?}: {e}", e.kind),
+            (Some(k), Ok(_)) => panic!("{name}: expected {k:?}, but it verified"),
+            (Some(k), Err(e)) => assert_eq!(e.kind, k, "{name}: {e}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 13, "conformance keyless cases checked");
+}
+
+#[test]
+fn real_cosign_v3_image_bundle() {
+    let Some(v) = vectors() else { return };
+    let b = v.join("cosign/sigstore-bundles");
+    let bundle =
+        std::fs::read_to_string(b.join("kubewarden-controller-v1.34.0.cosign-sign.sigstore.json"))
+            .expect("bundle");
+    let subject = "c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
+    let identity = "https://github.com/kubewarden/kubewarden-controller/.github/workflows/release.yml@refs/tags/v1.34.0";
+    // The 2025-02 root has no timestamp authority, so the bundle's RFC 3161 timestamp cannot be
+    // verified with it: sigstore-verify requires every timestamp present to verify.
+    let old = root(&v.join("cosign/trusted-roots/sigstore-rs-prod-2025-02.json"));
+    let e = keyless::verify_bundle(
+        &old,
+        &bundle,
+        Artifact::Sha256Hex(subject),
+        Requirements::default(),
+    )
+    .expect_err("unverifiable timestamp");
+    assert_eq!(e.kind, FailureKind::Timestamp, "{e}");
+    for r in ["public-good-2025-11.json"] {
+        let tr = root(&v.join("cosign/trusted-roots").join(r));
+        let ok = keyless::verify_bundle(
+            &tr,
+            &bundle,
+            Artifact::Sha256Hex(subject),
+            Requirements::default(),
+        )
+        .unwrap_or_else(|e| panic!("{r}: {e}"));
+        assert_eq!(ok.identity, identity);
+        assert_eq!(ok.identity_kind, "uri");
+        assert_eq!(ok.issuer.as_deref(), Some(GHA));
+        assert!(ok.identity_allowed(&[rule(identity, GHA)]).is_some());
+        let re = IdentityRule {
+            identity: Matcher::regex(r"https://github\.com/kubewarden/.*").expect("re"),
+            issuer: Matcher::Exact(GHA.into()),
+        };
+        assert!(ok.identity_allowed(&[re]).is_some());
+        assert!(
+            ok.identity_allowed(&[rule(identity, "https://accounts.google.com")])
+                .is_none()
+        );
+        let other = "0000000000000000000000000000000000000000000000000000000000000000";
+        let e = keyless::verify_bundle(
+            &tr,
+            &bundle,
+            Artifact::Sha256Hex(other),
+            Requirements::default(),
+        )
+        .expect_err("other digest");
+        assert_eq!(e.kind, FailureKind::ArtifactMismatch, "{e}");
+    }
+    // The cosign attestation bundle, with cosign's own test root.
+    let tr = root(&v.join("cosign/trusted-roots/cosign-trusted_root_pgi.json"));
+    let att = std::fs::read_to_string(b.join("cosign-oci-attestation.sigstore.json")).expect("att");
+    let digest = "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
+    let ok = keyless::verify_bundle(
+        &tr,
+        &att,
+        Artifact::Sha256Hex(digest),
+        Requirements::default(),
+    )
+    .unwrap_or_else(|e| panic!("attestation: {e}"));
+    assert_eq!(ok.identity, "cody@soyland.com");
+    assert_eq!(ok.identity_kind, "email");
+    assert_eq!(ok.issuer.as_deref(), Some("https://github.com/login/oauth"));
+    let e = keyless::verify_bundle(
+        &tr,
+        &att,
+        Artifact::Sha256Hex(&"1".repeat(64)),
+        Requirements::default(),
+    )
+    .expect_err("other digest");
+    assert_eq!(e.kind, FailureKind::ArtifactMismatch, "{e}");
+    // The cosign v3 sign-blob bundle.
+    let tr = root(&v.join("cosign/trusted-roots/public-good-2025-11.json"));
+    let blob = std::fs::read(b.join("cosign-v3-blob.txt")).expect("blob");
+    let bb = std::fs::read_to_string(b.join("cosign-v3-blob.sigstore.json")).expect("bundle");
+    keyless::verify_bundle(&tr, &bb, Artifact::Bytes(&blob), Requirements::default())
+        .unwrap_or_else(|e| panic!("blob: {e}"));
+    let e = keyless::verify_bundle(&tr, &bb, Artifact::Bytes(b"other"), Requirements::default())
+        .expect_err("other blob");
+    assert_eq!(e.kind, FailureKind::ArtifactMismatch, "{e}");
+}
+
+/// A containers/image `signature-N` (0x00 "sigstore-json\n" JSON): payload and annotations.
+fn sigstore_json(path: &Path) -> (Vec<u8>, serde_json::Map<String, Value>) {
+    let raw = std::fs::read(path).expect("signature");
+    let json = raw
+        .strip_prefix(b"\x00sigstore-json\n")
+        .expect("sigstore-json prefix");
+    let doc: Value = serde_json::from_slice(json).expect("json");
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(doc["payload"].as_str().expect("payload"))
+        .expect("b64");
+    (
+        payload,
+        doc["annotations"].as_object().expect("annotations").clone(),
+    )
+}
+
+fn der_of(pem_text: &str) -> Vec<Vec<u8>> {
+    pem::parse_many(pem_text)
+        .expect("pem")
+        .into_iter()
+        .map(|p| p.into_contents())
+        .collect()
+}
+
+#[test]
+fn containers_image_fulcio_rekor_fixture() {
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let (payload, ann) = sigstore_json(&d.join("dir-img-cosign-fulcio-rekor-valid/signature-1"));
+    let get = |k: &str| ann.get(k).and_then(Value::as_str);
+    let ca = der_of(&std::fs::read_to_string(d.join("fulcio_v1.crt.pem")).expect("ca"));
+    let rekor = der_of(&std::fs::read_to_string(d.join("rekor.pub")).expect("rekor"));
+    let tr = TrustRoot::from_parts("fulcio_v1.crt.pem + rekor.pub", &ca, &rekor).expect("root");
+    // containers/image checks no SCT.
+    let req = Requirements {
+        sct: false,
+        tlog: true,
+    };
+    let sig = LegacySignature {
+        payload: &payload,
+        signature_b64: get("dev.cosignproject.cosign/signature").expect("sig"),
+        certificate_pem: get("dev.sigstore.cosign/certificate").expect("cert"),
+        chain_pem: get("dev.sigstore.cosign/chain"),
+        rekor_bundle: get("dev.sigstore.cosign/bundle"),
+        rfc3161_timestamp: None,
+    };
+    let ok = keyless::verify_legacy(&tr, &sig, req).unwrap_or_else(|e| panic!("{:?}: {e}", e.kind));
+    assert_eq!(ok.identity, "mitr@redhat.com");
+    assert_eq!(ok.issuer.as_deref(), Some("https://github.com/login/oauth"));
+    assert!(ok.tlog_verified && ok.integrated_time.is_some());
+    // Without the chain annotation the leaf does not reach the root.
+    let e = keyless::verify_legacy(
+        &tr,
+        &LegacySignature {
+            chain_pem: None,
+            ..sig
+        },
+        req,
+    )
+    .expect_err("no chain");
+    assert_eq!(e.kind, FailureKind::Chain, "{e}");
+    // A Rekor key that is not the log's: the SET does not verify.
+    let other = der_of(&std::fs::read_to_string(d.join("cosign.pub")).expect("key"));
+    let wrong = TrustRoot::from_parts("wrong rekor", &ca, &other).expect("root");
+    let e = keyless::verify_legacy(&wrong, &sig, req).expect_err("wrong rekor key");
+    assert!(
+        matches!(e.kind, FailureKind::Tlog | FailureKind::Timestamp),
+        "{e}"
+    );
+    // A payload other than the one signed.
+    let mut tampered = payload.clone();
+    tampered.extend_from_slice(b" ");
+    let e = keyless::verify_legacy(
+        &tr,
+        &LegacySignature {
+            payload: &tampered,
+            ..sig
+        },
+        req,
+    )
+    .expect_err("tampered");
+    assert!(
+        matches!(
+            e.kind,
+            FailureKind::Signature | FailureKind::ArtifactMismatch | FailureKind::Tlog
+        ),
+        "{e}"
+    );
+    // No Rekor bundle: no authenticated signing time.
+    let e = keyless::verify_legacy(
+        &tr,
+        &LegacySignature {
+            rekor_bundle: None,
+            ..sig
+        },
+        req,
+    )
+    .expect_err("no SET");
+    assert!(
+        matches!(
+            e.kind,
+            FailureKind::Malformed | FailureKind::Timestamp | FailureKind::Tlog
+        ),
+        "{e}"
+    );
+}
