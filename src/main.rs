@@ -138,6 +138,9 @@ fn audit_options(
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
         baseline,
+        gpg_keyrings: args.gpg_keyrings.clone(),
+        lookaside: args.lookaside.clone(),
+        registries_d: args.registries_d.clone(),
     }
 }
 
