@@ -265,3 +265,69 @@ fn a_broken_keyring_is_a_finding_not_a_crash() {
             .any(|x| x["code"] == "invalid-trust-material")
     );
 }
+
+/// fixtures/demo with its lookaside store fixtures/demo-lookaside (the generator's table in
+/// fixtures/generator/README.md).
+#[test]
+fn demo_lookaside_gives_the_generator_readme_verdicts() {
+    let project = common::project();
+    let dir = tempfile::tempdir().expect("tempdir");
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .current_dir(&project)
+        .args(["scan", "fixtures/demo", "--no-config", "--as-of", AS_OF])
+        .args(["--lookaside", "fixtures/demo-lookaside"])
+        .args(["--gpg-keyring", "fixtures/demo-lookaside/release.gpg"])
+        .args(["--format", "json,html", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let r: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.json")).expect("report"),
+    )
+    .expect("json");
+    let mut got = Vec::new();
+    for img in r["images"].as_array().expect("images") {
+        for s in img["signatures"].as_array().expect("signatures") {
+            if s["tool"] == "gpg" {
+                got.push(format!(
+                    "{}:{} {} {}",
+                    img["repository"].as_str().unwrap_or_default(),
+                    img["tags"][0].as_str().unwrap_or_default(),
+                    s["status"].as_str().unwrap_or_default(),
+                    s["code"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "library/alpine:3.20 trusted verified",
+            "prod/api:1.0 untrusted signature-expired",
+            "prod/api:1.1 untrusted key-revoked",
+            "prod/api:1.2 untrusted digest-mismatch",
+            "prod/api:1.3 unsupported not-openpgp",
+            "prod/api:1.3 untrusted not-openpgp",
+            "team/app:v2 trusted verified",
+            "team/app:v2 untrusted untrusted-key",
+        ]
+    );
+    // All three tools side by side in the report and in the HTML.
+    let tools: std::collections::BTreeSet<&str> = r["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .flat_map(|i| i["signatures"].as_array().into_iter().flatten())
+        .filter_map(|s| s["tool"].as_str())
+        .collect();
+    assert_eq!(
+        tools.into_iter().collect::<Vec<_>>(),
+        ["cosign", "gpg", "notation"]
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("html");
+    for t in ["gpg gpg-simplesigning (lookaside)", "cosign ", "notation "] {
+        assert!(html.contains(t), "report.html lacks {t:?}");
+    }
+}
