@@ -304,6 +304,7 @@ fn demo_lookaside_gives_the_generator_readme_verdicts() {
     assert_eq!(
         got,
         [
+            "library/alpine:3.18 untrusted key-expired",
             "library/alpine:3.20 trusted verified",
             "prod/api:1.0 untrusted signature-expired",
             "prod/api:1.1 untrusted key-revoked",
