@@ -66,9 +66,12 @@ pub struct AuditOptions {
     /// The containers-policy.json every image is evaluated against (`--policy`; needs
     /// `registry`), if any.
     pub containers_policy: Option<Arc<ContainersPolicy>>,
-    /// The lookaside store of simple-signing (GPG) signatures the policy's `signedBy`
-    /// requirements read (`--lookaside`): `<dir>/<repository>@<alg>=<hex>/signature-N`.
+    /// GPG keyrings whose primary keys are trusted for GPG simple signing (`--gpg-keyring`).
+    pub gpg_keyrings: Vec<PathBuf>,
+    /// The GPG lookaside store (`--lookaside`); takes precedence over `registries_d`.
     pub lookaside: Option<PathBuf>,
+    /// A registries.d folder naming the lookaside store (`--registries-d`).
+    pub registries_d: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -85,7 +88,9 @@ impl AuditOptions {
             cache_dir: None,
             baseline: None,
             containers_policy: None,
+            gpg_keyrings: Vec::new(),
             lookaside: None,
+            registries_d: None,
         }
     }
 }
@@ -133,6 +138,7 @@ type Memo = (u64, (Arc<SignatureReport>, Option<Finding>));
 struct VerdictInputs {
     cosign: u64,
     notation: u64,
+    gpg: u64,
 }
 
 impl VerdictInputs {
@@ -155,12 +161,21 @@ impl VerdictInputs {
             records("notation")(h);
             (&opts.registry, opts.require_revocation, opts.as_of).hash(h);
         });
-        VerdictInputs { cosign, notation }
+        let gpg = hash(&|h| {
+            records("gpg")(h);
+            (&opts.registry, opts.as_of).hash(h);
+        });
+        VerdictInputs {
+            cosign,
+            notation,
+            gpg,
+        }
     }
 
     fn for_kind(&self, kind: ArtifactKind) -> u64 {
         match kind {
             ArtifactKind::Notation => self.notation,
+            ArtifactKind::GpgLookaside => self.gpg,
             _ => self.cosign,
         }
     }
@@ -234,6 +249,7 @@ impl Auditor {
             .map(|r| discover(root, r))
             .collect();
         self.walk_findings = walk.findings;
+        self.attach_lookaside();
         self.work = work_items(&self.graphs);
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -248,6 +264,64 @@ impl Auditor {
             budget,
             ..BlobMemo::default()
         };
+    }
+
+    /// Add each image's GPG lookaside signatures (`--lookaside`, or the store registries.d names
+    /// for the repository) to the graphs; a store that cannot be used is a finding.
+    fn attach_lookaside(&mut self) {
+        use crate::gpg::lookaside::{LookasideBase, RegistriesD};
+        let registries = match (&self.opts.lookaside, &self.opts.registries_d) {
+            (Some(_), _) | (None, None) => None,
+            (None, Some(dir)) => match RegistriesD::load_dir(dir) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    self.walk_findings.push(Finding::new(
+                        FindingCode::LookasideUnusable,
+                        e.file.display().to_string(),
+                        format!(
+                            "registries.d: {}; no GPG lookaside signature is read",
+                            e.message
+                        ),
+                    ));
+                    return;
+                }
+            },
+        };
+        let mut reported = std::collections::BTreeSet::new();
+        for g in &mut self.graphs {
+            let base = match (&self.opts.lookaside, &registries) {
+                (Some(dir), _) => LookasideBase::Dir(dir.clone()),
+                (None, Some(r)) => r.base_for(&match &self.opts.registry {
+                    Some(host) => format!("{host}/{}", g.name),
+                    None => g.name.clone(),
+                }),
+                (None, None) => return,
+            };
+            match base {
+                LookasideBase::Dir(dir) if dir.is_dir() => {
+                    crate::discover::attach_lookaside(g, &dir);
+                }
+                LookasideBase::Dir(dir) => {
+                    if reported.insert(dir.display().to_string()) {
+                        self.walk_findings.push(Finding::new(
+                            FindingCode::LookasideUnusable,
+                            dir.display().to_string(),
+                            "the GPG lookaside folder does not exist or is not a folder; no GPG signature is read from it",
+                        ));
+                    }
+                }
+                LookasideBase::Remote { url, file } => {
+                    if reported.insert(url.clone()) {
+                        self.walk_findings.push(Finding::new(
+                            FindingCode::LookasideUnusable,
+                            file.display().to_string(),
+                            format!("registries.d names the lookaside store {url}, which is not a file:// URL; sigaudit reads nothing over the network, so its GPG signatures are not audited (mirror it to a folder and pass --lookaside)"),
+                        ));
+                    }
+                }
+                LookasideBase::Unconfigured => {}
+            }
+        }
     }
 
     /// Keep signature blobs in memory (up to 256 MiB) so that repeated audits do not read them
@@ -265,7 +339,9 @@ impl Auditor {
 
     /// The trust material as it is now (what [`Auditor::audit`] verifies against).
     pub fn load_trust(&self) -> TrustMaterial {
-        TrustMaterial::load_with(&self.root, &self.opts.crl_dirs)
+        let mut t = TrustMaterial::load_with(&self.root, &self.opts.crl_dirs);
+        t.add_gpg_keyrings(&self.opts.gpg_keyrings);
+        t
     }
 
     /// [`Auditor::audit`] against trust material already loaded with [`Auditor::load_trust`]
@@ -291,6 +367,7 @@ impl Auditor {
             cache: &self.keys,
             as_of: opts.as_of,
             notation: Some(&notation),
+            registry: opts.registry.as_deref(),
         };
         let graphs = &self.graphs;
         let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
@@ -328,8 +405,10 @@ impl Auditor {
                             // holding that public key keeps its verdict whatever else changed
                             // among the keys (no other key can verify it).
                             Some((seen, r))
-                                if kind != ArtifactKind::Notation
-                                    && r.0.trusted
+                                if !matches!(
+                                    kind,
+                                    ArtifactKind::Notation | ArtifactKind::GpgLookaside
+                                ) && r.0.trusted
                                     && r.0.key_fingerprint.as_ref().is_some_and(|k| {
                                         first_key_file.get(k.as_str()).is_some_and(|(f, pem)| {
                                             Some(*f) == r.0.key_file.as_deref()
@@ -523,6 +602,9 @@ fn verify_one(
         );
     };
     let verifier = verifier_for(art.kind, layer);
+    if let Some(source) = &art.source {
+        return verify_file(graph, subject, art, layer, source, ctx);
+    }
     let Some(digest) = &layer.digest else {
         let v = Verdict::new(
             SigStatus::Error,
@@ -601,6 +683,90 @@ fn verify_one(
             art,
             Some(digest.clone()),
             l,
+            verdict,
+            ctx,
+        ),
+        finding,
+    )
+}
+
+/// A signature held in a file outside the layout (a GPG lookaside `signature-N`): read here,
+/// verified like any other.
+fn verify_file(
+    graph: &RepoGraph,
+    subject: &ImageNode,
+    art: &crate::discover::Artifact,
+    layer: &crate::discover::LayerRef,
+    source: &Path,
+    ctx: &VerifyContext<'_>,
+) -> (SignatureReport, Option<Finding>) {
+    let verifier = verifier_for(art.kind, layer);
+    let shown = source.display().to_string();
+    let read = std::fs::File::open(source).and_then(|f| {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        f.take(MAX_SIGNATURE_BYTES + 1).read_to_end(&mut buf)?;
+        Ok(buf)
+    });
+    let (mut verdict, digest, finding, format) = match read {
+        Ok(bytes) if bytes.len() as u64 > MAX_SIGNATURE_BYTES => {
+            let msg = format!("larger than {MAX_SIGNATURE_BYTES} bytes; refused");
+            (
+                Verdict::new(
+                    SigStatus::Error,
+                    ResultCode::SignatureUnreadable,
+                    msg.clone(),
+                ),
+                None,
+                Some(Finding::new(FindingCode::BlobTooLarge, shown.clone(), msg)),
+                verifier.format(),
+            )
+        }
+        Ok(bytes) => {
+            let input = SignatureInput {
+                repository: &graph.name,
+                subject: Subject {
+                    digest: &subject.digest,
+                    media_type: &subject.media_type,
+                    size: subject.size,
+                },
+                artifact: art,
+                layer,
+                blob: &bytes,
+            };
+            let v = verifier.verify(&input, ctx);
+            let format = if v.details.get("content").map(String::as_str)
+                == Some(crate::verify::SIGSTORE_JSON_FORMAT)
+            {
+                crate::verify::SIGSTORE_JSON_FORMAT
+            } else {
+                verifier.format()
+            };
+            (v, Some(Digest::sha256_of(&bytes)), None, format)
+        }
+        Err(e) => {
+            let msg = format!("cannot read the GPG signature file: {e}");
+            (
+                Verdict::new(
+                    SigStatus::Error,
+                    ResultCode::SignatureUnreadable,
+                    msg.clone(),
+                ),
+                None,
+                Some(Finding::new(FindingCode::Unreadable, shown.clone(), msg)),
+                verifier.format(),
+            )
+        }
+    };
+    verdict.details.insert("lookaside-path", shown);
+    (
+        to_report(
+            art.kind.tool(),
+            format,
+            "lookaside",
+            art,
+            digest,
+            0,
             verdict,
             ctx,
         ),
@@ -789,8 +955,18 @@ fn aggregate(
                 "cosign sigstore-bundle (key)",
                 "notation-jws",
                 "notation-cose",
+                "gpg-simplesigning",
             ],
-            listed_formats: vec!["cosign keyless (Fulcio)", "cosign attestations"],
+            listed_formats: vec![
+                "cosign keyless (Fulcio)",
+                "cosign attestations",
+                "sigstore-json (in the GPG lookaside)",
+            ],
+            gpg_lookaside: match (&opts.lookaside, &opts.registries_d) {
+                (Some(d), _) => Some(d.display().to_string()),
+                (None, Some(d)) => Some(format!("registries.d {}", d.display())),
+                (None, None) => None,
+            },
             config: None,
             containers_policy: opts.containers_policy.as_ref().map(|p| PolicyFile {
                 path: p.path.display().to_string(),

@@ -303,6 +303,21 @@ pub struct AuditArgs {
     /// checks, in addition to `<ROOT>/_notation/crl/`. Repeatable.
     #[arg(long = "crl-dir", value_name = "DIR")]
     pub crl_dirs: Vec<PathBuf>,
+    /// An OpenPGP keyring (armored or binary, e.g. `gpg --export KEYID`) whose primary keys
+    /// are trusted for GPG simple signing, like policy.json's `signedBy` `keyPath`. Repeatable.
+    #[arg(long = "gpg-keyring", value_name = "FILE")]
+    pub gpg_keyrings: Vec<PathBuf>,
+    /// The GPG lookaside store: signatures are read from
+    /// `DIR/<repository>@sha256=<hex>/signature-N` (what `skopeo copy --sign-by` writes to
+    /// the `lookaside-staging` folder), for the GPG verdicts and the --policy's `signedBy`
+    /// requirements. Only read, never written.
+    #[arg(long, value_name = "DIR")]
+    pub lookaside: Option<PathBuf>,
+    /// A registries.d folder (e.g. /etc/containers/registries.d) whose `lookaside` (or
+    /// `sigstore`) entries name the lookaside store per registry/namespace; only `file://`
+    /// URLs are read. Ignored when --lookaside is given; scopes need --registry to apply.
+    #[arg(long = "registries-d", value_name = "DIR")]
+    pub registries_d: Option<PathBuf>,
     /// Fail a notation signature whose certificates' revocation status cannot be established
     /// offline (by default such a check is reported `not-checked` and does not fail).
     #[arg(long)]
@@ -342,11 +357,6 @@ pub struct AuditArgs {
     /// its folder. Read once at start.
     #[arg(long, value_name = "FILE", requires = "registry")]
     pub policy: Option<PathBuf>,
-    /// The lookaside store of GPG simple-signing signatures the --policy's signedBy
-    /// requirements read: DIR/<repository>@sha256=<hex>/signature-N (as registries.d's
-    /// `lookaside: file:///DIR`).
-    #[arg(long, value_name = "DIR", requires = "policy")]
-    pub lookaside: Option<PathBuf>,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

@@ -112,6 +112,7 @@ codes! {
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
         NoRepositories = "no-repositories": "the rootDir contains no repository",
+        LookasideUnusable = "lookaside-unusable": "the GPG lookaside store cannot be read: the folder is missing, a registries.d file is invalid, or it names a URL other than `file://`, which would need the network",
         RegistryScopesUnused = "registry-scopes-unused": "the notation trust policy has statements scoped to `<registry>/<repository>`; without --registry only the `*` statement applies",
     }
 }
@@ -157,7 +158,7 @@ impl FindingCode {
             DigestMismatch | BlobMissing | InvalidDigest | ManifestTooLarge | BlobTooLarge
             | InvalidIndex | InvalidManifest | Unreadable => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
-            | RegistryScopesUnused => Severity::Warning,
+            | RegistryScopesUnused | LookasideUnusable => Severity::Warning,
             NoRepositories => Severity::Info,
         }
     }

@@ -22,7 +22,7 @@ pub const DEFAULT_FILE: &str = "sigaudit.toml";
 pub const ENV_VAR: &str = "SIGAUDIT_CONFIG";
 
 /// Signature tools a rule can name.
-pub const TOOLS: &[&str] = &["cosign", "notation"];
+pub const TOOLS: &[&str] = &["cosign", "notation", "gpg"];
 
 /// The name of the built-in rule, and of the rule `sigaudit init` writes.
 pub const DEFAULT_RULE: &str = "signed";
@@ -63,7 +63,7 @@ pub struct RuleSpec {
     #[serde(default)]
     #[schemars(with = "Option<u32>", range(min = 1))]
     pub min_signatures: Option<Spanned<i64>>,
-    /// Only signatures made with these tools count: `cosign`, `notation`.
+    /// Only signatures made with these tools count: `cosign`, `notation`, `gpg`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub tools: Vec<Spanned<String>>,
@@ -490,7 +490,7 @@ min-signatures = 1
 # repository = "prod/**"
 # tag = "v*"                        # only images tagged v...; index children take the index's tags
 # min-signatures = 2                # at least 2 trusted signatures meeting the conditions below
-# tools = ["notation"]              # cosign, notation
+# tools = ["notation"]              # cosign, notation, gpg
 # identities = ["CN=release signer,O=Example,*"]  # globs over the certificate subject
 # min-validity-days = 30            # no counted signature or certificate expiring within 30 days
 
@@ -552,8 +552,8 @@ mod tests {
                 "sigaudit.toml:4:18: min-signatures must be at least 1",
             ),
             (
-                "[[rule]]\nname = \"a\"\nrepository = \"**\"\ntools = [\"gpg\"]\n",
-                "sigaudit.toml:4:10: unknown tool \"gpg\"",
+                "[[rule]]\nname = \"a\"\nrepository = \"**\"\ntools = [\"sequoia\"]\n",
+                "sigaudit.toml:4:10: unknown tool \"sequoia\"",
             ),
             (
                 "[[rule]]\nname = \"a\"\nrepository = \"prod/***\"\n",

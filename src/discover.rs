@@ -49,12 +49,15 @@ pub enum ArtifactKind {
     CosignAttestationTag,
     /// Notary Project signature referrer (JWS or COSE envelope).
     Notation,
+    /// A `signature-N` file of the GPG lookaside store, outside the rootDir.
+    GpgLookaside,
 }
 
 impl ArtifactKind {
     pub fn tool(self) -> &'static str {
         match self {
             ArtifactKind::Notation => "notation",
+            ArtifactKind::GpgLookaside => "gpg",
             _ => "cosign",
         }
     }
@@ -81,6 +84,9 @@ pub struct Artifact {
     pub annotations: BTreeMap<String, String>,
     /// Position in discovery order, for stable output.
     pub order: usize,
+    /// The file holding the signature when it is not a blob of the layout (a GPG lookaside
+    /// `signature-N`).
+    pub source: Option<PathBuf>,
 }
 
 /// Everything discovered in one repository.
@@ -538,6 +544,7 @@ impl Discoverer<'_> {
             layers,
             annotations: annotations_of(manifest.annotations()),
             order,
+            source: None,
         });
         true
     }
@@ -620,6 +627,43 @@ fn content_media_type(bytes: &[u8]) -> Option<String> {
     let p: Probe = serde_json::from_slice(bytes).ok()?;
     p.media_type
         .or_else(|| p.manifests.map(|_| media::OCI_INDEX.to_string()))
+}
+
+/// Add the GPG signatures of the lookaside store at `base` to `graph`: for every image
+/// (indexes and their children alike), the `signature-N` files of
+/// `<base>/<repository>@<alg>=<hex>/`. Only file names are looked at here; the audit reads the
+/// files.
+pub fn attach_lookaside(graph: &mut RepoGraph, base: &Path) {
+    let mut found = Vec::new();
+    for img in &graph.images {
+        let dir = crate::gpg::lookaside::signature_dir(base, &graph.name, &img.digest);
+        for path in crate::gpg::lookaside::signature_files(&dir) {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let n = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            found.push(Artifact {
+                kind: ArtifactKind::GpgLookaside,
+                manifest_digest: img.digest.clone(),
+                tag: None,
+                subject: img.digest.clone(),
+                layers: vec![LayerRef {
+                    digest: None,
+                    media_type: crate::media::GPG_SIGNATURE.to_string(),
+                    size,
+                    annotations: BTreeMap::from([("lookaside.file".to_string(), n)]),
+                }],
+                annotations: BTreeMap::new(),
+                order: 0,
+                source: Some(path),
+            });
+        }
+    }
+    for mut a in found {
+        a.order = graph.artifacts.len();
+        graph.artifacts.push(a);
+    }
 }
 
 #[cfg(test)]

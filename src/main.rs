@@ -141,7 +141,9 @@ fn audit_options(
         cache_dir: args.cache.clone(),
         baseline,
         containers_policy,
+        gpg_keyrings: args.gpg_keyrings.clone(),
         lookaside: args.lookaside.clone(),
+        registries_d: args.registries_d.clone(),
     }
 }
 

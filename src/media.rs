@@ -37,3 +37,6 @@ pub fn is_index(media_type: &str) -> bool {
 pub fn is_manifest(media_type: &str) -> bool {
     media_type == OCI_MANIFEST || media_type == DOCKER_MANIFEST
 }
+/// A GPG simple-signing `signature-N` file of a lookaside store (containers/image gives these
+/// files no media type; this is the OpenPGP one, RFC 3156).
+pub const GPG_SIGNATURE: &str = "application/pgp-signature";

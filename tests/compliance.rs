@@ -568,8 +568,8 @@ fn config_errors_name_file_line_and_column_and_exit_2() {
             "error: bad.toml:4:1: unknown field `min-sigs`",
         ),
         (
-            "[[rule]]\nname = \"a\"\nrepository = \"**\"\ntools = [\"cosign\", \"gpg\"]\n",
-            "error: bad.toml:4:20: unknown tool \"gpg\"",
+            "[[rule]]\nname = \"a\"\nrepository = \"**\"\ntools = [\"cosign\", \"sequoia\"]\n",
+            "error: bad.toml:4:20: unknown tool \"sequoia\"",
         ),
         (
             "[[rule]]\nname = \"a\"\nrepository = \"**\"\n[[exemption]]\nrepository = \"x\"\nexpires = 2027-01-01\n",

@@ -1019,6 +1019,7 @@ fn empty_report() -> Report {
             crl_dirs: Vec::new(),
             verified_formats: Vec::new(),
             listed_formats: Vec::new(),
+            gpg_lookaside: None,
             config: None,
             containers_policy: None,
         },

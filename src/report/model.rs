@@ -89,6 +89,9 @@ pub struct Settings {
     /// Signature checks performed: which formats are verified and which are only listed.
     pub verified_formats: Vec<&'static str>,
     pub listed_formats: Vec<&'static str>,
+    /// Where GPG lookaside signatures were read from: `--lookaside DIR`, or `registries.d DIR`
+    /// (`--registries-d`); null when neither was given.
+    pub gpg_lookaside: Option<String>,
     /// The `sigaudit.toml` whose rules were applied; null when the built-in default rule was.
     pub config: Option<String>,
     /// The containers-policy.json(5) every image was evaluated against (`--policy`); null
@@ -259,11 +262,13 @@ pub struct ImageReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
-    /// `cosign` or `notation`.
+    /// `cosign`, `notation` or `gpg`.
     pub tool: &'static str,
-    /// `simplesigning`, `sigstore-bundle`, `notation-jws`, `notation-cose`, `cosign-attestation`.
+    /// `simplesigning`, `sigstore-bundle`, `notation-jws`, `notation-cose`, `cosign-attestation`,
+    /// `gpg-simplesigning`, or `sigstore-json` (a cosign blob found in the GPG lookaside store).
     pub format: &'static str,
-    /// How the signature is attached: `tag` (cosign `.sig`/`.att` tag), `referrer` (OCI subject).
+    /// How the signature is attached: `tag` (cosign `.sig`/`.att` tag), `referrer` (OCI subject),
+    /// `lookaside` (a `signature-N` file of the GPG lookaside store, outside the rootDir).
     pub attachment: &'static str,
     /// Digest of the signature blob (payload, bundle or envelope).
     pub signature_digest: Option<Digest>,
@@ -276,16 +281,20 @@ pub struct SignatureReport {
     pub trusted: bool,
     pub status: SigStatus,
     pub code: ResultCode,
-    /// Who signed, in zot's form: the trusting key's PEM text (cosign) or the leaf
-    /// certificate's subject as Go prints it (notation); null when untrusted.
+    /// Who signed, in zot's form: the trusting key's PEM text (cosign), the leaf
+    /// certificate's subject as Go prints it (notation), or the signing key's primary
+    /// fingerprint (gpg); null when untrusted.
     pub author: Option<String>,
-    /// The trusting key or certificate file, relative to the rootDir; null when untrusted.
+    /// The trusting key or certificate file, relative to the rootDir (gpg: the keyring file as
+    /// given); null when untrusted.
     pub key_file: Option<String>,
     /// `sha256:<hex>` of the trusting key's SubjectPublicKeyInfo (cosign) or of the anchoring
-    /// certificate's DER (notation); null when untrusted.
+    /// certificate's DER (notation), or the OpenPGP primary key fingerprint (gpg); null when
+    /// untrusted.
     pub key_fingerprint: Option<String>,
-    /// The signer the signature claims (notation: the leaf certificate subject), trusted or
-    /// not; null for key-only formats.
+    /// The signer the signature claims (notation: the leaf certificate subject; gpg: the
+    /// primary fingerprint of the key that verified it), trusted or not; null for key-only
+    /// formats.
     pub signer: Option<String>,
     /// The notation trust store (`ca:default`) whose certificate anchored the signature; null
     /// otherwise.

@@ -2,6 +2,7 @@
 //! file considered so that a report states exactly what it was checked against.
 
 mod cosign_keys;
+pub mod gpg;
 pub mod manage;
 pub mod notation;
 
@@ -31,9 +32,10 @@ pub enum MaterialStatus {
 /// One file of trust material, as recorded in the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct MaterialRecord {
-    /// Path relative to the rootDir.
+    /// Path relative to the rootDir (a GPG keyring: the path as given, outside the rootDir).
     pub path: String,
-    /// `cosign-public-key`, `notation-trust-policy`, `notation-certificate` or `other`.
+    /// `cosign-public-key`, `notation-trust-policy`, `notation-certificate`, `gpg-keyring` or
+    /// `other`.
     pub kind: &'static str,
     /// SHA-256 of the file's bytes (empty when unreadable).
     pub sha256: String,
@@ -49,6 +51,8 @@ pub struct TrustMaterial {
     pub notation: notation::NotationTrust,
     pub records: Vec<MaterialRecord>,
     pub findings: Vec<Finding>,
+    /// GPG keyrings given with `--gpg-keyring` (outside the rootDir).
+    pub gpg: gpg::GpgTrust,
 }
 
 /// Largest trust-material file read (zot's upload limit).
@@ -69,6 +73,7 @@ impl TrustMaterial {
             notation,
             records,
             findings: Vec::new(),
+            gpg: gpg::GpgTrust::default(),
         };
         for (path, message) in problems {
             tm.findings.push(Finding::new(
@@ -80,6 +85,12 @@ impl TrustMaterial {
         tm.load_cosign(root);
         tm.records.sort();
         tm
+    }
+
+    /// Add the GPG keyrings at `paths` (each a record; an unusable one also a finding).
+    pub fn add_gpg_keyrings(&mut self, paths: &[PathBuf]) {
+        self.gpg = gpg::load(paths, &mut self.records, &mut self.findings);
+        self.records.sort();
     }
 
     /// A fingerprint of all trust material: SHA-256 over every record's path and content hash.

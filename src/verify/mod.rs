@@ -3,10 +3,12 @@
 
 mod bundle;
 mod cache;
+mod gpg;
 mod notation;
 mod simplesigning;
 
 pub use cache::{CACHE_FILE, KeyCache};
+pub use gpg::SIGSTORE_JSON_FORMAT;
 pub use notation::NotationContext;
 
 use std::collections::BTreeMap;
@@ -46,6 +48,8 @@ pub struct VerifyContext<'a> {
     pub as_of: DateTime<Utc>,
     /// Notary Project verification (policy, stores, CRLs); `None` when not configured.
     pub notation: Option<&'a NotationContext<'a>>,
+    /// The registry host[:port] the rootDir is served as (`--registry`), if known.
+    pub registry: Option<&'a str>,
 }
 
 /// The trust-store certificate (or other material) that made a signature trusted.
@@ -194,6 +198,7 @@ pub fn verifier_for(kind: ArtifactKind, layer: &LayerRef) -> &'static dyn Verifi
         ArtifactKind::SigstoreBundle => &bundle::SigstoreBundle,
         ArtifactKind::CosignAttestationTag => &simplesigning::LegacyAttestation,
         ArtifactKind::Notation => notation::for_media_type(&layer.media_type),
+        ArtifactKind::GpgLookaside => &gpg::GpgSimpleSigning,
     }
 }
 
@@ -224,6 +229,7 @@ pub fn verify_detached(
         layers: vec![layer.clone()],
         annotations: BTreeMap::new(),
         order: 0,
+        source: None,
     };
     let verifier = verifier_for(kind, layer);
     let input = SignatureInput {
