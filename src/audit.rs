@@ -26,8 +26,8 @@ use crate::report::model::{
 };
 use crate::trust::TrustMaterial;
 use crate::verify::{
-    KeyCache, NotationContext, SigStatus, SignatureInput, Subject, Verdict, VerifyContext,
-    verifier_for,
+    KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
+    VerifyContext, verifier_for,
 };
 
 /// Why an audit could not run at all (as opposed to findings, which it reports).
@@ -62,6 +62,8 @@ pub struct AuditOptions {
     pub cache_dir: Option<PathBuf>,
     /// The earlier report every audit is compared with (`--baseline`), if any.
     pub baseline: Option<Arc<Baseline>>,
+    /// Keyless verification: the `--trusted-root` and the config's `[[keyless.identities]]`.
+    pub keyless: Option<Arc<KeylessContext>>,
 }
 
 impl AuditOptions {
@@ -77,6 +79,7 @@ impl AuditOptions {
             require_revocation: false,
             cache_dir: None,
             baseline: None,
+            keyless: None,
         }
     }
 }
@@ -141,7 +144,15 @@ impl VerdictInputs {
                 }
             }
         };
-        let cosign = hash(&records("cosign"));
+        let cosign = hash(&|h| {
+            records("cosign")(h);
+            if let Some(k) = &opts.keyless {
+                k.root.sha256.hash(h);
+                for i in &k.identities {
+                    (i.repositories.as_str(), i.rule.describe()).hash(h);
+                }
+            }
+        });
         let notation = hash(&|h| {
             records("notation")(h);
             (&opts.registry, opts.require_revocation, opts.as_of).hash(h);
@@ -282,6 +293,7 @@ impl Auditor {
             cache: &self.keys,
             as_of: opts.as_of,
             notation: Some(&notation),
+            keyless: opts.keyless.as_deref(),
         };
         let graphs = &self.graphs;
         let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs

@@ -294,6 +294,7 @@ fn verify_bundle(
         cache: &cache,
         as_of: Utc::now(),
         notation: None,
+        keyless: None,
     };
     let subject = Subject {
         digest: subject,

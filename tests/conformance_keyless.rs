@@ -134,7 +134,8 @@ fn real_cosign_v3_image_bundle() {
     )
     .expect_err("unverifiable timestamp");
     assert_eq!(e.kind, FailureKind::Timestamp, "{e}");
-    for r in ["public-good-2025-11.json"] {
+    {
+        let r = "public-good-2025-11.json";
         let tr = root(&v.join("cosign/trusted-roots").join(r));
         let ok = keyless::verify_bundle(
             &tr,

@@ -3,10 +3,12 @@
 
 mod bundle;
 mod cache;
+mod keyless;
 mod notation;
 mod simplesigning;
 
 pub use cache::{CACHE_FILE, KeyCache};
+pub use keyless::{KeylessContext, RepositoryIdentities};
 pub use notation::NotationContext;
 
 use std::collections::BTreeMap;
@@ -46,6 +48,9 @@ pub struct VerifyContext<'a> {
     pub as_of: DateTime<Utc>,
     /// Notary Project verification (policy, stores, CRLs); `None` when not configured.
     pub notation: Option<&'a NotationContext<'a>>,
+    /// Keyless verification (`--trusted-root` and the config's identities); `None` when no
+    /// trusted root was given, and keyless signatures are then `keyless-unsupported`.
+    pub keyless: Option<&'a KeylessContext>,
 }
 
 /// The trust-store certificate (or other material) that made a signature trusted.
