@@ -533,3 +533,58 @@ fn simplesigning_verifier_keyless_verdicts() {
     );
     assert_eq!(none.code, ResultCode::KeylessUnsupported);
 }
+
+#[test]
+fn containers_image_byo_pki_fixture() {
+    use sigaudit::keyless::pki;
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let (_payload, ann) = sigstore_json(&d.join("dir-img-cosign-pki-valid/signature-1"));
+    let get = |k: &str| ann.get(k).and_then(Value::as_str).expect(k);
+    let leaf = der_of(get("dev.sigstore.cosign/certificate")).remove(0);
+    let chain = ann
+        .get("dev.sigstore.cosign/chain")
+        .and_then(Value::as_str)
+        .map(der_of)
+        .unwrap_or_default();
+    let roots = der_of(&std::fs::read_to_string(d.join("pki_root_crts.pem")).expect("roots"));
+    let mut inter =
+        der_of(&std::fs::read_to_string(d.join("pki_intermediate_crts.pem")).expect("inter"));
+    inter.extend(chain);
+    let (_, _, _) = pki::subject_alt_names(&leaf).expect("sans");
+    let cert = x509_not_before(&leaf);
+    let at = cert + chrono::Duration::seconds(60);
+    let ok = pki::verify_pki_chain(&leaf, &inter, &roots, at).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        ok.emails.iter().any(|e| e == "qiwan@redhat.com"),
+        "{:?}",
+        ok.emails
+    );
+    assert!(
+        ok.dns_names.iter().any(|e| e == "myhost.example.com"),
+        "{:?}",
+        ok.dns_names
+    );
+    // Without the intermediates it does not reach a root; another root does not anchor it.
+    let e = pki::verify_pki_chain(&leaf, &[], &roots, at).expect_err("no intermediates");
+    assert_eq!(e.kind, FailureKind::Chain);
+    let fulcio = der_of(&std::fs::read_to_string(d.join("fulcio_v1.crt.pem")).expect("ca"));
+    let e = pki::verify_pki_chain(&leaf, &inter, &fulcio, at).expect_err("other root");
+    assert_eq!(e.kind, FailureKind::Chain);
+    // Before the certificate's validity.
+    let e = pki::verify_pki_chain(&leaf, &inter, &roots, cert - chrono::Duration::days(1))
+        .expect_err("not yet valid");
+    assert_eq!(e.kind, FailureKind::Chain);
+}
+
+fn x509_not_before(der: &[u8]) -> chrono::DateTime<chrono::Utc> {
+    use der::Decode;
+    let c = x509_cert::Certificate::from_der(der).expect("cert");
+    let s = c
+        .tbs_certificate
+        .validity
+        .not_before
+        .to_unix_duration()
+        .as_secs();
+    chrono::DateTime::from_timestamp(s as i64, 0).expect("time")
+}

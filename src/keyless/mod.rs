@@ -17,6 +17,7 @@
 
 pub mod identity;
 mod legacy;
+pub mod pki;
 mod trust_root;
 
 pub use identity::{IdentityRule, Matcher};
