@@ -588,3 +588,24 @@ fn x509_not_before(der: &[u8]) -> chrono::DateTime<chrono::Utc> {
         .as_secs();
     chrono::DateTime::from_timestamp(s as i64, 0).expect("time")
 }
+
+#[test]
+fn containers_image_fulcio_fixture_with_the_public_good_root() {
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let (payload, ann) = sigstore_json(&d.join("dir-img-cosign-fulcio-rekor-valid/signature-1"));
+    let get = |k: &str| ann.get(k).and_then(Value::as_str);
+    let tr = root(&v.join("cosign/trusted-roots/public-good-2025-11.json"));
+    let sig = LegacySignature {
+        payload: &payload,
+        signature_b64: get("dev.cosignproject.cosign/signature").expect("sig"),
+        certificate_pem: get("dev.sigstore.cosign/certificate").expect("cert"),
+        chain_pem: get("dev.sigstore.cosign/chain"),
+        rekor_bundle: get("dev.sigstore.cosign/bundle"),
+        rfc3161_timestamp: None,
+    };
+    let ok = keyless::verify_legacy(&tr, &sig, Requirements::default())
+        .unwrap_or_else(|e| panic!("{:?}: {e}", e.kind));
+    assert!(ok.sct_verified && ok.tlog_verified);
+    assert_eq!(ok.identity, "mitr@redhat.com");
+}
