@@ -27,8 +27,8 @@ use crate::report::model::{
 };
 use crate::trust::TrustMaterial;
 use crate::verify::{
-    KeyCache, NotationContext, SigStatus, SignatureInput, Subject, Verdict, VerifyContext,
-    verifier_for,
+    KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
+    VerifyContext, verifier_for,
 };
 
 /// Why an audit could not run at all (as opposed to findings, which it reports).
@@ -72,6 +72,8 @@ pub struct AuditOptions {
     pub lookaside: Option<PathBuf>,
     /// A registries.d folder naming the lookaside store (`--registries-d`).
     pub registries_d: Option<PathBuf>,
+    /// Keyless verification: the `--trusted-root` and the config's `[[keyless.identities]]`.
+    pub keyless: Option<Arc<KeylessContext>>,
 }
 
 impl AuditOptions {
@@ -91,6 +93,7 @@ impl AuditOptions {
             gpg_keyrings: Vec::new(),
             lookaside: None,
             registries_d: None,
+            keyless: None,
         }
     }
 }
@@ -156,7 +159,15 @@ impl VerdictInputs {
                 }
             }
         };
-        let cosign = hash(&records("cosign"));
+        let cosign = hash(&|h| {
+            records("cosign")(h);
+            if let Some(k) = &opts.keyless {
+                k.root.sha256.hash(h);
+                for i in &k.identities {
+                    (i.repositories.as_str(), i.rule.describe()).hash(h);
+                }
+            }
+        });
         let notation = hash(&|h| {
             records("notation")(h);
             (&opts.registry, opts.require_revocation, opts.as_of).hash(h);
@@ -368,6 +379,7 @@ impl Auditor {
             as_of: opts.as_of,
             notation: Some(&notation),
             registry: opts.registry.as_deref(),
+            keyless: opts.keyless.as_deref(),
         };
         let graphs = &self.graphs;
         let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs

@@ -341,6 +341,13 @@ pub struct AuditArgs {
     /// when there are more; 0 keeps every image in report.html.
     #[arg(long, value_name = "N", default_value_t = sigaudit::report::html::DEFAULT_PAGE_SIZE)]
     pub html_page_size: usize,
+    /// A sigstore trusted_root.json (e.g. from `cosign trusted-root create` or the TUF target):
+    /// keyless (Fulcio certificate) signatures are verified offline against it (certificate
+    /// chain at the signing time, SCT, Rekor entry and inclusion proof, RFC 3161 timestamps)
+    /// and trusted when the config's [[keyless.identities]] list their identity. Without it
+    /// they are reported `keyless-unsupported`. Read once at start.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

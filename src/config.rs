@@ -14,6 +14,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::compliance::Glob;
+use crate::keyless::{IdentityRule, Matcher};
+use crate::verify::RepositoryIdentities;
 
 /// The file looked for in the current folder.
 pub const DEFAULT_FILE: &str = "sigaudit.toml";
@@ -41,6 +43,48 @@ pub struct ConfigFile {
     /// Exemptions (`[[exemption]]`) from failed rules, each with a reason and an expiry date.
     #[serde(default)]
     pub exemption: Vec<ExemptionSpec>,
+    /// Keyless (Fulcio certificate) signatures, verified with `--trusted-root`: which
+    /// certificate identities are trusted (`[[keyless.identities]]`).
+    #[serde(default)]
+    pub keyless: KeylessSpec,
+}
+
+/// `[keyless]`.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeylessSpec {
+    /// Trusted identities; a keyless signature whose identity no entry for its repository
+    /// matches is untrusted (`keyless-identity-not-allowed`), however valid its chain.
+    #[serde(default)]
+    pub identities: Vec<KeylessIdentitySpec>,
+}
+
+/// One `[[keyless.identities]]`: like `cosign verify --certificate-identity[-regexp]
+/// --certificate-oidc-issuer[-regexp]`, for the repositories a glob matches. Exactly one of
+/// `identity`/`identity-regexp` and one of `issuer`/`issuer-regexp`. A regular expression
+/// must match the whole value (it is anchored, unlike cosign's).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeylessIdentitySpec {
+    /// Repository glob, as in a rule (`team/*`, `prod/**`, `**`).
+    #[schemars(with = "String")]
+    pub repositories: Spanned<String>,
+    /// The certificate's SAN identity (email or URI), exactly.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub identity: Option<Spanned<String>>,
+    /// A regular expression over the SAN identity.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub identity_regexp: Option<Spanned<String>>,
+    /// The OIDC issuer (Fulcio extension 1.3.6.1.4.1.57264.1.8 or .1.1), exactly.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub issuer: Option<Spanned<String>>,
+    /// A regular expression over the OIDC issuer.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub issuer_regexp: Option<Spanned<String>>,
 }
 
 /// One `[[rule]]`.
@@ -193,6 +237,8 @@ pub struct Policy {
     pub sha256: Option<String>,
     pub rules: Vec<Rule>,
     pub exemptions: Vec<Exemption>,
+    /// `[[keyless.identities]]`, validated.
+    pub keyless_identities: Vec<RepositoryIdentities>,
 }
 
 impl Policy {
@@ -204,6 +250,7 @@ impl Policy {
             sha256: None,
             rules: vec![Rule::builtin()],
             exemptions: Vec::new(),
+            keyless_identities: Vec::new(),
         }
     }
 
@@ -407,12 +454,52 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             "no [[rule]]: a config must state at least one rule (sigaudit init writes the default one)".into(),
         ));
     }
+    let mut keyless_identities = Vec::new();
+    for (i, k) in file.keyless.identities.iter().enumerate() {
+        let n = i + 1;
+        let repositories = Glob::new(k.repositories.get_ref())
+            .map_err(|m| err(Some(k.repositories.span()), m.to_string()))?;
+        let matcher = |exact: &Option<Spanned<String>>,
+                       re: &Option<Spanned<String>>,
+                       what: &str|
+         -> Result<Matcher, ConfigError> {
+            match (exact, re) {
+                (Some(e), None) if !e.get_ref().is_empty() => {
+                    Ok(Matcher::Exact(e.get_ref().clone()))
+                }
+                (Some(e), None) => Err(err(Some(e.span()), format!("{what} is empty"))),
+                (None, Some(r)) => Matcher::regex(r.get_ref()).map_err(|m| {
+                    err(
+                        Some(r.span()),
+                        format!("{what}-regexp {:?}: {m}", r.get_ref()),
+                    )
+                }),
+                (Some(e), Some(_)) => Err(err(
+                    Some(e.span()),
+                    format!("give {what} or {what}-regexp, not both"),
+                )),
+                (None, None) => Err(err(
+                    Some(k.repositories.span()),
+                    format!(
+                        "keyless identity {n} has no {what} (or {what}-regexp): both the identity and the OIDC issuer must be stated"
+                    ),
+                )),
+            }
+        };
+        let identity = matcher(&k.identity, &k.identity_regexp, "identity")?;
+        let issuer = matcher(&k.issuer, &k.issuer_regexp, "issuer")?;
+        keyless_identities.push(RepositoryIdentities {
+            repositories,
+            rule: IdentityRule { identity, issuer },
+        });
+    }
     Ok(Policy {
         source: Source::Flag,
         path: Some(path.to_path_buf()),
         sha256: None,
         rules,
         exemptions,
+        keyless_identities,
     })
 }
 
@@ -512,6 +599,20 @@ min-signatures = 1
 # rule = "signed"                   # optional: absent exempts from every rule
 # reason = "upstream image, re-signed by the mirror job (TICKET-123)"
 # expires = 2027-01-31
+
+# Keyless (Fulcio certificate) signatures, verified offline with --trusted-root FILE (a sigstore
+# trusted_root.json): the certificate identities trusted, per repository glob. A valid keyless
+# signature by an identity no entry lists is untrusted (keyless-identity-not-allowed).
+# One of identity / identity-regexp and one of issuer / issuer-regexp; a regexp must match
+# the whole value.
+# [[keyless.identities]]
+# repositories = "team/*"
+# identity = "release@example.com"
+# issuer = "https://accounts.google.com"
+# [[keyless.identities]]
+# repositories = "prod/**"
+# identity-regexp = 'https://github\.com/example/[^/]+/\.github/workflows/release\.yml@refs/tags/v.*'
+# issuer = "https://token.actions.githubusercontent.com"
 "#;
 
 #[cfg(test)]
@@ -520,6 +621,53 @@ mod tests {
 
     fn p(text: &str) -> Result<Policy, ConfigError> {
         parse(text, Path::new("sigaudit.toml"))
+    }
+
+    #[test]
+    fn keyless_identities_are_validated() {
+        let ok = p(r#"
+[[rule]]
+name = "signed"
+repository = "**"
+[[keyless.identities]]
+repositories = "team/*"
+identity = "a@example.com"
+issuer-regexp = 'https://accounts\.google\.com'
+"#)
+        .unwrap();
+        let [k] = ok.keyless_identities.as_slice() else {
+            panic!("one identity")
+        };
+        assert!(k.repositories.matches("team/app"));
+        assert!(
+            k.rule
+                .matches("a@example.com", Some("https://accounts.google.com"))
+        );
+        assert!(
+            !k.rule
+                .matches("a@example.com", Some("https://accounts.google.com.evil"))
+        );
+        let head = "[[rule]]\nname = \"s\"\nrepository = \"**\"\n[[keyless.identities]]\nrepositories = \"**\"\n";
+        for (body, want) in [
+            ("identity = \"a\"\n", "no issuer"),
+            ("issuer = \"i\"\n", "no identity"),
+            (
+                "identity = \"a\"\nidentity-regexp = \"a\"\nissuer = \"i\"\n",
+                "not both",
+            ),
+            (
+                "identity-regexp = \"(\"\nissuer = \"i\"\n",
+                "identity-regexp",
+            ),
+            (
+                "identity = \"a\"\nissuer = \"i\"\nsubject = \"x\"\n",
+                "unknown field",
+            ),
+        ] {
+            let e = p(&format!("{head}{body}")).unwrap_err().to_string();
+            assert!(e.contains(want), "{body:?}: {e}");
+            assert!(e.starts_with("sigaudit.toml:"), "{e}");
+        }
     }
 
     #[test]

@@ -144,6 +144,7 @@ fn audit_options(
         gpg_keyrings: args.gpg_keyrings.clone(),
         lookaside: args.lookaside.clone(),
         registries_d: args.registries_d.clone(),
+        keyless: None,
     }
 }
 
@@ -278,14 +279,55 @@ fn prepare(
     progress: bool,
 ) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
     let policy = policy(args)?;
+    let keyless = keyless(args, &policy)?;
     let baseline = load_baseline(args)?;
     let containers_policy = load_containers_policy(args)?;
     let html = html_options(args)?;
-    Ok((
-        policy,
-        html,
-        audit_options(args, fail_on, progress, baseline, containers_policy),
-    ))
+    let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
+    opts.keyless = keyless;
+    Ok((policy, html, opts))
+}
+
+/// The `--trusted-root` and the config's keyless identities, when a root is given.
+fn keyless(
+    args: &AuditArgs,
+    policy: &Policy,
+) -> Result<Option<Arc<sigaudit::verify::KeylessContext>>, u8> {
+    let Some(path) = &args.trusted_root else {
+        if !policy.keyless_identities.is_empty() {
+            tracing::warn!(
+                "the config lists keyless identities but no --trusted-root was given: keyless signatures stay keyless-unsupported"
+            );
+        }
+        return Ok(None);
+    };
+    match sigaudit::keyless::TrustRoot::from_file(path) {
+        Ok(root) => {
+            let [cas, tlogs, ctlogs, tsas] = root.counts;
+            tracing::info!(
+                trusted_root = %path.display(),
+                cas, tlogs, ctlogs, tsas,
+                identities = policy.keyless_identities.len(),
+                "keyless trust"
+            );
+            if policy.keyless_identities.is_empty() {
+                tracing::warn!(
+                    "--trusted-root given but the config lists no [[keyless.identities]]: every valid keyless signature is keyless-identity-not-allowed"
+                );
+            }
+            Ok(Some(Arc::new(sigaudit::verify::KeylessContext {
+                root,
+                identities: policy.keyless_identities.clone(),
+            })))
+        }
+        Err(e) => {
+            error(
+                e,
+                "pass --trusted-root a sigstore trusted_root.json (cosign trusted-root create, or the trusted_root.json target of the Sigstore TUF repository)",
+            );
+            Err(EXIT_USAGE)
+        }
+    }
 }
 
 fn scan(scan: ScanArgs, progress: bool) -> u8 {

@@ -295,6 +295,7 @@ fn verify_bundle(
         as_of: Utc::now(),
         notation: None,
         registry: None,
+        keyless: None,
     };
     let subject = Subject {
         digest: subject,

@@ -134,7 +134,8 @@ fn real_cosign_v3_image_bundle() {
     )
     .expect_err("unverifiable timestamp");
     assert_eq!(e.kind, FailureKind::Timestamp, "{e}");
-    for r in ["public-good-2025-11.json"] {
+    {
+        let r = "public-good-2025-11.json";
         let tr = root(&v.join("cosign/trusted-roots").join(r));
         let ok = keyless::verify_bundle(
             &tr,
@@ -304,4 +305,308 @@ fn containers_image_fulcio_rekor_fixture() {
         ),
         "{e}"
     );
+}
+
+/// The verifiers' keyless path: a signature attached to `subject` in repository `repo`.
+fn verify_as(
+    repo: &str,
+    kind: sigaudit::discover::ArtifactKind,
+    media_type: &str,
+    blob: &[u8],
+    annotations: std::collections::BTreeMap<String, String>,
+    subject: &sigaudit::digest::Digest,
+    keyless: Option<&sigaudit::verify::KeylessContext>,
+) -> sigaudit::verify::Verdict {
+    use sigaudit::verify::{KeyCache, Subject, VerifyContext, verify_detached};
+    let empty = tempfile::tempdir().expect("tempdir");
+    let trust = sigaudit::trust::TrustMaterial::load(empty.path());
+    let layer = sigaudit::discover::LayerRef {
+        digest: Some(sigaudit::digest::Digest::sha256_of(blob)),
+        media_type: media_type.into(),
+        size: blob.len() as u64,
+        annotations,
+    };
+    let cache = KeyCache::default();
+    let ctx = VerifyContext {
+        trust: &trust,
+        cache: &cache,
+        as_of: chrono::Utc::now(),
+        notation: None,
+        registry: None,
+        keyless,
+    };
+    let subject = Subject {
+        digest: subject,
+        media_type: "application/vnd.oci.image.manifest.v1+json",
+        size: 0,
+    };
+    verify_detached(repo, kind, &layer, blob, subject, &ctx).1
+}
+
+fn identities(
+    glob: &str,
+    identity: &str,
+    issuer: &str,
+) -> Vec<sigaudit::verify::RepositoryIdentities> {
+    vec![sigaudit::verify::RepositoryIdentities {
+        repositories: sigaudit::compliance::Glob::new(glob).expect("glob"),
+        rule: rule(identity, issuer),
+    }]
+}
+
+#[test]
+fn bundle_verifier_keyless_verdicts() {
+    use sigaudit::codes::ResultCode;
+    use sigaudit::discover::ArtifactKind;
+    use sigaudit::verify::{KeylessContext, SigStatus};
+    let Some(v) = vectors() else { return };
+    let blob = std::fs::read(
+        v.join("cosign/sigstore-bundles/kubewarden-controller-v1.34.0.cosign-sign.sigstore.json"),
+    )
+    .expect("bundle");
+    let subject = sigaudit::digest::Digest::parse(
+        "sha256:c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172",
+    )
+    .expect("digest");
+    let identity = "https://github.com/kubewarden/kubewarden-controller/.github/workflows/release.yml@refs/tags/v1.34.0";
+    let mt = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    let none = std::collections::BTreeMap::new();
+    let ctx = KeylessContext {
+        root: root(&v.join("cosign/trusted-roots/public-good-2025-11.json")),
+        identities: identities("kubewarden/*", identity, GHA),
+    };
+    let ok = verify_as(
+        "kubewarden/controller",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none.clone(),
+        &subject,
+        Some(&ctx),
+    );
+    assert_eq!(
+        (ok.status, ok.code),
+        (SigStatus::Trusted, ResultCode::Verified),
+        "{}",
+        ok.reason
+    );
+    assert_eq!(
+        ok.anchor.as_ref().map(|a| a.author.as_str()),
+        Some(identity)
+    );
+    assert_eq!(ok.details.get("oidcIssuer").map(String::as_str), Some(GHA));
+    for name in [
+        "certificate-chain",
+        "sct",
+        "transparency-log",
+        "timestamp",
+        "signature",
+        "identity",
+    ] {
+        let c = ok
+            .checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no {name} check"));
+        assert_eq!(
+            c.result,
+            sigaudit::verify::CheckResult::Pass,
+            "{name}: {}",
+            c.detail
+        );
+    }
+    assert!(ok.signed_at.is_some() && ok.cert_expires_at.is_some());
+    // Another repository: the identity is not trusted there.
+    let other = verify_as(
+        "other/app",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none.clone(),
+        &subject,
+        Some(&ctx),
+    );
+    assert_eq!(
+        other.code,
+        ResultCode::KeylessIdentityNotAllowed,
+        "{}",
+        other.reason
+    );
+    assert_eq!(other.signer.as_deref(), Some(identity));
+    assert!(other.anchor.is_none());
+    // Attached to another image.
+    let wrong =
+        sigaudit::digest::Digest::parse(&format!("sha256:{}", "ab".repeat(32))).expect("digest");
+    let moved = verify_as(
+        "kubewarden/controller",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none.clone(),
+        &wrong,
+        Some(&ctx),
+    );
+    assert_eq!(moved.code, ResultCode::DigestMismatch, "{}", moved.reason);
+    // No trusted root.
+    let no = verify_as(
+        "kubewarden/controller",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none,
+        &subject,
+        None,
+    );
+    assert_eq!(no.code, ResultCode::KeylessUnsupported);
+}
+
+#[test]
+fn simplesigning_verifier_keyless_verdicts() {
+    use sigaudit::codes::ResultCode;
+    use sigaudit::discover::ArtifactKind;
+    use sigaudit::verify::{KeylessContext, SigStatus};
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let fixture = d.join("dir-img-cosign-fulcio-rekor-valid");
+    let (payload, ann) = sigstore_json(&fixture.join("signature-1"));
+    let annotations: std::collections::BTreeMap<String, String> = ann
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+        .collect();
+    let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
+    let subject = sigaudit::digest::Digest::sha256_of(&manifest);
+    let mt = "application/vnd.dev.cosign.simplesigning.v1+json";
+    let ca = der_of(&std::fs::read_to_string(d.join("fulcio_v1.crt.pem")).expect("ca"));
+    let rekor = der_of(&std::fs::read_to_string(d.join("rekor.pub")).expect("rekor"));
+    // cosign's requirements include the SCT: this root has no CT log, so the SCT cannot verify.
+    let ctx = KeylessContext {
+        root: TrustRoot::from_parts("fulcio + rekor", &ca, &rekor).expect("root"),
+        identities: identities("**", "mitr@redhat.com", "https://github.com/login/oauth"),
+    };
+    let no_ct = verify_as(
+        "cosign-signed/fulcio-rekor-1",
+        ArtifactKind::CosignTag,
+        mt,
+        &payload,
+        annotations.clone(),
+        &subject,
+        Some(&ctx),
+    );
+    assert_eq!(
+        no_ct.code,
+        ResultCode::KeylessSctInvalid,
+        "{}",
+        no_ct.reason
+    );
+    // Tampered Rekor bundle: the SET no longer verifies.
+    let mut bad = annotations.clone();
+    let b = bad
+        .get_mut("dev.sigstore.cosign/bundle")
+        .expect("bundle annotation");
+    *b = b.replacen("\"logIndex\":", "\"logIndex\":1", 1);
+    let set = verify_as(
+        "cosign-signed/fulcio-rekor-1",
+        ArtifactKind::CosignTag,
+        mt,
+        &payload,
+        bad,
+        &subject,
+        Some(&ctx),
+    );
+    assert!(
+        matches!(
+            set.code,
+            ResultCode::KeylessTlogInvalid | ResultCode::KeylessSctInvalid
+        ),
+        "{}: {}",
+        set.code,
+        set.reason
+    );
+    assert_ne!(set.status, SigStatus::Trusted);
+    let none = verify_as(
+        "cosign-signed/fulcio-rekor-1",
+        ArtifactKind::CosignTag,
+        mt,
+        &payload,
+        annotations,
+        &subject,
+        None,
+    );
+    assert_eq!(none.code, ResultCode::KeylessUnsupported);
+}
+
+#[test]
+fn containers_image_byo_pki_fixture() {
+    use sigaudit::keyless::pki;
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let (_payload, ann) = sigstore_json(&d.join("dir-img-cosign-pki-valid/signature-1"));
+    let get = |k: &str| ann.get(k).and_then(Value::as_str).expect(k);
+    let leaf = der_of(get("dev.sigstore.cosign/certificate")).remove(0);
+    let chain = ann
+        .get("dev.sigstore.cosign/chain")
+        .and_then(Value::as_str)
+        .map(der_of)
+        .unwrap_or_default();
+    let roots = der_of(&std::fs::read_to_string(d.join("pki_root_crts.pem")).expect("roots"));
+    let mut inter =
+        der_of(&std::fs::read_to_string(d.join("pki_intermediate_crts.pem")).expect("inter"));
+    inter.extend(chain);
+    let (_, _, _) = pki::subject_alt_names(&leaf).expect("sans");
+    let cert = x509_not_before(&leaf);
+    let at = cert + chrono::Duration::seconds(60);
+    let ok = pki::verify_pki_chain(&leaf, &inter, &roots, at).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        ok.emails.iter().any(|e| e == "qiwan@redhat.com"),
+        "{:?}",
+        ok.emails
+    );
+    assert!(
+        ok.dns_names.iter().any(|e| e == "myhost.example.com"),
+        "{:?}",
+        ok.dns_names
+    );
+    // Without the intermediates it does not reach a root; another root does not anchor it.
+    let e = pki::verify_pki_chain(&leaf, &[], &roots, at).expect_err("no intermediates");
+    assert_eq!(e.kind, FailureKind::Chain);
+    let fulcio = der_of(&std::fs::read_to_string(d.join("fulcio_v1.crt.pem")).expect("ca"));
+    let e = pki::verify_pki_chain(&leaf, &inter, &fulcio, at).expect_err("other root");
+    assert_eq!(e.kind, FailureKind::Chain);
+    // Before the certificate's validity.
+    let e = pki::verify_pki_chain(&leaf, &inter, &roots, cert - chrono::Duration::days(1))
+        .expect_err("not yet valid");
+    assert_eq!(e.kind, FailureKind::Chain);
+}
+
+fn x509_not_before(der: &[u8]) -> chrono::DateTime<chrono::Utc> {
+    use der::Decode;
+    let c = x509_cert::Certificate::from_der(der).expect("cert");
+    let s = c
+        .tbs_certificate
+        .validity
+        .not_before
+        .to_unix_duration()
+        .as_secs();
+    chrono::DateTime::from_timestamp(s as i64, 0).expect("time")
+}
+
+#[test]
+fn containers_image_fulcio_fixture_with_the_public_good_root() {
+    let Some(v) = vectors() else { return };
+    let d = v.join("cosign/containers-image/cosign");
+    let (payload, ann) = sigstore_json(&d.join("dir-img-cosign-fulcio-rekor-valid/signature-1"));
+    let get = |k: &str| ann.get(k).and_then(Value::as_str);
+    let tr = root(&v.join("cosign/trusted-roots/public-good-2025-11.json"));
+    let sig = LegacySignature {
+        payload: &payload,
+        signature_b64: get("dev.cosignproject.cosign/signature").expect("sig"),
+        certificate_pem: get("dev.sigstore.cosign/certificate").expect("cert"),
+        chain_pem: get("dev.sigstore.cosign/chain"),
+        rekor_bundle: get("dev.sigstore.cosign/bundle"),
+        rfc3161_timestamp: None,
+    };
+    let ok = keyless::verify_legacy(&tr, &sig, Requirements::default())
+        .unwrap_or_else(|e| panic!("{:?}: {e}", e.kind));
+    assert!(ok.sct_verified && ok.tlog_verified);
+    assert_eq!(ok.identity, "mitr@redhat.com");
 }

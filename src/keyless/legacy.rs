@@ -183,3 +183,61 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str =
+        "-----BEGIN CERTIFICATE-----\nMIIBfTCCASOgAwIBAgIUAQ==\n-----END CERTIFICATE-----\n";
+
+    fn sig<'a>(bundle: Option<&'a str>) -> LegacySignature<'a> {
+        LegacySignature {
+            payload: b"{}",
+            signature_b64: "AAAA",
+            certificate_pem: CERT,
+            chain_pem: None,
+            rekor_bundle: bundle,
+            rfc3161_timestamp: None,
+        }
+    }
+
+    #[test]
+    fn hex_decoding_is_strict() {
+        assert_eq!(hex_decode("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(hex_decode("0"), None);
+        assert_eq!(hex_decode("zz"), None);
+    }
+
+    #[test]
+    fn malformed_annotations_are_named() {
+        let no_pem = LegacySignature {
+            certificate_pem: "not pem",
+            ..sig(None)
+        };
+        let e = to_bundle(&no_pem).expect_err("no PEM");
+        assert_eq!(e.kind, FailureKind::Malformed);
+        assert!(e.detail.contains("certificate annotation"), "{e}");
+        let e = to_bundle(&sig(Some("{"))).expect_err("bad JSON");
+        assert!(e.detail.contains("Rekor bundle annotation"), "{e}");
+        let e =
+            to_bundle(&sig(Some(r#"{"SignedEntryTimestamp":"AA=="}"#))).expect_err("no Payload");
+        assert!(e.detail.contains("Payload"), "{e}");
+        let body = STANDARD.encode(br#"{"apiVersion":"0.0.1","kind":"rekord","spec":{}}"#);
+        let rekord = format!(
+            r#"{{"SignedEntryTimestamp":"AA==","Payload":{{"body":"{body}","integratedTime":1,"logIndex":2,"logID":"00ff"}}}}"#
+        );
+        let e = to_bundle(&sig(Some(&rekord))).expect_err("rekord");
+        assert_eq!(e.kind, FailureKind::Unsupported, "{e}");
+        let bad_sig = LegacySignature {
+            signature_b64: "***",
+            ..sig(None)
+        };
+        assert!(
+            to_bundle(&bad_sig)
+                .expect_err("b64")
+                .detail
+                .contains("base64")
+        );
+    }
+}

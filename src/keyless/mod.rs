@@ -17,6 +17,7 @@
 
 pub mod identity;
 mod legacy;
+pub mod pki;
 mod trust_root;
 
 pub use identity::{IdentityRule, Matcher};
@@ -162,7 +163,15 @@ fn classify(e: SvError) -> Failure {
         SvError::UnsupportedBundle(_) | SvError::UnsupportedArtifact(_) => FailureKind::Unsupported,
         _ => FailureKind::Malformed,
     };
-    Failure::new(kind, e.to_string())
+    let detail = e.to_string();
+    // The root lacks what a check needs, and the library says which only in words: a root
+    // without CT logs cannot verify an SCT.
+    let kind = if kind == FailureKind::Malformed && detail.contains("no CT log") {
+        FailureKind::Sct
+    } else {
+        kind
+    };
+    Failure::new(kind, detail)
 }
 
 fn to_chrono(unix_seconds: i64) -> Option<DateTime<Utc>> {

@@ -176,3 +176,29 @@ fn key_details(spki: &[u8]) -> Option<&'static str> {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_that_trust_nothing_or_are_not_roots_are_refused() {
+        let e = TrustRoot::from_json("r.json", r#"{"mediaType":"application/json"}"#)
+            .expect_err("not a root");
+        assert!(e.to_string().starts_with("r.json: "), "{e}");
+        let empty = format!(
+            r#"{{"mediaType":"{TRUSTED_ROOT_MEDIA_TYPE}","tlogs":[],"certificateAuthorities":[],"ctlogs":[],"timestampAuthorities":[]}}"#
+        );
+        let e = TrustRoot::from_json("r.json", &empty).expect_err("no CA");
+        assert!(e.to_string().contains("no certificate authority"), "{e}");
+        let e = TrustRoot::from_json("r.json", "{").expect_err("not JSON");
+        assert!(e.to_string().contains("r.json"), "{e}");
+    }
+
+    #[test]
+    fn parts_need_known_rekor_key_types() {
+        assert_eq!(key_details(b"junk"), None);
+        let e = TrustRoot::from_parts("parts", &[], &[b"junk".to_vec()]).expect_err("bad key");
+        assert!(e.to_string().contains("Rekor key"), "{e}");
+    }
+}

@@ -89,6 +89,15 @@ impl Verifier for SigstoreBundle {
             );
         }
         checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
+        if keyless {
+            let attestation = bundle
+                .get("dsseEnvelope")
+                .and_then(|env| dsse_parts(env, input).ok())
+                .and_then(|p| p.2);
+            let mut v = keyless_bundle(input, ctx, checks);
+            v.attestation = attestation;
+            return v;
+        }
 
         // What was signed, and the bytes the signature covers.
         let (message, signature, attestation, names_subject) =
@@ -98,7 +107,7 @@ impl Verifier for SigstoreBundle {
                     Err(e) => return invalid(e, checks),
                 }
             } else if let Some(ms) = bundle.get("messageSignature") {
-                return message_signature(ms, input, ctx, keyless, checks);
+                return message_signature(ms, input, ctx, checks);
             } else {
                 return invalid(
                     "bundle has neither a dsseEnvelope nor a messageSignature",
@@ -106,22 +115,15 @@ impl Verifier for SigstoreBundle {
                 );
             };
 
-        let mut verdict = if keyless {
-            let reason =
-                "keyless bundle (Fulcio certificate); offline keyless verification is not enabled";
-            checks.push(check("signature", CheckResult::NotChecked, reason));
-            Verdict::fail(ResultCode::KeylessUnsupported, reason, checks)
-        } else {
-            verify_key_signed(
-                &message,
-                &signature,
-                names_subject,
-                hint.as_deref(),
-                input,
-                ctx,
-                checks,
-            )
-        };
+        let mut verdict = verify_key_signed(
+            &message,
+            &signature,
+            names_subject,
+            hint.as_deref(),
+            input,
+            ctx,
+            checks,
+        );
         verdict.attestation = attestation;
         record_log_material(material, &mut verdict);
         verdict
@@ -272,7 +274,6 @@ fn message_signature(
     ms: &Value,
     input: &SignatureInput<'_>,
     ctx: &VerifyContext<'_>,
-    keyless: bool,
     mut checks: Vec<super::Check>,
 ) -> Verdict {
     let alg = ms
@@ -300,12 +301,6 @@ fn message_signature(
             format!("message digest algorithm {alg:?} is not supported (SHA2_256 is)"),
             checks,
         );
-    }
-    if keyless {
-        let reason =
-            "keyless bundle (Fulcio certificate); offline keyless verification is not enabled";
-        checks.push(check("signature", CheckResult::NotChecked, reason));
-        return Verdict::fail(ResultCode::KeylessUnsupported, reason, checks);
     }
     let matched = ctx.trust.cosign_keys.iter().enumerate().find_map(|(i, k)| {
         k.verify_sha256_prehashed(&digest, &signature)
@@ -338,6 +333,38 @@ fn message_signature(
         format!("message digest is {}", input.subject.digest),
     ));
     trusted_verdict(km, checks)
+}
+
+/// A bundle signed with a Fulcio certificate: verified against `--trusted-root` (chain at the
+/// signing time, SCT, log entries, timestamps, the signature and its binding to the image
+/// digest: the DSSE statement's subject or the message digest), then the identity policy.
+fn keyless_bundle(
+    input: &SignatureInput<'_>,
+    ctx: &VerifyContext<'_>,
+    checks: Vec<super::Check>,
+) -> Verdict {
+    let Some(kc) = ctx.keyless else {
+        return super::keyless::no_trusted_root(checks);
+    };
+    if input.subject.digest.algorithm() != crate::digest::Algorithm::Sha256 {
+        return invalid(
+            format!(
+                "the image digest {} is not SHA-256, which sigstore bundles bind",
+                input.subject.digest
+            ),
+            checks,
+        );
+    }
+    let Ok(text) = std::str::from_utf8(input.blob) else {
+        return invalid("bundle is not UTF-8", checks);
+    };
+    let result = crate::keyless::verify_bundle(
+        &kc.root,
+        text,
+        super::keyless::Artifact::Sha256Hex(input.subject.digest.hex()),
+        super::keyless::requirements(),
+    );
+    super::keyless::verdict(result, kc, input.repository, checks)
 }
 
 /// Record transparency-log entries and timestamps, which are not verified with a key.

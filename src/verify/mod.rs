@@ -4,11 +4,13 @@
 mod bundle;
 mod cache;
 mod gpg;
+mod keyless;
 mod notation;
 mod simplesigning;
 
 pub use cache::{CACHE_FILE, KeyCache};
 pub use gpg::SIGSTORE_JSON_FORMAT;
+pub use keyless::{KeylessContext, RepositoryIdentities};
 pub use notation::NotationContext;
 
 use std::collections::BTreeMap;
@@ -50,6 +52,9 @@ pub struct VerifyContext<'a> {
     pub notation: Option<&'a NotationContext<'a>>,
     /// The registry host[:port] the rootDir is served as (`--registry`), if known.
     pub registry: Option<&'a str>,
+    /// Keyless verification (`--trusted-root` and the config's identities); `None` when no
+    /// trusted root was given, and keyless signatures are then `keyless-unsupported`.
+    pub keyless: Option<&'a KeylessContext>,
 }
 
 /// The trust-store certificate (or other material) that made a signature trusted.

@@ -121,9 +121,7 @@ impl Verifier for SimpleSigning {
         };
         let Some(km) = matched else {
             if has_cert {
-                let reason = "keyless signature (Fulcio certificate); offline keyless verification is not enabled";
-                checks.push(check("signature", CheckResult::Fail, reason));
-                return Verdict::fail(ResultCode::KeylessUnsupported, reason, checks);
+                return keyless_signature(input, ctx, sig_b64, checks);
             }
             return no_key_verdict(ctx.trust, "signature", checks);
         };
@@ -136,52 +134,10 @@ impl Verifier for SimpleSigning {
                 key.file, key.fingerprint, km.scheme
             ),
         ));
-        let claims = match parse_claims(input.blob) {
-            Ok(c) => c,
-            Err(e) => {
-                checks.push(check("payload", CheckResult::Fail, e.clone()));
-                return Verdict::fail(ResultCode::InvalidPayload, e, checks);
-            }
+        let reference = match bind_payload(input, &mut checks) {
+            Ok(r) => r,
+            Err((code, reason)) => return Verdict::fail(code, reason, checks),
         };
-        checks.push(check(
-            "payload",
-            CheckResult::Pass,
-            format!(
-                "simple-signing payload{}",
-                claims
-                    .reference
-                    .as_ref()
-                    .map(|r| format!(" for {r}"))
-                    .unwrap_or_default()
-            ),
-        ));
-        if claims.kind != COSIGN_PAYLOAD_TYPE {
-            let reason = format!(
-                "payload type is {:?}, not {COSIGN_PAYLOAD_TYPE:?}",
-                claims.kind
-            );
-            checks.push(check("payload-type", CheckResult::Fail, reason.clone()));
-            return Verdict::fail(ResultCode::WrongPayloadType, reason, checks);
-        }
-        checks.push(check(
-            "payload-type",
-            CheckResult::Pass,
-            COSIGN_PAYLOAD_TYPE,
-        ));
-        let want = input.subject.digest.to_string();
-        if claims.manifest_digest != want {
-            let reason = format!(
-                "payload signs {} but is attached to {want} (a transplanted signature)",
-                claims.manifest_digest
-            );
-            checks.push(check("digest-binding", CheckResult::Fail, reason.clone()));
-            return Verdict::fail(ResultCode::DigestMismatch, reason, checks);
-        }
-        checks.push(check(
-            "digest-binding",
-            CheckResult::Pass,
-            format!("payload signs {want}"),
-        ));
         if ann.contains_key(media::COSIGN_BUNDLE_ANNOTATION) {
             checks.push(check(
                 "transparency-log",
@@ -197,11 +153,106 @@ impl Verifier for SimpleSigning {
             ));
         }
         let mut v = trusted_verdict(km, checks);
-        if let Some(r) = claims.reference {
+        if let Some(r) = reference {
             v.details.insert("dockerReference", r);
         }
         v
     }
+}
+
+/// The payload checks that bind a verified signature to the image it is attached to: strict
+/// simple-signing JSON, the cosign payload type, and the signed manifest digest. Returns the
+/// payload's docker reference.
+fn bind_payload(
+    input: &SignatureInput<'_>,
+    checks: &mut Vec<super::Check>,
+) -> Result<Option<String>, (ResultCode, String)> {
+    let claims = match parse_claims(input.blob) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(check("payload", CheckResult::Fail, e.clone()));
+            return Err((ResultCode::InvalidPayload, e));
+        }
+    };
+    checks.push(check(
+        "payload",
+        CheckResult::Pass,
+        format!(
+            "simple-signing payload{}",
+            claims
+                .reference
+                .as_ref()
+                .map(|r| format!(" for {r}"))
+                .unwrap_or_default()
+        ),
+    ));
+    if claims.kind != COSIGN_PAYLOAD_TYPE {
+        let reason = format!(
+            "payload type is {:?}, not {COSIGN_PAYLOAD_TYPE:?}",
+            claims.kind
+        );
+        checks.push(check("payload-type", CheckResult::Fail, reason.clone()));
+        return Err((ResultCode::WrongPayloadType, reason));
+    }
+    checks.push(check(
+        "payload-type",
+        CheckResult::Pass,
+        COSIGN_PAYLOAD_TYPE,
+    ));
+    let want = input.subject.digest.to_string();
+    if claims.manifest_digest != want {
+        let reason = format!(
+            "payload signs {} but is attached to {want} (a transplanted signature)",
+            claims.manifest_digest
+        );
+        checks.push(check("digest-binding", CheckResult::Fail, reason.clone()));
+        return Err((ResultCode::DigestMismatch, reason));
+    }
+    checks.push(check(
+        "digest-binding",
+        CheckResult::Pass,
+        format!("payload signs {want}"),
+    ));
+    Ok(claims.reference)
+}
+
+/// A signature whose layer carries a Fulcio certificate and that no trusted key verifies:
+/// verified keyless against `--trusted-root`, then bound to the image like a key signature.
+fn keyless_signature(
+    input: &SignatureInput<'_>,
+    ctx: &VerifyContext<'_>,
+    sig_b64: &str,
+    checks: Vec<super::Check>,
+) -> Verdict {
+    let Some(kc) = ctx.keyless else {
+        return super::keyless::no_trusted_root(checks);
+    };
+    let ann = &input.layer.annotations;
+    let get = |k: &str| ann.get(k).map(String::as_str);
+    let sig = super::keyless::LegacySignature {
+        payload: input.blob,
+        signature_b64: sig_b64,
+        certificate_pem: get(media::COSIGN_CERTIFICATE_ANNOTATION).unwrap_or_default(),
+        chain_pem: get(media::COSIGN_CHAIN_ANNOTATION),
+        rekor_bundle: get(media::COSIGN_BUNDLE_ANNOTATION),
+        rfc3161_timestamp: get(media::COSIGN_RFC3161_ANNOTATION),
+    };
+    let result = crate::keyless::verify_legacy(&kc.root, &sig, super::keyless::requirements());
+    let mut v = super::keyless::verdict(result, kc, input.repository, checks);
+    // The signature is genuine (perhaps by an unlisted identity): does it sign this image?
+    if v.status == SigStatus::Trusted || v.code == ResultCode::KeylessIdentityNotAllowed {
+        match bind_payload(input, &mut v.checks) {
+            Ok(Some(r)) => {
+                v.details.insert("dockerReference", r);
+            }
+            Ok(None) => {}
+            Err((code, reason)) => {
+                let checks = std::mem::take(&mut v.checks);
+                return Verdict::fail(code, reason, checks);
+            }
+        }
+    }
+    v
 }
 
 /// cosign tag-scheme attestations (`.att`): listed, never counted as signatures.
