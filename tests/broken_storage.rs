@@ -439,3 +439,431 @@ fn corrupt_manifest_blob() {
     );
     check_exit_codes(&root, &s);
 }
+
+// ---- Damage built at run time (git cannot hold it) ----
+
+/// A temporary rootDir: a copy of `fixtures/broken/signature-digest-mismatch` (`ok:v1`
+/// trusted, `app:v1` untrusted), to be damaged by the test.
+fn base_root() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("root");
+    common::copy_tree(&fixture("signature-digest-mismatch"), &root);
+    (tmp, root)
+}
+
+/// The blob files of a repository holding one image and its one-layer cosign signature
+/// (the `ok` repository's shape): `(image manifest, signature manifest, signature payload)`.
+fn signed_image_blobs(repo: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(repo.join("index.json")).expect("index"))
+            .expect("json");
+    let blob = |d: &Value| {
+        repo.join("blobs/sha256")
+            .join(d.as_str().expect("digest").trim_start_matches("sha256:"))
+    };
+    let image = blob(&index["manifests"][0]["digest"]);
+    let sig = blob(&index["manifests"][1]["digest"]);
+    let m: Value = serde_json::from_slice(&std::fs::read(&sig).expect("sig")).expect("json");
+    (image, sig.clone(), blob(&m["layers"][0]["digest"]))
+}
+
+/// Whether this process runs as root (which ignores permission bits).
+#[cfg(unix)]
+fn is_root() -> bool {
+    let out = StdCommand::new("id").arg("-u").output().expect("id -u");
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
+}
+
+/// How to run sigaudit so that permission bits apply: directly when not root; as root, in a
+/// new user namespace without a uid mapping (`unshare -U`), where the files, owned by an
+/// unmapped uid, are out of reach of the namespace's capabilities. `None` (with the reason
+/// printed) when neither works; under `CI=true` that is a failure.
+#[cfg(unix)]
+fn permission_wrapper() -> Option<Option<&'static [&'static str]>> {
+    if !is_root() {
+        return Some(None);
+    }
+    let probe = tempfile::tempdir().expect("tempdir");
+    let locked = probe.path().join("locked");
+    std::fs::create_dir(&locked).expect("mkdir");
+    set_mode(&locked, 0o000);
+    let denied = StdCommand::new("unshare")
+        .args(["-U", "ls"])
+        .arg(&locked)
+        .output()
+        .is_ok_and(|o| {
+            !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("ermission denied")
+        });
+    set_mode(&locked, 0o755);
+    if denied {
+        eprintln!(
+            "running as root: permission checks run under `unshare -U` (root ignores permission bits)"
+        );
+        return Some(Some(&["unshare", "-U"]));
+    }
+    let why = "running as root, and `unshare -U` is unavailable or does not drop root's permission override: the permission checks cannot run";
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true: {why}");
+    }
+    eprintln!("skipping: {why}");
+    None
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folders_and_files() {
+    let Some(wrapper) = permission_wrapper() else {
+        return;
+    };
+    let (_tmp, root) = base_root();
+    common::copy_tree(&root.join("ok"), &root.join("locked"));
+    common::copy_tree(&root.join("ok"), &root.join("locked-index"));
+    common::copy_tree(&root.join("ok"), &root.join("locked-blobs"));
+    let (_, _, payload) = signed_image_blobs(&root.join("app"));
+    let locked = [
+        (root.join("locked"), 0o000, 0o755),
+        (root.join("locked-index/index.json"), 0o000, 0o644),
+        (root.join("locked-blobs/blobs/sha256"), 0o000, 0o755),
+        (payload, 0o000, 0o644),
+    ];
+    for (p, mode, _) in &locked {
+        set_mode(p, *mode);
+    }
+    let s = scan_with(wrapper, &root, &[]);
+    for (p, _, back) in &locked {
+        set_mode(p, *back);
+    }
+    assert_eq!(s.trusted(), set(&[OK]));
+    s.finding(
+        "unreadable",
+        "locked",
+        &["cannot read folder", "ermission denied"],
+    );
+    s.finding(
+        "invalid-index",
+        "locked-index/index.json",
+        &["cannot read", "ermission denied"],
+    );
+    s.finding("unreadable", "", &["manifest sha256:", "ermission denied"]);
+    s.finding(
+        "unreadable",
+        "",
+        &["signature blob sha256:", "ermission denied"],
+    );
+    assert_eq!(s.status("locked-blobs", "v1"), "error");
+    assert_eq!(s.status("app", "v1"), "untrusted");
+    assert_eq!(s.code, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_folder_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_tmp, root) = base_root();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    common::copy_tree(&root.join("ok"), &root.join(name));
+    let s = scan(&root, &[]);
+    s.finding(
+        "non-utf8-name",
+        "caf\u{fffd}",
+        &["not valid UTF-8", "U+FFFD"],
+    );
+    // Still audited: the signature is over the digest, whatever the folder is called.
+    assert_eq!(s.trusted(), set(&[OK, "caf\u{fffd}:v1"]));
+    check_exit_codes(&root, &s);
+}
+
+#[test]
+fn hard_links_are_fine() {
+    let (_tmp, root) = base_root();
+    for entry in walkdir::WalkDir::new(root.join("ok")) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(root.join("ok")).expect("prefix");
+        let dest = root.join("ok-linked").join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::hard_link(entry.path(), &dest).expect("hard link");
+        }
+    }
+    let s = scan(&root, &[]);
+    assert_eq!(s.trusted(), set(&[OK, "ok-linked:v1"]));
+    let codes: Vec<&str> = s.report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["digest-mismatch"], "only app's damage is reported");
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_loops_through_links() {
+    use std::os::unix::fs::symlink;
+    let (_tmp, root) = base_root();
+    symlink("..", root.join("app/loop")).expect("symlink");
+    symlink(".", root.join("self")).expect("symlink");
+    symlink("b", root.join("a")).expect("symlink");
+    symlink("a", root.join("b")).expect("symlink");
+    symlink("/", root.join("up")).expect("symlink");
+    let s = scan(&root, &[]);
+    assert_eq!(s.trusted(), set(&[OK]));
+    s.finding(
+        "symlink-not-followed",
+        "app/loop",
+        &["\"..\"", "inside the rootDir", "not followed"],
+    );
+    s.finding(
+        "symlink-not-followed",
+        "self",
+        &["\".\"", "inside the rootDir"],
+    );
+    s.finding("symlink-not-followed", "a", &["\"b\"", "does not resolve"]);
+    s.finding("symlink-not-followed", "b", &["\"a\"", "does not resolve"]);
+    s.finding(
+        "symlink-not-followed",
+        "up",
+        &["\"/\"", "outside the rootDir"],
+    );
+    // Each repository once: the loops were not walked.
+    let repos = s.report["repositories"].as_array().expect("repositories");
+    assert_eq!(repos.len(), 2, "{repos:?}");
+    check_exit_codes(&root, &s);
+}
+
+/// A named pipe where a blob or `index.json` should be would block a reader that opened it
+/// until a writer came: the scan must finish (the helper's timeout catches a hang).
+#[cfg(unix)]
+#[test]
+fn named_pipes_never_block_the_scan() {
+    let (_tmp, root) = base_root();
+    common::copy_tree(&root.join("ok"), &root.join("piped"));
+    common::copy_tree(&root.join("ok"), &root.join("piped-sig"));
+    let mkfifo = |p: &Path| {
+        std::fs::remove_file(p).expect("rm");
+        let st = StdCommand::new("mkfifo").arg(p).status().expect("mkfifo");
+        assert!(st.success());
+    };
+    mkfifo(&root.join("piped/index.json"));
+    let (image, _, _) = signed_image_blobs(&root.join("ok"));
+    mkfifo(
+        &root
+            .join("piped-sig/blobs/sha256")
+            .join(image.file_name().expect("name")),
+    );
+    let (_, _, payload) = signed_image_blobs(&root.join("app"));
+    mkfifo(&payload);
+    let s = scan(&root, &[]);
+    assert_eq!(s.trusted(), set(&[OK]));
+    s.finding(
+        "not-regular-file",
+        "piped/index.json",
+        &["index.json is not a regular file but a named pipe"],
+    );
+    s.finding(
+        "not-regular-file",
+        "",
+        &["manifest sha256:", "a named pipe"],
+    );
+    s.finding(
+        "not-regular-file",
+        "",
+        &["signature blob sha256:", "a named pipe"],
+    );
+    assert_eq!(s.status("piped-sig", "v1"), "error");
+    check_exit_codes(&root, &s);
+}
+
+/// Files over the limits are refused by their size, without being read: sparse files of
+/// 65 MiB (`index.json`), 5 MiB (a manifest) and 33 MiB (a signature payload).
+#[test]
+fn oversized_files_are_refused_unread() {
+    let (_tmp, root) = base_root();
+    for name in ["big-index", "big-manifest", "big-sig"] {
+        common::copy_tree(&root.join("ok"), &root.join(name));
+    }
+    let grow = |p: &Path, len: u64| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(p)
+            .expect("open")
+            .set_len(len)
+            .expect("set_len");
+    };
+    grow(&root.join("big-index/index.json"), 65 << 20);
+    let (image, _, _) = signed_image_blobs(&root.join("big-manifest"));
+    grow(&image, 5 << 20);
+    let (_, _, payload) = signed_image_blobs(&root.join("big-sig"));
+    grow(&payload, 33 << 20);
+    let s = scan(&root, &[]);
+    assert_eq!(s.trusted(), set(&[OK]));
+    s.finding(
+        "invalid-index",
+        "big-index/index.json",
+        &["68157440 bytes", "over the 67108864-byte limit"],
+    );
+    s.finding(
+        "manifest-too-large",
+        "",
+        &["5242880 bytes", "over the 4194304-byte limit"],
+    );
+    s.finding(
+        "blob-too-large",
+        "",
+        &["34603008 bytes", "over the 33554432-byte limit"],
+    );
+    assert_eq!(s.status("big-manifest", "v1"), "error");
+    assert_eq!(s.status("big-sig", "v1"), "untrusted");
+    check_exit_codes(&root, &s);
+}
+
+// ---- A repository deleted while it is being scanned (zot's garbage collector) ----
+
+/// Deterministic, through the library's own stages: the repositories are found and read
+/// (`Auditor::new`), then `ok` is deleted, then the signatures are verified (`audit`). The
+/// signature blobs are gone by then, so nothing in `ok` is trusted, and the findings say why.
+#[test]
+fn repository_deleted_between_discovery_and_verification() {
+    let (_tmp, root) = base_root();
+    let as_of = chrono::DateTime::parse_from_rfc3339(AS_OF)
+        .expect("time")
+        .to_utc();
+    let mut auditor =
+        sigaudit::audit::Auditor::new(&root, sigaudit::audit::AuditOptions::at(as_of))
+            .expect("auditor");
+    std::fs::remove_dir_all(root.join("ok")).expect("delete ok");
+    let report = auditor.audit();
+    let ok: Vec<_> = report
+        .images
+        .iter()
+        .filter(|i| i.repository == "ok")
+        .collect();
+    assert_eq!(
+        ok.len(),
+        1,
+        "the image read before the deletion is still listed"
+    );
+    assert_eq!(
+        ok[0].status,
+        sigaudit::report::model::ImageStatus::Untrusted
+    );
+    assert_eq!(
+        ok[0].signatures[0].code,
+        sigaudit::codes::ResultCode::SignatureUnreadable
+    );
+    assert!(
+        report
+            .images
+            .iter()
+            .all(|i| i.status != sigaudit::report::model::ImageStatus::Trusted)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == sigaudit::codes::FindingCode::BlobMissing
+                && f.path.starts_with("ok/blobs/sha256/")
+                && f.message.contains("signature blob")),
+        "{:?}",
+        report.findings
+    );
+}
+
+/// Deterministic: a repository found by the walk whose `index.json` is gone when it is read.
+#[test]
+fn repository_deleted_between_walk_and_discovery() {
+    let (_tmp, root) = base_root();
+    let walk = sigaudit::layout::find_repositories(&root);
+    let ok = walk
+        .repositories
+        .iter()
+        .find(|r| r.name == "ok")
+        .expect("ok found");
+    std::fs::remove_dir_all(&ok.path).expect("delete ok");
+    let graph = sigaudit::discover::discover(&root, ok);
+    assert!(!graph.readable);
+    assert!(graph.images.is_empty());
+    let f = &graph.findings[0];
+    assert_eq!(f.code, sigaudit::codes::FindingCode::InvalidIndex);
+    assert_eq!(f.path, "ok/index.json");
+    assert!(
+        f.message
+            .contains("vanished after the repository was found"),
+        "{}",
+        f.message
+    );
+}
+
+/// A race, as zot's garbage collector would run it: repositories are deleted while the
+/// command scans. Where each deletion lands is up to the scheduler, so only what holds
+/// whatever the timing is asserted: the scan completes, exit 0, the report is whole, and
+/// nothing is trusted that was not trusted before the deletions began.
+#[test]
+fn repositories_deleted_during_a_scan() {
+    for round in 0..3 {
+        let (_tmp, root) = base_root();
+        for i in 0..150 {
+            common::copy_tree(&root.join("ok"), &root.join(format!("gc/ok-{i:03}")));
+            common::copy_tree(&root.join("app"), &root.join(format!("gc/app-{i:03}")));
+        }
+        let out = tempfile::tempdir().expect("tempdir");
+        let child = StdCommand::new(assert_cmd::cargo::cargo_bin("sigaudit"))
+            .arg("scan")
+            .arg(&root)
+            .arg("--out")
+            .arg(out.path())
+            .args([
+                "--as-of",
+                AS_OF,
+                "--no-config",
+                "-q",
+                "--format",
+                "json,csv,html,junit,sarif",
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Delete every other repository, in a spread order, while the scan runs.
+        for i in (0..150).rev().step_by(2) {
+            let _ = std::fs::remove_dir_all(root.join(format!("gc/ok-{i:03}")));
+            let _ = std::fs::remove_dir_all(root.join(format!("gc/app-{i:03}")));
+            std::thread::sleep(Duration::from_micros(200 * (round + 1)));
+        }
+        let output = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
+                .expect("json");
+        eprintln!(
+            "round {round}: {} repositories, {} images, {} findings after the deletions raced the scan",
+            report["repositories"]
+                .as_array()
+                .expect("repositories")
+                .len(),
+            report["images"].as_array().expect("images").len(),
+            report["findings"].as_array().expect("findings").len()
+        );
+        for img in report["images"].as_array().expect("images") {
+            let repo = img["repository"].as_str().expect("repo");
+            if img["status"] == "trusted" {
+                assert!(
+                    repo == "ok" || repo.starts_with("gc/ok-"),
+                    "{repo} trusted by mistake"
+                );
+            }
+            assert!(
+                repo == "ok" || repo == "app" || repo.starts_with("gc/"),
+                "{repo}"
+            );
+        }
+    }
+}
