@@ -36,9 +36,11 @@ const SKIPPED_DIRS: &[&str] = &["blobs", ".uploads", ".sync"];
 /// Folder names that are not UTF-8 are reported (`non-utf8-name`) and still walked.
 pub fn find_repositories(root: &Path) -> Walk {
     let mut walk = Walk::default();
+    // Unsorted on purpose: sorting makes walkdir hold every entry of a folder in memory, and a
+    // folder may hold millions of files. The repositories are sorted below, the findings by
+    // the audit.
     let it = WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(descended);
     for entry in it {
@@ -106,15 +108,16 @@ pub fn find_repositories(root: &Path) -> Walk {
 /// Every folder [`find_repositories`] descends into (the rootDir included): where a repository
 /// can appear, vanish or change its `index.json`. Unreadable folders are left out.
 pub fn walked_folders(root: &Path) -> Vec<PathBuf> {
-    WalkDir::new(root)
+    let mut folders: Vec<PathBuf> = WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(descended)
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_dir())
         .map(walkdir::DirEntry::into_path)
-        .collect()
+        .collect();
+    folders.sort();
+    folders
 }
 
 /// Whether the walk enters `e` (or, for a symbolic link, yields it to be reported): folders and
