@@ -194,7 +194,9 @@ fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
 fn xml_visible(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if is_xml_char(c) {
+            if is_xml_char(c)
+                && (!sigaudit::report::visible::is_hidden(c) || matches!(c, '\t' | '\n' | '\r'))
+            {
                 c.to_string()
             } else {
                 format!("\\u{{{:x}}}", u32::from(c))
