@@ -19,7 +19,7 @@ use crate::layout::{
 use crate::media;
 
 /// Largest `index.json` read (a repository with very many tags stays well under this).
-const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;
+pub const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;
 /// How deep indexes may nest inside indexes.
 const MAX_INDEX_DEPTH: usize = 8;
 

@@ -559,6 +559,35 @@ fn unreadable_folders_and_files() {
     assert_eq!(s.status("locked-blobs", "v1"), "error");
     assert_eq!(s.status("app", "v1"), "untrusted");
     assert_eq!(s.code, 0);
+
+    // An unreadable rootDir itself is exit 3, with no report, naming the path.
+    set_mode(&root, 0o000);
+    let out = tempfile::tempdir().expect("tempdir");
+    let bin = assert_cmd::cargo::cargo_bin("sigaudit");
+    let mut cmd = match wrapper {
+        Some(w) => {
+            let mut c = StdCommand::new(w[0]);
+            c.args(&w[1..]).arg(&bin);
+            c
+        }
+        None => StdCommand::new(&bin),
+    };
+    let output = cmd
+        .arg("scan")
+        .arg(&root)
+        .arg("--out")
+        .arg(out.path())
+        .args(["--no-config", "-q"])
+        .output()
+        .expect("run");
+    set_mode(&root, 0o755);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&root.display().to_string()) && stderr.contains("help:"),
+        "{stderr}"
+    );
+    assert!(!out.path().join("report.json").exists());
 }
 
 #[cfg(unix)]
@@ -866,4 +895,65 @@ fn repositories_deleted_during_a_scan() {
             );
         }
     }
+}
+
+/// `watch --watch-repos` fingerprints every `index.json` to see pushes and deletions: one that
+/// is a named pipe, or a link to an endless device, must neither block it nor exhaust memory.
+/// Stopped by SIGTERM after 4 s; a watch stuck in a read would need the SIGKILL 10 s later.
+#[cfg(target_os = "linux")]
+#[test]
+fn watch_survives_pipes_and_links_to_devices() {
+    let (tmp, root) = base_root();
+    common::copy_tree(&root.join("ok"), &root.join("piped"));
+    common::copy_tree(&root.join("ok"), &root.join("endless"));
+    std::fs::remove_file(root.join("piped/index.json")).expect("rm");
+    assert!(
+        StdCommand::new("mkfifo")
+            .arg(root.join("piped/index.json"))
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    std::fs::remove_file(root.join("endless/index.json")).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", root.join("endless/index.json")).expect("symlink");
+    let out = tmp.path().join("out");
+    let started = std::time::Instant::now();
+    let status = StdCommand::new("timeout")
+        .args(["-k", "10", "-s", "TERM", "4"])
+        .arg(assert_cmd::cargo::cargo_bin("sigaudit"))
+        .arg("watch")
+        .arg(&root)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--as-of",
+            AS_OF,
+            "--no-config",
+            "-q",
+            "--watch-repos",
+            "--format",
+            "json",
+        ])
+        .status()
+        .expect("timeout");
+    assert_ne!(status.code(), Some(137), "watch had to be killed");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report"))
+            .expect("json");
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "not-regular-file" && f["path"] == "piped/index.json")
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "symlink-not-followed" && f["path"] == "endless/index.json")
+    );
 }
