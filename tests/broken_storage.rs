@@ -753,6 +753,30 @@ fn oversized_files_are_refused_unread() {
     check_exit_codes(&root, &s);
 }
 
+/// Folders nested until their path outgrows what the OS takes (4096 bytes on Linux): 18
+/// levels of 250-character names, made by bash descending one folder at a time (dash refuses
+/// so long a working directory); the walk reports where it had to stop and the scan goes on.
+#[cfg(target_os = "linux")]
+#[test]
+fn folders_nested_past_the_path_length_limit() {
+    let (_tmp, root) = base_root();
+    let name = "d".repeat(250);
+    let made = StdCommand::new("bash")
+        .arg("-c")
+        .arg("cd \"$1\" && for i in $(seq 18); do mkdir \"$2\" && cd \"$2\" || exit 1; done")
+        .arg("bash")
+        .arg(&root)
+        .arg(&name)
+        .status()
+        .expect("bash");
+    assert!(made.success());
+    let s = scan(&root, &[]);
+    assert_eq!(s.trusted(), set(&[OK]));
+    let f = s.finding("unreadable", &name, &["cannot read folder", "too long"]);
+    assert!(f["path"].as_str().expect("path").len() > 4000);
+    check_exit_codes(&root, &s);
+}
+
 // ---- A repository deleted while it is being scanned (zot's garbage collector) ----
 
 /// Deterministic, through the library's own stages: the repositories are found and read
