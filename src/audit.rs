@@ -673,6 +673,8 @@ fn verify_one(
                 BlobError::Missing => FindingCode::BlobMissing,
                 BlobError::TooLarge { .. } => FindingCode::BlobTooLarge,
                 BlobError::DigestMismatch { .. } => FindingCode::DigestMismatch,
+                BlobError::Symlink { .. } => FindingCode::SymlinkNotFollowed,
+                BlobError::NotRegularFile { .. } => FindingCode::NotRegularFile,
                 BlobError::Io(_) => FindingCode::Unreadable,
             };
             let path = rel_path(root, &store.path(digest));

@@ -13,11 +13,13 @@ use serde_json::Value;
 use crate::codes::FindingCode;
 use crate::digest::Digest;
 use crate::finding::Finding;
-use crate::layout::{BlobError, BlobStore, MAX_MANIFEST_BYTES, RepoLocation, rel_path};
+use crate::layout::{
+    BlobError, BlobStore, MAX_MANIFEST_BYTES, RepoLocation, read_regular, rel_path, symlink_finding,
+};
 use crate::media;
 
 /// Largest `index.json` read (a repository with very many tags stays well under this).
-const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;
+pub const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;
 /// How deep indexes may nest inside indexes.
 const MAX_INDEX_DEPTH: usize = 8;
 
@@ -265,25 +267,37 @@ impl Discoverer<'_> {
     fn read_index_json(&mut self) -> Option<Vec<(Digest, Entry)>> {
         let path = self.repo.path.join("index.json");
         let rel = self.repo_rel("index.json");
-        let bytes = match std::fs::metadata(&path) {
-            Ok(m) if m.len() > MAX_INDEX_JSON_BYTES => {
+        let bytes = match read_regular(&path, MAX_INDEX_JSON_BYTES, "index.json") {
+            Ok(b) => b,
+            Err(BlobError::Symlink { .. }) => {
+                self.findings.push(symlink_finding(self.root, &path));
+                return None;
+            }
+            Err(e @ BlobError::NotRegularFile { .. }) => {
                 self.finding(
-                    FindingCode::InvalidIndex,
+                    FindingCode::NotRegularFile,
                     rel,
-                    format!(
-                        "index.json is {} bytes, over the {MAX_INDEX_JSON_BYTES}-byte limit",
-                        m.len()
-                    ),
+                    format!("index.json is {e}"),
                 );
                 return None;
             }
-            Ok(_) => match std::fs::read(&path) {
-                Ok(b) => b,
-                Err(e) => {
-                    self.finding(FindingCode::InvalidIndex, rel, format!("cannot read: {e}"));
-                    return None;
-                }
-            },
+            Err(BlobError::TooLarge { size, limit }) => {
+                self.finding(
+                    FindingCode::InvalidIndex,
+                    rel,
+                    format!("index.json is {size} bytes, over the {limit}-byte limit"),
+                );
+                return None;
+            }
+            Err(BlobError::Missing) => {
+                // The repository vanished after the walk found it (deleted, garbage-collected).
+                self.finding(
+                    FindingCode::InvalidIndex,
+                    rel,
+                    "cannot read: index.json vanished after the repository was found (deleted during the scan?)",
+                );
+                return None;
+            }
             Err(e) => {
                 self.finding(FindingCode::InvalidIndex, rel, format!("cannot read: {e}"));
                 return None;
@@ -382,6 +396,8 @@ impl Discoverer<'_> {
                     BlobError::Missing => FindingCode::BlobMissing,
                     BlobError::TooLarge { .. } => FindingCode::ManifestTooLarge,
                     BlobError::DigestMismatch { .. } => FindingCode::DigestMismatch,
+                    BlobError::Symlink { .. } => FindingCode::SymlinkNotFollowed,
+                    BlobError::NotRegularFile { .. } => FindingCode::NotRegularFile,
                     BlobError::Io(_) => FindingCode::Unreadable,
                 };
                 let path = self.blob_rel(digest);
@@ -468,7 +484,16 @@ impl Discoverer<'_> {
             // check that it exists, and to follow nested indexes.
             match self.read_manifest(&digest) {
                 Some(bytes) => {
-                    if media::is_index(&node.media_type) && depth < MAX_INDEX_DEPTH {
+                    if media::is_index(&node.media_type) && depth >= MAX_INDEX_DEPTH {
+                        let path = self.blob_rel(&digest);
+                        self.finding(
+                            FindingCode::TooDeep,
+                            path,
+                            format!(
+                                "index {digest} is nested {depth} indexes deep, the most sigaudit follows; its children are not listed"
+                            ),
+                        );
+                    } else if media::is_index(&node.media_type) {
                         if let Some(child) = self.parse_index(&digest, &bytes) {
                             self.add_node(node);
                             self.add_children(&digest, &child, depth + 1);

@@ -613,9 +613,15 @@ fn repos_fingerprint(root: &Path) -> String {
     let walk = find_repositories(root);
     let mut s = String::new();
     for r in &walk.repositories {
-        let h = std::fs::read(r.path.join("index.json"))
-            .map(|b| sha256_hex(&b))
-            .unwrap_or_default();
+        // Read like discovery reads it: never through a link, never a named pipe or a device
+        // (which would block or never end), never more than discovery would.
+        let h = crate::layout::read_regular(
+            &r.path.join("index.json"),
+            crate::discover::MAX_INDEX_JSON_BYTES,
+            "index.json",
+        )
+        .map(|b| sha256_hex(&b))
+        .unwrap_or_default();
         s.push_str(&r.name);
         s.push('\0');
         s.push_str(&h);

@@ -194,7 +194,9 @@ fn parse_junit(text: &str) -> (BTreeMap<String, String>, Vec<Suite>) {
 fn xml_visible(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if is_xml_char(c) {
+            if is_xml_char(c)
+                && (!sigaudit::report::visible::is_hidden(c) || matches!(c, '\t' | '\n' | '\r'))
+            {
                 c.to_string()
             } else {
                 format!("\\u{{{:x}}}", u32::from(c))
@@ -216,11 +218,14 @@ fn check_junit(report: &Value, text: &str) {
         root["skipped"],
         images.iter().filter(verdict("exempt")).count().to_string()
     );
-    // A suite per repository, in the report's order, with its counts and cases.
+    // A suite per repository with images, in the report's order, with its counts and cases
+    // (a repository whose index.json cannot be read has no test case; its finding is in the
+    // report and in SARIF).
     let repos: Vec<&str> = report["repositories"]
         .as_array()
         .expect("repositories")
         .iter()
+        .filter(|r| r["images"] != 0)
         .map(|r| r["name"].as_str().expect("name"))
         .collect();
     let names: Vec<&str> = suites.iter().map(|s| s.attrs["name"].as_str()).collect();

@@ -23,8 +23,42 @@ pub enum BlobError {
         actual: String,
         placeholder: &'static str,
     },
+    /// The blob, `blobs/` or `blobs/<algorithm>/` is a symbolic link: never followed, so a
+    /// link to `/etc/passwd`, to another repository or to a device is never read.
+    #[error("{which} is a symbolic link (to {target}); sigaudit does not follow links")]
+    Symlink { which: String, target: String },
+    /// A folder, named pipe, socket or device where a blob should be. A named pipe would block
+    /// the scan forever if it were opened, so the type is checked before opening.
+    #[error("not a regular file but {kind}")]
+    NotRegularFile { kind: &'static str },
     #[error("cannot read blob: {0}")]
     Io(#[from] io::Error),
+}
+
+/// What a file that is not a regular file is, in words.
+pub fn file_kind(ft: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a named pipe";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_block_device() || ft.is_char_device() {
+            return "a device";
+        }
+    }
+    if ft.is_dir() {
+        "a folder"
+    } else if ft.is_symlink() {
+        "a symbolic link"
+    } else if ft.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
 }
 
 /// The blob store of one OCI layout.
@@ -52,29 +86,23 @@ impl BlobStore {
     /// does not hash to `digest`.
     pub fn read(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, BlobError> {
         let path = self.path(digest);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(BlobError::Missing),
-            Err(e) => return Err(BlobError::Io(e)),
-        };
-        let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(BlobError::Io(io::Error::other("not a regular file")));
+        // Neither `blobs/` nor `blobs/<algorithm>/` may be a link: checked with lstat, the
+        // repository folder itself being found by a walk that follows no links.
+        let blobs = self.repo.join("blobs");
+        for (dir, which) in [
+            (&blobs, "blobs/".to_string()),
+            (
+                &blobs.join(digest.algorithm().name()),
+                format!("blobs/{}/", digest.algorithm().name()),
+            ),
+        ] {
+            if let Ok(m) = std::fs::symlink_metadata(dir)
+                && m.file_type().is_symlink()
+            {
+                return Err(symlink_error(dir, format!("the repository's {which}")));
+            }
         }
-        if meta.len() > limit {
-            return Err(BlobError::TooLarge {
-                size: meta.len(),
-                limit,
-            });
-        }
-        let mut buf = Vec::with_capacity(meta.len() as usize);
-        file.take(limit + 1).read_to_end(&mut buf)?;
-        if buf.len() as u64 > limit {
-            return Err(BlobError::TooLarge {
-                size: buf.len() as u64,
-                limit,
-            });
-        }
+        let buf = read_regular(&path, limit, "the blob")?;
         if !digest.matches(&buf) {
             return Err(BlobError::DigestMismatch {
                 actual: Digest::of(digest.algorithm(), &buf).hex().to_string(),
@@ -87,6 +115,73 @@ impl BlobStore {
         }
         Ok(buf)
     }
+}
+
+/// Read the regular file at `path`, at most `limit` bytes, refusing (before opening it) a
+/// symbolic link, a folder, a named pipe or a device, and a file swapped for another between
+/// that check and the open. `which` names the file in the error (`the blob`, `index.json`).
+pub fn read_regular(path: &Path, limit: u64, which: &str) -> Result<Vec<u8>, BlobError> {
+    let seen = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(BlobError::Missing),
+        Err(e) => return Err(BlobError::Io(e)),
+    };
+    if seen.file_type().is_symlink() {
+        return Err(symlink_error(path, which.into()));
+    }
+    if !seen.is_file() {
+        return Err(BlobError::NotRegularFile {
+            kind: file_kind(seen.file_type()),
+        });
+    }
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(BlobError::Missing),
+        Err(e) => return Err(BlobError::Io(e)),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() || !same_file(&seen, &meta) {
+        // Replaced between the check and the open (by a link, a pipe, another file).
+        return Err(BlobError::Io(io::Error::other(
+            "the file changed while it was being opened",
+        )));
+    }
+    if meta.len() > limit {
+        return Err(BlobError::TooLarge {
+            size: meta.len(),
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(BlobError::TooLarge {
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+fn symlink_error(path: &Path, which: String) -> BlobError {
+    BlobError::Symlink {
+        which,
+        target: std::fs::read_link(path)
+            .map(|t| format!("{:?}", t.to_string_lossy()))
+            .unwrap_or_else(|_| "an unreadable target".into()),
+    }
+}
+
+/// Whether two metadata describe the same inode (what lstat saw is what was opened).
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len()
 }
 
 #[cfg(test)]

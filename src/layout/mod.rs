@@ -3,10 +3,37 @@
 mod blobs;
 mod walk;
 
-pub use blobs::{BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES};
+pub use blobs::{
+    BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
+};
 pub use walk::{RepoLocation, Walk, find_repositories, walked_folders};
 
 use std::path::Path;
+
+use crate::codes::FindingCode;
+use crate::finding::Finding;
+
+/// The finding for a symbolic link met under the rootDir: where it points, whether that is
+/// inside or outside the rootDir (resolved as a path only; nothing behind it is read), and that
+/// it was not followed. The walk and the readers of `index.json` produce the same text, so a
+/// link met twice is reported once.
+pub fn symlink_finding(root: &Path, link: &Path) -> Finding {
+    let target = std::fs::read_link(link)
+        .map(|t| format!("{:?}", t.to_string_lossy()))
+        .unwrap_or_else(|e| format!("an unreadable target ({e})"));
+    let whither = match (std::fs::canonicalize(link), std::fs::canonicalize(root)) {
+        (Ok(t), Ok(r)) if t.starts_with(&r) => "inside the rootDir".to_string(),
+        (Ok(_), Ok(_)) => "outside the rootDir".to_string(),
+        (Err(e), _) | (_, Err(e)) => format!("which does not resolve: {e}"),
+    };
+    Finding::new(
+        FindingCode::SymlinkNotFollowed,
+        rel_path(root, link),
+        format!(
+            "symbolic link to {target} ({whither}); not followed, so nothing it leads to is audited"
+        ),
+    )
+}
 
 /// `path` relative to `root`, `/`-separated, for reports (lossy for non-UTF-8 names).
 pub fn rel_path(root: &Path, path: &Path) -> String {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::rel_path;
+use super::{rel_path, symlink_finding};
 use crate::codes::FindingCode;
 use crate::finding::Finding;
 
@@ -31,12 +31,16 @@ const SKIPPED_DIRS: &[&str] = &["blobs", ".uploads", ".sync"];
 
 /// Walk `root` and return every repository. Top-level folders starting with `_` (`_cosign`,
 /// `_notation`, `_trivy`, `_sessions`, ...) hold zot's own data and are skipped. Symbolic
-/// links are never followed.
+/// links are never followed: each one met is reported (`symlink-not-followed`), so that a
+/// repository linked in from elsewhere, or a link loop, is visible rather than silently absent.
+/// Folder names that are not UTF-8 are reported (`non-utf8-name`) and still walked.
 pub fn find_repositories(root: &Path) -> Walk {
     let mut walk = Walk::default();
+    // Unsorted on purpose: sorting makes walkdir hold every entry of a folder in memory, and a
+    // folder may hold millions of files. The repositories are sorted below, the findings by
+    // the audit.
     let it = WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(descended);
     for entry in it {
@@ -55,8 +59,24 @@ pub fn find_repositories(root: &Path) -> Walk {
                 continue;
             }
         };
+        if entry.depth() > 0 && entry.path_is_symlink() {
+            walk.findings.push(symlink_finding(root, entry.path()));
+            continue;
+        }
         let dir = entry.path();
-        let has_index = dir.join("index.json").is_file();
+        if entry.depth() > 0 && entry.file_name().to_str().is_none() {
+            walk.findings.push(Finding::new(
+                FindingCode::NonUtf8Name,
+                rel_path(root, dir),
+                format!(
+                    "folder name {:?} is not valid UTF-8; it is shown with U+FFFD, and zot cannot serve a repository so named",
+                    entry.file_name()
+                ),
+            ));
+        }
+        // Any kind of `index.json` makes a repository: one that is a link or not a regular
+        // file is then reported by discovery instead of making the folder silently vanish.
+        let has_index = std::fs::symlink_metadata(dir.join("index.json")).is_ok();
         if !has_index || entry.depth() == 0 {
             continue;
         }
@@ -88,24 +108,29 @@ pub fn find_repositories(root: &Path) -> Walk {
 /// Every folder [`find_repositories`] descends into (the rootDir included): where a repository
 /// can appear, vanish or change its `index.json`. Unreadable folders are left out.
 pub fn walked_folders(root: &Path) -> Vec<PathBuf> {
-    WalkDir::new(root)
+    let mut folders: Vec<PathBuf> = WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(descended)
-        .filter_map(|e| e.ok().map(walkdir::DirEntry::into_path))
-        .collect()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    folders.sort();
+    folders
 }
 
-/// Whether the walk enters `e`: folders only, not zot's own top-level `_` folders, not
-/// [`SKIPPED_DIRS`].
+/// Whether the walk enters `e` (or, for a symbolic link, yields it to be reported): folders and
+/// links only, not zot's own top-level `_` folders (`_cosign` and `_notation` may be links, to
+/// ConfigMap volumes; the trust loader resolves those), not [`SKIPPED_DIRS`].
 fn descended(e: &walkdir::DirEntry) -> bool {
-    if !e.file_type().is_dir() {
+    let ft = e.file_type();
+    if !ft.is_dir() && !ft.is_symlink() {
         return false;
     }
     let name = e.file_name().to_string_lossy();
     if e.depth() == 1 && name.starts_with('_') {
         return false;
     }
-    !(e.depth() > 0 && SKIPPED_DIRS.contains(&name.as_ref()))
+    ft.is_symlink() || !(e.depth() > 0 && SKIPPED_DIRS.contains(&name.as_ref()))
 }

@@ -34,11 +34,15 @@ pub const COLUMNS: &[&str] = &[
     "trustStore",
 ];
 
-/// Make a cell inert in spreadsheets: a leading `=`, `+`, `-`, `@`, tab or carriage return
-/// gets a `'` in front.
+/// Make a cell inert in spreadsheets: a leading `=`, `+`, `-`, `@`, tab, carriage return or
+/// line feed (OWASP's list, with the line feed), or one of their full-width forms (which some
+/// spreadsheets convert), gets a `'` in front.
 pub fn neutralise(cell: &str) -> String {
     match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}'
+            | '\u{ff20}',
+        ) => format!("'{cell}"),
         _ => cell.to_string(),
     }
 }
@@ -147,5 +151,7 @@ mod tests {
         assert_eq!(super::neutralise("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(super::neutralise("@SUM"), "'@SUM");
         assert_eq!(super::neutralise("v1"), "v1");
+        assert_eq!(super::neutralise("\n=1"), "'\n=1");
+        assert_eq!(super::neutralise("\u{ff1d}1+1"), "'\u{ff1d}1+1");
     }
 }

@@ -239,6 +239,7 @@ impl Templates {
         }
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html.tera"]);
+        tera.set_escape_fn(escape_html);
         tera.add_raw_templates(
             sources
                 .iter()
@@ -1033,6 +1034,13 @@ fn empty_report() -> Report {
         findings: Vec::new(),
         changes: None,
     }
+}
+
+/// Tera's HTML escaping, after writing control, bidirectional and zero-width characters as
+/// visible `\u{N}` text (see [`super::visible`]): a tag cannot reorder or hide what the page
+/// shows beside it.
+fn escape_html(s: &str) -> String {
+    tera::escape_html(&super::visible::visible(s))
 }
 
 #[cfg(test)]

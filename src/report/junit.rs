@@ -6,7 +6,9 @@
 //!
 //! Every string from the registry (repository names, tags, reasons) is escaped. XML 1.0 cannot
 //! carry most control characters at all, not even as references, so those are written as the
-//! text `\u{N}` (hex) instead; nothing a registry holds can break the document.
+//! text `\u{N}` (hex) instead, and so are DEL, C1 controls, and bidirectional and zero-width
+//! characters (see [`super::visible`]); nothing a registry holds can break the document or
+//! change how a CI page shows it.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -29,9 +31,11 @@ pub fn escape(s: &str, attr: bool) -> String {
             '\t' | '\n' | '\r' => {
                 let _ = write!(out, "&#{};", u32::from(c));
             }
-            // Allowed by XML 1.0 but invisible or discouraged: a reference keeps them visible.
-            '\u{7f}'..='\u{9f}' => {
-                let _ = write!(out, "&#x{:x};", u32::from(c));
+            // Allowed by XML 1.0 but invisible or discouraged (DEL, C1), and bidirectional,
+            // zero-width and line-separator characters: shown as text, so a CI page cannot be
+            // made to reorder or hide what is beside them.
+            c if super::visible::is_hidden(c) && is_xml_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c if is_xml_char(c) => out.push(c),
             c => {
@@ -247,8 +251,9 @@ mod tests {
     fn escapes_markup_and_controls() {
         assert_eq!(
             escape("a<b>&\"'\u{1}\u{fffe}\t\n\r\u{85}", true),
-            "a&lt;b&gt;&amp;&quot;&apos;\\u{1}\\u{fffe}&#9;&#10;&#13;&#x85;"
+            "a&lt;b&gt;&amp;&quot;&apos;\\u{1}\\u{fffe}&#9;&#10;&#13;\\u{85}"
         );
+        assert_eq!(escape("\u{202e}exe\u{7f}", false), "\\u{202e}exe\\u{7f}");
         assert_eq!(escape("x\ty\nz\r", false), "x\ty\nz&#13;");
         assert_eq!(escape("🦀 ok", false), "🦀 ok");
     }

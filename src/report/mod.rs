@@ -9,6 +9,7 @@ pub mod junit;
 pub mod model;
 pub mod sarif;
 pub mod schema;
+pub mod visible;
 mod write;
 
 pub use model::Report;

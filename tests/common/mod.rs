@@ -25,7 +25,7 @@ pub fn vectors() -> Option<PathBuf> {
     None
 }
 
-/// Copy a folder tree (files and folders only).
+/// Copy a folder tree (folders, files, and symbolic links as links, never followed).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.expect("walk");
@@ -33,6 +33,12 @@ pub fn copy_tree(from: &Path, to: &Path) {
         let dest = to.join(rel);
         if entry.file_type().is_dir() {
             std::fs::create_dir_all(&dest).expect("mkdir");
+        } else if entry.path_is_symlink() {
+            let target = std::fs::read_link(entry.path()).expect("readlink");
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(target, &dest).expect("symlink");
+            #[cfg(not(unix))]
+            let _ = target;
         } else {
             std::fs::copy(entry.path(), &dest).expect("copy");
         }
@@ -60,15 +66,30 @@ pub fn tree_hash(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-/// The committed fixture rootDirs: every folder under `fixtures/` but the generator, by name.
+/// The committed fixture rootDirs: every folder under `fixtures/` but the generator, by name,
+/// with `broken` standing for its scenarios (`broken/truncated-index`, ...).
 pub fn fixture_roots() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(project().join("fixtures"))
-        .expect("fixtures")
-        .map(|e| e.expect("entry"))
-        .filter(|e| e.file_type().expect("type").is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "generator")
-        .collect();
+    let dirs = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .expect("fixtures")
+            .map(|e| e.expect("entry"))
+            .filter(|e| e.file_type().expect("type").is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let fixtures = project().join("fixtures");
+    let mut names: Vec<String> = Vec::new();
+    for n in dirs(&fixtures) {
+        match n.as_str() {
+            "generator" => {}
+            "broken" => names.extend(
+                dirs(&fixtures.join("broken"))
+                    .into_iter()
+                    .map(|s| format!("broken/{s}")),
+            ),
+            _ => names.push(n),
+        }
+    }
     names.sort();
     names
 }
