@@ -29,3 +29,7 @@ bench *ARGS:
 bench-incremental:
     cargo run --release -p sigaudit-fixtures --example synth -- /tmp/sigaudit-r10k --images 10000 --force
     cargo run --release --example incremental -- /tmp/sigaudit-r10k /tmp/sigaudit-r10k.extra/extra-key.pub json
+
+# Seed and run every cargo-fuzz target for SECONDS each (default 600), two at a time (docs/fuzzing.md); needs nightly and cargo-fuzz.
+fuzz SECONDS="600":
+    bash fuzz/run.sh {{SECONDS}}
