@@ -465,15 +465,7 @@ impl Auditor {
         );
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
-            containers_policy_stage(
-                policy,
-                registry,
-                opts.lookaside.as_deref(),
-                opts.as_of,
-                graphs,
-                &mut report,
-                blobs,
-            );
+            containers_policy_stage(policy, registry, opts.as_of, graphs, &mut report, blobs);
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "containers policy evaluated"
@@ -1011,11 +1003,9 @@ type SigLayer<'a> = (
 
 /// The containers-policy stage: every image's verdict under `--policy`, from the signatures
 /// c/image would read for it (its cosign `.sig` tag layers; c/image reads no referrers).
-#[allow(clippy::too_many_arguments)]
 fn containers_policy_stage(
     policy: &ContainersPolicy,
     registry: &str,
-    lookaside: Option<&Path>,
     as_of: DateTime<Utc>,
     graphs: &[RepoGraph],
     report: &mut Report,
@@ -1075,15 +1065,18 @@ fn containers_policy_stage(
         } else {
             None
         };
-        // GPG signatures: the lookaside files, read until the first missing one.
+        // GPG signatures: the lookaside files discovery attached to this image (from
+        // --lookaside or the store --registries-d names), in signature-N order.
         let mut simple_signing = Vec::new();
-        if let Some(base) = lookaside {
-            let dir = crate::gpg::lookaside::signature_dir(base, &img.repository, &img.digest);
-            for f in crate::gpg::lookaside::signature_files(&dir) {
-                match read_limited(&f, MAX_SIGNATURE_BYTES) {
-                    Ok(b) => simple_signing.push(b),
-                    Err(e) => tracing::warn!("cannot read {}: {e}", f.display()),
-                }
+        for art in graph
+            .artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::GpgLookaside && a.subject == img.digest)
+        {
+            let Some(f) = &art.source else { continue };
+            match read_limited(f, MAX_SIGNATURE_BYTES) {
+                Ok(b) => simple_signing.push(b),
+                Err(e) => tracing::warn!("cannot read {}: {e}", f.display()),
             }
         }
         let mut out = evaluate_image(

@@ -457,6 +457,11 @@ impl Caches {
                 chain.len()
             )),
         };
+        // What the later steps read is kept; the signed bytes and the chain's DER copies (the
+        // parsed chain shares its certificates) are not needed again.
+        let mut env = env;
+        env.signed_bytes = Vec::new();
+        env.cert_chain = Vec::new();
         IntegrityFacts {
             parsed: Some((env, chain)),
             result,
