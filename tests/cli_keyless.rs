@@ -2,86 +2,18 @@
 //! containers/image Fulcio + Rekor fixture in ../shared/vectors, turned into a zot rootDir),
 //! with the config's `[[keyless.identities]]` deciding which identity is trusted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
-use base64::Engine;
+
+mod common;
+use common::vectors;
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
-
-fn vectors() -> Option<PathBuf> {
-    let d = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors"));
-    if d.is_dir() {
-        return Some(d);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but {} is missing",
-        d.display()
-    );
-    None
-}
-
-fn put_blob(repo: &Path, media_type: &str, bytes: &[u8]) -> Value {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = repo.join("blobs/sha256");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join(&hex), bytes).expect("write");
-    json!({"mediaType": media_type, "digest": format!("sha256:{hex}"), "size": bytes.len()})
-}
 
 /// A rootDir with `team/app:latest` and its `.sig` from a containers/image `dir:` fixture.
 fn root_from(fixture: &Path) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
-    let repo = root.path().join("team/app");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    std::fs::write(
-        repo.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .expect("write");
-    let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
-    let mt = serde_json::from_slice::<Value>(&manifest).expect("json")["mediaType"]
-        .as_str()
-        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
-        .to_string();
-    let mut image = put_blob(&repo, &mt, &manifest);
-    image["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
-    let raw = std::fs::read(fixture.join("signature-1")).expect("signature");
-    let v: Value = serde_json::from_slice(raw.strip_prefix(b"\0sigstore-json\n").expect("framing"))
-        .expect("json");
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(v["payload"].as_str().expect("payload"))
-        .expect("b64");
-    let mut layer = put_blob(&repo, v["mimeType"].as_str().expect("mimeType"), &payload);
-    layer["annotations"] = v["annotations"].clone();
-    let config = put_blob(&repo, "application/vnd.oci.image.config.v1+json", b"{}");
-    let sig_manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": config,
-        "layers": [layer],
-    }))
-    .expect("json");
-    let mut sig = put_blob(
-        &repo,
-        "application/vnd.oci.image.manifest.v1+json",
-        &sig_manifest,
-    );
-    let hex: String = Sha256::digest(&manifest)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    sig["annotations"] = json!({"org.opencontainers.image.ref.name": format!("sha256-{hex}.sig")});
-    let index = json!({"schemaVersion": 2, "manifests": [image, sig]});
-    std::fs::write(
-        repo.join("index.json"),
-        serde_json::to_vec(&index).expect("json"),
-    )
-    .expect("write");
+    common::dir_fixture_layout(root.path(), "team/app", fixture, &[]);
     root
 }
 

@@ -8,81 +8,18 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use base64::Engine;
+use common::put_blob;
 use serde_json::{Value, json};
 use sigaudit::audit::{self, AuditOptions};
 use sigaudit::containers_policy::ContainersPolicy;
 use sigaudit::digest::Digest;
 use sigaudit::report::model::{ContainersPolicyReport, PolicyVerdict};
 
-fn put_blob(repo: &Path, media_type: &str, bytes: &[u8]) -> Value {
-    let d = Digest::sha256_of(bytes);
-    let dir = repo.join("blobs/sha256");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join(d.hex()), bytes).expect("write");
-    json!({"mediaType": media_type, "digest": d.to_string(), "size": bytes.len()})
-}
-
 /// A rootDir holding the `dir:` fixture's manifest as `<repo>:latest`, and its `signature-N`
 /// sigstore-json blobs (plus `extra`) as the layers of its cosign `.sig` manifest.
 fn cosign_layout(fixture: &Path, repo_name: &str, extra: &[PathBuf]) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
-    let repo = root.path().join(repo_name);
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    std::fs::write(
-        repo.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .expect("write");
-    let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
-    let mt = serde_json::from_slice::<Value>(&manifest).expect("json")["mediaType"]
-        .as_str()
-        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
-        .to_string();
-    let mut image = put_blob(&repo, &mt, &manifest);
-    image["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
-    let mut files: Vec<PathBuf> = (1..)
-        .map(|n| fixture.join(format!("signature-{n}")))
-        .take_while(|p| p.exists())
-        .collect();
-    files.extend_from_slice(extra);
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let layers: Vec<Value> = files
-        .iter()
-        .map(|f| {
-            let raw = std::fs::read(f).expect("signature");
-            let body = raw
-                .strip_prefix(b"\0sigstore-json\n")
-                .expect("sigstore-json framing");
-            let v: Value = serde_json::from_slice(body).expect("json");
-            let payload = b64
-                .decode(v["payload"].as_str().expect("payload"))
-                .expect("b64");
-            let mut layer = put_blob(&repo, v["mimeType"].as_str().expect("mimeType"), &payload);
-            layer["annotations"] = v["annotations"].clone();
-            layer
-        })
-        .collect();
-    let config = put_blob(&repo, "application/vnd.oci.image.config.v1+json", b"{}");
-    let sig_manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": config,
-        "layers": layers,
-    }))
-    .expect("json");
-    let mut sig = put_blob(
-        &repo,
-        "application/vnd.oci.image.manifest.v1+json",
-        &sig_manifest,
-    );
-    sig["annotations"] = json!({"org.opencontainers.image.ref.name":
-        format!("{}.sig", Digest::sha256_of(&manifest).tag_form())});
-    std::fs::write(
-        repo.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [image, sig]})).expect("json"),
-    )
-    .expect("write");
+    common::dir_fixture_layout(root.path(), repo_name, fixture, extra);
     root
 }
 

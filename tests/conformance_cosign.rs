@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use chrono::Utc;
-use serde_json::{Value, json};
+
 use sigaudit::audit::{self, AuditOptions};
 use sigaudit::codes::ResultCode;
 use sigaudit::digest::Digest;
@@ -26,15 +26,6 @@ fn opts() -> AuditOptions {
     AuditOptions::at("2026-11-23T00:00:00Z".parse().expect("time"))
 }
 
-/// Write `bytes` as a blob of the layout at `repo` and return its descriptor.
-fn put_blob(repo: &Path, media_type: &str, bytes: &[u8]) -> Value {
-    let d = Digest::sha256_of(bytes);
-    let dir = repo.join("blobs/sha256");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join(d.hex()), bytes).expect("write");
-    json!({"mediaType": media_type, "digest": d.to_string(), "size": bytes.len()})
-}
-
 /// Turn a containers/image `dir:` fixture (manifest.json + signature-N sigstore-json blobs)
 /// into a zot-style rootDir with the image tagged `latest` and a cosign `.sig` tag.
 fn layout_from_dir_img(
@@ -48,61 +39,7 @@ fn layout_from_dir_img(
     for k in keys {
         std::fs::copy(k, cosign.join(k.file_name().expect("name"))).expect("copy key");
     }
-    let repo = root.path().join("img");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    std::fs::write(
-        repo.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .expect("write");
-    let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
-    let mt = serde_json::from_slice::<Value>(&manifest).expect("json")["mediaType"]
-        .as_str()
-        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
-        .to_string();
-    let mut image = put_blob(&repo, &mt, &manifest);
-    image["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
-    let mut sig_files: Vec<PathBuf> = (1..)
-        .map(|n| fixture.join(format!("signature-{n}")))
-        .take_while(|p| p.exists())
-        .collect();
-    sig_files.extend_from_slice(extra_signatures);
-    let mut layers = Vec::new();
-    for f in sig_files {
-        let raw = std::fs::read(&f).expect("signature");
-        let body = raw
-            .strip_prefix(b"\0sigstore-json\n")
-            .expect("sigstore-json framing");
-        let v: Value = serde_json::from_slice(body).expect("json");
-        let payload = b64()
-            .decode(v["payload"].as_str().expect("payload"))
-            .expect("b64");
-        let mut layer = put_blob(&repo, v["mimeType"].as_str().expect("mimeType"), &payload);
-        layer["annotations"] = v["annotations"].clone();
-        layers.push(layer);
-    }
-    let config = put_blob(&repo, "application/vnd.oci.image.config.v1+json", b"{}");
-    let sig_manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": config,
-        "layers": layers,
-    }))
-    .expect("json");
-    let mut sig = put_blob(
-        &repo,
-        "application/vnd.oci.image.manifest.v1+json",
-        &sig_manifest,
-    );
-    let subject = Digest::sha256_of(&manifest);
-    sig["annotations"] =
-        json!({"org.opencontainers.image.ref.name": format!("{}.sig", subject.tag_form())});
-    let index = json!({"schemaVersion": 2, "manifests": [image, sig]});
-    std::fs::write(
-        repo.join("index.json"),
-        serde_json::to_vec(&index).expect("json"),
-    )
-    .expect("write");
+    common::dir_fixture_layout(root.path(), "img", fixture, extra_signatures);
     root
 }
 

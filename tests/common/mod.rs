@@ -93,3 +93,78 @@ pub fn fixture_roots() -> Vec<String> {
     names.sort();
     names
 }
+
+/// Write `bytes` as a blob of the OCI layout at `repo` and return its descriptor.
+pub fn put_blob(repo: &Path, media_type: &str, bytes: &[u8]) -> serde_json::Value {
+    let d = sigaudit::digest::Digest::sha256_of(bytes);
+    let dir = repo.join("blobs/sha256");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join(d.hex()), bytes).expect("write");
+    serde_json::json!({"mediaType": media_type, "digest": d.to_string(), "size": bytes.len()})
+}
+
+/// Write `root/<repo_name>` as the OCI layout of a containers/image `dir:` fixture: its
+/// `manifest.json` tagged `latest`, and its `signature-N` sigstore-json blobs (plus `extra`) as
+/// the layers of the image's cosign `.sig` manifest, each layer's blob the decoded payload and
+/// its annotations the blob's.
+pub fn dir_fixture_layout(root: &Path, repo_name: &str, fixture: &Path, extra: &[PathBuf]) {
+    use base64::Engine as _;
+    use serde_json::{Value, json};
+    let repo = root.join(repo_name);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::write(
+        repo.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("write");
+    let manifest = std::fs::read(fixture.join("manifest.json")).expect("manifest");
+    let mt = serde_json::from_slice::<Value>(&manifest).expect("json")["mediaType"]
+        .as_str()
+        .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+        .to_string();
+    let mut image = put_blob(&repo, &mt, &manifest);
+    image["annotations"] = json!({"org.opencontainers.image.ref.name": "latest"});
+    let mut files: Vec<PathBuf> = (1..)
+        .map(|n| fixture.join(format!("signature-{n}")))
+        .take_while(|p| p.exists())
+        .collect();
+    files.extend_from_slice(extra);
+    let layers: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let raw = std::fs::read(f).expect("signature");
+            let body = raw
+                .strip_prefix(b"\0sigstore-json\n")
+                .expect("sigstore-json framing");
+            let v: Value = serde_json::from_slice(body).expect("json");
+            let payload = base64::engine::general_purpose::STANDARD
+                .decode(v["payload"].as_str().expect("payload"))
+                .expect("b64");
+            let mut layer = put_blob(&repo, v["mimeType"].as_str().expect("mimeType"), &payload);
+            layer["annotations"] = v["annotations"].clone();
+            layer
+        })
+        .collect();
+    let config = put_blob(&repo, "application/vnd.oci.image.config.v1+json", b"{}");
+    let sig_manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config,
+        "layers": layers,
+    }))
+    .expect("json");
+    let mut sig = put_blob(
+        &repo,
+        "application/vnd.oci.image.manifest.v1+json",
+        &sig_manifest,
+    );
+    let subject = sigaudit::digest::Digest::sha256_of(&manifest);
+    sig["annotations"] =
+        json!({"org.opencontainers.image.ref.name": format!("{}.sig", subject.tag_form())});
+    let index = json!({"schemaVersion": 2, "manifests": [image, sig]});
+    std::fs::write(
+        repo.join("index.json"),
+        serde_json::to_vec(&index).expect("json"),
+    )
+    .expect("write");
+}
