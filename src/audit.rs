@@ -22,9 +22,10 @@ use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
-    ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary, SCHEMA_VERSION, Settings,
-    SignatureReport, Summary, Tool, ZotSignatureInfo,
+    Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
+    SCHEMA_VERSION, Settings, SignatureReport, Summary, Tool, ZotSignatureInfo,
 };
+use crate::report::text::{Details, Interner, Text};
 use crate::trust::TrustMaterial;
 use crate::verify::{
     KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
@@ -101,6 +102,7 @@ impl AuditOptions {
 /// Audit the rootDir at `root` once (saving the verification cache when `cache_dir` is set).
 pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
     let mut auditor = Auditor::new(root, opts.clone())?;
+    auditor.notation = NotationCaches::for_single_audit();
     let report = auditor.audit();
     if let Err(e) = auditor.save_cache() {
         tracing::warn!("could not write the verification cache: {e}");
@@ -401,6 +403,8 @@ impl Auditor {
             std::mem::take(&mut *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
         memo.resize(work.len(), None);
         let reused = AtomicUsize::new(0);
+        // One copy of each report sentence, however many signatures say it.
+        let text = Interner::default();
         let verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)> =
             with_progress(opts.progress, work.len(), &done, || {
                 work.par_iter()
@@ -422,7 +426,7 @@ impl Auditor {
                                     ArtifactKind::Notation | ArtifactKind::GpgLookaside
                                 ) && r.0.trusted
                                     && r.0.key_fingerprint.as_ref().is_some_and(|k| {
-                                        first_key_file.get(k.as_str()).is_some_and(|(f, pem)| {
+                                        first_key_file.get(&**k).is_some_and(|(f, pem)| {
                                             Some(*f) == r.0.key_file.as_deref()
                                                 && Some(*pem) == r.0.author.as_deref()
                                         })
@@ -433,8 +437,15 @@ impl Auditor {
                                 r.clone()
                             }
                             _ => {
-                                let (r, f) =
-                                    verify_one(root, &graphs[g], &subjects[g], a, l, &ctx, blobs);
+                                let (r, f) = verify_one(
+                                    root,
+                                    &graphs[g],
+                                    &subjects[g],
+                                    (a, l),
+                                    &ctx,
+                                    &text,
+                                    blobs,
+                                );
                                 let r = (Arc::new(r), f);
                                 *slot = Some((fp, r.clone()));
                                 r
@@ -462,6 +473,7 @@ impl Auditor {
             graphs,
             work,
             verdicts,
+            &text,
         );
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
@@ -582,9 +594,9 @@ fn verify_one(
     root: &Path,
     graph: &RepoGraph,
     subjects: &HashMap<&Digest, &ImageNode>,
-    a: usize,
-    l: usize,
+    (a, l): (usize, usize),
     ctx: &VerifyContext<'_>,
+    text: &Interner,
     blobs: &Mutex<BlobMemo>,
 ) -> (SignatureReport, Option<Finding>) {
     let art = &graph.artifacts[a];
@@ -601,13 +613,13 @@ fn verify_one(
             _ => "sigstore-bundle",
         };
         return (
-            to_report(art.kind.tool(), fmt, attachment, art, None, l, v, ctx),
+            to_report(art.kind.tool(), fmt, attachment, art, None, l, v, ctx, text),
             None,
         );
     };
     let verifier = verifier_for(art.kind, layer);
     if let Some(source) = &art.source {
-        return verify_file(graph, subject, art, layer, source, ctx);
+        return verify_file(graph, subject, art, layer, source, ctx, text);
     }
     let Some(digest) = &layer.digest else {
         let v = Verdict::new(
@@ -625,6 +637,7 @@ fn verify_one(
                 l,
                 v,
                 ctx,
+                text,
             ),
             None,
         );
@@ -691,6 +704,7 @@ fn verify_one(
             l,
             verdict,
             ctx,
+            text,
         ),
         finding,
     )
@@ -705,6 +719,7 @@ fn verify_file(
     layer: &crate::discover::LayerRef,
     source: &Path,
     ctx: &VerifyContext<'_>,
+    text: &Interner,
 ) -> (SignatureReport, Option<Finding>) {
     let verifier = verifier_for(art.kind, layer);
     let shown = source.display().to_string();
@@ -775,6 +790,7 @@ fn verify_file(
             0,
             verdict,
             ctx,
+            text,
         ),
         finding,
     )
@@ -790,6 +806,7 @@ fn to_report(
     layer: usize,
     v: Verdict,
     ctx: &VerifyContext<'_>,
+    text: &Interner,
 ) -> SignatureReport {
     let trusted = v.status == SigStatus::Trusted;
     let key = v
@@ -799,14 +816,14 @@ fn to_report(
     let anchor = v.anchor.filter(|_| trusted);
     let (author, key_file, key_fingerprint) = match (key, &anchor) {
         (Some(k), _) => (
-            Some(k.pem.clone()),
-            Some(k.file.clone()),
-            Some(k.fingerprint.clone()),
+            Some(text.text(&k.pem)),
+            Some(text.text(&k.file)),
+            Some(text.text(&k.fingerprint)),
         ),
         (None, Some(a)) => (
-            Some(a.author.clone()),
-            a.file.clone(),
-            a.fingerprint.clone(),
+            Some(text.text(&a.author)),
+            text.opt(a.file.as_deref()),
+            text.opt(a.fingerprint.as_deref()),
         ),
         (None, None) => (None, None, None),
     };
@@ -824,18 +841,27 @@ fn to_report(
         author,
         key_file,
         key_fingerprint,
-        signer: v.signer,
-        trust_store: anchor.and_then(|a| a.store),
-        reason: v.reason,
+        signer: text.opt(v.signer.as_deref()),
+        trust_store: text.opt(anchor.as_ref().and_then(|a| a.store.as_deref())),
+        reason: text.text(&v.reason),
         signed_at: v.signed_at,
         expires_at: v.expires_at,
         cert_expires_at: v.cert_expires_at,
-        predicate_type: v.attestation,
-        checks: v.checks,
-        details: v.details,
+        predicate_type: text.opt(v.attestation.as_deref()),
+        checks: v
+            .checks
+            .iter()
+            .map(|c| ReportCheck {
+                name: c.name,
+                result: c.result,
+                detail: text.text(&c.detail),
+            })
+            .collect(),
+        details: Details::from_pairs(v.details.iter().map(|(k, d)| (*k, text.text(d)))),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn aggregate(
     root: &Path,
     opts: &AuditOptions,
@@ -844,6 +870,7 @@ fn aggregate(
     graphs: &[RepoGraph],
     work: &[(usize, usize, usize)],
     verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)>,
+    text: &Interner,
 ) -> Report {
     let mut findings: Vec<Finding> = trust.findings.clone();
     findings.extend(walk_findings.iter().cloned());
@@ -887,10 +914,14 @@ fn aggregate(
             per_image[i].push((art.kind, report));
         }
     }
+    let names: Vec<Text> = graphs.iter().map(|g| text.text(&g.name)).collect();
     let images: Vec<ImageReport> = nodes
         .par_iter()
         .zip(per_image.into_par_iter())
-        .map(|(&(g, node), sigs)| image_report(&graphs[g].name, node.clone(), sigs))
+        .map(|(&(g, node), sigs)| {
+            let media_type = text.text(&node.media_type);
+            image_report(names[g].clone(), media_type, node.clone(), sigs)
+        })
         .collect();
     let mut summary = Summary::default();
     let mut repositories: Vec<RepositorySummary> = graphs
@@ -998,7 +1029,7 @@ fn aggregate(
 type SigLayer<'a> = (
     &'a str,
     Result<Arc<Vec<u8>>, String>,
-    &'a std::collections::BTreeMap<String, String>,
+    &'a crate::discover::Annotations,
 );
 
 /// The containers-policy stage: every image's verdict under `--policy`, from the signatures
@@ -1014,9 +1045,9 @@ fn containers_policy_stage(
     use crate::containers_policy::SigstoreAttachment;
     use crate::containers_policy::stage::{StageImage, evaluate_image};
     let by_repo: HashMap<&str, &RepoGraph> = graphs.iter().map(|g| (g.name.as_str(), g)).collect();
-    let no_annotations = std::collections::BTreeMap::new();
+    let no_annotations = crate::discover::Annotations::default();
     report.images.par_iter_mut().for_each(|img| {
-        let Some(graph) = by_repo.get(img.repository.as_str()) else {
+        let Some(graph) = by_repo.get(&*img.repository) else {
             return;
         };
         let store = BlobStore::new(&graph.path);
@@ -1135,7 +1166,8 @@ pub fn conclude(report: &mut Report, policy: &crate::config::Policy, opts: &Audi
 /// One image's report: its signatures in a deterministic order (tag-scheme first, as zot
 /// does, then referrers by manifest digest, then layer), attestations apart, and its verdict.
 fn image_report(
-    repository: &str,
+    repository: Text,
+    media_type: Text,
     node: ImageNode,
     mut sigs: Vec<(ArtifactKind, Arc<SignatureReport>)>,
 ) -> ImageReport {
@@ -1166,11 +1198,12 @@ fn image_report(
             s.status = SigStatus::Untrusted;
             s.code = ResultCode::SubjectUnreadable;
             s.reason =
-                format!("the signature verified, but the signed image cannot be used: {err}");
-            s.checks.push(crate::verify::Check {
+                format!("the signature verified, but the signed image cannot be used: {err}")
+                    .into();
+            s.checks.push(ReportCheck {
                 name: "subject",
                 result: crate::verify::CheckResult::Fail,
-                detail: err.clone(),
+                detail: err.as_str().into(),
             });
             s.author = None;
             s.key_file = None;
@@ -1192,13 +1225,13 @@ fn image_report(
         .map(|s| ZotSignatureInfo {
             Tool: s.tool,
             IsTrusted: s.trusted,
-            Author: s.author.clone().unwrap_or_default(),
+            Author: s.author.clone().unwrap_or_else(|| Text::from("")),
         })
         .collect();
     ImageReport {
-        repository: repository.to_string(),
+        repository,
         digest: node.digest,
-        media_type: node.media_type,
+        media_type,
         size: node.size,
         tags: node.tags,
         platform: node.platform,

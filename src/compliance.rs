@@ -173,12 +173,7 @@ pub fn apply(report: &mut Report, policy: &Policy) {
         .images
         .iter()
         .filter(|i| !i.tags.is_empty())
-        .map(|i| {
-            (
-                (i.repository.as_str(), i.digest.to_string()),
-                i.tags.as_slice(),
-            )
-        })
+        .map(|i| ((&*i.repository, i.digest.to_string()), i.tags.as_slice()))
         .collect();
     let outcomes: Vec<ImageOutcome> = report
         .images
@@ -187,7 +182,7 @@ pub fn apply(report: &mut Report, policy: &Policy) {
             let own: &[String] = if img.tags.is_empty() {
                 img.parent
                     .as_ref()
-                    .and_then(|p| tags.get(&(img.repository.as_str(), p.to_string())))
+                    .and_then(|p| tags.get(&(&*img.repository, p.to_string())))
                     .copied()
                     .unwrap_or(&[])
             } else {
@@ -247,7 +242,7 @@ pub fn apply(report: &mut Report, policy: &Policy) {
             summary.unmatched += 1;
         }
         let repo = repo_index
-            .get(&img.repository)
+            .get(&*img.repository)
             .map(|&i| &mut report.repositories[i]);
         match verdict {
             Compliance::Pass => {

@@ -72,7 +72,56 @@ pub struct LayerRef {
     pub digest: Option<Digest>,
     pub media_type: String,
     pub size: u64,
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: Annotations,
+}
+
+/// A descriptor's or manifest's annotations, sorted by key: a map's lookups without a map's
+/// nodes (a `BTreeMap` node is about half a kilobyte, and a registry has a few annotations on
+/// each of its hundreds of thousands of signature manifests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotations(Box<[(String, String)]>);
+
+impl Annotations {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl FromIterator<(String, String)> for Annotations {
+    /// A later pair with the key of an earlier one is dropped (keys are unique in JSON objects
+    /// as parsed).
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut v: Vec<(String, String)> = pairs.into_iter().collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        Annotations(v.into_boxed_slice())
+    }
+}
+
+impl From<BTreeMap<String, String>> for Annotations {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        map.into_iter().collect()
+    }
 }
 
 /// A signature or attestation artifact and the image digest it is attached to.
@@ -83,7 +132,7 @@ pub struct Artifact {
     pub tag: Option<String>,
     pub subject: Digest,
     pub layers: Vec<LayerRef>,
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: Annotations,
     /// Position in discovery order, for stable output.
     pub order: usize,
     /// The file holding the signature when it is not a blob of the layout (a GPG lookaside
@@ -151,7 +200,7 @@ fn cosign_tag_subject(tag: &str, suffix: &str) -> Option<Digest> {
     referrers_tag_subject(tag.strip_suffix(suffix)?.strip_suffix('.')?)
 }
 
-fn annotations_of(map: &Option<HashMap<String, String>>) -> BTreeMap<String, String> {
+fn annotations_of(map: &Option<HashMap<String, String>>) -> Annotations {
     map.as_ref()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
@@ -677,9 +726,9 @@ pub fn attach_lookaside(graph: &mut RepoGraph, base: &Path) {
                     digest: None,
                     media_type: crate::media::GPG_SIGNATURE.to_string(),
                     size,
-                    annotations: BTreeMap::from([("lookaside.file".to_string(), n)]),
+                    annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
                 }],
-                annotations: BTreeMap::new(),
+                annotations: Annotations::default(),
                 order: 0,
                 source: Some(path),
             });

@@ -53,7 +53,7 @@ pub fn expiring(
                 let subject = s
                     .details
                     .get("earliestExpiringCertificate")
-                    .cloned()
+                    .map(|t| t.to_string())
                     .unwrap_or_default();
                 push("signature-certificate", subject, location.clone(), t);
             }

@@ -359,7 +359,7 @@ impl Baseline {
             let key = image_key(img);
             let change = |kind, before: Option<&str>, after: Option<&str>, detail: String| Change {
                 kind,
-                repository: Some(img.repository.clone()),
+                repository: Some(img.repository.to_string()),
                 digest: Some(img.digest.clone()),
                 parent: img.parent.clone(),
                 tags: img.tags.clone(),
@@ -455,7 +455,7 @@ fn compliance_change(before: &str, after: &str) -> Option<ChangeKind> {
 
 fn image_key(img: &ImageReport) -> ImageKey {
     (
-        img.repository.clone(),
+        img.repository.to_string(),
         img.digest.to_string(),
         img.parent.as_ref().map(Digest::to_string),
     )

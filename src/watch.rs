@@ -542,7 +542,7 @@ fn describe(old: Option<&Report>, new: &Report, repos_changed: bool) -> Change {
         let images = |r: &Report| -> HashSet<(String, String)> {
             r.images
                 .iter()
-                .map(|i| (i.repository.clone(), i.digest.to_string()))
+                .map(|i| (i.repository.to_string(), i.digest.to_string()))
                 .collect()
         };
         let a = images(new);
@@ -564,7 +564,7 @@ fn describe(old: Option<&Report>, new: &Report, repos_changed: bool) -> Change {
                 i.signatures.iter().map(move |s| {
                     (
                         (
-                            i.repository.clone(),
+                            i.repository.to_string(),
                             i.digest.to_string(),
                             s.manifest_digest.to_string(),
                             s.layer,

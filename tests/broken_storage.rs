@@ -796,7 +796,7 @@ fn repository_deleted_between_discovery_and_verification() {
     let ok: Vec<_> = report
         .images
         .iter()
-        .filter(|i| i.repository == "ok")
+        .filter(|i| &*i.repository == "ok")
         .collect();
     assert_eq!(
         ok.len(),

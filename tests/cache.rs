@@ -21,7 +21,7 @@ fn copy_fixture(name: &str) -> tempfile::TempDir {
 fn status(r: &Report, repo: &str, tag: &str) -> ImageStatus {
     r.images
         .iter()
-        .find(|i| i.repository == repo && i.tags.iter().any(|t| t == tag))
+        .find(|i| &*i.repository == repo && i.tags.iter().any(|t| t == tag))
         .unwrap_or_else(|| panic!("{repo}:{tag}"))
         .status
 }

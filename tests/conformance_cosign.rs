@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -223,7 +222,7 @@ fn verify_bundle(
         digest: Some(Digest::sha256_of(&blob)),
         media_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
         size: blob.len() as u64,
-        annotations: BTreeMap::new(),
+        annotations: Default::default(),
     };
     let cache = KeyCache::default();
     let ctx = VerifyContext {

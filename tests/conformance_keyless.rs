@@ -324,7 +324,7 @@ fn verify_as(
         digest: Some(sigaudit::digest::Digest::sha256_of(blob)),
         media_type: media_type.into(),
         size: blob.len() as u64,
-        annotations,
+        annotations: annotations.into(),
     };
     let cache = KeyCache::default();
     let ctx = VerifyContext {

@@ -41,7 +41,7 @@ fn notation_e2e_layouts_are_discovered() {
         let img = report
             .images
             .iter()
-            .find(|i| i.repository == repo)
+            .find(|i| &*i.repository == repo)
             .expect("repo");
         assert_eq!(img.tags, ["v1"]);
         img.signatures

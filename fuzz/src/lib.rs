@@ -112,7 +112,7 @@ pub fn verify(
         digest: Some(Digest::sha256_of(blob)),
         media_type: media_type.to_string(),
         size: blob.len() as u64,
-        annotations,
+        annotations: annotations.into(),
     };
     // Fresh caches per input: the integrity and link memos would otherwise grow with every
     // distinct input and end the run in an out-of-memory report that is not a bug.
@@ -130,6 +130,8 @@ pub fn verify(
         cache: &cache,
         as_of: as_of(),
         notation: Some(&notation),
+        registry: None,
+        keyless: None,
     };
     let subject = Subject {
         digest: subject_digest(),

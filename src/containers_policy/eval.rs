@@ -3,8 +3,6 @@
 //! the first requirement that rejects, every requirement is evaluated so that the report
 //! lists every reason; the verdict is the same.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::reference::DockerReference;
@@ -33,7 +31,7 @@ const SIGSTORE_SCHEMES: &[&str] = &[
 pub struct SigstoreAttachment<'a> {
     pub media_type: &'a str,
     pub payload: &'a [u8],
-    pub annotations: &'a BTreeMap<String, String>,
+    pub annotations: &'a crate::discover::Annotations,
 }
 
 /// What c/image would see of one image.

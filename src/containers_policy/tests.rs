@@ -234,6 +234,7 @@ fn sigstore_key_signatures() {
         crate::media::COSIGN_SIGNATURE_ANNOTATION.to_string(),
         sig.trim().to_string(),
     );
+    let ann = ann.into();
     let sigs = [SigstoreAttachment {
         media_type: crate::media::COSIGN_SIMPLESIGNING,
         payload: &payload,

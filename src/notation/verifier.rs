@@ -402,11 +402,28 @@ pub struct Caches {
     /// The code-signing chain rules per chain (the SHA-256 over its certificates' DER), so a
     /// chain shared by many signatures is judged once: the rules read the certificates only.
     chains: Memo<[u8; 32], Result<(), String>>,
+    /// Whether envelopes' integrity facts are kept for a later audit (see
+    /// [`Caches::for_single_audit`]).
+    forget_integrity: bool,
 }
 
 impl Caches {
+    /// Caches for an audit that will not be repeated: an envelope's integrity facts (its
+    /// parsed headers, payload and chain, about a kilobyte each) are not kept, since nothing
+    /// will ask for them again; certificate links and chain judgements, shared by many
+    /// signatures, still are.
+    pub fn for_single_audit() -> Self {
+        Caches {
+            forget_integrity: true,
+            ..Caches::default()
+        }
+    }
+
     /// Integrity of `blob` parsed as `media_type`, computed once.
     fn integrity(&self, media_type: &str, blob: &[u8]) -> Arc<IntegrityFacts> {
+        if self.forget_integrity {
+            return Arc::new(self.compute_integrity(media_type, blob));
+        }
         let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
         ctx.update(media_type.as_bytes());
         ctx.update(&[0]);

@@ -77,10 +77,10 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
             .unwrap_or_default()
     };
     let image_cols = [
-        img.repository.clone(),
+        img.repository.to_string(),
         img.digest.to_string(),
         img.tags.join(" "),
-        img.media_type.clone(),
+        img.media_type.to_string(),
         img.platform.clone().unwrap_or_default(),
         img.parent
             .as_ref()
@@ -130,14 +130,14 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
             s.code.to_string(),
-            s.key_file.clone().unwrap_or_default(),
-            s.key_fingerprint.clone().unwrap_or_default(),
-            s.author.clone().unwrap_or_default(),
-            s.reason.clone(),
+            s.key_file.as_deref().unwrap_or_default().to_string(),
+            s.key_fingerprint.as_deref().unwrap_or_default().to_string(),
+            s.author.as_deref().unwrap_or_default().to_string(),
+            s.reason.to_string(),
             ts(&s.signed_at),
             ts(&s.expires_at),
-            s.signer.clone().unwrap_or_default(),
-            s.trust_store.clone().unwrap_or_default(),
+            s.signer.as_deref().unwrap_or_default().to_string(),
+            s.trust_store.as_deref().unwrap_or_default().to_string(),
         ]);
         out.write_record(row.iter().map(|c| neutralise(c)))?;
     }

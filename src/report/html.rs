@@ -333,8 +333,8 @@ impl Templates {
                 href: page_file_name(k + 1),
                 first: r.start + 1,
                 last: r.end,
-                from: report.images[r.start].repository.as_str(),
-                to: report.images[r.end - 1].repository.as_str(),
+                from: &report.images[r.start].repository,
+                to: &report.images[r.end - 1].repository,
             })
             .collect();
         let page = Overview {
@@ -552,10 +552,7 @@ impl Layout {
             .collect();
         let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         for (i, img) in report.images.iter().enumerate() {
-            let repo = index
-                .get(img.repository.as_str())
-                .copied()
-                .unwrap_or(usize::MAX);
+            let repo = index.get(&*img.repository).copied().unwrap_or(usize::MAX);
             match runs.last_mut() {
                 Some((r, range)) if *r == repo => range.end = i + 1,
                 _ => runs.push((repo, i..i + 1)),

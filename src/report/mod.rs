@@ -9,6 +9,7 @@ pub mod junit;
 pub mod model;
 pub mod sarif;
 pub mod schema;
+pub mod text;
 pub mod visible;
 mod write;
 
@@ -170,18 +171,13 @@ fn reusable(old: &Report, new: &Report) -> Vec<Option<usize>> {
         .images
         .iter()
         .enumerate()
-        .map(|(i, img)| {
-            (
-                (img.repository.as_str(), &img.digest, img.parent.as_ref()),
-                i,
-            )
-        })
+        .map(|(i, img)| ((&*img.repository, &img.digest, img.parent.as_ref()), i))
         .collect();
     new.images
         .par_iter()
         .map(|img| {
             index
-                .get(&(img.repository.as_str(), &img.digest, img.parent.as_ref()))
+                .get(&(&*img.repository, &img.digest, img.parent.as_ref()))
                 .copied()
                 .filter(|&i| old.images[i] == *img)
         })

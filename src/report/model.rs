@@ -14,8 +14,9 @@ use crate::digest::Digest;
 use crate::finding::Finding;
 use crate::report::Format;
 use crate::report::changes::Changes;
+use crate::report::text::{Details, Text};
 use crate::trust::MaterialRecord;
-use crate::verify::{Check, SigStatus};
+use crate::verify::{CheckResult, SigStatus};
 
 /// Version of this JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -229,9 +230,9 @@ impl ImageStatus {
     description = "One image: a manifest or index of a repository, identified by (repository, digest, parent)."
 )]
 pub struct ImageReport {
-    pub repository: String,
+    pub repository: Text,
     pub digest: Digest,
-    pub media_type: String,
+    pub media_type: Text,
     pub size: u64,
     pub tags: Vec<String>,
     /// `os/architecture[/variant]` of an index child; null otherwise.
@@ -284,23 +285,23 @@ pub struct SignatureReport {
     /// Who signed, in zot's form: the trusting key's PEM text (cosign), the leaf
     /// certificate's subject as Go prints it (notation), or the signing key's primary
     /// fingerprint (gpg); null when untrusted.
-    pub author: Option<String>,
+    pub author: Option<Text>,
     /// The trusting key or certificate file, relative to the rootDir (gpg: the keyring file as
     /// given); null when untrusted.
-    pub key_file: Option<String>,
+    pub key_file: Option<Text>,
     /// `sha256:<hex>` of the trusting key's SubjectPublicKeyInfo (cosign) or of the anchoring
     /// certificate's DER (notation), or the OpenPGP primary key fingerprint (gpg); null when
     /// untrusted.
-    pub key_fingerprint: Option<String>,
+    pub key_fingerprint: Option<Text>,
     /// The signer the signature claims (notation: the leaf certificate subject; gpg: the
     /// primary fingerprint of the key that verified it), trusted or not; null for key-only
     /// formats.
-    pub signer: Option<String>,
+    pub signer: Option<Text>,
     /// The notation trust store (`ca:default`) whose certificate anchored the signature; null
     /// otherwise.
-    pub trust_store: Option<String>,
+    pub trust_store: Option<Text>,
     /// Why the signature is not trusted; empty when trusted.
-    pub reason: String,
+    pub reason: Text,
     #[serde(serialize_with = "rfc3339_opt")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub signed_at: Option<DateTime<Utc>>,
@@ -314,11 +315,12 @@ pub struct SignatureReport {
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub cert_expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
-    pub predicate_type: Option<String>,
+    pub predicate_type: Option<Text>,
     pub checks: Vec<Check>,
     /// Further facts the format records (`dockerReference`, `tlogLogIndex`, `trustPolicy`,
     /// `signingScheme`, `certificateChain`, `timestamp`, ...).
-    pub details: BTreeMap<&'static str, String>,
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub details: Details,
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
@@ -327,7 +329,17 @@ pub struct SignatureReport {
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,
     pub IsTrusted: bool,
-    pub Author: String,
+    pub Author: Text,
+}
+
+// The report's copy of `crate::verify::Check`: its detail is shared with every signature whose
+// check found the same.
+/// One named check and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Check {
+    pub name: &'static str,
+    pub result: CheckResult,
+    pub detail: Text,
 }
 
 /// An image's verdict under the compliance rules.

@@ -232,7 +232,7 @@ pub fn verify_detached(
         tag: None,
         subject: subject.digest.clone(),
         layers: vec![layer.clone()],
-        annotations: BTreeMap::new(),
+        annotations: Default::default(),
         order: 0,
         source: None,
     };
