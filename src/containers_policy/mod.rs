@@ -249,21 +249,25 @@ impl std::fmt::Debug for ContainersPolicy {
 impl ContainersPolicy {
     /// Reads and parses `path`; relative key paths are relative to its folder.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        use std::io::Read;
-        let f = std::fs::File::open(path).map_err(|source| PolicyError::Read {
-            path: path.into(),
-            source,
-        })?;
-        let mut bytes = Vec::new();
-        f.take(MAX_POLICY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| PolicyError::Read {
-                path: path.into(),
-                source,
-            })?;
-        if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge { path: path.into() });
-        }
+        use crate::layout::BlobError;
+        // Links followed; a named pipe or device is refused unopened (it would block).
+        let bytes = crate::layout::read_regular_following_links(path, MAX_POLICY_BYTES).map_err(
+            |e| match e {
+                BlobError::TooLarge { .. } => PolicyError::TooLarge { path: path.into() },
+                BlobError::Io(source) => PolicyError::Read {
+                    path: path.into(),
+                    source,
+                },
+                BlobError::Missing => PolicyError::Read {
+                    path: path.into(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "it does not exist"),
+                },
+                other => PolicyError::Read {
+                    path: path.into(),
+                    source: std::io::Error::other(crate::layout::describe_read_error(&other)),
+                },
+            },
+        )?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_bytes(path, base, &bytes)
     }
