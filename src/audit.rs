@@ -723,14 +723,11 @@ fn verify_file(
 ) -> (SignatureReport, Option<Finding>) {
     let verifier = verifier_for(art.kind, layer);
     let shown = source.display().to_string();
-    let read = std::fs::File::open(source).and_then(|f| {
-        use std::io::Read;
-        let mut buf = Vec::new();
-        f.take(MAX_SIGNATURE_BYTES + 1).read_to_end(&mut buf)?;
-        Ok(buf)
-    });
+    // Links are followed (sites link stores into place), but only to a regular file: a named
+    // pipe is refused before it is opened, so it cannot block the scan.
+    let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES);
     let (mut verdict, digest, finding, format) = match read {
-        Ok(bytes) if bytes.len() as u64 > MAX_SIGNATURE_BYTES => {
+        Err(BlobError::TooLarge { .. }) => {
             let msg = format!("larger than {MAX_SIGNATURE_BYTES} bytes; refused");
             (
                 Verdict::new(
@@ -766,7 +763,14 @@ fn verify_file(
             (v, Some(Digest::sha256_of(&bytes)), None, format)
         }
         Err(e) => {
-            let msg = format!("cannot read the GPG signature file: {e}");
+            let code = match e {
+                BlobError::NotRegularFile { .. } => FindingCode::NotRegularFile,
+                _ => FindingCode::Unreadable,
+            };
+            let msg = format!(
+                "cannot read the GPG signature file: {}",
+                crate::layout::describe_read_error(&e)
+            );
             (
                 Verdict::new(
                     SigStatus::Error,
@@ -774,7 +778,7 @@ fn verify_file(
                     msg.clone(),
                 ),
                 None,
-                Some(Finding::new(FindingCode::Unreadable, shown.clone(), msg)),
+                Some(Finding::new(code, shown.clone(), msg)),
                 verifier.format(),
             )
         }
@@ -1142,17 +1146,11 @@ fn containers_policy_stage(
     report.summary.containers_policy_accept = report.images.len() - rejected;
 }
 
-/// Reads at most `limit` bytes of `path`.
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
-    }
-    Ok(buf)
+/// Reads at most `limit` bytes of the regular file `path` (links followed; a named pipe or
+/// device is refused without being opened).
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    crate::layout::read_regular_following_links(path, limit)
+        .map_err(|e| crate::layout::describe_read_error(&e))
 }
 
 /// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then

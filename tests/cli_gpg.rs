@@ -332,3 +332,210 @@ fn demo_lookaside_gives_the_generator_readme_verdicts() {
         assert!(html.contains(t), "report.html lacks {t:?}");
     }
 }
+
+/// Runs `sigaudit` with `args` in the project folder, killing it and failing the test when it
+/// has not finished within 60 s (a named pipe opened for reading would block it forever).
+#[cfg(unix)]
+fn run_with_timeout(args: &[String]) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
+        .current_dir(common::project())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sigaudit");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sigaudit {args:?} did not finish within 60 s: it blocked on a named pipe");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .expect("run mkfifo")
+        .success();
+    assert!(ok, "mkfifo {}", p.display());
+}
+
+/// A named pipe planted in the lookaside store (and as a keyring, and as a policy's key file)
+/// never blocks the scan: it is refused unopened, with a finding naming it, the scan goes on and
+/// nothing is trusted through it. Symbolic links to regular files in the store are followed.
+#[cfg(unix)]
+#[test]
+fn named_pipes_in_the_lookaside_store_are_refused_without_blocking() {
+    let project = common::project();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let la = dir.path().join("lookaside");
+    common::copy_tree(&project.join("fixtures/demo-lookaside"), &la);
+    // team/app:v2's trusted signature-1 becomes a pipe; its signature-2 stays.
+    let team =
+        la.join("team/app@sha256=be3217ed16d9d3999632f7ab3ea22000cd2626cc116858a989421abb4591f7bb");
+    std::fs::remove_file(team.join("signature-1")).expect("rm");
+    mkfifo(&team.join("signature-1"));
+    // Every library/alpine signature becomes a link to a copy outside the store.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    for (i, e) in std::fs::read_dir(la.join("library"))
+        .expect("library")
+        .enumerate()
+    {
+        let sig = e.expect("entry").path().join("signature-1");
+        let moved = elsewhere.join(format!("alpine-{i}"));
+        std::fs::rename(&sig, &moved).expect("mv");
+        std::os::unix::fs::symlink(&moved, &sig).expect("symlink");
+    }
+    // A policy whose prod key file is a pipe; team and library keep their real keys.
+    let pipe_key = dir.path().join("pipe.gpg");
+    mkfifo(&pipe_key);
+    let keyring = la.join("release.gpg");
+    let signed_by = |k: &Path| {
+        json!([{"type": "signedBy", "keyType": "GPGKeys", "keyPath": k,
+            "signedIdentity": {"type": "matchRepository"}}])
+    };
+    let policy = json!({"default": [{"type": "reject"}], "transports": {"docker": {
+        "registry.example/library": [{"type": "sigstoreSigned",
+            "keyPath": project.join("fixtures/demo/_policy/release.pub"),
+            "signedIdentity": {"type": "matchRepository"}}],
+        "registry.example/team": signed_by(&keyring),
+        "registry.example/prod": signed_by(&pipe_key),
+        "registry.example/data": [{"type": "insecureAcceptAnything"}]}}});
+    let policy_file = dir.path().join("policy.json");
+    std::fs::write(&policy_file, policy.to_string()).expect("write");
+    let out = dir.path().join("out");
+    let s = |p: &Path| p.display().to_string();
+    let mut args: Vec<String> = [
+        "scan",
+        "fixtures/demo",
+        "--no-config",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--registry",
+        "registry.example",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.extend([
+        "--lookaside".into(),
+        s(&la),
+        "--gpg-keyring".into(),
+        s(&keyring),
+        "--policy".into(),
+        s(&policy_file),
+        "--out".into(),
+        s(&out),
+    ]);
+    let o = run_with_timeout(&args);
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{o:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+            .expect("json");
+    let fifo = s(&team.join("signature-1"));
+    let findings = r["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["code"] == "not-regular-file"
+            && f["path"] == fifo.as_str()
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("named pipe"))),
+        "{findings:?}"
+    );
+    let images = r["images"].as_array().expect("images");
+    let image = |repo: &str, tag: &str| {
+        images
+            .iter()
+            .find(|i| i["repository"] == repo && i["tags"][0] == tag)
+            .unwrap_or_else(|| panic!("{repo}:{tag}"))
+    };
+    let gpg = |img: &Value| -> Vec<String> {
+        let mut v: Vec<String> = img["signatures"]
+            .as_array()
+            .expect("signatures")
+            .iter()
+            .filter(|s| s["tool"] == "gpg")
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s["status"].as_str().unwrap_or(""),
+                    s["code"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // The pipe is an unreadable signature, never trusted; the other one is judged as before.
+    let team_app = image("team/app", "v2");
+    assert_eq!(
+        gpg(team_app),
+        ["error signature-unreadable", "untrusted untrusted-key"]
+    );
+    assert_ne!(team_app["status"], "trusted", "{team_app}");
+    // With no readable trusted signature left, the policy rejects team/app too.
+    assert_eq!(
+        team_app["containersPolicy"]["verdict"], "reject",
+        "{team_app}"
+    );
+    // Links to regular files are followed: the verdicts are those of the plain store.
+    assert_eq!(gpg(image("library/alpine", "3.20")), ["trusted verified"]);
+    assert_eq!(
+        gpg(image("library/alpine", "3.18")),
+        ["untrusted key-expired"]
+    );
+    // prod's policy key file is a pipe: every prod image is rejected, naming the file.
+    let prod = image("prod/api", "1.0");
+    let reasons = prod["containersPolicy"]["reasons"].to_string();
+    assert_eq!(prod["containersPolicy"]["verdict"], "reject");
+    assert!(
+        reasons.contains(&s(&pipe_key)) && reasons.contains("named pipe"),
+        "{reasons}"
+    );
+
+    // A keyring that is a pipe: a finding naming it, nothing trusted by GPG, the scan ends.
+    let at = args
+        .iter()
+        .position(|a| a == "--gpg-keyring")
+        .expect("--gpg-keyring");
+    args[at + 1] = s(&pipe_key);
+    let o = run_with_timeout(&args);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+            .expect("json");
+    let findings = r["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "invalid-trust-material"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("named pipe"))),
+        "{findings:?}"
+    );
+    for img in r["images"].as_array().expect("images") {
+        for sig in img["signatures"].as_array().expect("signatures") {
+            assert!(
+                !(sig["tool"] == "gpg" && sig["status"] == "trusted"),
+                "{sig}"
+            );
+        }
+    }
+}

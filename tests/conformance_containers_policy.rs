@@ -25,10 +25,15 @@ fn cosign_layout(fixture: &Path, repo_name: &str, extra: &[PathBuf]) -> tempfile
 
 /// The policy verdict of `<registry>/<repo>:latest` in `root` under `policy` (JSON text).
 fn verdict(root: &Path, registry: &str, policy: &str) -> ContainersPolicyReport {
+    verdict_at(root, registry, policy, "2026-11-23T00:00:00Z")
+}
+
+/// [`verdict`] with the audit's clock at `as_of` (RFC 3339).
+fn verdict_at(root: &Path, registry: &str, policy: &str, as_of: &str) -> ContainersPolicyReport {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("policy.json");
     std::fs::write(&path, policy).expect("write policy");
-    let mut opts = AuditOptions::at("2026-11-23T00:00:00Z".parse().expect("time"));
+    let mut opts = AuditOptions::at(as_of.parse().expect("time"));
     opts.registry = Some(registry.into());
     opts.containers_policy = Some(Arc::new(ContainersPolicy::load(&path).expect("policy")));
     let report = audit::run(root, &opts).expect("audit");
@@ -373,6 +378,132 @@ fn cosign_fulcio_and_rekor_fixture() {
         "{:?}",
         p.reasons
     );
+}
+
+/// `dir-img-cosign-pki-valid`: a leaf (SAN email `qiwan@redhat.com`, DNS
+/// `myhost.example.com`) under the fixture's own intermediate and root, no SET.
+#[test]
+fn cosign_pki_fixture() {
+    let Some(v) = common::vectors() else { return };
+    let d = ci(&v);
+    let root = cosign_layout(&d.join("dir-img-cosign-pki-valid"), "test", &[]);
+    let reg = "localhost:5000";
+    let policy = |pki: Value| {
+        json!({"default": [{"type": "sigstoreSigned", "pki": pki,
+            "signedIdentity": {"type": "matchRepository"}}]})
+        .to_string()
+    };
+    let roots = d.join("pki_root_crts.pem");
+    let inter = d.join("pki_intermediate_crts.pem");
+    let accepted = [
+        json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectEmail": "qiwan@redhat.com"}),
+        json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectHostname": "myhost.example.com"}),
+        json!({"caRootsPath": roots, "caIntermediatesPath": inter,
+            "subjectEmail": "qiwan@redhat.com", "subjectHostname": "MyHost.Example.com"}),
+        // The chain annotation carries the intermediate too, so the policy need not.
+        json!({"caRootsPath": roots, "subjectEmail": "qiwan@redhat.com"}),
+        // Inline data, as the `*Data` fields (base64 of the PEM).
+        json!({"caRootsData": b64_file(&roots), "caIntermediatesData": b64_file(&inter),
+            "subjectEmail": "qiwan@redhat.com"}),
+    ];
+    for pki in accepted {
+        let p = verdict(root.path(), reg, &policy(pki.clone()));
+        assert_eq!(p.verdict, PolicyVerdict::Accept, "{pki}: {:?}", p.reasons);
+    }
+    let rejected = |pki: Value, want: &str| {
+        let p = verdict(root.path(), reg, &policy(pki.clone()));
+        assert!(
+            p.verdict == PolicyVerdict::Reject
+                && p.reasons.len() == 1
+                && p.reasons[0].contains(want),
+            "{pki}: {:?}",
+            p.reasons
+        );
+    };
+    rejected(
+        json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectEmail": "someone@example.com"}),
+        r#"required email "someone@example.com" not found (got ["qiwan@redhat.com"])"#,
+    );
+    rejected(
+        json!({"caRootsPath": roots, "caIntermediatesPath": inter,
+            "subjectEmail": "qiwan@redhat.com", "subjectHostname": "other.example.com"}),
+        "certificate is valid for myhost.example.com, not other.example.com",
+    );
+    // Another CA as the root: the chain reaches no trusted root.
+    rejected(
+        json!({"caRootsPath": d.join("fulcio_v1.crt.pem"), "caIntermediatesPath": inter,
+            "subjectEmail": "qiwan@redhat.com"}),
+        "verifying the leaf certificate failed",
+    );
+    // The intermediate as the only root is not the fixture's root either: no anchor for it...
+    // unless trusted directly, as Go's x509 would (a root pool member anchors the chain).
+    let p = verdict(
+        root.path(),
+        reg,
+        &policy(json!({"caRootsPath": inter, "subjectEmail": "qiwan@redhat.com"})),
+    );
+    assert_eq!(p.verdict, PolicyVerdict::Accept, "{:?}", p.reasons);
+    // c/image checks validity at the moment of evaluation: the audit's clock. Before the
+    // leaf's notBefore (2024-10-01T14:28:43Z) it is not valid yet.
+    let p = verdict_at(
+        root.path(),
+        reg,
+        &policy(json!({"caRootsPath": roots, "subjectEmail": "qiwan@redhat.com"})),
+        "2024-10-01T14:00:00Z",
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject
+            && p.reasons[0].contains("verifying the leaf certificate failed")
+            && p.reasons[0].contains("NotValidYet"),
+        "{:?}",
+        p.reasons
+    );
+    // A roots file without a certificate names the file.
+    rejected(
+        json!({"caRootsPath": d.join("cosign.pub"), "subjectEmail": "qiwan@redhat.com"}),
+        "cosign.pub: no PEM CERTIFICATE block",
+    );
+    // A Fulcio-certified signature does not chain to this PKI.
+    let fulcio = cosign_layout(
+        &d.join("dir-img-cosign-fulcio-rekor-valid"),
+        "cosign-signed/fulcio-rekor-1",
+        &[],
+    );
+    let p = verdict(
+        fulcio.path(),
+        "192.168.64.2:5000",
+        &policy(
+            json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectEmail": "mitr@redhat.com"}),
+        ),
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject
+            && p.reasons[0].contains("verifying the leaf certificate failed"),
+        "{:?}",
+        p.reasons
+    );
+    // A key-signed image has no certificate.
+    let plain = cosign_layout(
+        &d.join("dir-img-cosign-valid"),
+        "cosign-signed-single-sample",
+        &[],
+    );
+    let p = verdict(
+        plain.path(),
+        "192.168.64.2:5000",
+        &policy(json!({"caRootsPath": roots, "subjectEmail": "qiwan@redhat.com"})),
+    );
+    assert!(
+        p.verdict == PolicyVerdict::Reject
+            && p.reasons[0].contains("certificate annotation is missing"),
+        "{:?}",
+        p.reasons
+    );
+}
+
+fn b64_file(p: &Path) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).expect("read"))
 }
 
 /// A rootDir holding `manifest` as `testing/manifest:<tag>`, and a lookaside store with

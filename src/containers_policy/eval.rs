@@ -18,7 +18,7 @@ const SIGSTORE_PAYLOAD_TYPE: &str = "cosign container image signature";
 
 /// The schemes c/image verifies sigstore signatures with: `LoadVerifier(key, SHA256)`, i.e.
 /// ECDSA and RSA PKCS#1 v1.5 with SHA-256 whatever the curve, and pure Ed25519.
-const SIGSTORE_SCHEMES: &[&str] = &[
+pub(super) const SIGSTORE_SCHEMES: &[&str] = &[
     "ECDSA P-256 SHA-256",
     "ECDSA P-384 SHA-256",
     "ECDSA P-521 SHA-256",
@@ -182,6 +182,8 @@ fn sigstore_signature(
         if s.rekor.is_some() {
             super::eval_keyless::require_key_set(policy, s, sig, &signature, key)?;
         }
+    } else if let Some(p) = &s.pki {
+        super::eval_pki::verify(policy, p, sig, &signature, image.as_of)?;
     } else {
         super::eval_keyless::certificate(policy, s, sig, b64)?;
     }

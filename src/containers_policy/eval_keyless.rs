@@ -1,4 +1,4 @@
-//! `sigstoreSigned` with `fulcio`, `pki` or `rekorPublicKey*`: certificates and Rekor SETs.
+//! `sigstoreSigned` with `fulcio` or `rekorPublicKey*`: Fulcio certificates and Rekor SETs.
 //!
 //! `fulcio` uses [`crate::keyless`] (the offline Fulcio + Rekor verification) with a root
 //! made of the policy's CA and Rekor keys, SCTs not required (c/image checks none), and then
@@ -105,7 +105,7 @@ pub(super) fn require_key_set(
 
 /// With `fulcio`: the certificate annotation must chain (with the chain annotation) to the
 /// policy's CA at the SET's integrated time, the SET must verify, and the certificate must name
-/// the required OIDC issuer and email. `pki` is not verified by this version.
+/// the required OIDC issuer and email. (`pki` is verified by [`super::eval_pki`].)
 pub(super) fn certificate(
     policy: &ContainersPolicy,
     s: &SigstoreSigned,
@@ -113,10 +113,7 @@ pub(super) fn certificate(
     signature_b64: &str,
 ) -> Result<(), String> {
     let Some(f) = &s.fulcio else {
-        return Err(
-            "pki (bring-your-own PKI) certificates are not verified by this version of sigaudit"
-                .into(),
-        );
+        return Err("internal inconsistency: neither keys, fulcio nor pki specified".into());
     };
     let root = policy.fulcio_root(s)?;
     let Some(cert) = sig.annotations.get(media::COSIGN_CERTIFICATE_ANNOTATION) else {

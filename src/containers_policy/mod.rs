@@ -11,6 +11,8 @@
 pub mod eval;
 mod eval_gpg;
 mod eval_keyless;
+mod eval_pki;
+mod hostname;
 pub mod identity;
 pub mod parse;
 pub mod reference;
@@ -77,6 +79,65 @@ pub struct Pki {
     pub subject_hostname: Option<String>,
 }
 
+/// The certificates of a `pki` requirement, parsed once: c/image's `pkiTrustRoot` pools.
+#[derive(Debug, Clone)]
+pub(crate) struct PkiRoot {
+    /// DER of every root certificate of `caRoots*`.
+    pub roots: Vec<Vec<u8>>,
+    /// DER of every certificate of `caIntermediates*` (none when absent).
+    pub intermediates: Vec<Vec<u8>>,
+}
+
+/// The key of a `pki` requirement's certificates: its roots and intermediates labels.
+fn pki_id(p: &Pki) -> String {
+    let mut id = p.roots.label.clone();
+    if let Some(i) = &p.intermediates {
+        id.push('\n');
+        id.push_str(&i.label);
+    }
+    id
+}
+
+/// DER of the certificates of a PEM file that parse as X.509 (as Go's
+/// `CertPool.AppendCertsFromPEM`, which skips other blocks); an error when there is none.
+fn pem_certificates(k: &KeyMaterial, what: &str) -> Result<Vec<Vec<u8>>, String> {
+    use der::Decode;
+    let ders = pem_ders(k, "CERTIFICATE")?;
+    let ok: Vec<Vec<u8>> = ders
+        .into_iter()
+        .filter(|d| x509_cert::Certificate::from_der(d).is_ok())
+        .collect();
+    if ok.is_empty() {
+        return Err(format!("{}: no usable {what} certificate", k.label));
+    }
+    Ok(ok)
+}
+
+/// Every PEM block of `k` must be a certificate (as sigstore's
+/// `cryptoutils.UnmarshalCertificatesFromPEM`, which c/image loads intermediates with).
+fn pem_all_certificates(k: &KeyMaterial) -> Result<Vec<Vec<u8>>, String> {
+    use der::Decode;
+    let bytes = k.bytes.as_ref().map_err(Clone::clone)?;
+    let blocks = pem::parse_many(bytes).map_err(|e| format!("{}: not PEM: {e}", k.label))?;
+    blocks
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if b.tag() != "CERTIFICATE" {
+                return Err(format!(
+                    "{}: PEM block {} is a {}, not a CERTIFICATE",
+                    k.label,
+                    i + 1,
+                    b.tag()
+                ));
+            }
+            x509_cert::Certificate::from_der(b.contents())
+                .map_err(|e| format!("{}: certificate {}: {e}", k.label, i + 1))?;
+            Ok(b.into_contents())
+        })
+        .collect()
+}
+
 /// A `sigstoreSigned` requirement.
 #[derive(Debug, Clone)]
 pub struct SigstoreSigned {
@@ -134,6 +195,8 @@ pub struct ContainersPolicy {
     keys: BTreeMap<String, Result<CosignKey, String>>,
     /// The keyless trust root of each `fulcio` requirement, by [`root_id`].
     fulcio_roots: BTreeMap<String, Result<TrustRoot, String>>,
+    /// The certificates of each `pki` requirement, by [`pki_id`].
+    pki_roots: BTreeMap<String, Result<PkiRoot, String>>,
     /// The OpenPGP keyring of each `signedBy` key source, by its labels joined.
     gpg_keyrings: BTreeMap<String, Result<crate::gpg::Keyring, String>>,
 }
@@ -186,21 +249,25 @@ impl std::fmt::Debug for ContainersPolicy {
 impl ContainersPolicy {
     /// Reads and parses `path`; relative key paths are relative to its folder.
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        use std::io::Read;
-        let f = std::fs::File::open(path).map_err(|source| PolicyError::Read {
-            path: path.into(),
-            source,
-        })?;
-        let mut bytes = Vec::new();
-        f.take(MAX_POLICY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| PolicyError::Read {
-                path: path.into(),
-                source,
-            })?;
-        if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(PolicyError::TooLarge { path: path.into() });
-        }
+        use crate::layout::BlobError;
+        // Links followed; a named pipe or device is refused unopened (it would block).
+        let bytes = crate::layout::read_regular_following_links(path, MAX_POLICY_BYTES).map_err(
+            |e| match e {
+                BlobError::TooLarge { .. } => PolicyError::TooLarge { path: path.into() },
+                BlobError::Io(source) => PolicyError::Read {
+                    path: path.into(),
+                    source,
+                },
+                BlobError::Missing => PolicyError::Read {
+                    path: path.into(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "it does not exist"),
+                },
+                other => PolicyError::Read {
+                    path: path.into(),
+                    source: std::io::Error::other(crate::layout::describe_read_error(&other)),
+                },
+            },
+        )?;
         let base = path.parent().unwrap_or(Path::new("."));
         Self::from_bytes(path, base, &bytes)
     }
@@ -226,6 +293,7 @@ impl ContainersPolicy {
             other_transports: parsed.other_transports,
             keys: BTreeMap::new(),
             fulcio_roots: BTreeMap::new(),
+            pki_roots: BTreeMap::new(),
             gpg_keyrings: BTreeMap::new(),
         };
         policy.parse_keys();
@@ -241,6 +309,7 @@ impl ContainersPolicy {
     fn parse_keys(&mut self) {
         let mut keys = BTreeMap::new();
         let mut roots = BTreeMap::new();
+        let mut pki_roots = BTreeMap::new();
         let mut keyrings = BTreeMap::new();
         for r in self.all_requirements() {
             if let Requirement::SignedBy { keys, .. } = r {
@@ -268,6 +337,17 @@ impl ContainersPolicy {
                             .map_err(|e| format!("{}: {e}", f.ca.label))
                     });
                 }
+                if let Some(p) = &s.pki {
+                    pki_roots.entry(pki_id(p)).or_insert_with(|| {
+                        Ok(PkiRoot {
+                            roots: pem_certificates(&p.roots, "CA root")?,
+                            intermediates: match &p.intermediates {
+                                Some(i) => pem_all_certificates(i)?,
+                                None => Vec::new(),
+                            },
+                        })
+                    });
+                }
                 for k in s.keys.iter().flatten().chain(s.rekor.iter().flatten()) {
                     keys.entry(k.label.clone())
                         .or_insert_with(|| match &k.bytes {
@@ -280,6 +360,7 @@ impl ContainersPolicy {
         }
         self.keys = keys;
         self.fulcio_roots = roots;
+        self.pki_roots = pki_roots;
         self.gpg_keyrings = keyrings;
     }
 
@@ -314,6 +395,15 @@ impl ContainersPolicy {
         }
     }
 
+    /// The certificates of a `pki` requirement.
+    pub(crate) fn pki_root(&self, p: &Pki) -> Result<&PkiRoot, String> {
+        match self.pki_roots.get(&pki_id(p)) {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("the PKI certificates were not loaded".into()),
+        }
+    }
+
     /// Key files the policy names that cannot be read or parsed, with why (for a warning at
     /// start; each is also the rejection reason of the requirements that name it).
     pub fn key_problems(&self) -> Vec<String> {
@@ -343,6 +433,11 @@ impl ContainersPolicy {
         }
         out.extend(
             self.fulcio_roots
+                .values()
+                .filter_map(|r| r.as_ref().err().cloned()),
+        );
+        out.extend(
+            self.pki_roots
                 .values()
                 .filter_map(|r| r.as_ref().err().cloned()),
         );

@@ -444,17 +444,11 @@ impl Parser<'_> {
     }
 }
 
+/// A key file: links followed (as c/image's `os.ReadFile`), but only to a regular file, so a
+/// named pipe cannot block the evaluation (c/image would block on it).
 fn read_limited(p: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(p).map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    f.take(MAX_KEY_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    if buf.len() as u64 > MAX_KEY_BYTES {
-        return Err(format!("larger than {MAX_KEY_BYTES} bytes"));
-    }
-    Ok(buf)
+    crate::layout::read_regular_following_links(p, MAX_KEY_BYTES)
+        .map_err(|e| crate::layout::describe_read_error(&e))
 }
 
 /// A `*Data` value: base64 (std), as Go's `[]byte` JSON encoding.

@@ -318,3 +318,115 @@ fn strict_payloads() {
         );
     }
 }
+
+#[test]
+fn pki_requirements_parse_as_c_image_parses_them() {
+    let pki = |body: &str| {
+        format!(
+            r#"{{"default":[{{"type":"sigstoreSigned","pki":{body},"signedIdentity":{{"type":"matchRepository"}}}}]}}"#
+        )
+    };
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"{"caRootsPath":"/r","caRootsData":"","subjectEmail":"e"}"#,
+            "$.default[0].pki",
+            "only one of caRootsPath and caRootsData",
+        ),
+        (
+            r#"{"subjectEmail":"e"}"#,
+            "$.default[0].pki",
+            "exactly one of caRootsPath and caRootsData",
+        ),
+        (
+            r#"{"caRootsPath":"/r","caIntermediatesPath":"/i","caIntermediatesData":"","subjectEmail":"e"}"#,
+            "$.default[0].pki",
+            "only one of caIntermediatesPath and caIntermediatesData",
+        ),
+        (
+            r#"{"caRootsPath":"/r","subjectEmail":"","subjectHostname":""}"#,
+            "$.default[0].pki",
+            "at least one of subjectEmail and subjectHostname",
+        ),
+        (
+            r#"{"caRootsPath":"/r","subjectEmail":"e","oidcIssuer":"i"}"#,
+            "$.default[0].pki.oidcIssuer",
+            "unknown key",
+        ),
+        (
+            r#"{"caRootsData":"not base64!","subjectEmail":"e"}"#,
+            "$.default[0].pki.caRootsData",
+            "not valid base64",
+        ),
+        (
+            r#"{"caRootsPath":"/r","subjectHostname":7}"#,
+            "$.default[0].pki.subjectHostname",
+            "must be a string",
+        ),
+        (r#""/r""#, "$.default[0].pki", "must be a JSON object"),
+    ];
+    for (body, at, msg) in cases {
+        let (got_at, got_msg) = invalid_at(&pki(body));
+        assert_eq!(got_at, *at, "{body}");
+        assert!(got_msg.contains(msg), "{body}: {got_msg}");
+    }
+    // pki with fulcio or a key, or with a Rekor key, is refused (c/image: "exactly one of
+    // ... fulcio, and pki"; "... are not supported for pki").
+    for extra in [
+        r#""keyPath":"/k""#,
+        r#""fulcio":{"caPath":"/ca","oidcIssuer":"i","subjectEmail":"e"}"#,
+        r#""rekorPublicKeyData":"""#,
+    ] {
+        let json = format!(
+            r#"{{"default":[{{"type":"sigstoreSigned","pki":{{"caRootsPath":"/r","subjectEmail":"e"}},{extra}}}]}}"#
+        );
+        assert_eq!(invalid_at(&json).0, "$.default[0]", "{json}");
+    }
+}
+
+#[test]
+fn pki_certificate_files_that_hold_no_certificate_are_named() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let key = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    let json = format!(
+        r#"{{"default":[{{"type":"sigstoreSigned","pki":{{"caRootsData":"{}","subjectEmail":"e"}}}}]}}"#,
+        b64(key)
+    );
+    let p = parse(&json).expect("a valid policy");
+    assert_eq!(
+        p.key_problems(),
+        ["default[0].pki.caRootsData: no PEM CERTIFICATE block"]
+    );
+    // Unreadable files are a problem of the requirement, not a parse error.
+    let json = r#"{"default":[{"type":"sigstoreSigned","pki":{"caRootsPath":"/nonexistent/roots.pem","subjectHostname":"h"}}]}"#;
+    let p = parse(json).expect("a valid policy");
+    let problems = p.key_problems();
+    assert!(
+        problems
+            .iter()
+            .all(|m| m.contains("/nonexistent/roots.pem"))
+            && !problems.is_empty(),
+        "{problems:?}"
+    );
+    // Intermediates must all be certificates (sigstore's UnmarshalCertificatesFromPEM).
+    let Some(v) = crate::test_vectors::dir() else {
+        return;
+    };
+    let roots = std::fs::read_to_string(v.join("cosign/containers-image/cosign/pki_root_crts.pem"))
+        .expect("roots");
+    let json = format!(
+        r#"{{"default":[{{"type":"sigstoreSigned","pki":{{"caRootsData":"{}","caIntermediatesData":"{}","subjectEmail":"e"}}}}]}}"#,
+        b64(&roots),
+        b64(&format!("{roots}{key}"))
+    );
+    let p = parse(&json).expect("a valid policy");
+    assert_eq!(
+        p.key_problems(),
+        ["default[0].pki.caIntermediatesData: PEM block 2 is a PUBLIC KEY, not a CERTIFICATE"]
+    );
+    let json = format!(
+        r#"{{"default":[{{"type":"sigstoreSigned","pki":{{"caRootsData":"{}","subjectEmail":"e"}}}}]}}"#,
+        b64(&roots)
+    );
+    assert!(parse(&json).expect("valid").key_problems().is_empty());
+}

@@ -67,11 +67,10 @@ impl RegistriesD {
         files.sort();
         let mut out = RegistriesD::default();
         for f in &files {
-            let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-            if len > MAX_YAML_BYTES {
-                return Err(err(f, format!("larger than {MAX_YAML_BYTES} bytes")));
-            }
-            let text = std::fs::read_to_string(f).map_err(|e| err(f, e.to_string()))?;
+            // Links followed; a file swapped for a named pipe is refused, never opened blocking.
+            let bytes = crate::layout::read_regular_following_links(f, MAX_YAML_BYTES)
+                .map_err(|e| err(f, crate::layout::describe_read_error(&e)))?;
+            let text = String::from_utf8(bytes).map_err(|e| err(f, format!("not UTF-8: {e}")))?;
             out.merge(RegistriesD::parse(&text, f)?, f)?;
         }
         Ok(out)

@@ -52,6 +52,27 @@ pub fn subject_alt_names(der: &[u8]) -> Result<Sans, Failure> {
     Ok((emails, dns, uris))
 }
 
+/// The SAN iPAddress values of a certificate (DER); entries that are neither 4 nor 16 bytes
+/// long are skipped (they name no address).
+pub fn ip_addresses(der: &[u8]) -> Result<Vec<std::net::IpAddr>, Failure> {
+    let cert = Certificate::from_der(der)
+        .map_err(|e| Failure::new(FailureKind::Malformed, format!("certificate: {e}")))?;
+    let mut out = Vec::new();
+    if let Ok(Some((_, san))) = cert.tbs_certificate.get::<SubjectAltName>() {
+        for name in san.0 {
+            if let GeneralName::IpAddress(ip) = name {
+                let b = ip.as_bytes();
+                if let Ok(v4) = <[u8; 4]>::try_from(b) {
+                    out.push(std::net::IpAddr::from(v4));
+                } else if let Ok(v6) = <[u8; 16]>::try_from(b) {
+                    out.push(std::net::IpAddr::from(v6));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Verify `leaf` (DER) to one of `roots` through `intermediates` at `at`.
 pub fn verify_pki_chain(
     leaf: &[u8],

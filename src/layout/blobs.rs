@@ -1,6 +1,5 @@
 //! Reading blobs: size-limited, digest-checked, never through a path built from unvalidated input.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -134,7 +133,8 @@ pub fn read_regular(path: &Path, limit: u64, which: &str) -> Result<Vec<u8>, Blo
             kind: file_kind(seen.file_type()),
         });
     }
-    let file = match File::open(path) {
+    // Non-blocking: a file swapped for a named pipe after the check cannot block the open.
+    let file = match super::regular_file::open_nonblocking(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(BlobError::Missing),
         Err(e) => return Err(BlobError::Io(e)),

@@ -1,10 +1,14 @@
 //! The rootDir on disk: finding repositories and reading their blobs safely.
 
 mod blobs;
+mod regular_file;
 mod walk;
 
 pub use blobs::{
     BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
+};
+pub use regular_file::{
+    describe as describe_read_error, open_regular, read_regular_following_links,
 };
 pub use walk::{RepoLocation, Walk, find_repositories, walked_folders};
 

@@ -45,15 +45,9 @@ pub(crate) fn load(
     };
     for p in paths {
         let shown = p.display().to_string();
-        let read = std::fs::metadata(p)
-            .map_err(|e| e.to_string())
-            .and_then(|m| {
-                if m.len() > MAX_KEYRING_BYTES {
-                    Err(format!("larger than {MAX_KEYRING_BYTES} bytes"))
-                } else {
-                    std::fs::read(p).map_err(|e| e.to_string())
-                }
-            });
+        // A link to a keyring is followed; a named pipe or device is refused unopened.
+        let read = crate::layout::read_regular_following_links(p, MAX_KEYRING_BYTES)
+            .map_err(|e| crate::layout::describe_read_error(&e));
         let (sha, parsed) = match read {
             Ok(bytes) => (
                 sha256_hex(&bytes),
