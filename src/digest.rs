@@ -39,10 +39,17 @@ impl Algorithm {
 ///
 /// Because the encoded part is checked to be hex only, a `Digest` can be joined to a
 /// path without any risk of traversal (`sha256:../../etc/passwd` never parses).
+///
+/// A SHA-256 digest's hex is held inline: a registry's reports and graphs hold a dozen digests
+/// per image, and an allocation each was a tenth of a large scan's memory.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest {
-    algorithm: Algorithm,
-    hex: String,
+pub struct Digest(Hex);
+
+/// The lower-case hex digits, per algorithm (ordered as `(algorithm, hex)`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Hex {
+    Sha256([u8; 64]),
+    Sha512(Box<[u8; 128]>),
 }
 
 /// Why a digest string was refused.
@@ -74,10 +81,23 @@ impl Digest {
         {
             return Err(DigestError::BadEncoding(s.to_string()));
         }
-        Ok(Digest {
-            algorithm,
-            hex: hex.to_string(),
-        })
+        Ok(Digest::from_hex(algorithm, hex.as_bytes()))
+    }
+
+    /// From validated lower-case hex of the algorithm's length.
+    fn from_hex(algorithm: Algorithm, hex: &[u8]) -> Self {
+        match algorithm {
+            Algorithm::Sha256 => {
+                let mut h = [0u8; 64];
+                h.copy_from_slice(hex);
+                Digest(Hex::Sha256(h))
+            }
+            Algorithm::Sha512 => {
+                let mut h = Box::new([0u8; 128]);
+                h.copy_from_slice(hex);
+                Digest(Hex::Sha512(h))
+            }
+        }
     }
 
     /// The SHA-256 digest of `bytes`.
@@ -87,34 +107,40 @@ impl Digest {
 
     /// The digest of `bytes` with `algorithm`.
     pub fn of(algorithm: Algorithm, bytes: &[u8]) -> Self {
-        Digest {
-            algorithm,
-            hex: to_hex(lc::digest(algorithm.lc(), bytes).as_ref()),
-        }
+        let hex = to_hex(lc::digest(algorithm.lc(), bytes).as_ref());
+        Digest::from_hex(algorithm, hex.as_bytes())
     }
 
     /// Whether `bytes` hash to this digest.
     pub fn matches(&self, bytes: &[u8]) -> bool {
-        Self::of(self.algorithm, bytes).hex == self.hex
+        Self::of(self.algorithm(), bytes) == *self
     }
 
     pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
+        match self.0 {
+            Hex::Sha256(_) => Algorithm::Sha256,
+            Hex::Sha512(_) => Algorithm::Sha512,
+        }
     }
 
     pub fn hex(&self) -> &str {
-        &self.hex
+        let bytes: &[u8] = match &self.0 {
+            Hex::Sha256(h) => h,
+            Hex::Sha512(h) => &h[..],
+        };
+        // Always ASCII: only validated or computed hex is stored.
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 
     /// The cosign tag-scheme name of this digest: `sha256-<hex>`.
     pub fn tag_form(&self) -> String {
-        format!("{}-{}", self.algorithm.name(), self.hex)
+        format!("{}-{}", self.algorithm().name(), self.hex())
     }
 }
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+        write!(f, "{}:{}", self.algorithm().name(), self.hex())
     }
 }
 
@@ -187,5 +213,14 @@ mod tests {
         assert!(d.matches(b"{}"));
         assert!(!d.matches(b"{ }"));
         assert_eq!(Digest::parse(&d.to_string()), Ok(d));
+        let long = Digest::of(Algorithm::Sha512, b"{}");
+        assert_eq!(long.algorithm(), Algorithm::Sha512);
+        assert_eq!(long.hex().len(), 128);
+        assert!(long.matches(b"{}"));
+        assert_eq!(Digest::parse(&long.to_string()), Ok(long.clone()));
+        // Ordered as (algorithm, hex), as the string forms are.
+        let (a, b) = (Digest::sha256_of(b"a"), Digest::sha256_of(b"b"));
+        assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()));
+        assert!(a < long);
     }
 }

@@ -132,7 +132,6 @@ pub struct Artifact {
     pub tag: Option<String>,
     pub subject: Digest,
     pub layers: Vec<LayerRef>,
-    pub annotations: Annotations,
     /// Position in discovery order, for stable output.
     pub order: usize,
     /// The file holding the signature when it is not a blob of the layout (a GPG lookaside
@@ -599,7 +598,9 @@ impl Discoverer<'_> {
         if !self.seen_artifacts.insert(digest.clone()) {
             return true;
         }
-        let mut layers = Vec::new();
+        // Sized exactly: a vector grown by pushing starts at four slots, and almost every
+        // signature manifest has one layer.
+        let mut layers = Vec::with_capacity(manifest.layers().len());
         for l in manifest.layers() {
             let ld = self.descriptor_digest(l, "signature layer");
             layers.push(LayerRef {
@@ -616,7 +617,6 @@ impl Discoverer<'_> {
             tag,
             subject,
             layers,
-            annotations: annotations_of(manifest.annotations()),
             order,
             source: None,
         });
@@ -652,7 +652,7 @@ impl Discoverer<'_> {
                 images.push(n.clone());
             }
         }
-        let mut artifacts = Vec::new();
+        let mut artifacts = Vec::with_capacity(self.artifacts.len());
         for a in std::mem::take(&mut self.artifacts) {
             if self.nodes.contains_key(&a.subject) {
                 artifacts.push(a);
@@ -728,7 +728,6 @@ pub fn attach_lookaside(graph: &mut RepoGraph, base: &Path) {
                     size,
                     annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
                 }],
-                annotations: Annotations::default(),
                 order: 0,
                 source: Some(path),
             });

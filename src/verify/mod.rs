@@ -232,7 +232,6 @@ pub fn verify_detached(
         tag: None,
         subject: subject.digest.clone(),
         layers: vec![layer.clone()],
-        annotations: Default::default(),
         order: 0,
         source: None,
     };
