@@ -307,7 +307,8 @@ fn containers_image_fulcio_rekor_fixture() {
     );
 }
 
-/// The verifiers' keyless path: a signature attached to `subject` in repository `repo`.
+/// The verifiers' keyless path: a signature attached to `subject` in repository `repo`, audited
+/// now.
 fn verify_as(
     repo: &str,
     kind: sigaudit::discover::ArtifactKind,
@@ -316,6 +317,31 @@ fn verify_as(
     annotations: std::collections::BTreeMap<String, String>,
     subject: &sigaudit::digest::Digest,
     keyless: Option<&sigaudit::verify::KeylessContext>,
+) -> sigaudit::verify::Verdict {
+    let now = chrono::Utc::now();
+    verify_as_at(
+        repo,
+        kind,
+        media_type,
+        blob,
+        annotations,
+        subject,
+        keyless,
+        now,
+    )
+}
+
+/// [`verify_as`] with the audit's instant (`--as-of`) given.
+#[allow(clippy::too_many_arguments)]
+fn verify_as_at(
+    repo: &str,
+    kind: sigaudit::discover::ArtifactKind,
+    media_type: &str,
+    blob: &[u8],
+    annotations: std::collections::BTreeMap<String, String>,
+    subject: &sigaudit::digest::Digest,
+    keyless: Option<&sigaudit::verify::KeylessContext>,
+    as_of: chrono::DateTime<chrono::Utc>,
 ) -> sigaudit::verify::Verdict {
     use sigaudit::verify::{KeyCache, Subject, VerifyContext, verify_detached};
     let empty = tempfile::tempdir().expect("tempdir");
@@ -330,7 +356,7 @@ fn verify_as(
     let ctx = VerifyContext {
         trust: &trust,
         cache: &cache,
-        as_of: chrono::Utc::now(),
+        as_of,
         notation: None,
         registry: None,
         keyless,
@@ -395,6 +421,44 @@ fn bundle_verifier_keyless_verdicts() {
         Some(identity)
     );
     assert_eq!(ok.details.get("oidcIssuer").map(String::as_str), Some(GHA));
+    // Audited as of an instant before it was signed (2026-04-09), the signature did not exist.
+    let before = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .expect("time")
+        .to_utc();
+    let early = verify_as_at(
+        "kubewarden/controller",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none.clone(),
+        &subject,
+        Some(&ctx),
+        before,
+    );
+    assert_eq!(
+        (early.status, early.code),
+        (SigStatus::Untrusted, ResultCode::KeylessTimestampInvalid),
+        "{}",
+        early.reason
+    );
+    assert!(early.reason.contains("--as-of"), "{}", early.reason);
+    let signed = ok.signed_at.expect("signing time");
+    let at_signing = verify_as_at(
+        "kubewarden/controller",
+        ArtifactKind::SigstoreBundle,
+        mt,
+        &blob,
+        none.clone(),
+        &subject,
+        Some(&ctx),
+        signed,
+    );
+    assert_eq!(
+        at_signing.status,
+        SigStatus::Trusted,
+        "{}",
+        at_signing.reason
+    );
     for name in [
         "certificate-chain",
         "sct",

@@ -364,7 +364,7 @@ fn keyless_bundle(
         super::keyless::Artifact::Sha256Hex(input.subject.digest.hex()),
         super::keyless::requirements(),
     );
-    super::keyless::verdict(result, kc, input.repository, checks)
+    super::keyless::verdict(result, ctx.as_of, kc, input.repository, checks)
 }
 
 /// Record transparency-log entries and timestamps, which are not verified with a key.

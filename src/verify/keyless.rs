@@ -59,6 +59,7 @@ fn failure_code(kind: FailureKind) -> (ResultCode, &'static str) {
 /// The verdict of a keyless verification of a signature stored in `repository`.
 pub(crate) fn verdict(
     result: Result<Verified, Failure>,
+    as_of: chrono::DateTime<chrono::Utc>,
     ctx: &KeylessContext,
     repository: &str,
     mut checks: Vec<Check>,
@@ -71,6 +72,19 @@ pub(crate) fn verdict(
             return Verdict::fail(code, f.detail, checks);
         }
     };
+    // sigstore-verify checks "not in the future" against the real clock; an audit as of an
+    // earlier instant must not count a signature that did not exist yet at that instant.
+    if let Some(t) = v.signed_at
+        && t > as_of
+    {
+        let reason = format!(
+            "the authenticated signing time {} is after the audit's instant {} (--as-of): the signature did not exist then",
+            t.to_rfc3339(),
+            as_of.to_rfc3339()
+        );
+        checks.push(check("timestamp", CheckResult::Fail, reason.clone()));
+        return Verdict::fail(ResultCode::KeylessTimestampInvalid, reason, checks);
+    }
     let root = &ctx.root.source;
     let at = v
         .signed_at

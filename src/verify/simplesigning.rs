@@ -238,7 +238,7 @@ fn keyless_signature(
         rfc3161_timestamp: get(media::COSIGN_RFC3161_ANNOTATION),
     };
     let result = crate::keyless::verify_legacy(&kc.root, &sig, super::keyless::requirements());
-    let mut v = super::keyless::verdict(result, kc, input.repository, checks);
+    let mut v = super::keyless::verdict(result, ctx.as_of, kc, input.repository, checks);
     // The signature is genuine (perhaps by an unlisted identity): does it sign this image?
     if v.status == SigStatus::Trusted || v.code == ResultCode::KeylessIdentityNotAllowed {
         match bind_payload(input, &mut v.checks) {
