@@ -279,6 +279,19 @@ impl Auditor {
         };
     }
 
+    /// Reads the GPG lookaside store again (signatures added or removed there, or the
+    /// registries.d files changed), keeping the discovered repositories: for a watch.
+    pub fn reattach_lookaside(&mut self) {
+        for g in &mut self.graphs {
+            g.artifacts.retain(|a| a.kind != ArtifactKind::GpgLookaside);
+        }
+        self.walk_findings
+            .retain(|f| f.code != FindingCode::LookasideUnusable);
+        self.attach_lookaside();
+        self.work = work_items(&self.graphs);
+        *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
+    }
+
     /// Add each image's GPG lookaside signatures (`--lookaside`, or the store registries.d names
     /// for the repository) to the graphs; a store that cannot be used is a finding.
     fn attach_lookaside(&mut self) {

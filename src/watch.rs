@@ -8,7 +8,9 @@
 //!    be replaced by a symbolic link), and the real folders `_cosign` and `_notation` lead to
 //!    recursively. Every symbolic link on the way (`_notation -> ..data/_notation`,
 //!    `..data -> ..2026_01_15`) has its parent folder watched too, so a swapped link re-arms the
-//!    watches. `--crl-dir` folders are watched as well;
+//!    watches. `--crl-dir` folders and `--gpg-keyring` files are watched as well, and so is the
+//!    GPG lookaside store (`--lookaside`, or `--registries-d` and the stores it names), whose
+//!    changes re-read the lookaside signatures without walking the repositories again;
 //! 3. events are filtered (editors' temporary files, reads, and everything outside the trust
 //!    material never count), then debounced: a cycle starts once the filesystem has been quiet
 //!    for the debounce time;
@@ -114,13 +116,16 @@ pub fn watch(
     };
     let mut trust_plan_now = Plan::default();
     let mut repo_plan_now = Plan::default();
+    // Planned in both modes: polling fingerprints the folders it names.
+    let lookaside_plan_now = lookaside_plan(&opts);
     if let Some(ev) = &mut events {
-        trust_plan_now = trust_plan(&real_root, &opts.crl_dirs);
+        trust_plan_now = trust_plan(&real_root, &opts);
         if wopts.watch_repos {
             repo_plan_now = repo_plan(&real_root);
         }
-        ev.arm(&trust_plan_now, &repo_plan_now);
+        ev.arm(&[&trust_plan_now, &repo_plan_now, &lookaside_plan_now]);
     }
+    let lookaside_fp = lookaside_fingerprint(&lookaside_plan_now);
     let repos_fp = if wopts.watch_repos {
         repos_fingerprint(root)
     } else {
@@ -142,6 +147,8 @@ pub fn watch(
         root_missing: false,
         trust_plan: trust_plan_now,
         repo_plan: repo_plan_now,
+        lookaside_plan: lookaside_plan_now,
+        lookaside_fp,
     };
     if wopts.follow_clock {
         w.auditor.set_as_of(chrono::Utc::now());
@@ -199,6 +206,8 @@ const FALLBACK_POLL: Duration = Duration::from_secs(2);
 struct Trigger {
     trust: bool,
     repos: bool,
+    /// The GPG lookaside store (or the registries.d files naming it) may have changed.
+    lookaside: bool,
     /// Time has passed (`refresh`): re-audit even if nothing changed on disk.
     clock: bool,
 }
@@ -213,11 +222,12 @@ impl Trigger {
     }
 
     fn any(self) -> bool {
-        self.trust || self.repos
+        self.trust || self.repos || self.lookaside
     }
     fn merge(&mut self, o: Trigger) {
         self.trust |= o.trust;
         self.repos |= o.repos;
+        self.lookaside |= o.lookaside;
         self.clock |= o.clock;
     }
 }
@@ -239,6 +249,10 @@ struct Session<'a> {
     root_missing: bool,
     trust_plan: Plan,
     repo_plan: Plan,
+    /// The GPG lookaside store and registries.d folder (empty without `--lookaside` and
+    /// `--registries-d`), and the fingerprint of their files.
+    lookaside_plan: Plan,
+    lookaside_fp: String,
 }
 
 impl Session<'_> {
@@ -329,6 +343,7 @@ impl Session<'_> {
                     Trigger {
                         trust: true,
                         repos: self.wopts.watch_repos,
+                        lookaside: true,
                         clock: false,
                     },
                     None,
@@ -357,6 +372,7 @@ impl Session<'_> {
                 Trigger {
                     trust: true,
                     repos: self.wopts.watch_repos,
+                    lookaside: true,
                     clock: false,
                 },
                 ev,
@@ -381,6 +397,7 @@ impl Session<'_> {
             return Trigger {
                 trust: true,
                 repos: self.wopts.watch_repos,
+                lookaside: true,
                 clock: false,
             };
         }
@@ -393,6 +410,7 @@ impl Session<'_> {
         let mut t = Trigger::default();
         for p in &event.paths {
             t.trust |= self.trust_plan.concerns(p);
+            t.lookaside |= self.lookaside_plan.concerns(p);
             if self.wopts.watch_repos {
                 t.repos |= self.repo_plan.concerns_repos(&self.real_root, p);
             }
@@ -409,12 +427,15 @@ impl Session<'_> {
         let started = Instant::now();
         if let Some(ev) = ev {
             if trigger.trust {
-                self.trust_plan = trust_plan(&self.real_root, &self.auditor.options().crl_dirs);
+                self.trust_plan = trust_plan(&self.real_root, self.auditor.options());
             }
             if trigger.repos {
                 self.repo_plan = repo_plan(&self.real_root);
             }
-            ev.arm(&self.trust_plan, &self.repo_plan);
+            if trigger.lookaside {
+                self.lookaside_plan = lookaside_plan(self.auditor.options());
+            }
+            ev.arm(&[&self.trust_plan, &self.repo_plan, &self.lookaside_plan]);
         }
         // Loaded once: to see whether it changed, then to audit with.
         let trust = trigger.trust.then(|| self.auditor.load_trust());
@@ -427,8 +448,14 @@ impl Session<'_> {
             self.repos_fp = fp;
             changed
         };
+        let lookaside_changed = trigger.lookaside && {
+            let fp = lookaside_fingerprint(&self.lookaside_plan);
+            let changed = fp != self.lookaside_fp;
+            self.lookaside_fp = fp;
+            changed
+        };
         let clock = trigger.clock && self.wopts.follow_clock;
-        if !trust_changed && !repos_changed && !clock {
+        if !trust_changed && !repos_changed && !lookaside_changed && !clock {
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "checked: nothing changed"
@@ -437,6 +464,8 @@ impl Session<'_> {
         }
         if repos_changed {
             self.auditor.rediscover();
+        } else if lookaside_changed {
+            self.auditor.reattach_lookaside();
         }
         if self.wopts.follow_clock {
             self.auditor.set_as_of(chrono::Utc::now());
@@ -446,8 +475,13 @@ impl Session<'_> {
             None => self.auditor.audit(),
         };
         crate::audit::conclude(&mut report, &self.wopts.policy, self.auditor.options());
-        let mut change = describe(self.renderer.last(), &report, repos_changed);
-        if !trust_changed && !repos_changed {
+        let mut change = describe(
+            self.renderer.last(),
+            &report,
+            repos_changed,
+            lookaside_changed,
+        );
+        if !trust_changed && !repos_changed && !lookaside_changed {
             change.what = format!(
                 "scheduled re-audit as of {}",
                 report
@@ -501,7 +535,12 @@ struct Change {
     now_untrusted: usize,
 }
 
-fn describe(old: Option<&Report>, new: &Report, repos_changed: bool) -> Change {
+fn describe(
+    old: Option<&Report>,
+    new: &Report,
+    repos_changed: bool,
+    lookaside_changed: bool,
+) -> Change {
     let empty = Vec::new();
     let old_material = old.map(|r| &r.trust_material).unwrap_or(&empty);
     let before: BTreeMap<&str, &str> = old_material
@@ -552,6 +591,9 @@ fn describe(old: Option<&Report>, new: &Report, repos_changed: bool) -> Change {
             a.difference(&b).count(),
             b.difference(&a).count()
         ));
+    }
+    if lookaside_changed {
+        parts.push("GPG lookaside signatures changed".into());
     }
     if parts.is_empty() {
         parts.push("trust material changed".into());
@@ -663,9 +705,9 @@ impl Events {
 
     /// Brings the kernel's watches in line with the plans: folders that are gone, or that were
     /// replaced (another identity at the same path), are unwatched, and new ones watched.
-    fn arm(&mut self, trust: &Plan, repos: &Plan) {
+    fn arm(&mut self, plans: &[&Plan]) {
         let mut want: BTreeMap<PathBuf, bool> = BTreeMap::new();
-        for (p, r) in trust.watches.iter().chain(repos.watches.iter()) {
+        for (p, r) in plans.iter().flat_map(|plan| plan.watches.iter()) {
             let e = want.entry(p.clone()).or_insert(*r);
             *e |= *r;
         }
@@ -844,8 +886,8 @@ impl Plan {
 
 /// The trust-material watches: the rootDir itself (non-recursively), the real folders
 /// `_cosign` and `_notation` lead to (recursively, with every link on the way), every link
-/// inside them that leads out of them, and the `--crl-dir` folders.
-fn trust_plan(real_root: &Path, crl_dirs: &[PathBuf]) -> Plan {
+/// inside them that leads out of them, the `--crl-dir` folders and the `--gpg-keyring` files.
+fn trust_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
     let mut plan = Plan::default();
     plan.watch(real_root, false);
     let mut trees = Vec::new();
@@ -856,9 +898,13 @@ fn trust_plan(real_root: &Path, crl_dirs: &[PathBuf]) -> Plan {
             trees.push(t);
         }
     }
-    for d in crl_dirs {
+    for d in &opts.crl_dirs {
         let d = std::path::absolute(d).unwrap_or_else(|_| d.clone());
         plan.follow(&d, false);
+    }
+    for k in &opts.gpg_keyrings {
+        let k = std::path::absolute(k).unwrap_or_else(|_| k.clone());
+        plan.follow(&k, false);
     }
     // Links inside the trees (a key file linked from elsewhere in the rootDir).
     for tree in &trees {
@@ -880,6 +926,61 @@ fn trust_plan(real_root: &Path, crl_dirs: &[PathBuf]) -> Plan {
         }
     }
     plan
+}
+
+/// The GPG lookaside watches: the `--lookaside` folder (recursively), or the `--registries-d`
+/// folder and every local store its files name (recursively).
+fn lookaside_plan(opts: &AuditOptions) -> Plan {
+    let mut plan = Plan::default();
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match (&opts.lookaside, &opts.registries_d) {
+        (Some(dir), _) => {
+            plan.follow(&abs(dir), true);
+        }
+        (None, Some(dir)) => {
+            plan.follow(&abs(dir), false);
+            // An unreadable registries.d is reported by the audit; its folder is still watched.
+            if let Ok(r) = crate::gpg::lookaside::RegistriesD::load_dir(dir) {
+                for d in r.local_dirs() {
+                    plan.follow(&abs(&d), true);
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    plan
+}
+
+/// Largest lookaside file fingerprinted (a signature is a few kilobytes; the audit refuses
+/// larger ones itself).
+const MAX_LOOKASIDE_FILE: u64 = 4 << 20;
+
+/// SHA-256 over every file under the lookaside plan's folders: relative path and content hash
+/// (content, not times: a copy that keeps the time still counts). Files that cannot be read
+/// (named pipes included, never opened blocking) count by their path and the error.
+fn lookaside_fingerprint(plan: &Plan) -> String {
+    let mut lines = Vec::new();
+    for dir in &plan.under {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .max_depth(64)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let content =
+                match crate::layout::read_regular_following_links(entry.path(), MAX_LOOKASIDE_FILE)
+                {
+                    Ok(bytes) => sha256_hex(&bytes),
+                    Err(e) => format!("unreadable: {e}"),
+                };
+            lines.push(format!("{}\t{content}", entry.path().display()));
+        }
+    }
+    format!("sha256:{}", sha256_hex(lines.join("\n").as_bytes()))
 }
 
 /// The repository watches: every folder the repository walk enters, non-recursively.
@@ -1100,7 +1201,7 @@ mod tests {
         std::fs::create_dir_all(root.join("_cosign")).expect("mkdir");
         std::fs::create_dir_all(base.join("notation-a")).expect("mkdir");
         symlink(base.join("notation-a"), root.join("_notation")).expect("link");
-        let plan = trust_plan(&root, &[]);
+        let plan = trust_plan(&root, &AuditOptions::at(chrono::Utc::now()));
         assert_eq!(plan.watches.get(&root), Some(&false));
         assert_eq!(plan.watches.get(&root.join("_cosign")), Some(&true));
         assert_eq!(plan.watches.get(&base.join("notation-a")), Some(&true));

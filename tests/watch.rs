@@ -518,3 +518,67 @@ fn refresh_re_audits_as_time_passes() {
     let log = w.stop();
     assert!(log.contains("0 signatures changed verdict"), "log:\n{log}");
 }
+
+/// The GPG material is followed too: signatures added to or removed from the lookaside store
+/// (outside the rootDir) and the `--gpg-keyring` file.
+#[test]
+fn watch_follows_the_gpg_lookaside_store_and_keyring() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = tmp.path();
+    let root = tmp.join("root");
+    let out = tmp.join("out");
+    let store = tmp.join("lookaside");
+    copy_fixture("demo", &root);
+    copy_fixture("demo-lookaside", &store);
+    // The keyring apart from the store, so that its own watch is what sees it go.
+    let keyring = tmp.join("keys/release.gpg");
+    std::fs::create_dir(tmp.join("keys")).expect("mkdir keys");
+    std::fs::rename(store.join("release.gpg"), &keyring).expect("move the keyring");
+    let (store_arg, keyring_arg) = (store.display().to_string(), keyring.display().to_string());
+    let mut w = Watch::start(
+        &root,
+        &out,
+        &["--lookaside", &store_arg, "--gpg-keyring", &keyring_arg],
+    );
+    // team/app:v2 carries two GPG signatures, the first trusted.
+    let gpg = |trusted: &'static [bool]| {
+        move |r: &Value| {
+            image(r, "team/app", "v2").is_some_and(|i| {
+                let got: Vec<bool> = i["signatures"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter(|s| s["tool"] == "gpg")
+                            .map(|s| s["trusted"] == true)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                got == trusted
+            })
+        }
+    };
+    w.wait_for(
+        "the initial report (two GPG signatures)",
+        gpg(&[true, false]),
+    );
+
+    let sigs = store
+        .join("team/app@sha256=be3217ed16d9d3999632f7ab3ea22000cd2626cc116858a989421abb4591f7bb");
+    let aside = tmp.join("aside");
+    std::fs::rename(&sigs, &aside).expect("move the signatures away");
+    w.react("signatures removed from the store: none left", gpg(&[]));
+
+    std::fs::rename(&aside, &sigs).expect("move them back");
+    w.react("signatures back in the store", gpg(&[true, false]));
+    w.wait_log("the lookaside line", |l| {
+        l.contains("GPG lookaside signatures changed")
+    });
+
+    std::fs::rename(&keyring, tmp.join("release.gpg")).expect("move the keyring away");
+    // (A keyring that is gone is a finding; its GPG signatures are then untrusted.)
+    w.react(
+        "keyring gone: no GPG signature trusted",
+        gpg(&[false, false]),
+    );
+    w.stop();
+}

@@ -172,6 +172,16 @@ impl RegistriesD {
         }
     }
 
+    /// Every local folder an entry names (`file://` URLs), in entry order.
+    pub fn local_dirs(&self) -> Vec<PathBuf> {
+        self.default_docker
+            .iter()
+            .chain(self.docker.values())
+            .filter_map(|e| e.read_url.as_deref()?.strip_prefix("file://"))
+            .map(PathBuf::from)
+            .collect()
+    }
+
     /// Whether any `docker` scope exists (they need a registry name to apply).
     pub fn has_scopes(&self) -> bool {
         !self.docker.is_empty()
