@@ -12,7 +12,10 @@
 #    rendering, from the scan's debug log);
 # 4. measures the crypto floor (examples/floor.rs: the same number and kinds of signature
 #    verifications in a tight loop, same library, same number of threads) and prints the scan's
-#    wall time as a ratio to it.
+#    wall time as a ratio to it;
+# 5. measures the read floor (every file of the rootDir read once with `cat`, as many readers as
+#    threads, after a warming pass) and prints the scan's wall time as a ratio to the sum of
+#    the two floors.
 #
 # Environment:
 #   BENCH_DIR         where rootDirs and reports go (default ${TMPDIR:-/tmp}/sigaudit-bench)
@@ -73,9 +76,20 @@ unset RUST_LOG NO_COLOR
 phase() { grep -E " $1( |\$)" "$log" | head -n1 | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 || echo 0; }
 floor=$("$target/release/examples/floor" --synth "$root.extra/synth.json" -j "$threads")
 floor_s=$(grep -o 'floor_s=[0-9.]*' <<<"$floor" | cut -d= -f2)
+# The read floor: every file of the rootDir opened and read once by as many readers as the scan
+# has threads (an upper bound of what the scan must read: it leaves image configs and layers
+# unread). Opening and reading is kernel CPU time, so it adds to the crypto floor on a machine
+# whose cores the crypto already fills.
+files=$(find "$root/" -type f | wc -l)
+# A first pass brings the files the scan left unread (configs, layers) into the page cache.
+find "$root/" -type f -print0 | xargs -0 -P "$threads" -n 5000 cat >/dev/null
+read_start=$(date +%s.%N)
+find "$root/" -type f -print0 | xargs -0 -P "$threads" -n 5000 cat >/dev/null
+read_end=$(date +%s.%N)
 
 awk -v s="$start" -v e="$end" -v i="$images" -v n="$signatures" -v r="$rss_kib" -v st="$status" \
     -v root="$root" -v t="$threads" -v f="$floor_s" \
+    -v rs="$read_start" -v re="$read_end" -v nf="$files" \
     -v pd="$(phase discovered)" -v pv="$(phase verified)" -v pa="$(phase aggregated)" -v pr="$(phase rendered)" \
     'BEGIN {
         w = e - s
@@ -86,5 +100,8 @@ awk -v s="$start" -v e="$end" -v i="$images" -v n="$signatures" -v r="$rss_kib" 
             pd / 1000, pv / 1000, pa / 1000, pr / 1000
         printf "crypto floor: %.2f s (%d verifications); scan/floor %.2f, verification/floor %.2f\n",
             f, n, w / f, (pv / 1000) / f
+        rd = re - rs
+        printf "read floor: %.2f s (%d files, all of the rootDir); scan/(crypto floor + read floor) %.2f\n",
+            rd, nf, w / (f + rd)
     }'
 echo "reports: $out" >&2
