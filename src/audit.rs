@@ -25,7 +25,7 @@ use crate::report::model::{
     Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
     SCHEMA_VERSION, Settings, SignatureReport, Summary, Tool, ZotSignatureInfo,
 };
-use crate::report::text::{Details, Interner, Text};
+use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
 use crate::verify::{
     KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
@@ -262,15 +262,13 @@ impl Auditor {
             .map(|r| discover(root, r))
             .collect();
         self.walk_findings = walk.findings;
-        self.attach_lookaside();
-        self.work = work_items(&self.graphs);
+        self.attach_lookaside_and_plan();
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             images = self.graphs.iter().map(|g| g.images.len()).sum::<usize>(),
             signatures = self.work.len(),
             "discovered"
         );
-        *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
         let mut memo = self.blobs.lock().unwrap_or_else(|e| e.into_inner());
         let budget = memo.budget;
         *memo = BlobMemo {
@@ -287,6 +285,12 @@ impl Auditor {
         }
         self.walk_findings
             .retain(|f| f.code != FindingCode::LookasideUnusable);
+        self.attach_lookaside_and_plan();
+    }
+
+    /// Attaches the lookaside signatures to the graphs just read, then lists the signatures to
+    /// verify (positions change, so no earlier verdict is reused by position).
+    fn attach_lookaside_and_plan(&mut self) {
         self.attach_lookaside();
         self.work = work_items(&self.graphs);
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
@@ -874,7 +878,7 @@ fn to_report(
                 detail: text.text(&c.detail),
             })
             .collect(),
-        details: Details::from_pairs(v.details.iter().map(|(k, d)| (*k, text.text(d)))),
+        details: v.details.iter().map(|(k, d)| (*k, text.text(d))).collect(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! Only `index.json`, manifests and indexes are read here; signature blobs are read later by
 //! the audit, and image layers are never read.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
@@ -75,54 +75,8 @@ pub struct LayerRef {
     pub annotations: Annotations,
 }
 
-/// A descriptor's or manifest's annotations, sorted by key: a map's lookups without a map's
-/// nodes (a `BTreeMap` node is about half a kilobyte, and a registry has a few annotations on
-/// each of its hundreds of thousands of signature manifests).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Annotations(Box<[(String, String)]>);
-
-impl Annotations {
-    pub fn get(&self, key: &str) -> Option<&String> {
-        self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .ok()
-            .map(|i| &self.0[i].1)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    /// In key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl FromIterator<(String, String)> for Annotations {
-    /// A later pair with the key of an earlier one is dropped (keys are unique in JSON objects
-    /// as parsed).
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        let mut v: Vec<(String, String)> = pairs.into_iter().collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v.dedup_by(|a, b| a.0 == b.0);
-        Annotations(v.into_boxed_slice())
-    }
-}
-
-impl From<BTreeMap<String, String>> for Annotations {
-    fn from(map: BTreeMap<String, String>) -> Self {
-        map.into_iter().collect()
-    }
-}
+/// A descriptor's annotations, sorted by key.
+pub type Annotations = crate::sorted_map::SortedMap<String, String>;
 
 /// A signature or attestation artifact and the image digest it is attached to.
 #[derive(Debug, Clone)]
@@ -131,6 +85,8 @@ pub struct Artifact {
     pub manifest_digest: Digest,
     pub tag: Option<String>,
     pub subject: Digest,
+    /// The signature layers. The manifest's own annotations are not kept: no check reads them
+    /// (the formats put what they need on the layers).
     pub layers: Vec<LayerRef>,
     /// Position in discovery order, for stable output.
     pub order: usize,

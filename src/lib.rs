@@ -24,6 +24,7 @@ pub mod layout;
 pub mod media;
 pub mod notation;
 pub mod report;
+pub mod sorted_map;
 pub mod strict_json;
 pub mod trust;
 pub mod verify;

@@ -213,6 +213,17 @@ struct Trigger {
 }
 
 impl Trigger {
+    /// Anything on disk may have changed (a poll, the rootDir back, a lost event queue); the
+    /// repositories only when they are followed (`--watch-repos`).
+    fn disk(watch_repos: bool) -> Self {
+        Trigger {
+            trust: true,
+            repos: watch_repos,
+            lookaside: true,
+            clock: false,
+        }
+    }
+
     /// The scheduled re-audit.
     fn clock() -> Self {
         Trigger {
@@ -339,15 +350,7 @@ impl Session<'_> {
             let now = Instant::now();
             if now >= next {
                 next = now + every;
-                self.cycle(
-                    Trigger {
-                        trust: true,
-                        repos: self.wopts.watch_repos,
-                        lookaside: true,
-                        clock: false,
-                    },
-                    None,
-                );
+                self.cycle(Trigger::disk(self.wopts.watch_repos), None);
             }
             if now >= housekeeping {
                 housekeeping = now + HOUSEKEEPING;
@@ -368,15 +371,7 @@ impl Session<'_> {
         } else if present && self.root_missing {
             self.root_missing = false;
             tracing::info!("rootDir {} is back", self.root.display());
-            self.cycle(
-                Trigger {
-                    trust: true,
-                    repos: self.wopts.watch_repos,
-                    lookaside: true,
-                    clock: false,
-                },
-                ev,
-            );
+            self.cycle(Trigger::disk(self.wopts.watch_repos), ev);
             return;
         }
         if self.unwritten {
@@ -394,12 +389,7 @@ impl Session<'_> {
     fn classify(&self, event: &notify::Event) -> Trigger {
         if event.need_rescan() {
             // The kernel's queue overflowed: anything may have changed.
-            return Trigger {
-                trust: true,
-                repos: self.wopts.watch_repos,
-                lookaside: true,
-                clock: false,
-            };
+            return Trigger::disk(self.wopts.watch_repos);
         }
         match event.kind {
             // Our own reads open files; only a write counts.

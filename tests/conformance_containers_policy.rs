@@ -50,6 +50,17 @@ fn verdict_at(root: &Path, registry: &str, policy: &str, as_of: &str) -> Contain
     img.containers_policy.clone().expect("a policy verdict")
 }
 
+/// The policy rejects, and its first reason says `want`.
+#[track_caller]
+fn assert_rejected(p: &ContainersPolicyReport, want: &str) {
+    assert!(
+        p.verdict == PolicyVerdict::Reject && p.reasons[0].contains(want),
+        "want a rejection saying {want:?}, got {:?}: {:?}",
+        p.verdict,
+        p.reasons
+    );
+}
+
 fn sigstore_key_policy(keys: &[&Path], identity: &str) -> String {
     let keys: Vec<String> = keys.iter().map(|k| k.display().to_string()).collect();
     json!({"default": [{"type": "reject"}], "transports": {"docker": {"": [
@@ -105,12 +116,7 @@ fn cosign_key_fixtures() {
             reg,
             &sigstore_key_policy(&[&key2], "matchRepository"),
         );
-        assert_eq!(p.verdict, PolicyVerdict::Reject);
-        assert!(
-            p.reasons[0].contains("verification failed"),
-            "{:?}",
-            p.reasons
-        );
+        assert_rejected(&p, "verification failed");
     }
     // Another repository: matchRepository rejects, exactRepository with the signed name accepts.
     let root = cosign_layout(&d.join("dir-img-cosign-valid"), "elsewhere", &[]);
@@ -152,8 +158,7 @@ fn cosign_key_fixtures() {
         reg,
         &sigstore_key_policy(&[&key1], "matchRepository"),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(p.reasons[0].contains("does not match"), "{:?}", p.reasons);
+    assert_rejected(&p, "does not match");
 
     // A manifest whose digest cannot match.
     let root = cosign_layout(&d.join("dir-img-cosign-manifest-digest-error"), repo, &[]);
@@ -171,13 +176,9 @@ fn cosign_key_fixtures() {
         reg,
         &sigstore_key_policy(&[&key1, &key2], "matchRepository"),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(
-        p.reasons[0].contains(
-            "no signature exists (0 non-sigstore signatures, 1 sigstore non-signature attachments)"
-        ),
-        "{:?}",
-        p.reasons
+    assert_rejected(
+        &p,
+        "no signature exists (0 non-sigstore signatures, 1 sigstore non-signature attachments)",
     );
 
     // A signature by an unknown key alone is rejected; next to a valid one it does not matter.
@@ -194,12 +195,7 @@ fn cosign_key_fixtures() {
         reg,
         &sigstore_key_policy(&[&key2], "matchRepository"),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(
-        p.reasons[0].contains("none of the signatures were accepted"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "none of the signatures were accepted");
 }
 
 #[test]
@@ -250,12 +246,7 @@ fn an_unreadable_key_rejects_and_names_the_file() {
         "192.168.64.2:5000",
         &sigstore_key_policy(&[Path::new("/nonexistent/cosign.pub")], "matchRepository"),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(
-        p.reasons[0].contains("/nonexistent/cosign.pub"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "/nonexistent/cosign.pub");
 }
 
 #[test]
@@ -286,12 +277,7 @@ fn cosign_key_and_rekor_fixture() {
         reg,
         &policy(&d.join("cosign2.pub"), &d.join("cosign.pub")),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(
-        p.reasons[0].contains("Rekor SET does not verify"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "Rekor SET does not verify");
     // A Rekor key required, but the signature has no SET.
     let plain = cosign_layout(
         &d.join("dir-img-cosign-valid"),
@@ -303,12 +289,7 @@ fn cosign_key_and_rekor_fixture() {
         reg,
         &policy(&d.join("cosign.pub"), &d.join("rekor.pub")),
     );
-    assert_eq!(p.verdict, PolicyVerdict::Reject);
-    assert!(
-        p.reasons[0].contains("annotation is missing"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "annotation is missing");
 }
 
 #[test]
@@ -339,32 +320,19 @@ fn cosign_fulcio_and_rekor_fixture() {
         reg,
         &policy("https://accounts.google.com", email, &rekor),
     );
-    assert!(
-        p.verdict == PolicyVerdict::Reject && p.reasons[0].contains("OIDC issuer"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "OIDC issuer");
     let p = verdict(
         root.path(),
         reg,
         &policy(issuer, "someone@example.com", &rekor),
     );
-    assert!(
-        p.verdict == PolicyVerdict::Reject && p.reasons[0].contains("required email"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "required email");
     let p = verdict(
         root.path(),
         reg,
         &policy(issuer, email, &d.join("cosign.pub")),
     );
-    assert!(
-        p.verdict == PolicyVerdict::Reject
-            && p.reasons[0].contains("Fulcio certificate verification failed"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "Fulcio certificate verification failed");
     // A key-signed image has no certificate.
     let plain = cosign_layout(
         &d.join("dir-img-cosign-valid"),
@@ -372,12 +340,7 @@ fn cosign_fulcio_and_rekor_fixture() {
         &[],
     );
     let p = verdict(plain.path(), reg, &policy(issuer, email, &rekor));
-    assert!(
-        p.verdict == PolicyVerdict::Reject
-            && p.reasons[0].contains("certificate annotation is missing"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "certificate annotation is missing");
 }
 
 /// `dir-img-cosign-pki-valid`: a leaf (SAN email `qiwan@redhat.com`, DNS
@@ -412,13 +375,8 @@ fn cosign_pki_fixture() {
     }
     let rejected = |pki: Value, want: &str| {
         let p = verdict(root.path(), reg, &policy(pki.clone()));
-        assert!(
-            p.verdict == PolicyVerdict::Reject
-                && p.reasons.len() == 1
-                && p.reasons[0].contains(want),
-            "{pki}: {:?}",
-            p.reasons
-        );
+        assert_rejected(&p, want);
+        assert_eq!(p.reasons.len(), 1, "{pki}: {:?}", p.reasons);
     };
     rejected(
         json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectEmail": "someone@example.com"}),
@@ -476,12 +434,7 @@ fn cosign_pki_fixture() {
             json!({"caRootsPath": roots, "caIntermediatesPath": inter, "subjectEmail": "mitr@redhat.com"}),
         ),
     );
-    assert!(
-        p.verdict == PolicyVerdict::Reject
-            && p.reasons[0].contains("verifying the leaf certificate failed"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "verifying the leaf certificate failed");
     // A key-signed image has no certificate.
     let plain = cosign_layout(
         &d.join("dir-img-cosign-valid"),
@@ -493,12 +446,7 @@ fn cosign_pki_fixture() {
         "192.168.64.2:5000",
         &policy(json!({"caRootsPath": roots, "subjectEmail": "qiwan@redhat.com"})),
     );
-    assert!(
-        p.verdict == PolicyVerdict::Reject
-            && p.reasons[0].contains("certificate annotation is missing"),
-        "{:?}",
-        p.reasons
-    );
+    assert_rejected(&p, "certificate annotation is missing");
 }
 
 fn b64_file(p: &Path) -> String {

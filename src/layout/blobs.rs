@@ -1,8 +1,9 @@
 //! Reading blobs: size-limited, digest-checked, never through a path built from unvalidated input.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
+use super::regular_file::{read_bounded, same_file};
 use crate::digest::Digest;
 
 /// Largest manifest or index sigaudit reads (zot's own limit for manifests is 4 MiB).
@@ -146,21 +147,7 @@ pub fn read_regular(path: &Path, limit: u64, which: &str) -> Result<Vec<u8>, Blo
             "the file changed while it was being opened",
         )));
     }
-    if meta.len() > limit {
-        return Err(BlobError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
-    }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(BlobError::TooLarge {
-            size: buf.len() as u64,
-            limit,
-        });
-    }
-    Ok(buf)
+    read_bounded(file, &meta, limit)
 }
 
 fn symlink_error(path: &Path, which: String) -> BlobError {
@@ -170,18 +157,6 @@ fn symlink_error(path: &Path, which: String) -> BlobError {
             .map(|t| format!("{:?}", t.to_string_lossy()))
             .unwrap_or_else(|_| "an unreadable target".into()),
     }
-}
-
-/// Whether two metadata describe the same inode (what lstat saw is what was opened).
-#[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    a.len() == b.len()
 }
 
 #[cfg(test)]

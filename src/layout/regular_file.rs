@@ -62,6 +62,12 @@ pub fn open_regular(path: &Path) -> Result<(File, Metadata), BlobError> {
 /// Reads the regular file at `path` (links followed), at most `limit` bytes.
 pub fn read_regular_following_links(path: &Path, limit: u64) -> Result<Vec<u8>, BlobError> {
     let (file, meta) = open_regular(path)?;
+    read_bounded(file, &meta, limit)
+}
+
+/// Reads an opened regular file (`meta` its `fstat`), refusing it if it holds more than `limit`
+/// bytes, by its size or by what it turns out to hold (a file still growing).
+pub(crate) fn read_bounded(file: File, meta: &Metadata, limit: u64) -> Result<Vec<u8>, BlobError> {
     if meta.len() > limit {
         return Err(BlobError::TooLarge {
             size: meta.len(),
@@ -95,14 +101,15 @@ pub fn describe(e: &BlobError) -> String {
     }
 }
 
+/// Whether two metadata describe the same inode (what was checked is what was opened).
 #[cfg(unix)]
-fn same_file(a: &Metadata, b: &Metadata) -> bool {
+pub(crate) fn same_file(a: &Metadata, b: &Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
     a.dev() == b.dev() && a.ino() == b.ino()
 }
 
 #[cfg(not(unix))]
-fn same_file(a: &Metadata, b: &Metadata) -> bool {
+pub(crate) fn same_file(a: &Metadata, b: &Metadata) -> bool {
     a.len() == b.len()
 }
 

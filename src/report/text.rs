@@ -11,8 +11,6 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use serde::{Serialize, Serializer};
-
 /// An immutable, shared report string (a pointer and a length; clones share the bytes).
 pub type Text = Arc<str>;
 
@@ -68,46 +66,8 @@ fn shard_of(s: &str) -> usize {
 }
 
 /// A signature's further facts: a few named strings, sorted by name, rendered as a JSON
-/// object. A sorted slice rather than a map: most signatures have one to five facts, and a map
-/// node costs more than the facts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Details(Box<[(&'static str, Text)]>);
-
-impl Details {
-    /// From `(name, value)` pairs with distinct names (a `BTreeMap`'s iteration, say), in any
-    /// order.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (&'static str, Text)>) -> Self {
-        let mut v: Vec<(&'static str, Text)> = pairs.into_iter().collect();
-        v.sort_by(|a, b| a.0.cmp(b.0));
-        v.dedup_by(|a, b| a.0 == b.0);
-        Details(v.into_boxed_slice())
-    }
-
-    pub fn get(&self, name: &str) -> Option<&Text> {
-        self.0
-            .binary_search_by(|(k, _)| (*k).cmp(name))
-            .ok()
-            .map(|i| &self.0[i].1)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Text)> {
-        self.0.iter().map(|(k, v)| (*k, v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-impl Serialize for Details {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (*k, &**v)))
-    }
-}
+/// object.
+pub type Details = crate::sorted_map::SortedMap<&'static str, Text>;
 
 #[cfg(test)]
 mod tests {
@@ -128,11 +88,13 @@ mod tests {
 
     #[test]
     fn details_are_sorted_unique_and_serialise_as_an_object() {
-        let d = Details::from_pairs([
+        let d: Details = [
             ("trustPolicy", Text::from("p")),
             ("certificateChain", Text::from("a <- b")),
             ("trustPolicy", Text::from("duplicate")),
-        ]);
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(d.len(), 2);
         assert_eq!(d.get("certificateChain").map(|t| &**t), Some("a <- b"));
         assert_eq!(d.get("trustPolicy").map(|t| &**t), Some("p"));
