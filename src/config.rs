@@ -302,11 +302,16 @@ pub fn resolve(
     Ok(Policy::builtin(Source::None))
 }
 
+/// The most sigaudit reads of a config file or a key file it names.
+const MAX_CONFIG_BYTES: u64 = 8 << 20;
+
 /// Reads, parses and validates `path`.
 pub fn load(path: &Path, source: Source) -> Result<Policy, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|e| ConfigError::Read {
-        path: path.to_path_buf(),
-        source: e,
+    let bytes = crate::layout::read_operator_file(path, MAX_CONFIG_BYTES).map_err(|e| {
+        ConfigError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        }
     })?;
     let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
         location: path.display().to_string(),
@@ -516,7 +521,8 @@ fn key_ref(k: &str, base: &Path) -> Result<String, String> {
         return Ok(k.to_string());
     }
     let file = base.join(k);
-    let bytes = std::fs::read(&file).map_err(|e| format!("key file {}: {e}", file.display()))?;
+    let bytes = crate::layout::read_operator_file(&file, MAX_CONFIG_BYTES)
+        .map_err(|e| format!("key file {}: {e}", file.display()))?;
     crate::trust::CosignKey::parse(k, &bytes)
         .map(|key| key.fingerprint)
         .map_err(|e| format!("key file {}: {e}", file.display()))

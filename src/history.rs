@@ -8,7 +8,6 @@
 //! reports have them, and skipped otherwise.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -117,23 +116,17 @@ impl Baseline {
             path: path.to_path_buf(),
             source,
         };
-        let file = std::fs::File::open(path).map_err(unreadable)?;
         // The size is checked before reading (a huge file costs nothing) and again after, for a
-        // file that grows while it is read.
-        if file.metadata().map_err(unreadable)?.len() > MAX_BASELINE_BYTES {
-            return Err(BaselineError::TooLarge {
-                path: path.to_path_buf(),
-            });
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_BASELINE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > MAX_BASELINE_BYTES {
-            return Err(BaselineError::TooLarge {
-                path: path.to_path_buf(),
-            });
-        }
+        // file that grows while it is read; a named pipe is refused without being opened.
+        let bytes = crate::layout::read_operator_file(path, MAX_BASELINE_BYTES).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                BaselineError::TooLarge {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                unreadable(e)
+            }
+        })?;
         Self::from_slice(path, &bytes, sha256_hex(&bytes))
     }
 

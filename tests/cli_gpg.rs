@@ -333,42 +333,6 @@ fn demo_lookaside_gives_the_generator_readme_verdicts() {
     }
 }
 
-/// Runs `sigaudit` with `args` in the project folder, killing it and failing the test when it
-/// has not finished within 60 s (a named pipe opened for reading would block it forever).
-#[cfg(unix)]
-fn run_with_timeout(args: &[String]) -> std::process::Output {
-    use std::time::{Duration, Instant};
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
-        .current_dir(common::project())
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sigaudit");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("sigaudit {args:?} did not finish within 60 s: it blocked on a named pipe");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-#[cfg(unix)]
-fn mkfifo(p: &Path) {
-    let ok = std::process::Command::new("mkfifo")
-        .arg(p)
-        .status()
-        .expect("run mkfifo")
-        .success();
-    assert!(ok, "mkfifo {}", p.display());
-}
-
 /// A named pipe planted in the lookaside store (and as a keyring, and as a policy's key file)
 /// never blocks the scan: it is refused unopened, with a finding naming it, the scan goes on and
 /// nothing is trusted through it. Symbolic links to regular files in the store are followed.
@@ -383,7 +347,7 @@ fn named_pipes_in_the_lookaside_store_are_refused_without_blocking() {
     let team =
         la.join("team/app@sha256=be3217ed16d9d3999632f7ab3ea22000cd2626cc116858a989421abb4591f7bb");
     std::fs::remove_file(team.join("signature-1")).expect("rm");
-    mkfifo(&team.join("signature-1"));
+    common::mkfifo(&team.join("signature-1"));
     // Every library/alpine signature becomes a link to a copy outside the store.
     let elsewhere = dir.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).expect("mkdir");
@@ -398,7 +362,7 @@ fn named_pipes_in_the_lookaside_store_are_refused_without_blocking() {
     }
     // A policy whose prod key file is a pipe; team and library keep their real keys.
     let pipe_key = dir.path().join("pipe.gpg");
-    mkfifo(&pipe_key);
+    common::mkfifo(&pipe_key);
     let keyring = la.join("release.gpg");
     let signed_by = |k: &Path| {
         json!([{"type": "signedBy", "keyType": "GPGKeys", "keyPath": k,
@@ -439,7 +403,7 @@ fn named_pipes_in_the_lookaside_store_are_refused_without_blocking() {
         "--out".into(),
         s(&out),
     ]);
-    let o = run_with_timeout(&args);
+    let o = common::run_with_timeout(&args);
     assert!(
         o.status.code().is_some_and(|c| c <= 1),
         "{o:?}: {}",
@@ -515,7 +479,7 @@ fn named_pipes_in_the_lookaside_store_are_refused_without_blocking() {
         .position(|a| a == "--gpg-keyring")
         .expect("--gpg-keyring");
     args[at + 1] = s(&pipe_key);
-    let o = run_with_timeout(&args);
+    let o = common::run_with_timeout(&args);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
     let r: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))

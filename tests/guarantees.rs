@@ -470,3 +470,70 @@ fn a_hundred_thousand_tiny_files_keep_memory_flat() {
 fn a_million_tiny_files_keep_memory_flat() {
     many_files_keep_memory_flat(1_000_000);
 }
+
+/// A named pipe given where sigaudit reads a file of the operator's (`--config`, a key file the
+/// config names, `--trusted-root`, `--baseline`) never blocks it: a cron job would otherwise hang
+/// before its audit begins. Each is a usage error (exit 2) naming the file and what it is, and
+/// no report is written.
+#[cfg(unix)]
+#[test]
+fn named_pipes_given_as_operator_files_are_refused_without_blocking() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pipe = tmp.path().join("pipe");
+    common::mkfifo(&pipe);
+    let pipe_s = pipe.to_str().expect("utf-8").to_string();
+    let config_naming_pipe = tmp.path().join("sigaudit.toml");
+    std::fs::write(
+        &config_naming_pipe,
+        "[[rule]]\nname = \"keys\"\nrepository = \"**\"\nkeys = [\"pipe\"]\n",
+    )
+    .expect("write config");
+    let cases: [(&str, String, String); 4] = [
+        (
+            "--config",
+            pipe_s.clone(),
+            format!("cannot read config {pipe_s}: not a regular file but a named pipe"),
+        ),
+        (
+            "--config",
+            config_naming_pipe.to_str().expect("utf-8").into(),
+            format!("key file {pipe_s}: not a regular file but a named pipe"),
+        ),
+        (
+            "--trusted-root",
+            pipe_s.clone(),
+            format!("cannot read {pipe_s}: not a regular file but a named pipe"),
+        ),
+        (
+            "--baseline",
+            pipe_s.clone(),
+            format!("cannot read baseline {pipe_s}: not a regular file but a named pipe"),
+        ),
+    ];
+    for (flag, value, message) in cases {
+        let out = tmp.path().join(format!("out{}", flag.len() + value.len()));
+        let args: Vec<String> = [
+            "scan",
+            "fixtures/demo",
+            "--as-of",
+            AS_OF,
+            "--out",
+            out.to_str().expect("utf-8"),
+            flag,
+            &value,
+        ]
+        .map(String::from)
+        .to_vec();
+        let o = common::run_with_timeout(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {stderr}");
+        assert!(
+            stderr.contains(&message),
+            "{flag} {value}: wanted {message:?} in\n{stderr}"
+        );
+        assert!(
+            !out.join("report.json").exists(),
+            "{flag}: a report was written"
+        );
+    }
+}

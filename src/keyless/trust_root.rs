@@ -16,6 +16,9 @@ use sigstore_verify::trust_root::TrustedRoot;
 /// The root's media type.
 const TRUSTED_ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
 
+/// The most sigaudit reads of a trusted root (the public-good one is about 10 KB).
+const MAX_TRUSTED_ROOT_BYTES: u64 = 16 << 20;
+
 /// A trusted root that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustRootError {
@@ -52,10 +55,14 @@ impl std::fmt::Debug for TrustRoot {
 impl TrustRoot {
     /// Read `trusted_root.json` from `path`.
     pub fn from_file(path: &Path) -> Result<Self, TrustRootError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TrustRootError::Read {
+        let read = |source| TrustRootError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let bytes =
+            crate::layout::read_operator_file(path, MAX_TRUSTED_ROOT_BYTES).map_err(read)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Self::from_json(&path.display().to_string(), &text)
     }
 

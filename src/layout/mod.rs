@@ -8,7 +8,7 @@ pub use blobs::{
     BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
 pub use regular_file::{
-    describe as describe_read_error, open_regular, read_regular_following_links,
+    describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
 pub use walk::{RepoLocation, Walk, find_repositories, walked_folders};
 

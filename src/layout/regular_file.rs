@@ -65,6 +65,19 @@ pub fn read_regular_following_links(path: &Path, limit: u64) -> Result<Vec<u8>, 
     read_bounded(file, &meta, limit)
 }
 
+/// Reads a file the operator names on the command line or in `sigaudit.toml` (the config, its
+/// key files, `--trusted-root`, `--baseline`) as [`read_regular_following_links`] does, with the
+/// problem as an [`io::Error`] whose text says what was wrong: a named pipe there would
+/// otherwise hang a cron job before its audit begins.
+pub fn read_operator_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_regular_following_links(path, limit).map_err(|e| match e {
+        BlobError::Io(e) => e,
+        BlobError::Missing => io::Error::new(io::ErrorKind::NotFound, describe(&e)),
+        BlobError::TooLarge { .. } => io::Error::new(io::ErrorKind::FileTooLarge, describe(&e)),
+        other => io::Error::new(io::ErrorKind::InvalidInput, describe(&other)),
+    })
+}
+
 /// Reads an opened regular file (`meta` its `fstat`), refusing it if it holds more than `limit`
 /// bytes, by its size or by what it turns out to hold (a file still growing).
 pub(crate) fn read_bounded(file: File, meta: &Metadata, limit: u64) -> Result<Vec<u8>, BlobError> {

@@ -168,3 +168,39 @@ pub fn dir_fixture_layout(root: &Path, repo_name: &str, fixture: &Path, extra: &
     )
     .expect("write");
 }
+
+/// Runs `sigaudit` with `args` in the project folder, killing it and failing the test when it
+/// has not finished within 60 s (a named pipe opened for reading would block it forever).
+#[cfg(unix)]
+pub fn run_with_timeout(args: &[String]) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
+        .current_dir(project())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sigaudit");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sigaudit {args:?} did not finish within 60 s: it blocked on a named pipe");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+pub fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .expect("run mkfifo")
+        .success();
+    assert!(ok, "mkfifo {}", p.display());
+}
