@@ -238,3 +238,92 @@ fn cosign_sigstore_json_blobs_are_recognised_not_openpgp() {
     assert!(matches!(e, GpgError::NotOpenPgp(_)), "{e}");
     assert_eq!(e.code(), ResultCode::NotOpenpgp);
 }
+
+/// What a mutated signature or keyring may never do: make a different claim trusted. Each
+/// signature is verified after every truncation and after flipping bits at every byte (1, 0x80,
+/// 0xff), and with the keyring mutated the same way. A mutation may still verify (bytes outside
+/// the signed data, such as unhashed subpackets, are not covered by the signature), but then it
+/// must be the same signer, the same payload and the same creation and expiry times; nothing
+/// may panic.
+fn mutations_keep_the_claim(name: &str, sig: &[u8], ring_bytes: &[u8]) {
+    let ring = Keyring::from_bytes(ring_bytes).expect("keyring");
+    let orig = verify_simple_signing(sig, &ring, as_of())
+        .unwrap_or_else(|e| panic!("{name}: the unmutated signature must verify: {e}"));
+    let same = |v: &sigaudit::gpg::GpgVerified| {
+        v.primary_fingerprint == orig.primary_fingerprint
+            && v.payload == orig.payload
+            && v.created == orig.created
+            && v.expires == orig.expires
+    };
+    let mutants = |bytes: &[u8]| {
+        let mut all: Vec<(String, Vec<u8>)> = (0..bytes.len())
+            .map(|n| (format!("truncated to {n} bytes"), bytes[..n].to_vec()))
+            .collect();
+        for i in 0..bytes.len() {
+            for x in [0x01u8, 0x80, 0xff] {
+                let mut m = bytes.to_vec();
+                m[i] ^= x;
+                all.push((format!("byte {i} ^ {x:#04x}"), m));
+            }
+        }
+        all
+    };
+    let (mut tried, mut still_valid) = (0, 0);
+    for (what, m) in mutants(sig) {
+        tried += 1;
+        if let Ok(v) = verify_simple_signing(&m, &ring, as_of()) {
+            still_valid += 1;
+            assert!(
+                same(&v),
+                "{name}: signature {what} verified with another claim: {v:?}"
+            );
+        }
+    }
+    for (what, m) in mutants(ring_bytes) {
+        tried += 1;
+        let Ok(r) = Keyring::from_bytes(&m) else {
+            continue;
+        };
+        if let Ok(v) = verify_simple_signing(sig, &r, as_of()) {
+            still_valid += 1;
+            assert!(
+                same(&v),
+                "{name}: keyring {what} verified another claim: {v:?}"
+            );
+        }
+    }
+    eprintln!("{name}: {tried} mutations, {still_valid} still verified with the same claim");
+    assert!(
+        still_valid < tried / 2,
+        "{name}: most mutations should not verify"
+    );
+}
+
+#[test]
+fn mutated_demo_signatures_and_keyring_never_change_the_claim() {
+    let store = common::project().join("fixtures/demo-lookaside");
+    let ring = std::fs::read(store.join("release.gpg")).expect("release.gpg");
+    for (name, rel) in [
+        (
+            "primary key",
+            "library/alpine@sha256=f54806343f73e42a1151da8d947716d675cde0ab6dc946e8752d45aeb7212960/signature-1",
+        ),
+        (
+            "signing subkey",
+            "team/app@sha256=be3217ed16d9d3999632f7ab3ea22000cd2626cc116858a989421abb4591f7bb/signature-1",
+        ),
+    ] {
+        let sig = std::fs::read(store.join(rel)).expect(rel);
+        mutations_keep_the_claim(name, &sig, &ring);
+    }
+}
+
+#[test]
+fn mutated_gnupg_signatures_and_keyring_never_change_the_claim() {
+    let Some(d) = dir() else { return };
+    mutations_keep_the_claim(
+        "dir-img-valid (GnuPG, RSA, compressed)",
+        &read(&d.join("dir-img-valid"), "signature-1"),
+        &read(&d, "public-key.gpg"),
+    );
+}
