@@ -18,10 +18,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 SOURCES = [os.path.join(PROJECT, "fixtures"), os.path.join(PROJECT, "..", "shared", "vectors")]
 TARGETS = ["layout", "cosign_payload", "sigstore_bundle", "dsse", "notation_jws",
-           "notation_cose", "certificate", "trust_store", "trust_policy", "timestamp"]
+           "notation_cose", "certificate", "trust_store", "trust_policy", "timestamp",
+           "gpg_signature", "gpg_keyring", "containers_policy", "registries_d"]
 MAX_FILE = 1 << 20
 SEP = b"\n--blob--\n"
 DIGEST = re.compile(rb"sha256:[0-9a-f]{64}")
+# OpenPGP packet tags that start a signed message (signature, one-pass signature, compressed
+# data, literal data) and a keyring (public key).
+PGP_MESSAGE_TAGS = {2, 4, 8, 11}
+PGP_KEY_TAGS = {6}
+# registries.d files, as containers-registries.d(5) documents them: no fixture or vector holds
+# one (the tests write theirs inline), so these few are the seeds.
+REGISTRIES_D = [
+    b"default-docker:\n  lookaside: file:///var/lib/containers/sigstore\n",
+    b"docker:\n  registry.example/team:\n    lookaside: file:///srv/sigs/team\n"
+    b"    lookaside-staging: file:///srv/staging\n  registry.example:\n"
+    b"    sigstore: https://sigs.example.com\n",
+    b"default-docker:\n  use-sigstore-attachments: true\ndocker:\n"
+    b"  localhost:5000/a:\n    lookaside: file:///tmp/a\n    use-sigstore-attachments: false\n",
+]
 
 counts = {t: 0 for t in TARGETS}
 
@@ -55,7 +70,23 @@ def json_of(data):
         return None
 
 
+def pgp_tag(first):
+    """The packet tag of an OpenPGP packet's first byte, or None when it is not one."""
+    if not first & 0x80:
+        return None
+    return first & 0x3F if first & 0x40 else (first >> 2) & 0x0F
+
+
 def classify(path, data):
+    if b"-----BEGIN PGP PUBLIC KEY BLOCK" in data:
+        save("gpg_keyring", data)
+        return
+    if b"-----BEGIN PGP MESSAGE" in data or b"-----BEGIN PGP SIGNATURE" in data:
+        save("gpg_signature", data)
+        return
+    if data.startswith(b"\0sigstore-json") or data.startswith(b"\0simple-signing"):
+        save("gpg_signature", data)
+        return
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         v = json_of(data)
@@ -72,6 +103,13 @@ def classify(path, data):
     if data[:1] in (b"\xd2", b"\x84"):
         save("notation_cose", data)
         return
+    tag = pgp_tag(data[0]) if data else None
+    if tag in PGP_MESSAGE_TAGS:
+        save("gpg_signature", data)
+        return
+    if tag in PGP_KEY_TAGS:
+        save("gpg_keyring", data)
+        return
     if data[:1] == b"\x30":
         ext = os.path.splitext(path)[1].lower()
         if ext in (".p7s", ".tsr", ".tst"):
@@ -84,6 +122,8 @@ def classify(path, data):
 
 
 def classify_json(v, data):
+    if isinstance(v.get("default"), list) or isinstance(v.get("transports"), dict):
+        save("containers_policy", data)
     if "trustPolicies" in v:
         save("trust_policy", data)
     if str(v.get("mediaType", "")).startswith("application/vnd.dev.sigstore.bundle"):
@@ -149,6 +189,8 @@ def layout_seed(repo):
 def main():
     for t in TARGETS:
         os.makedirs(os.path.join(HERE, "corpus", t), exist_ok=True)
+    for y in REGISTRIES_D:
+        save("registries_d", y)
     for src in SOURCES:
         if not os.path.isdir(src):
             print(f"seed: {src} not found, skipped", file=sys.stderr)

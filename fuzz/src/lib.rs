@@ -154,3 +154,60 @@ pub fn check_verdict(v: &Verdict) {
         );
     }
 }
+
+/// The GPG keyring of the demo's lookaside store (`fixtures/demo-lookaside/release.gpg`).
+pub fn demo_keyring_bytes() -> &'static [u8] {
+    static B: OnceLock<Vec<u8>> = OnceLock::new();
+    B.get_or_init(|| {
+        std::fs::read(fixture("demo-lookaside/release.gpg")).expect("read release.gpg")
+    })
+}
+
+pub fn demo_keyring() -> &'static sigaudit::gpg::Keyring {
+    static K: OnceLock<sigaudit::gpg::Keyring> = OnceLock::new();
+    K.get_or_init(|| sigaudit::gpg::Keyring::from_bytes(demo_keyring_bytes()).expect("keyring"))
+}
+
+/// Every `signature-N` of the demo's lookaside store that is an OpenPGP signature by a key of
+/// `release.gpg` (verified or not at [`as_of`]: expired and revoked keys included), with its
+/// file name.
+pub fn demo_gpg_signatures() -> &'static [(String, Vec<u8>)] {
+    static S: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    S.get_or_init(|| {
+        let store = fixture("demo-lookaside");
+        let mut out = Vec::new();
+        let mut dirs: Vec<_> = walk_files(&store);
+        dirs.sort();
+        for p in dirs {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if !name.starts_with("signature-") {
+                continue;
+            }
+            let bytes = std::fs::read(&p).expect("read a demo signature");
+            match sigaudit::gpg::verify_simple_signing(&bytes, demo_keyring(), as_of()) {
+                Err(e)
+                    if matches!(
+                        e,
+                        sigaudit::gpg::GpgError::UnknownKey { .. }
+                            | sigaudit::gpg::GpgError::NotOpenPgp(_)
+                    ) => {}
+                _ => out.push((p.display().to_string(), bytes)),
+            }
+        }
+        assert!(out.len() >= 5, "the demo lookaside store's signatures load");
+        out
+    })
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
