@@ -18,6 +18,7 @@
 pub mod chain;
 pub mod dn;
 pub mod envelope;
+mod file;
 mod gofmt;
 pub mod policy;
 pub mod revocation;

@@ -31,6 +31,7 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
 use crate::notation::dn::{Dn, go_quote, is_subset, parse_dn};
+use crate::notation::file::{open_nonblocking, same_file};
 use crate::notation::truststore::StoreType;
 
 /// Preferred policy file name (notation-go ≥ 1.2), read first.
@@ -154,7 +155,7 @@ fn read_regular_file(path: &Path) -> Result<Vec<u8>, PolicyError> {
     if !before.file_type().is_file() {
         return Err(PolicyError::NotRegularFile);
     }
-    let mut file = fs::File::open(path).map_err(io_err)?;
+    let mut file = open_nonblocking(path).map_err(io_err)?;
     let after = file.metadata().map_err(io_err)?;
     if !after.file_type().is_file() || !same_file(&before, &after) {
         // Replaced by a symlink or another file between the check and the open.
@@ -163,19 +164,6 @@ fn read_regular_file(path: &Path) -> Result<Vec<u8>, PolicyError> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(io_err)?;
     Ok(bytes)
-}
-
-/// True when both metadata describe the same inode (always true where we cannot tell).
-#[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-/// True when both metadata describe the same inode (always true where we cannot tell).
-#[cfg(not(unix))]
-fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
-    true
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -824,11 +824,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Reads a regular file of at most [`MAX_CRL_FILE_SIZE`] bytes.
 fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let meta = file.metadata().map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
+    let (file, meta) = super::file::open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
     let too_big = || {
         format!(
             "larger than the {} MiB limit for a CRL file",

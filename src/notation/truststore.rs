@@ -199,7 +199,11 @@ pub fn load_store(
             ));
             continue;
         }
-        let bytes = match std::fs::read(&path) {
+        let read = super::file::open_regular(&path).and_then(|(mut f, meta)| {
+            let mut b = Vec::with_capacity(meta.len() as usize);
+            std::io::Read::read_to_end(&mut f, &mut b).map(|_| b)
+        });
+        let bytes = match read {
             Ok(b) => b,
             Err(err) => {
                 out.problems.push((path, format!("cannot read: {err}")));

@@ -186,15 +186,12 @@ fn read_inside(root: &Path, path: &Path) -> Result<Vec<u8>, String> {
             real.display()
         ));
     }
-    let meta = std::fs::metadata(&real).map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    if meta.len() > MAX_TRUST_FILE_BYTES {
-        return Err(format!(
-            "{} bytes, over the {MAX_TRUST_FILE_BYTES}-byte limit",
-            meta.len()
-        ));
-    }
-    std::fs::read(&real).map_err(|e| format!("cannot read: {e}"))
+    // Type and size checked before the open, opened without blocking, checked again after.
+    crate::layout::read_regular_following_links(&real, MAX_TRUST_FILE_BYTES).map_err(|e| match e {
+        crate::layout::BlobError::NotRegularFile { .. } => "not a regular file".into(),
+        crate::layout::BlobError::TooLarge { size, limit } => {
+            format!("{size} bytes, over the {limit}-byte limit")
+        }
+        other => crate::layout::describe_read_error(&other),
+    })
 }

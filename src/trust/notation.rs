@@ -353,8 +353,8 @@ fn store_of(rel: &str) -> Option<(&'static str, String)> {
 
 fn read_limited(path: &Path) -> Option<Vec<u8>> {
     let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > super::MAX_TRUST_FILE_BYTES {
+    if !meta.is_file() {
         return None;
     }
-    std::fs::read(path).ok()
+    crate::layout::read_regular_following_links(path, super::MAX_TRUST_FILE_BYTES).ok()
 }

@@ -49,6 +49,8 @@ pub struct KeyCache {
 /// File name of the persistent cache inside `--cache DIR`.
 pub const CACHE_FILE: &str = "sigaudit-cache.json";
 const CACHE_FORMAT: &str = "sigaudit-key-facts/1";
+/// The largest cache file read (a larger one is ignored and rebuilt, like a corrupt one).
+const MAX_CACHE_BYTES: u64 = 1 << 30;
 
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
@@ -152,7 +154,7 @@ impl KeyCache {
     /// ignored (the cache is then rebuilt); returns whether facts were loaded.
     pub fn load(&self, dir: &Path) -> bool {
         let path = dir.join(CACHE_FILE);
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = crate::layout::read_regular_following_links(&path, MAX_CACHE_BYTES) else {
             return false;
         };
         let file: CacheFile = match serde_json::from_slice(&bytes) {
