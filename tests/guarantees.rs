@@ -510,8 +510,8 @@ fn named_pipes_given_as_operator_files_are_refused_without_blocking() {
             format!("cannot read baseline {pipe_s}: not a regular file but a named pipe"),
         ),
     ];
-    for (flag, value, message) in cases {
-        let out = tmp.path().join(format!("out{}", flag.len() + value.len()));
+    for (i, (flag, value, message)) in cases.into_iter().enumerate() {
+        let out = tmp.path().join(format!("out{i}"));
         let args: Vec<String> = [
             "scan",
             "fixtures/demo",

@@ -9,6 +9,8 @@
 //! `signedBaseLayer`; an image with no signature is accepted only by `insecureAcceptAnything`.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use sigaudit::containers_policy::eval::evaluate;
 use sigaudit::containers_policy::{
@@ -19,11 +21,27 @@ use sigaudit::digest::Digest;
 const ALPINE: &str = "sha256:f54806343f73e42a1151da8d947716d675cde0ab6dc946e8752d45aeb7212960";
 const APP: &str = "sha256:be3217ed16d9d3999632f7ab3ea22000cd2626cc116858a989421abb4591f7bb";
 
-fn signature(repo_at_digest: &str) -> Vec<u8> {
-    let p = sigaudit_fuzz::fixture("demo-lookaside")
-        .join(repo_at_digest.replace("@sha256:", "@sha256="))
-        .join("signature-1");
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// An image of the demo and its lookaside `signature-1`.
+struct Image {
+    digest: Digest,
+    signatures: [Vec<u8>; 1],
+}
+
+/// The two demo images, read once per process (not once per input).
+fn images() -> &'static (Image, Image) {
+    static I: OnceLock<(Image, Image)> = OnceLock::new();
+    I.get_or_init(|| {
+        let image = |repo: &str, digest: &str| {
+            let p = sigaudit_fuzz::fixture("demo-lookaside")
+                .join(format!("{repo}@{}", digest.replace("sha256:", "sha256=")))
+                .join("signature-1");
+            Image {
+                digest: Digest::parse(digest).expect("digest"),
+                signatures: [std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))],
+            }
+        };
+        (image("library/alpine", ALPINE), image("team/app", APP))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -32,15 +50,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = policy.key_problems();
-    let alpine = Digest::parse(ALPINE).expect("digest");
-    let app = Digest::parse(APP).expect("digest");
-    let alpine_sig = [signature(&format!("library/alpine@{ALPINE}"))];
-    let app_sig = [signature(&format!("team/app@{APP}"))];
+    let (alpine, app) = images();
     let cases: [(&str, &Digest, &[Vec<u8>]); 4] = [
-        ("registry.example/library/alpine:3.20", &alpine, &alpine_sig),
-        ("registry.example/team/app:v2", &app, &app_sig),
-        ("registry.example/team/app:v2", &app, &[]),
-        ("docker.io/library/busybox:latest", &alpine, &[]),
+        (
+            "registry.example/library/alpine:3.20",
+            &alpine.digest,
+            &alpine.signatures,
+        ),
+        ("registry.example/team/app:v2", &app.digest, &app.signatures),
+        ("registry.example/team/app:v2", &app.digest, &[]),
+        ("docker.io/library/busybox:latest", &alpine.digest, &[]),
     ];
     for (reference, digest, signatures) in cases {
         let image = ImageInput {

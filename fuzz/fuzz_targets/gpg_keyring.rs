@@ -18,17 +18,18 @@ fuzz_target!(|data: &[u8]| {
     let _ = ring.fingerprints();
     let real = sigaudit_fuzz::demo_keyring();
     let t = sigaudit_fuzz::as_of();
-    for (name, sig) in sigaudit_fuzz::demo_gpg_signatures() {
-        let Ok(v) = verify_simple_signing(sig, &ring, t) else {
+    for s in sigaudit_fuzz::demo_gpg_signatures() {
+        let Ok(v) = verify_simple_signing(&s.bytes, &ring, t) else {
             continue;
         };
+        let name = &s.path;
         assert!(
             real.fingerprints().contains(&v.primary_fingerprint),
             "{name} verified by a key the demo keyring does not hold: {v:?}"
         );
         // With the real keyring the same signature either verifies with the same payload, or
         // fails on the key's state (revoked, expired, unbound), never on the signature itself.
-        match verify_simple_signing(sig, real, t) {
+        match &s.real {
             Ok(r) => assert_eq!(r.payload, v.payload, "{name}: another payload"),
             Err(
                 GpgError::KeyRevoked { .. }

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use sigaudit::digest::Digest;
 use sigaudit::discover::{ArtifactKind, LayerRef};
+use sigaudit::gpg::GpgError;
 use sigaudit::notation::verifier::Caches;
 use sigaudit::trust::TrustMaterial;
 use sigaudit::verify::{KeyCache, NotationContext, Subject, Verdict, VerifyContext};
@@ -168,30 +169,34 @@ pub fn demo_keyring() -> &'static sigaudit::gpg::Keyring {
     K.get_or_init(|| sigaudit::gpg::Keyring::from_bytes(demo_keyring_bytes()).expect("keyring"))
 }
 
-/// Every `signature-N` of the demo's lookaside store that is an OpenPGP signature by a key of
-/// `release.gpg` (verified or not at [`as_of`]: expired and revoked keys included), with its
-/// file name.
-pub fn demo_gpg_signatures() -> &'static [(String, Vec<u8>)] {
-    static S: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+/// A `signature-N` of the demo's lookaside store made by a key of `release.gpg`, and what the
+/// real keyring makes of it at [`as_of`] (verified, or refused for the key's state: expired,
+/// revoked). Computed once, so the targets compare with it instead of verifying again.
+pub struct DemoGpgSignature {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub real: Result<sigaudit::gpg::GpgVerified, GpgError>,
+}
+
+pub fn demo_gpg_signatures() -> &'static [DemoGpgSignature] {
+    static S: OnceLock<Vec<DemoGpgSignature>> = OnceLock::new();
     S.get_or_init(|| {
-        let store = fixture("demo-lookaside");
+        let mut files = walk_files(&fixture("demo-lookaside"));
+        files.sort();
         let mut out = Vec::new();
-        let mut dirs: Vec<_> = walk_files(&store);
-        dirs.sort();
-        for p in dirs {
+        for p in files {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if !name.starts_with("signature-") {
                 continue;
             }
             let bytes = std::fs::read(&p).expect("read a demo signature");
             match sigaudit::gpg::verify_simple_signing(&bytes, demo_keyring(), as_of()) {
-                Err(e)
-                    if matches!(
-                        e,
-                        sigaudit::gpg::GpgError::UnknownKey { .. }
-                            | sigaudit::gpg::GpgError::NotOpenPgp(_)
-                    ) => {}
-                _ => out.push((p.display().to_string(), bytes)),
+                Err(GpgError::UnknownKey { .. } | GpgError::NotOpenPgp(_)) => {}
+                real => out.push(DemoGpgSignature {
+                    path: p.display().to_string(),
+                    bytes,
+                    real,
+                }),
             }
         }
         assert!(out.len() >= 5, "the demo lookaside store's signatures load");
