@@ -676,10 +676,22 @@ impl Discoverer<'_> {
         }
     }
 
+    /// Record an image. One already known (an index child listed before its own `index.json`
+    /// entry, or the other way round) keeps its place and gains the new listing's tags, so no
+    /// tag is lost to the order of `index.json`.
     fn add_node(&mut self, node: ImageNode) {
-        if !self.nodes.contains_key(&node.digest) {
-            self.node_order.push(node.digest.clone());
-            self.nodes.insert(node.digest.clone(), node);
+        match self.nodes.get_mut(&node.digest) {
+            Some(known) => {
+                for t in node.tags {
+                    if !known.tags.contains(&t) {
+                        known.tags.push(t);
+                    }
+                }
+            }
+            None => {
+                self.node_order.push(node.digest.clone());
+                self.nodes.insert(node.digest.clone(), node);
+            }
         }
     }
 
