@@ -197,21 +197,17 @@ pub fn classify(name: &str, bytes: &[u8]) -> Result<CosignKey, KeyFileError> {
         .enumerate()
         .find(|(_, l)| l.contains("PRIVATE KEY"))
     {
-        let place = if labels.len() > 1 {
+        let reason = if labels.len() > 1 {
             format!(
-                " (block {} of {}: {})",
+                "holds a private key (PEM `{label}`, block {} of {}: {})",
                 n + 1,
                 labels.len(),
                 quoted(&labels)
             )
         } else {
-            String::new()
+            format!("this is a private key (PEM `{label}`)")
         };
-        return Err(KeyFileError::new(
-            F::PrivateKey,
-            zot,
-            format!("holds a private key, PEM `{label}`{place}"),
-        ));
+        return Err(KeyFileError::new(F::PrivateKey, zot, reason));
     }
     if labels.is_empty() {
         return Err(KeyFileError::new(
@@ -257,7 +253,7 @@ pub fn classify(name: &str, bytes: &[u8]) -> Result<CosignKey, KeyFileError> {
     let block = &blocks[0];
     if !is_public_key(block.tag()) {
         let what = if block.tag().contains("CERTIFICATE") {
-            "a certificate, not a public key (Notary Project certificates go into a trust store: `sigaudit trust add-cert`)".to_string()
+            "this is a certificate, not a public key; use `sigaudit trust add-cert` for Notary Project certificates".to_string()
         } else {
             format!("PEM `{}`, not a public key", block.tag())
         };

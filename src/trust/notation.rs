@@ -268,7 +268,7 @@ pub fn load(
                                 FindingCode::PrivateKey,
                                 rel.clone(),
                                 format!(
-                                    "holds a private key, PEM `{label}`: that key has leaked; remove the file and rotate the key ({d})"
+                                    "holds a private key (PEM `{label}`): that key has leaked; remove the file and rotate the key ({d})"
                                 ),
                             )),
                             None => problems.push((rel.clone(), d.clone())),

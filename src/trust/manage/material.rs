@@ -60,7 +60,7 @@ pub fn parse_cert_file(bytes: &[u8]) -> Result<Vec<Cert>, KeyRefusal> {
     if let Some(label) = private_key_label(bytes) {
         return Err(KeyRefusal::new(
             LintCode::PrivateKey,
-            format!("holds a private key, PEM `{label}`; a trust store holds certificates only"),
+            format!("this is a private key (PEM `{label}`); a trust store holds certificates only"),
         ));
     }
     if contains(bytes, b"-----BEGIN ")
