@@ -980,7 +980,9 @@ fn a_cosign_file_is_a_key_only_as_one_public_key_block_everywhere() {
     let private = case_private_pem();
     let cert = std::fs::read_to_string(project(ROOT_CA)).expect("cert");
     let other = sigaudit_fixtures::keys::CosignKey::p256("one-meaning/other").public_pem();
-    let cases: Vec<(&str, String, &str, &str, &str, Vec<&str>)> = vec![
+    // (what, file content, lint code, finding code, severity, words every message has)
+    type Case<'a> = (&'a str, String, &'a str, &'a str, &'a str, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "private key, then the public key",
             format!("{private}{public}"),

@@ -65,16 +65,15 @@ pub fn parse_cert_file(bytes: &[u8]) -> Result<Vec<Cert>, KeyRefusal> {
     }
     if contains(bytes, b"-----BEGIN ")
         && let Ok(blocks) = pem::parse_many(bytes)
+        && let Some(b) = blocks.iter().find(|b| b.tag().contains("PUBLIC KEY"))
     {
-        if let Some(b) = blocks.iter().find(|b| b.tag().contains("PUBLIC KEY")) {
-            return Err(KeyRefusal::new(
-                LintCode::Unparsable,
-                format!(
-                    "PEM `{}` is a public key, not a certificate; use `sigaudit trust add-key` for cosign keys",
-                    b.tag()
-                ),
-            ));
-        }
+        return Err(KeyRefusal::new(
+            LintCode::Unparsable,
+            format!(
+                "PEM `{}` is a public key, not a certificate; use `sigaudit trust add-key` for cosign keys",
+                b.tag()
+            ),
+        ));
     }
     let certs = Cert::parse_pem_or_der(bytes).map_err(|e| {
         KeyRefusal::new(
