@@ -221,22 +221,17 @@ pub(crate) fn is_skipped_entry(path: &Path) -> bool {
 /// Reads a trust file of `_cosign` whose links [`TreeLinks`] allowed: a regular file (links
 /// followed), at most [`MAX_TRUST_FILE_BYTES`], opened without blocking.
 pub(crate) fn read_trust_file(root: &Path, path: &Path) -> Result<Vec<u8>, String> {
-    let real = path
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve: {e}"))?;
-    // The rule again, on the path about to be opened: a link swapped since it was judged is
-    // judged anew.
     let real_root = root
         .canonicalize()
         .map_err(|e| format!("cannot resolve rootDir: {e}"))?;
-    links::judge_target(&real_root, &real).map_err(|why| {
-        LinkRefusal {
-            link: rel_path(root, path),
-            target: real.display().to_string(),
-            why,
-        }
-        .message()
-    })?;
+    // The rule again, on the path about to be opened: a link swapped since it was judged is
+    // judged anew.
+    let real = links::judge_path(root, &real_root, path)
+        .map_err(|r| r.message())?
+        .ok_or_else(|| match path.canonicalize() {
+            Err(e) => format!("cannot resolve: {e}"),
+            Ok(_) => "cannot resolve".to_string(),
+        })?;
     // Type and size checked before the open, opened without blocking, checked again after.
     crate::layout::read_regular_following_links(&real, MAX_TRUST_FILE_BYTES).map_err(|e| match e {
         crate::layout::BlobError::NotRegularFile { .. } => "not a regular file".into(),
