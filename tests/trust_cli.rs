@@ -1151,6 +1151,12 @@ fn a_link_into_a_repository_is_never_trust_material() {
         "{f}"
     );
     seen.problem("unsafe-link", "_cosign/..evil-data");
+    let m = seen.material("_cosign/..evil-data");
+    assert_eq!(
+        (&m["status"], &m["kind"]),
+        (&"invalid".into(), &"other".into()),
+        "{m}"
+    );
     // Nothing behind a refused link was read: no record holds its hash.
     assert_eq!(seen.material("_cosign/evil")["sha256"], "");
 
@@ -1171,6 +1177,65 @@ fn a_link_into_a_repository_is_never_trust_material() {
         "{f}"
     );
     assert_eq!(seen.problem("unsafe-link", "_cosign")["severity"], "error");
+    assert_eq!(seen.material("_cosign")["status"], "invalid");
+    assert_eq!(seen.check_code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn notation_linked_to_a_folder_a_push_could_make_a_repository_is_not_read() {
+    use std::os::unix::fs::symlink;
+    let root = copy_of("fixtures/demo");
+    std::fs::rename(
+        root.path().join("_notation"),
+        root.path().join("notation-config"),
+    )
+    .expect("move");
+    symlink("notation-config", root.path().join("_notation")).expect("link");
+    let seen = Seen::of(root.path());
+    // The control: cosign keys are not affected.
+    assert_eq!(seen.status("library/alpine", "3.20"), "trusted");
+    assert_eq!(seen.status("prod/web", "jws-rsa"), "untrusted");
+    let sig = &seen.report["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| i["repository"] == "prod/web" && i["tags"][0] == "jws-rsa")
+        .expect("image")["signatures"][0];
+    assert_eq!(sig["code"], "invalid-trust-policy", "{sig}");
+    let f = seen.finding("unsafe-link", "_notation");
+    assert_eq!(f["severity"], "error");
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.contains("symbolic link to notation-config")
+            && message.contains("a push can create a repository there")
+            && message.contains("no notation signature can be trusted"),
+        "{message}"
+    );
+    assert_eq!(seen.material("_notation")["status"], "invalid");
+    // Nothing behind the link was read.
+    assert!(
+        seen.report["trustMaterial"]
+            .as_array()
+            .expect("m")
+            .iter()
+            .all(|m| !m["path"].as_str().expect("p").starts_with("_notation/")),
+        "{}",
+        seen.report["trustMaterial"]
+    );
+    assert_eq!(
+        seen.problem("unsafe-link", "_notation")["severity"],
+        "error"
+    );
+    assert!(
+        seen.list["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .all(|e| e["kind"] != "certificate"),
+        "{}",
+        seen.list
+    );
     assert_eq!(seen.check_code, 1);
 }
 

@@ -128,11 +128,13 @@ impl TrustMaterial {
         const KIND: &str = "cosign-public-key";
         let links = TreeLinks::judge(root, "_cosign");
         if let Some(r) = &links.top {
-            self.findings.push(Finding::new(
+            self.invalid(
                 FindingCode::UnsafeLink,
                 r.link.clone(),
+                "other",
+                String::new(),
                 format!("{}: no cosign key is trusted", r.message()),
-            ));
+            );
             return;
         }
         let dir = root.join("_cosign");
@@ -151,17 +153,20 @@ impl TrustMaterial {
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         // Refused links that are not key files (`..data`, a linked folder, or deeper in a
-        // Kubernetes folder) are reported on their own; a key file is reported with its record.
+        // Kubernetes folder) are recorded as `other`, so that one appearing changes the trust
+        // fingerprint (and a watch re-audits); a key file is recorded below, as a key file.
         for r in links.refused.iter().filter_map(|(p, r)| {
             let top_file =
                 p.parent() == Some(dir.as_path()) && !is_skipped_entry(p) && paths.contains(p);
             (!top_file).then_some(r)
         }) {
-            self.findings.push(Finding::new(
+            self.invalid(
                 FindingCode::UnsafeLink,
                 r.link.clone(),
+                "other",
+                String::new(),
                 r.message(),
-            ));
+            );
         }
         for path in paths {
             if is_skipped_entry(&path) {

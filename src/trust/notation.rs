@@ -62,7 +62,14 @@ pub fn load(
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut findings = Vec::new();
     let links = TreeLinks::judge(root, "_notation");
-    for r in links.top.iter().chain(links.refused.values()) {
+    for r in &links.top {
+        findings.push(Finding::new(
+            FindingCode::UnsafeLink,
+            r.link.clone(),
+            format!("{}: no notation signature can be trusted", r.message()),
+        ));
+    }
+    for r in links.refused.values() {
         findings.push(Finding::new(
             FindingCode::UnsafeLink,
             r.link.clone(),
@@ -70,6 +77,16 @@ pub fn load(
         ));
     }
     let usable = links.top.is_none();
+    // Recorded, so that `_notation` becoming a refused link changes the trust fingerprint.
+    if let Some(r) = &links.top {
+        records.push(MaterialRecord {
+            path: r.link.clone(),
+            kind: "other",
+            sha256: String::new(),
+            status: MaterialStatus::Invalid,
+            detail: format!("{}: no notation signature can be trusted", r.message()),
+        });
+    }
     let store_root = dir.join("truststore");
     // A store is never read through a refused link (on its folder or a folder above it).
     let stores = if usable {
