@@ -62,13 +62,6 @@ pub fn load(
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut findings = Vec::new();
     let links = TreeLinks::judge(root, "_notation");
-    for r in &links.top {
-        findings.push(Finding::new(
-            FindingCode::UnsafeLink,
-            r.link.clone(),
-            format!("{}: no notation signature can be trusted", r.message()),
-        ));
-    }
     for r in links.refused.values() {
         findings.push(Finding::new(
             FindingCode::UnsafeLink,
@@ -77,14 +70,20 @@ pub fn load(
         ));
     }
     let usable = links.top.is_none();
-    // Recorded, so that `_notation` becoming a refused link changes the trust fingerprint.
+    // Recorded too, so that `_notation` becoming a refused link changes the trust fingerprint.
     if let Some(r) = &links.top {
+        let detail = format!("{}: no notation signature can be trusted", r.message());
+        findings.push(Finding::new(
+            FindingCode::UnsafeLink,
+            r.link.clone(),
+            detail.clone(),
+        ));
         records.push(MaterialRecord {
             path: r.link.clone(),
             kind: "other",
             sha256: String::new(),
             status: MaterialStatus::Invalid,
-            detail: format!("{}: no notation signature can be trusted", r.message()),
+            detail,
         });
     }
     let store_root = dir.join("truststore");
