@@ -118,6 +118,8 @@ codes! {
         UnknownMediaType = "unknown-media-type": "a descriptor or manifest has a media type that is neither a manifest nor an index",
         OrphanSignature = "orphan-signature": "a signature whose subject image is not in the repository",
         InvalidTrustMaterial = "invalid-trust-material": "a file in `_cosign` or `_notation` could not be used as trust material",
+        PrivateKey = "private-key": "a private key in `_cosign` or a trust store: that key has leaked; remove the file and rotate the key (the file is never trust material)",
+        UnsafeLink = "unsafe-link": "a symbolic link in `_cosign` or `_notation` that leads where registry pushers can write (a repository, a folder of the rootDir a push could make one, another OCI layout); not followed, so nothing behind it is trusted",
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
         NoRepositories = "no-repositories": "the rootDir contains no repository",
@@ -137,7 +139,8 @@ codes! {
     LintCode {
         Unparsable = "unparsable": "a file in `_cosign` or a trust store is not a usable public key or certificate",
         EmptyFile = "empty-file": "an empty file in `_cosign` or a trust store",
-        PrivateKey = "private-key": "a private key in `_cosign`: secret material in the registry's storage, and never a trust anchor",
+        PrivateKey = "private-key": "a private key in `_cosign` or a trust store: that key has leaked; remove the file and rotate the key (the file is never trust material)",
+        UnsafeLink = "unsafe-link": "a symbolic link in `_cosign` or `_notation` that leads where registry pushers can write (a repository, a folder of the rootDir a push could make one, another OCI layout); not followed, so nothing behind it is trusted",
         NotRegularFile = "not-regular-file": "a folder or symbolic link inside a trust store, which makes notation refuse the whole store",
         Unreadable = "unreadable": "a trust file or folder cannot be read",
         StrayFile = "stray-file": "a file or folder under `_notation/truststore` outside any `x509/<type>/<store>/` folder, which notation never reads",
@@ -181,7 +184,9 @@ impl FindingCode {
             | SymlinkNotFollowed
             | NotRegularFile
             | NotASignature
-            | DescriptorContentMismatch => Severity::Error,
+            | DescriptorContentMismatch
+            | PrivateKey
+            | UnsafeLink => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
             | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep => Severity::Warning,
             NoRepositories => Severity::Info,

@@ -264,14 +264,25 @@ pub type StoreLoad = Arc<Result<LoadedStore, TrustStoreError>>;
 #[derive(Debug)]
 pub struct TrustStores {
     roots: Vec<PathBuf>,
+    /// Symbolic links the caller refused to follow, with the name messages give them: a store
+    /// at or below one is never read.
+    refused: Vec<(PathBuf, String)>,
     cache: Mutex<HashMap<(StoreType, String), StoreLoad>>,
 }
 
 impl TrustStores {
     /// Stores under `roots`; a store is taken from the first root that has its folder.
     pub fn new(roots: Vec<PathBuf>) -> Self {
+        Self::with_refused(roots, Vec::new())
+    }
+
+    /// [`TrustStores::new`], except that a store whose folder is, or lies below, one of the
+    /// `refused` paths (symbolic links that must not be followed) is
+    /// [`TrustStoreError::Refused`] and never read.
+    pub fn with_refused(roots: Vec<PathBuf>, refused: Vec<(PathBuf, String)>) -> Self {
         TrustStores {
             roots,
+            refused,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -295,9 +306,18 @@ impl TrustStores {
                             .is_ok()
                     })
                     .or(self.roots.first());
-                Arc::new(match root {
-                    Some(root) => truststore::load_store(root, store_type, name),
-                    None => Err(TrustStoreError::NotFound {
+                let dir = root.map(|r| r.join("x509").join(store_type.as_str()).join(name));
+                let refused = dir
+                    .as_ref()
+                    .and_then(|d| self.refused.iter().find(|(l, _)| d.starts_with(l)));
+                Arc::new(match (root, refused) {
+                    (Some(_), Some((_, link))) => Err(TrustStoreError::Refused {
+                        name: name.to_string(),
+                        store_type,
+                        link: link.clone(),
+                    }),
+                    (Some(root), None) => truststore::load_store(root, store_type, name),
+                    (None, _) => Err(TrustStoreError::NotFound {
                         name: name.to_string(),
                         store_type,
                     }),
