@@ -17,6 +17,7 @@ pub mod digest;
 pub mod discover;
 pub mod expiry;
 pub mod finding;
+pub mod gojson;
 pub mod gpg;
 pub mod history;
 pub mod keyless;
