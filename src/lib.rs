@@ -26,7 +26,6 @@ pub mod media;
 pub mod notation;
 pub mod report;
 pub mod sorted_map;
-pub mod strict_json;
 pub mod trust;
 pub mod verify;
 pub mod watch;

@@ -11,8 +11,8 @@ use super::{
     trusted_verdict,
 };
 use crate::codes::ResultCode;
+use crate::gojson;
 use crate::media;
-use crate::strict_json;
 
 /// Bundle media types cosign accepts.
 const BUNDLE_MEDIA_TYPES: &[&str] = &[
@@ -42,10 +42,22 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-fn invalid(reason: impl Into<String>, mut checks: Vec<super::Check>) -> Verdict {
-    let reason = reason.into();
+fn invalid(reason: impl Into<String>, checks: Vec<super::Check>) -> Verdict {
+    refused(ResultCode::InvalidBundle, reason.into(), checks)
+}
+
+fn refused(code: ResultCode, reason: String, mut checks: Vec<super::Check>) -> Verdict {
     checks.push(check("bundle", CheckResult::Fail, reason.clone()));
-    Verdict::fail(ResultCode::InvalidBundle, reason, checks)
+    Verdict::fail(code, reason, checks)
+}
+
+/// The code for a document [`gojson`] refused: `ambiguous-json` when two keys name one field.
+fn json_code(e: &gojson::Error) -> ResultCode {
+    if e.is_ambiguous() {
+        ResultCode::AmbiguousJson
+    } else {
+        ResultCode::InvalidBundle
+    }
 }
 
 impl Verifier for SigstoreBundle {
@@ -55,9 +67,12 @@ impl Verifier for SigstoreBundle {
 
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
         let mut checks = Vec::new();
-        let bundle = match strict_json::parse(input.blob) {
+        // Go cosign reads the bundle with protojson (a field under its JSON or its proto
+        // name), zot and older tools with encoding/json: keys that either reads as one field
+        // are refused, and the fields below are read by their exact JSON names.
+        let bundle = match gojson::parse_proto(input.blob) {
             Ok(v) => v,
-            Err(e) => return invalid(format!("bundle is not valid JSON: {e}"), checks),
+            Err(e) => return refused(json_code(&e), format!("bundle: {e}"), checks),
         };
         let media_type = bundle
             .get("mediaType")
@@ -90,10 +105,13 @@ impl Verifier for SigstoreBundle {
         }
         checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
         if keyless {
-            let attestation = bundle
-                .get("dsseEnvelope")
-                .and_then(|env| dsse_parts(env, input).ok())
-                .and_then(|p| p.2);
+            // sigstore-verify reads the statement itself; one that Go could read otherwise is
+            // refused first. Other faults are left to its own checks.
+            let parts = bundle.get("dsseEnvelope").map(|env| dsse_parts(env, input));
+            if let Some(Err((ResultCode::AmbiguousJson, reason))) = parts {
+                return refused(ResultCode::AmbiguousJson, reason, checks);
+            }
+            let attestation = parts.and_then(Result::ok).and_then(|p| p.2);
             let mut v = keyless_bundle(input, ctx, checks);
             v.attestation = attestation;
             return v;
@@ -104,7 +122,7 @@ impl Verifier for SigstoreBundle {
             if let Some(env) = bundle.get("dsseEnvelope") {
                 match dsse_parts(env, input) {
                     Ok(p) => p,
-                    Err(e) => return invalid(e, checks),
+                    Err((code, e)) => return refused(code, e, checks),
                 }
             } else if let Some(ms) = bundle.get("messageSignature") {
                 return message_signature(ms, input, ctx, checks);
@@ -133,43 +151,46 @@ impl Verifier for SigstoreBundle {
 /// Parts of a DSSE envelope: (PAE, signature, attestation predicate type, subject matched).
 type DsseParts = (Vec<u8>, Vec<u8>, Option<String>, Result<(), String>);
 
-fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, String> {
+fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, (ResultCode, String)> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
     let payload_type = env
         .get("payloadType")
         .and_then(Value::as_str)
-        .ok_or("DSSE envelope has no payloadType")?;
+        .ok_or_else(|| invalid("DSSE envelope has no payloadType".into()))?;
     if payload_type != IN_TOTO_PAYLOAD {
-        return Err(format!(
+        return Err(invalid(format!(
             "DSSE payloadType is {payload_type:?}, not {IN_TOTO_PAYLOAD}"
-        ));
+        )));
     }
     let payload = env
         .get("payload")
         .and_then(Value::as_str)
         .and_then(b64_std)
-        .ok_or("DSSE payload is missing or not base64")?;
+        .ok_or_else(|| invalid("DSSE payload is missing or not base64".into()))?;
     let sigs = env
         .get("signatures")
         .and_then(Value::as_array)
-        .ok_or("DSSE envelope has no signatures")?;
+        .ok_or_else(|| invalid("DSSE envelope has no signatures".into()))?;
     let [one] = sigs.as_slice() else {
-        return Err(format!(
+        return Err(invalid(format!(
             "DSSE envelope has {} signatures; a bundle carries exactly one",
             sigs.len()
-        ));
+        )));
     };
     let signature = one
         .get("sig")
         .and_then(Value::as_str)
         .and_then(b64_std)
-        .ok_or("DSSE signature is missing or not base64")?;
-    let statement = strict_json::parse(&payload)
-        .map_err(|e| format!("in-toto statement is not valid JSON: {e}"))?;
+        .ok_or_else(|| invalid("DSSE signature is missing or not base64".into()))?;
+    // cosign v3 reads the statement with protojson, in-toto-golang's structs with
+    // encoding/json: a statement either could read differently is refused.
+    let statement = gojson::parse_proto(&payload)
+        .map_err(|e| (json_code(&e), format!("in-toto statement: {e}")))?;
     let st_type = statement.get("_type").and_then(Value::as_str).unwrap_or("");
     if !STATEMENT_TYPES.contains(&st_type) {
-        return Err(format!(
+        return Err(invalid(format!(
             "statement _type {st_type:?} is not an in-toto Statement"
-        ));
+        )));
     }
     let predicate = statement
         .get("predicateType")
