@@ -126,6 +126,28 @@ pub fn has(obj: &Map<String, Value>, field: &str) -> bool {
     get_in(obj, field).is_some()
 }
 
+/// For a document that Go reads both with `encoding/json` (keys folded) and with `protojson`
+/// (exact JSON or proto names): refuses a key of `obj` that either reader takes for one of
+/// `fields` but that is not exactly that field's name (`Subject`, `sub_ject`), since the two
+/// readers, and sigaudit's exact reading, would then disagree. `path` names `obj` in the message.
+pub fn exact_fields(obj: &Map<String, Value>, path: &str, fields: &[&str]) -> Result<(), Error> {
+    for key in obj.keys() {
+        let class = Mode::Protojson.class(key);
+        if let Some(field) = fields
+            .iter()
+            .find(|f| **f != key && Mode::Protojson.class(f) == class)
+        {
+            return Err(Error::Ambiguous {
+                path: path.to_string(),
+                first: quote_key(field),
+                second: quote_key(key),
+                how: "Go's encoding/json or protojson may read as one field while the other reader does not",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A key quoted for messages: printable ASCII as is, everything else as `\u{…}`, so that
 /// `docker-manifeſt-digest` does not look like `docker-manifest-digest` in a log.
 pub fn quote_key(key: &str) -> String {

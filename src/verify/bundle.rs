@@ -151,75 +151,201 @@ impl Verifier for SigstoreBundle {
 /// Parts of a DSSE envelope: (PAE, signature, attestation predicate type, subject matched).
 type DsseParts = (Vec<u8>, Vec<u8>, Option<String>, Result<(), String>);
 
-fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, (ResultCode, String)> {
+/// A refusal: the result code and the reason.
+pub type Refusal = (ResultCode, String);
+
+/// The members of a DSSE envelope sigaudit reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DsseEnvelope {
+    pub payload_type: String,
+    /// The decoded payload.
+    pub payload: Vec<u8>,
+    /// Each signature's decoded `sig`.
+    pub signatures: Vec<Vec<u8>>,
+}
+
+/// Reads a DSSE envelope (a bundle's `dsseEnvelope`, already through [`gojson::parse_proto`]).
+/// Names are exact (protojson), and a key that Go's `encoding/json` (go-securesystemslib's
+/// `dsse.Envelope`) would take for one of them is refused as ambiguous.
+pub fn read_dsse_envelope(env: &Value) -> Result<DsseEnvelope, Refusal> {
     let invalid = |m: String| (ResultCode::InvalidBundle, m);
-    let payload_type = env
+    let ambiguous = |e: gojson::Error| (ResultCode::AmbiguousJson, format!("DSSE envelope: {e}"));
+    let obj = env
+        .as_object()
+        .ok_or_else(|| invalid("DSSE envelope is not an object".into()))?;
+    gojson::exact_fields(
+        obj,
+        "$.dsseEnvelope",
+        &["payloadType", "payload", "signatures"],
+    )
+    .map_err(ambiguous)?;
+    let payload_type = obj
         .get("payloadType")
         .and_then(Value::as_str)
-        .ok_or_else(|| invalid("DSSE envelope has no payloadType".into()))?;
-    if payload_type != IN_TOTO_PAYLOAD {
-        return Err(invalid(format!(
-            "DSSE payloadType is {payload_type:?}, not {IN_TOTO_PAYLOAD}"
-        )));
-    }
-    let payload = env
+        .ok_or_else(|| invalid("DSSE envelope has no payloadType".into()))?
+        .to_string();
+    let payload = obj
         .get("payload")
         .and_then(Value::as_str)
         .and_then(b64_std)
         .ok_or_else(|| invalid("DSSE payload is missing or not base64".into()))?;
-    let sigs = env
+    let sigs = obj
         .get("signatures")
         .and_then(Value::as_array)
         .ok_or_else(|| invalid("DSSE envelope has no signatures".into()))?;
-    let [one] = sigs.as_slice() else {
-        return Err(invalid(format!(
-            "DSSE envelope has {} signatures; a bundle carries exactly one",
-            sigs.len()
-        )));
-    };
-    let signature = one
-        .get("sig")
-        .and_then(Value::as_str)
-        .and_then(b64_std)
-        .ok_or_else(|| invalid("DSSE signature is missing or not base64".into()))?;
-    // cosign v3 reads the statement with protojson, in-toto-golang's structs with
-    // encoding/json: a statement either could read differently is refused.
-    let statement = gojson::parse_proto(&payload)
+    let mut signatures = Vec::with_capacity(sigs.len());
+    for (i, one) in sigs.iter().enumerate() {
+        let one = one
+            .as_object()
+            .ok_or_else(|| invalid(format!("DSSE signature {i} is not an object")))?;
+        gojson::exact_fields(
+            one,
+            &format!("$.dsseEnvelope.signatures[{i}]"),
+            &["sig", "keyid"],
+        )
+        .map_err(ambiguous)?;
+        signatures.push(
+            one.get("sig")
+                .and_then(Value::as_str)
+                .and_then(b64_std)
+                .ok_or_else(|| invalid("DSSE signature is missing or not base64".into()))?,
+        );
+    }
+    Ok(DsseEnvelope {
+        payload_type,
+        payload,
+        signatures,
+    })
+}
+
+/// One subject of an in-toto statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementSubject {
+    /// `name` ("" when absent).
+    pub name: String,
+    /// `digest`: algorithm -> hex, keys exact (a map in Go).
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+/// The members of an in-toto statement sigaudit reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InTotoStatement {
+    /// `_type`.
+    pub statement_type: String,
+    /// `predicateType` ("" when absent).
+    pub predicate_type: String,
+    pub subjects: Vec<StatementSubject>,
+}
+
+/// Reads an in-toto statement (a DSSE payload). cosign v3 reads it with protojson (exact JSON
+/// or proto names: `_type` or `type`), in-toto-golang's structs with `encoding/json` (keys
+/// folded): a statement with keys that either reads as one field, or that one of them takes for
+/// a field and the other does not (`Subject`), is refused as ambiguous; names are then exact.
+/// Wrongly typed members, which Go fails to decode, are refused.
+pub fn read_statement(payload: &[u8]) -> Result<InTotoStatement, Refusal> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
+    let ambiguous =
+        |e: gojson::Error| (ResultCode::AmbiguousJson, format!("in-toto statement: {e}"));
+    let statement = gojson::parse_proto(payload)
         .map_err(|e| (json_code(&e), format!("in-toto statement: {e}")))?;
-    let st_type = statement.get("_type").and_then(Value::as_str).unwrap_or("");
-    if !STATEMENT_TYPES.contains(&st_type) {
+    let obj = statement
+        .as_object()
+        .ok_or_else(|| invalid("in-toto statement is not an object".into()))?;
+    gojson::exact_fields(
+        obj,
+        "$",
+        &["_type", "subject", "predicateType", "predicate"],
+    )
+    .map_err(ambiguous)?;
+    let text = |v: Option<&Value>, what: &str| match v {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(invalid(format!(
+            "in-toto statement: {what} is not a string"
+        ))),
+    };
+    let statement_type = text(obj.get("_type"), "_type")?;
+    let predicate_type = text(obj.get("predicateType"), "predicateType")?;
+    let items = match obj.get("subject") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(_) => return Err(invalid("in-toto statement: subject is not an array".into())),
+    };
+    let mut subjects = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("$.subject[{i}]");
+        let s = item
+            .as_object()
+            .ok_or_else(|| invalid(format!("in-toto statement: {at} is not an object")))?;
+        gojson::exact_fields(s, &at, &["name", "digest"]).map_err(ambiguous)?;
+        let mut digest = std::collections::BTreeMap::new();
+        match s.get("digest") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(d)) => {
+                for (alg, hex) in d {
+                    let Value::String(hex) = hex else {
+                        return Err(invalid(format!(
+                            "in-toto statement: {at}.digest.{alg} is not a string"
+                        )));
+                    };
+                    digest.insert(alg.clone(), hex.clone());
+                }
+            }
+            Some(_) => {
+                return Err(invalid(format!(
+                    "in-toto statement: {at}.digest is not an object"
+                )));
+            }
+        }
+        subjects.push(StatementSubject {
+            name: text(s.get("name"), &format!("{at}.name"))?,
+            digest,
+        });
+    }
+    Ok(InTotoStatement {
+        statement_type,
+        predicate_type,
+        subjects,
+    })
+}
+
+fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, Refusal> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
+    let envelope = read_dsse_envelope(env)?;
+    if envelope.payload_type != IN_TOTO_PAYLOAD {
         return Err(invalid(format!(
-            "statement _type {st_type:?} is not an in-toto Statement"
+            "DSSE payloadType is {:?}, not {IN_TOTO_PAYLOAD}",
+            envelope.payload_type
         )));
     }
-    let predicate = statement
-        .get("predicateType")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let [signature] = envelope.signatures.as_slice() else {
+        return Err(invalid(format!(
+            "DSSE envelope has {} signatures; a bundle carries exactly one",
+            envelope.signatures.len()
+        )));
+    };
+    let statement = read_statement(&envelope.payload)?;
+    if !STATEMENT_TYPES.contains(&statement.statement_type.as_str()) {
+        return Err(invalid(format!(
+            "statement _type {:?} is not an in-toto Statement",
+            statement.statement_type
+        )));
+    }
+    let predicate = statement.predicate_type;
     let attestation = (predicate != media::COSIGN_SIGN_PREDICATE).then_some(predicate);
     let alg = input.subject.digest.algorithm().name();
     let want = input.subject.digest.hex();
-    let subjects = statement
-        .get("subject")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let names_subject = if subjects.iter().any(|s| {
-        s.get("digest")
-            .and_then(|d| d.get(alg))
-            .and_then(Value::as_str)
-            == Some(want)
-    }) {
+    let names_subject = if statement
+        .subjects
+        .iter()
+        .any(|s| s.digest.get(alg).map(String::as_str) == Some(want))
+    {
         Ok(())
     } else {
-        let named: Vec<String> = subjects
+        let named: Vec<String> = statement
+            .subjects
             .iter()
-            .filter_map(|s| {
-                s.get("digest")
-                    .and_then(|d| d.get(alg))
-                    .and_then(Value::as_str)
-            })
+            .filter_map(|s| s.digest.get(alg))
             .map(|h| format!("{alg}:{h}"))
             .collect();
         Err(format!(
@@ -229,8 +355,8 @@ fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, (Res
         ))
     };
     Ok((
-        pae(payload_type, &payload),
-        signature,
+        pae(&envelope.payload_type, &envelope.payload),
+        signature.clone(),
         attestation,
         names_subject,
     ))

@@ -17,17 +17,23 @@ pub const COSIGN_PAYLOAD_TYPE: &str = "cosign container image signature";
 pub struct SimpleSigning;
 
 /// The parts of a simple-signing payload that bind it to an image.
-struct Claims {
-    kind: String,
-    manifest_digest: String,
-    reference: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleSigningClaims {
+    /// `critical.type`.
+    pub kind: String,
+    /// `critical.image.docker-manifest-digest`.
+    pub manifest_digest: String,
+    /// `critical.identity.docker-reference`, when present.
+    pub reference: Option<String>,
 }
 
 /// Reads the claims as cosign and zot do (Go's `encoding/json` into
 /// `payload.SimpleContainerImage`: keys match fields under Go's folding), after refusing a
 /// payload in which two keys fold to one field (see [`crate::gojson`]): `docker-manifest-digest`
 /// beside `docker-manifeſt-digest` would be one image to sigaudit and another to Go.
-fn parse_claims(payload: &[u8]) -> Result<Claims, (ResultCode, String)> {
+pub fn read_simple_signing_claims(
+    payload: &[u8],
+) -> Result<SimpleSigningClaims, (ResultCode, String)> {
     let invalid = |m: &str| (ResultCode::InvalidPayload, m.to_string());
     let v = gojson::parse(payload).map_err(|e| {
         let code = if e.is_ambiguous() {
@@ -77,7 +83,7 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, (ResultCode, String)> {
     if gojson::get(&v, "optional").is_some_and(|o| !o.is_null() && !o.is_object()) {
         return Err(invalid("payload `optional` is not an object"));
     }
-    Ok(Claims {
+    Ok(SimpleSigningClaims {
         kind,
         manifest_digest,
         reference,
@@ -184,7 +190,7 @@ fn bind_payload(
     input: &SignatureInput<'_>,
     checks: &mut Vec<super::Check>,
 ) -> Result<Option<String>, (ResultCode, String)> {
-    let claims = match parse_claims(input.blob) {
+    let claims = match read_simple_signing_claims(input.blob) {
         Ok(c) => c,
         Err((code, e)) => {
             checks.push(check("payload", CheckResult::Fail, e.clone()));
@@ -305,13 +311,13 @@ mod tests {
     #[test]
     fn claims_are_read_with_go_field_matching_and_fold_duplicates_refused() {
         let ok = br#"{"critical":{"identity":{"docker-reference":"r"},"image":{"docker-manifest-digest":"sha256:aa"},"type":"cosign container image signature"},"optional":null}"#;
-        let c = parse_claims(ok).expect("valid payload");
+        let c = read_simple_signing_claims(ok).expect("valid payload");
         assert_eq!(c.manifest_digest, "sha256:aa");
         assert_eq!(c.reference.as_deref(), Some("r"));
         // Go reads these spellings into the same fields, so sigaudit does too.
         let old = r#"{"Critical":{"IMAGE":{"Docker-manifeſt-digest":"sha256:aa"},"type":"t"}}"#;
         assert_eq!(
-            parse_claims(old.as_bytes())
+            read_simple_signing_claims(old.as_bytes())
                 .expect("Go's folding")
                 .manifest_digest,
             "sha256:aa"
@@ -323,11 +329,13 @@ mod tests {
             r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","doc\u212Aer-manifest-digest":"sha256:bb"},"type":"t"}}"#,
             r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa"},"type":"t"},"Critical":{"image":{"docker-manifest-digest":"sha256:bb"}}}"#,
         ] {
-            let (code, reason) = parse_claims(ambiguous.as_bytes()).err().expect(ambiguous);
+            let (code, reason) = read_simple_signing_claims(ambiguous.as_bytes())
+                .err()
+                .expect(ambiguous);
             assert_eq!(code, ResultCode::AmbiguousJson, "{ambiguous}: {reason}");
             assert!(reason.contains("ambiguous JSON"), "{reason}");
         }
-        let (code, _) = parse_claims(b"{").err().expect("not JSON");
+        let (code, _) = read_simple_signing_claims(b"{").err().expect("not JSON");
         assert_eq!(code, ResultCode::InvalidPayload);
     }
 }

@@ -620,12 +620,17 @@ pub fn check_extended_attributes(env: &Envelope) -> Result<(), AttributeGateErro
 /// missing descriptor fields default to empty/zero (the descriptor comparison then fails). A
 /// payload in which two keys fold to one field is refused as ambiguous ([`crate::gojson`]).
 pub fn target_artifact(env: &Envelope) -> Result<Descriptor, PayloadError> {
+    parse_payload(&env.payload)
+}
+
+/// [`target_artifact`] of payload bytes.
+pub fn parse_payload(payload: &[u8]) -> Result<Descriptor, PayloadError> {
     #[derive(Deserialize)]
     struct Payload {
         #[serde(rename = "targetArtifact")]
         target_artifact: Descriptor,
     }
-    crate::gojson::from_slice::<Payload>(&env.payload)
+    crate::gojson::from_slice::<Payload>(payload)
         .map(|p| p.target_artifact)
         .map_err(|e| match e {
             crate::gojson::Error::Ambiguous { .. } => PayloadError::Ambiguous(e.to_string()),
