@@ -329,13 +329,12 @@ mod tests {
             r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","doc\u212Aer-manifest-digest":"sha256:bb"},"type":"t"}}"#,
             r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa"},"type":"t"},"Critical":{"image":{"docker-manifest-digest":"sha256:bb"}}}"#,
         ] {
-            let (code, reason) = read_simple_signing_claims(ambiguous.as_bytes())
-                .err()
-                .expect(ambiguous);
+            let (code, reason) =
+                read_simple_signing_claims(ambiguous.as_bytes()).expect_err(ambiguous);
             assert_eq!(code, ResultCode::AmbiguousJson, "{ambiguous}: {reason}");
             assert!(reason.contains("ambiguous JSON"), "{reason}");
         }
-        let (code, _) = read_simple_signing_claims(b"{").err().expect("not JSON");
+        let (code, _) = read_simple_signing_claims(b"{").expect_err("not JSON");
         assert_eq!(code, ResultCode::InvalidPayload);
     }
 }
