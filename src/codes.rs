@@ -62,6 +62,7 @@ codes! {
         MissingSignature = "missing-signature": "the signature layer carries no `dev.cosignproject.cosign/signature` annotation",
         MalformedSignature = "malformed-signature": "the signature value is not valid base64",
         InvalidPayload = "invalid-payload": "the signed payload is not the JSON document its format requires",
+        AmbiguousJson = "ambiguous-json": "a signed JSON document (payload, envelope, bundle, statement) has two keys that Go's `encoding/json` or `protojson` reads as one field, so Go verifiers may read other values than sigaudit",
         WrongPayloadType = "wrong-payload-type": "the payload's `critical.type` is not the one its format requires (`cosign container image signature`, or `atomic container signature` for GPG)",
         InvalidBundle = "invalid-bundle": "the sigstore bundle is malformed or of an unsupported version",
         KeylessUnsupported = "keyless-unsupported": "a keyless (Fulcio certificate) signature, and no `--trusted-root` was given to verify it with",

@@ -130,6 +130,9 @@ pub enum FailureKind {
     RevocationUnknown,
     /// The payload's `targetArtifact` is not the subject.
     DescriptorMismatch,
+    /// The envelope, its protected header or its payload has two keys that Go reads as one
+    /// field (see [`crate::gojson`]): Go verifiers may read other values than this one.
+    AmbiguousJson,
 }
 
 /// The first enforced failure and notation's message for it.
@@ -409,6 +412,8 @@ struct IntegrityFacts {
     parsed: Option<(Envelope, Vec<Cert>)>,
     /// The pass detail, or notation's failure message.
     result: Result<String, String>,
+    /// The category of a failure: [`FailureKind::Integrity`] but for an ambiguous document.
+    failure_kind: FailureKind,
 }
 
 /// Verification facts that depend only on content (envelope bytes, certificate DER) and so stay
@@ -458,6 +463,7 @@ impl Caches {
         let failed = |msg: String| IntegrityFacts {
             parsed: None,
             result: Err(msg),
+            failure_kind: FailureKind::Integrity,
         };
         let env = match envelope::parse_and_verify(media_type, blob) {
             Ok(env) => env,
@@ -465,6 +471,12 @@ impl Caches {
                 return failed(format!(
                     "unable to parse the digital signature, error : {e}"
                 ));
+            }
+            Err(e @ envelope::IntegrityError::AmbiguousJson(_)) => {
+                return IntegrityFacts {
+                    failure_kind: FailureKind::AmbiguousJson,
+                    ..failed(e.to_string())
+                };
             }
             Err(e) => return failed(e.to_string()),
         };
@@ -502,6 +514,7 @@ impl Caches {
         IntegrityFacts {
             parsed: Some((env, chain)),
             result,
+            failure_kind: FailureKind::Integrity,
         }
     }
 }
@@ -779,7 +792,7 @@ impl<'a> Verifier<'a> {
                 Some(facts.clone())
             }
             Err(msg) => {
-                run.fail(Check::Integrity, FailureKind::Integrity, msg.clone());
+                run.fail(Check::Integrity, facts.failure_kind, msg.clone());
                 None
             }
         }
@@ -1147,9 +1160,13 @@ impl<'a> Verifier<'a> {
         let desc = match envelope::target_artifact(env) {
             Ok(d) => d,
             Err(e) => {
+                let kind = match e {
+                    envelope::PayloadError::Ambiguous(_) => FailureKind::AmbiguousJson,
+                    envelope::PayloadError::Json(_) => FailureKind::DescriptorMismatch,
+                };
                 run.failure.get_or_insert(Failure {
                     step: Step::TargetArtifact,
-                    kind: FailureKind::DescriptorMismatch,
+                    kind,
                     message: e.to_string(),
                 });
                 run.record(Step::TargetArtifact, CheckStatus::Fail, e.to_string());
