@@ -139,6 +139,10 @@ pub struct AddKeyArgs {
     /// PEM public key files (cosign.pub).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// ROOT is a new, empty rootDir: create `_cosign` in it although it holds no repository,
+    /// no zot database and no trust material yet.
+    #[arg(long)]
+    pub init: bool,
 }
 
 /// `sigaudit trust add-cert`.
@@ -164,6 +168,10 @@ pub struct AddCertArgs {
     /// the policy is kept. An invalid policy is refused.
     #[arg(long)]
     pub update_policy: bool,
+    /// ROOT is a new, empty rootDir: create `_notation` in it although it holds no
+    /// repository, no zot database and no trust material yet.
+    #[arg(long)]
+    pub init: bool,
 }
 
 /// What `trust list` and `trust check` read, and as of when.
@@ -358,6 +366,11 @@ pub struct AuditArgs {
     /// Read no config file: apply the built-in rule only.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// An empty registry is expected: a rootDir holding no repository is not an error
+    /// (`scan` exits 3 without it, and `watch` logs an error at every audit). A folder that
+    /// could not be read is never taken for an empty one.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// A containers-policy.json(5) (podman, skopeo, CRI-O): each image gets the verdict
     /// `accept` or `reject` it would get when pulled as docker://<REGISTRY>/<repository>:<tag>
     /// (or @digest when untagged). Needs --registry. Relative key paths in it are relative to

@@ -119,13 +119,14 @@ codes! {
         InvalidTrustMaterial = "invalid-trust-material": "a file in `_cosign` or `_notation` could not be used as trust material",
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
-        NoRepositories = "no-repositories": "the rootDir contains no repository",
+        NoRepositories = "no-repositories": "the rootDir contains no repository (an unmounted volume or a wrong path?); `scan` exits 3 unless --allow-empty",
         LookasideUnusable = "lookaside-unusable": "the GPG lookaside store cannot be read: the folder is missing, a registries.d file is invalid, or it names a URL other than `file://`, which would need the network",
         RegistryScopesUnused = "registry-scopes-unused": "the notation trust policy has statements scoped to `<registry>/<repository>`; without --registry only the `*` statement applies",
         SymlinkNotFollowed = "symlink-not-followed": "a symbolic link among the repositories or blobs; sigaudit never follows one, so what it leads to was not audited or used",
         NotRegularFile = "not-regular-file": "a blob, `index.json` or manifest that is not a regular file (a folder, named pipe, socket or device); it was not read",
         NonUtf8Name = "non-utf8-name": "a folder name that is not valid UTF-8 (shown with U+FFFD); zot cannot serve a repository so named",
         TooDeep = "too-deep": "image indexes nested deeper than sigaudit follows (8 levels); the children below were not listed",
+        RuleUnmatched = "rule-unmatched": "a compliance rule of the config matches no image (a typo in its repository or tag glob?), so it checks nothing",
     }
 }
 
@@ -168,12 +169,14 @@ impl FindingCode {
         use FindingCode::*;
         match self {
             DigestMismatch | BlobMissing | InvalidDigest | ManifestTooLarge | BlobTooLarge
-            | InvalidIndex | InvalidManifest | Unreadable | SymlinkNotFollowed | NotRegularFile => {
+            | InvalidIndex | InvalidManifest | Unreadable | SymlinkNotFollowed | NotRegularFile
+            | NoRepositories => {
                 Severity::Error
             }
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
-            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep => Severity::Warning,
-            NoRepositories => Severity::Info,
+            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {
+                Severity::Warning
+            }
         }
     }
 }
