@@ -270,8 +270,8 @@ struct Session<'a> {
     /// `--registries-d`), and the fingerprint of their files.
     lookaside_plan: Plan,
     lookaside_fp: String,
-    /// The `rule-unmatched` messages last logged: logged again only when they change, so a
-    /// long watch does not repeat them every cycle.
+    /// The rules last logged as `rule-unmatched`: logged again only when that set changes, so
+    /// a long watch does not repeat them every cycle.
     unmatched_rules: Vec<String>,
 }
 
@@ -318,12 +318,17 @@ impl Session<'_> {
                 places()
             );
         }
-        let unmatched: Vec<String> = crate::compliance::unmatched_rules(report)
-            .map(|f| format!("{}: {} ({})", f.path, f.message, f.code))
+        // Keyed by rule name: the message lists repositories, which pushes change.
+        let unmatched: Vec<String> = report
+            .compliance
+            .rules
+            .iter()
+            .filter(|r| r.images == 0 && !report.images.is_empty())
+            .map(|r| r.name.clone())
             .collect();
         if unmatched != self.unmatched_rules {
-            for line in &unmatched {
-                tracing::warn!("{line}");
+            for f in crate::compliance::unmatched_rules(report) {
+                tracing::warn!("{}: {} ({})", f.path, f.message, f.code);
             }
             self.unmatched_rules = unmatched;
         }
