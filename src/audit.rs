@@ -1067,14 +1067,10 @@ fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[
         .collect();
     for g in graphs.iter().filter(|g| !g.readable) {
         let index = format!("{}/index.json", g.name);
-        let reason = g
-            .findings
-            .iter()
-            .find(|f| f.path == index)
-            .map_or_else(
-                || "index.json could not be read".to_string(),
-                |f| format!("index.json: {}", f.message),
-            );
+        let reason = g.findings.iter().find(|f| f.path == index).map_or_else(
+            || "index.json could not be read".to_string(),
+            |f| format!("index.json: {}", f.message),
+        );
         places.push(UnreadableRepository {
             path: g.name.clone(),
             kind: UnreadableKind::Repository,

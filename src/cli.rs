@@ -94,6 +94,10 @@ const ADD_KEY_ABOUT: &str =
     "Add cosign public keys to ROOT/_cosign, as zot's cosign upload endpoint does: each file is \
 stored, byte for byte, as _cosign/sha256:<hex of the file>.
 
+ROOT must look like zot's storage (it holds _cosign or _notation, zot's cache.db or meta.db, \
+or a repository); any other folder is refused (exit 2) unless --init says it is a new, empty \
+rootDir.
+
 Only PEM public keys are accepted (`PUBLIC KEY` or `RSA PUBLIC KEY`, one per file): ECDSA P-256, \
 P-384 or P-521, RSA of 2048 bits or more, Ed25519. Private keys, certificates, empty files, \
 non-PEM and files over 8 MiB are refused. Every file is checked first: if any is refused, \
@@ -111,8 +115,10 @@ not a CA is refused (notation refuses most of them, and with them the whole stor
 store holds self-signed root CAs only; RSA keys under 2048 bits and curves under 256 bits are \
 refused. Expired certificates are added with a warning.
 
-Every file is checked first: if any is refused, nothing is written (exit 2, one message per \
-refused file). Certificates already in the store are not added again. Each file is written \
+ROOT must look like zot's storage (it holds _cosign or _notation, zot's cache.db or meta.db, \
+or a repository); any other folder is refused (exit 2) unless --init says it is a new, empty \
+rootDir. Every file is checked first: if any is refused, nothing is written (exit 2, one message \
+per refused file). Certificates already in the store are not added again. Each file is written \
 atomically.
 
 When ROOT/_notation/trustpolicy.json is missing, zot's default trust policy is written there \
@@ -259,7 +265,9 @@ impl FailOn {
 pub struct ScanArgs {
     #[command(flatten)]
     pub audit: AuditArgs,
-    /// Exit 1 when this condition is met (the reports are still written).
+    /// Exit 1 when this condition is met (the reports are still written). Every condition but
+    /// `never` is also met when a repository or folder could not be read: its images are
+    /// unknown.
     #[arg(long, value_enum, default_value = "never")]
     pub fail_on: FailOn,
 }

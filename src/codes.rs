@@ -170,9 +170,7 @@ impl FindingCode {
         match self {
             DigestMismatch | BlobMissing | InvalidDigest | ManifestTooLarge | BlobTooLarge
             | InvalidIndex | InvalidManifest | Unreadable | SymlinkNotFollowed | NotRegularFile
-            | NoRepositories => {
-                Severity::Error
-            }
+            | NoRepositories => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
             | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {
                 Severity::Warning

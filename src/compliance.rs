@@ -295,10 +295,10 @@ fn unmatched_rule_findings(
     if report.images.is_empty() {
         return Vec::new();
     }
-    let file = policy
-        .path
-        .as_ref()
-        .map_or_else(|| "(built-in rule)".to_string(), |p| p.display().to_string());
+    let file = policy.path.as_ref().map_or_else(
+        || "(built-in rule)".to_string(),
+        |p| p.display().to_string(),
+    );
     let names: Vec<&str> = report
         .repositories
         .iter()

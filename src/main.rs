@@ -3,9 +3,9 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
-//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image); `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
-//! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
+//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image), or a repository or folder could not be read under any `--fail-on` but `never`; `trust check`: problems found |
+//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
+//! | 3 | rootDir missing or unreadable, no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -99,7 +99,12 @@ fn scan(root: &Path, extra: &[&str]) -> Scan {
 /// [`scan`], run through `wrapper` (e.g. `unshare -U`) when given.
 fn scan_with(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
     let s = scan_any(wrapper, root, extra);
-    assert!(s.code == 0 || s.code == 1, "exit code {}:\n{}", s.code, s.stderr);
+    assert!(
+        s.code == 0 || s.code == 1,
+        "exit code {}:\n{}",
+        s.code,
+        s.stderr
+    );
     s
 }
 
@@ -666,7 +671,11 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
     };
     let (tmp, root) = all_trusted_root();
     let policy = tmp.path().join("policy.json");
-    std::fs::write(&policy, r#"{"default":[{"type":"insecureAcceptAnything"}]}"#).expect("policy");
+    std::fs::write(
+        &policy,
+        r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+    )
+    .expect("policy");
     let conditions: [&[&str]; 4] = [
         &["--fail-on", "untrusted"],
         &["--fail-on", "unsigned"],
@@ -699,7 +708,10 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
         .iter()
         .map(|c| (format!("{c:?}"), scan_with(wrapper, &root, c)))
         .collect();
-    scans.push(("never".into(), scan_with(wrapper, &root, &["--fail-on", "never"])));
+    scans.push((
+        "never".into(),
+        scan_with(wrapper, &root, &["--fail-on", "never"]),
+    ));
     for (p, _, back) in &locked {
         set_mode(p, *back);
     }
@@ -723,7 +735,8 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
         );
         if c != "never" {
             assert!(
-                s.stderr.contains("2 repositories or folders could not be read (solo, team)"),
+                s.stderr
+                    .contains("2 repositories or folders could not be read (solo, team)"),
                 "{c}: the reason is logged: {}",
                 s.stderr
             );

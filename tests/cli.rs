@@ -187,13 +187,17 @@ fn exit_3_when_the_root_holds_no_repository_unless_allow_empty() {
         (root, &["--fail-on", "untrusted"][..]),
     ] {
         let out = tempfile::tempdir().expect("tempdir");
-        scan(dir, out.path(), &[&["--format", "json,junit"][..], flags].concat())
-            .code(3)
-            .stderr(predicates::str::contains(format!(
-                "rootDir {dir} holds no repository"
-            )))
-            .stderr(predicates::str::contains("--allow-empty"))
-            .stderr(predicates::str::contains("help:"));
+        scan(
+            dir,
+            out.path(),
+            &[&["--format", "json,junit"][..], flags].concat(),
+        )
+        .code(3)
+        .stderr(predicates::str::contains(format!(
+            "rootDir {dir} holds no repository"
+        )))
+        .stderr(predicates::str::contains("--allow-empty"))
+        .stderr(predicates::str::contains("help:"));
         let r: Value =
             serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
                 .expect("json");
@@ -207,14 +211,25 @@ fn exit_3_when_the_root_holds_no_repository_unless_allow_empty() {
             "{junit}"
         );
         // The nothing-to-audit rootDir is never written to.
-        assert!(std::fs::read_dir(mount_point.path()).expect("ls").next().is_none());
+        assert!(
+            std::fs::read_dir(mount_point.path())
+                .expect("ls")
+                .next()
+                .is_none()
+        );
     }
     for dir in ["fixtures/empty", root] {
         let out = tempfile::tempdir().expect("tempdir");
         scan(
             dir,
             out.path(),
-            &["--allow-empty", "--fail-on", "untrusted", "--format", "json,junit"],
+            &[
+                "--allow-empty",
+                "--fail-on",
+                "untrusted",
+                "--format",
+                "json,junit",
+            ],
         )
         .code(0);
         let r: Value =

@@ -558,10 +558,22 @@ fn require_matching_rule_fails_images_no_rule_matches() {
         "no-matching-rule",
         "rules.toml matches this image, and require-matching-rule is set",
     );
-    fail(&with, "prod/web", "jws-rsa", "no-matching-rule", "no rule of");
+    fail(
+        &with,
+        "prod/web",
+        "jws-rsa",
+        "no-matching-rule",
+        "no rule of",
+    );
     // Control: matched images are judged by their rule only.
     pass(&with, "prod/api", "1.1");
-    fail(&with, "prod/api", "1.0", "api", "0 trusted signatures, 1 required");
+    fail(
+        &with,
+        "prod/api",
+        "1.0",
+        "api",
+        "0 trusted signatures, 1 required",
+    );
     let unmatched = with["compliance"]["unmatched"].as_u64().expect("unmatched");
     assert_eq!(unmatched, 22 - 4);
     assert_eq!(with["compliance"]["fail"].as_u64(), Some(unmatched + 1));
