@@ -1113,19 +1113,35 @@ fn containers_policy_stage(
     use crate::containers_policy::SigstoreAttachment;
     use crate::containers_policy::stage::{StageImage, evaluate_image};
     let by_repo: HashMap<&str, &RepoGraph> = graphs.iter().map(|g| (g.name.as_str(), g)).collect();
+    // What c/image reads for an image: the manifests under its `.sig` tag (signature artifacts
+    // or not) and its GPG lookaside files, indexed by (repository, subject) once, so the stage
+    // stays linear in signatures.
+    let mut attached: HashMap<(&str, &Digest), Vec<&crate::discover::Artifact>> = HashMap::new();
+    for g in graphs {
+        for a in g
+            .artifacts
+            .iter()
+            .chain(&g.sig_tag_attachments)
+            .filter(|a| matches!(a.kind, ArtifactKind::CosignTag | ArtifactKind::GpgLookaside))
+        {
+            attached
+                .entry((g.name.as_str(), &a.subject))
+                .or_default()
+                .push(a);
+        }
+    }
     let no_annotations = crate::discover::Annotations::default();
     report.images.par_iter_mut().for_each(|img| {
         let Some(graph) = by_repo.get(&*img.repository) else {
             return;
         };
+        let arts: &[&crate::discover::Artifact] = attached
+            .get(&(&*img.repository, &img.digest))
+            .map_or(&[], Vec::as_slice);
         let store = BlobStore::new(&graph.path);
         // (media type, payload or why it is unreadable, annotations) per `.sig` layer.
         let mut layers: Vec<SigLayer<'_>> = Vec::new();
-        for art in graph
-            .artifacts
-            .iter()
-            .filter(|a| a.kind == ArtifactKind::CosignTag && a.subject == img.digest)
-        {
+        for art in arts.iter().filter(|a| a.kind == ArtifactKind::CosignTag) {
             for layer in &art.layers {
                 let blob = match &layer.digest {
                     Some(d) => {
@@ -1167,11 +1183,7 @@ fn containers_policy_stage(
         // GPG signatures: the lookaside files discovery attached to this image (from
         // --lookaside or the store --registries-d names), in signature-N order.
         let mut simple_signing = Vec::new();
-        for art in graph
-            .artifacts
-            .iter()
-            .filter(|a| a.kind == ArtifactKind::GpgLookaside && a.subject == img.digest)
-        {
+        for art in arts.iter().filter(|a| a.kind == ArtifactKind::GpgLookaside) {
             let Some(f) = &art.source else { continue };
             match read_limited(f, MAX_SIGNATURE_BYTES) {
                 Ok(b) => simple_signing.push(b),

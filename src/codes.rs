@@ -75,6 +75,7 @@ codes! {
         KeylessIdentityNotAllowed = "keyless-identity-not-allowed": "the keyless signature is valid, but its certificate identity and OIDC issuer are not trusted for this repository in [[keyless.identities]]",
         UnsupportedFormat = "unsupported-format": "a signature format sigaudit lists but does not verify yet",
         SignatureUnreadable = "signature-unreadable": "the signature blob is missing, too large, or does not match its digest",
+        MessageSignature = "message-signature": "a sigstore bundle holding a messageSignature, which signs a blob, not an image (cosign signs images with DSSE statements; zot accepts no message signature on an image); listed, never trusted",
         SubjectUnreadable = "subject-unreadable": "the signed image could not be read or does not match its digest, so no signature on it is counted",
         VerifiedWithWarnings = "verified-with-warnings": "the notation signature is accepted by its trust policy level (permissive, audit or an override), which only logs the checks that failed",
         InvalidEnvelope = "invalid-envelope": "the notation envelope is malformed, its signature does not verify over the signed bytes, or its certificate chain breaks notation's rules",
@@ -126,6 +127,8 @@ codes! {
         NotRegularFile = "not-regular-file": "a blob, `index.json` or manifest that is not a regular file (a folder, named pipe, socket or device); it was not read",
         NonUtf8Name = "non-utf8-name": "a folder name that is not valid UTF-8 (shown with U+FFFD); zot cannot serve a repository so named",
         TooDeep = "too-deep": "image indexes nested deeper than sigaudit follows (8 levels); the children below were not listed",
+        NotASignature = "not-a-signature": "a cosign signature or attestation tag (`sha256-<hex>.sig`, `.att`) names a manifest that is not such an artifact (an image, an index, other layers); it is audited as an image under that tag and never counted as a signature",
+        DescriptorContentMismatch = "descriptor-content-mismatch": "a descriptor (in `index.json` or an image index) gives a size or media type other than its manifest's own; the content's values are used",
         RuleUnmatched = "rule-unmatched": "a compliance rule of the config matches no image (a typo in its repository or tag glob?), so it checks nothing",
     }
 }
@@ -168,8 +171,18 @@ impl FindingCode {
     pub fn severity(self) -> Severity {
         use FindingCode::*;
         match self {
-            DigestMismatch | BlobMissing | InvalidDigest | ManifestTooLarge | BlobTooLarge
-            | InvalidIndex | InvalidManifest | Unreadable | SymlinkNotFollowed | NotRegularFile
+            DigestMismatch
+            | BlobMissing
+            | InvalidDigest
+            | ManifestTooLarge
+            | BlobTooLarge
+            | InvalidIndex
+            | InvalidManifest
+            | Unreadable
+            | SymlinkNotFollowed
+            | NotRegularFile
+            | NotASignature
+            | DescriptorContentMismatch
             | NoRepositories => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
             | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {

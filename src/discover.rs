@@ -107,12 +107,75 @@ pub struct RepoGraph {
     pub findings: Vec<Finding>,
     /// False when `index.json` itself could not be read.
     pub readable: bool,
+    /// Manifests under a `sha256-<hex>.sig` tag that are not signature artifacts (a
+    /// `not-a-signature` finding): never verified or counted, but containers/image reads the
+    /// layers under that tag whatever they are, so the containers-policy stage does too.
+    pub sig_tag_attachments: Vec<Artifact>,
 }
 
 struct Entry {
     media_type: String,
     size: u64,
     tags: Vec<String>,
+}
+
+/// What a descriptor says about the blob it names (index.json's entry, an index's child).
+struct Listed<'a> {
+    media_type: &'a str,
+    size: u64,
+    /// Where the descriptor is, for messages (`index.json`, `image index sha256:...`).
+    by: &'a str,
+}
+
+/// A manifest or index blob as read: what it is, and its media type and size taken from the
+/// content itself (a descriptor's claims are only compared with them).
+struct Read {
+    content: Content,
+    media_type: String,
+    size: u64,
+}
+
+enum Content {
+    Manifest(Box<ImageManifest>),
+    Index(Box<ImageIndex>),
+    /// Not a manifest or index; why.
+    Invalid(String),
+}
+
+/// The tags of one `index.json` entry, each classified on its own.
+#[derive(Default)]
+struct References {
+    /// Tags outside every signature scheme: each names an image.
+    image_tags: Vec<String>,
+    /// `sha256-<hex>.sig` tags and the subject each names.
+    sig: Vec<(String, Digest)>,
+    /// `sha256-<hex>.att` tags and the subject each names.
+    att: Vec<(String, Digest)>,
+    /// Referrers-scheme tags (`sha256-<hex>`), which name an index of referrers.
+    referrers: Vec<(String, Digest)>,
+}
+
+impl References {
+    fn of(tags: &[String]) -> Self {
+        let mut r = References::default();
+        for t in tags {
+            if let Some(s) = cosign_tag_subject(t, "sig") {
+                r.sig.push((t.clone(), s));
+            } else if let Some(s) = cosign_tag_subject(t, "att") {
+                r.att.push((t.clone(), s));
+            } else if let Some(s) = referrers_tag_subject(t) {
+                r.referrers.push((t.clone(), s));
+            } else {
+                r.image_tags.push(t.clone());
+            }
+        }
+        r
+    }
+
+    /// The `.sig` and `.att` tags.
+    fn signature_tags(&self) -> impl Iterator<Item = &(String, Digest)> {
+        self.sig.iter().chain(&self.att)
+    }
 }
 
 struct Discoverer<'a> {
@@ -124,7 +187,13 @@ struct Discoverer<'a> {
     node_order: Vec<Digest>,
     children: HashMap<Digest, Vec<Digest>>,
     artifacts: Vec<Artifact>,
-    seen_artifacts: HashSet<Digest>,
+    /// `(signature manifest, subject)` pairs recorded: a manifest is a signature candidate for
+    /// every subject it is attached to, once each.
+    seen_artifacts: HashSet<(Digest, Digest)>,
+    /// Every manifest listed in `index.json` (a referrers index lists them again).
+    top_level: HashSet<Digest>,
+    /// See [`RepoGraph::sig_tag_attachments`].
+    sig_tag_attachments: Vec<Artifact>,
 }
 
 /// Build the graph of `repo`.
@@ -139,6 +208,8 @@ pub fn discover(root: &Path, repo: &RepoLocation) -> RepoGraph {
         children: HashMap::new(),
         artifacts: Vec::new(),
         seen_artifacts: HashSet::new(),
+        top_level: HashSet::new(),
+        sig_tag_attachments: Vec::new(),
     };
     let readable = d.run();
     d.finish(readable)
@@ -192,17 +263,18 @@ impl Discoverer<'_> {
         // Referrer indexes are handled after all top-level entries are known.
         let mut referrer_indexes = Vec::new();
         for (digest, entry) in &entries {
-            let Some(bytes) = self.read_manifest(digest) else {
-                // A missing signature manifest (cosign or referrers tag) is a finding, not an image.
-                let signature_tag = entry.tags.iter().any(|t| {
-                    referrers_tag_subject(t).is_some()
-                        || cosign_tag_subject(t, "sig").is_some()
-                        || cosign_tag_subject(t, "att").is_some()
-                });
-                if !signature_tag
-                    && (media::is_manifest(&entry.media_type) || media::is_index(&entry.media_type))
-                {
-                    let mut node = self.new_node(digest, entry);
+            let refs = References::of(&entry.tags);
+            let listed = Listed {
+                media_type: &entry.media_type,
+                size: entry.size,
+                by: "index.json",
+            };
+            let Some(read) = self.read_content(digest, &listed) else {
+                // The blob cannot be read, so what it is cannot be told. Every reference that
+                // names an image still does (an untagged entry too); a signature tag alone is
+                // left to the finding the read made.
+                if !refs.image_tags.is_empty() || entry.tags.is_empty() {
+                    let mut node = self.new_node(digest, &listed, refs.image_tags.clone());
                     node.error = Some(
                         "manifest blob is missing, unreadable or does not match its digest".into(),
                     );
@@ -210,62 +282,125 @@ impl Discoverer<'_> {
                 }
                 continue;
             };
-            let content_type = content_media_type(&bytes).unwrap_or(entry.media_type.clone());
-            if media::is_index(&content_type) {
-                let Some(index) = self.parse_index(digest, &bytes) else {
-                    continue;
-                };
-                let is_referrers = !entry.tags.is_empty()
-                    && entry
-                        .tags
-                        .iter()
-                        .all(|t| referrers_tag_subject(t).is_some());
-                if is_referrers {
-                    referrer_indexes.push(index);
-                    continue;
+            // Each reference is classified on its own, as zot does: a tag that is not a
+            // signature tag names an image whatever else the manifest is; a signature tag
+            // whose manifest is not a signature artifact is a finding, never a signature, and
+            // (since the manifest can be pulled by that tag) names an image too.
+            let mut image_tags = refs.image_tags.clone();
+            match &read.content {
+                Content::Index(index) => {
+                    if !refs.referrers.is_empty() {
+                        referrer_indexes.push(index.as_ref().clone());
+                    }
+                    for (tag, _) in refs.signature_tags() {
+                        self.not_a_signature(digest, tag, "it names an image index");
+                        image_tags.push(tag.clone());
+                    }
+                    if !image_tags.is_empty() || entry.tags.is_empty() {
+                        let node = self.read_node(digest, &read, image_tags);
+                        self.add_node(node);
+                        self.add_children(digest, index, 1);
+                    }
                 }
-                let node = self.new_node(digest, entry);
-                self.add_node(node);
-                self.add_children(digest, &index, 1);
-            } else if media::is_manifest(&content_type) {
-                let Some(manifest) = self.parse_manifest(digest, &bytes) else {
-                    let mut node = self.new_node(digest, entry);
-                    node.error = Some("manifest could not be parsed".into());
-                    self.add_node(node);
-                    continue;
-                };
-                if !self.classify_artifact(digest, &manifest, &entry.tags) {
-                    let node = self.new_node(digest, entry);
+                Content::Manifest(manifest) => {
+                    // A manifest under a referrers tag (which names an index) is an image.
+                    image_tags.extend(refs.referrers.iter().map(|(t, _)| t.clone()));
+                    let by_type = self.by_type(manifest);
+                    if let Some((kind, subject)) = &by_type {
+                        self.add_artifact(digest, manifest, *kind, subject, None);
+                    }
+                    for (tag, subject) in &refs.sig {
+                        match cosign_signature_shape(manifest) {
+                            Ok(()) => self.add_artifact(
+                                digest,
+                                manifest,
+                                ArtifactKind::CosignTag,
+                                subject,
+                                Some(tag),
+                            ),
+                            Err(why) => {
+                                self.not_a_signature(digest, tag, &why);
+                                image_tags.push(tag.clone());
+                                // containers/image reads every layer under the tag anyway.
+                                let a = self.artifact(
+                                    digest,
+                                    manifest,
+                                    ArtifactKind::CosignTag,
+                                    subject,
+                                    Some(tag),
+                                );
+                                self.sig_tag_attachments.push(a);
+                            }
+                        }
+                    }
+                    for (tag, subject) in &refs.att {
+                        match attestation_shape(manifest) {
+                            Ok(()) => self.add_artifact(
+                                digest,
+                                manifest,
+                                ArtifactKind::CosignAttestationTag,
+                                subject,
+                                Some(tag),
+                            ),
+                            Err(why) => {
+                                self.not_a_signature(digest, tag, &why);
+                                image_tags.push(tag.clone());
+                            }
+                        }
+                    }
+                    if !image_tags.is_empty() || (entry.tags.is_empty() && by_type.is_none()) {
+                        let node = self.read_node(digest, &read, image_tags);
+                        self.add_node(node);
+                    }
+                }
+                Content::Invalid(why) => {
+                    for (tag, _) in refs.signature_tags() {
+                        self.not_a_signature(digest, tag, "its blob is not a manifest");
+                    }
+                    let mut node = self.read_node(digest, &read, entry.tags.clone());
+                    node.error = Some(why.clone());
                     self.add_node(node);
                 }
-            } else {
-                let path = self.blob_rel(digest);
-                self.finding(
-                    FindingCode::UnknownMediaType,
-                    path,
-                    format!(
-                        "media type {content_type:?} is neither a manifest nor an index; skipped"
-                    ),
-                );
             }
+            self.top_level.insert(digest.clone());
         }
         for index in referrer_indexes {
             for desc in index.manifests() {
                 let Some(digest) = self.descriptor_digest(desc, "referrers index") else {
                     continue;
                 };
-                if self.seen_artifacts.contains(&digest) || self.nodes.contains_key(&digest) {
+                if self.top_level.contains(&digest) || self.nodes.contains_key(&digest) {
                     continue;
                 }
-                let Some(bytes) = self.read_manifest(&digest) else {
+                let listed = Listed {
+                    media_type: desc.media_type().as_ref(),
+                    size: desc.size(),
+                    by: "a referrers index",
+                };
+                let Some(read) = self.read_content(&digest, &listed) else {
                     continue;
                 };
-                if let Some(m) = self.parse_manifest(&digest, &bytes) {
-                    self.classify_artifact(&digest, &m, &[]);
+                if let Content::Manifest(m) = &read.content
+                    && let Some((kind, subject)) = self.by_type(m)
+                {
+                    self.add_artifact(&digest, m, kind, &subject, None);
                 }
             }
         }
         true
+    }
+
+    /// A finding for a signature-scheme tag whose manifest is not a signature artifact.
+    fn not_a_signature(&mut self, digest: &Digest, tag: &str, why: &str) {
+        let path = self.blob_rel(digest);
+        self.finding(
+            FindingCode::NotASignature,
+            path,
+            format!(
+                "tag {tag} of repository {} is a cosign signature or attestation tag, but manifest {digest} is not such an artifact ({why}); it is audited as an image and never counted as a signature",
+                self.repo.name
+            ),
+        );
     }
 
     fn read_index_json(&mut self) -> Option<Vec<(Digest, Entry)>> {
@@ -326,8 +461,11 @@ impl Discoverer<'_> {
             );
             return None;
         };
-        let mut order: Vec<Digest> = Vec::new();
-        let mut entries: HashMap<Digest, Entry> = HashMap::new();
+        // Linear in the number of entries and tags: a pusher controls both, and one
+        // repository may hold hundreds of thousands of tags.
+        let mut entries: Vec<(Digest, Entry)> = Vec::new();
+        let mut position: HashMap<Digest, usize> = HashMap::new();
+        let mut tagged: HashSet<(usize, String)> = HashSet::new();
         for (i, item) in list.iter().enumerate() {
             let desc: Descriptor = match serde_json::from_value(item.clone()) {
                 Ok(d) => d,
@@ -352,31 +490,27 @@ impl Discoverer<'_> {
             let Some(digest) = self.descriptor_digest(&desc, "index.json") else {
                 continue;
             };
-            let tag = desc
+            let at = *position.entry(digest.clone()).or_insert_with(|| {
+                entries.push((
+                    digest,
+                    Entry {
+                        media_type: desc.media_type().to_string(),
+                        size: desc.size(),
+                        tags: Vec::new(),
+                    },
+                ));
+                entries.len() - 1
+            });
+            if let Some(tag) = desc
                 .annotations()
                 .as_ref()
                 .and_then(|a| a.get(media::REF_NAME))
-                .cloned();
-            let entry = entries.entry(digest.clone()).or_insert_with(|| {
-                order.push(digest.clone());
-                Entry {
-                    media_type: desc.media_type().to_string(),
-                    size: desc.size(),
-                    tags: Vec::new(),
-                }
-            });
-            if let Some(tag) = tag
-                && !entry.tags.contains(&tag)
+                && tagged.insert((at, tag.clone()))
             {
-                entry.tags.push(tag);
+                entries[at].1.tags.push(tag.clone());
             }
         }
-        Some(
-            order
-                .into_iter()
-                .filter_map(|d| entries.remove(&d).map(|e| (d, e)))
-                .collect(),
-        )
+        Some(entries)
     }
 
     /// Validate a descriptor's digest with sigaudit's own rules (algorithm, hex length).
@@ -411,40 +545,131 @@ impl Discoverer<'_> {
         }
     }
 
-    fn parse_manifest(&mut self, digest: &Digest, bytes: &[u8]) -> Option<ImageManifest> {
-        self.parse(digest, bytes, "manifest")
-    }
-
-    fn parse_index(&mut self, digest: &Digest, bytes: &[u8]) -> Option<ImageIndex> {
-        self.parse(digest, bytes, "index")
-    }
-
-    fn parse<T: serde::de::DeserializeOwned>(
-        &mut self,
-        digest: &Digest,
-        bytes: &[u8],
-        what: &str,
-    ) -> Option<T> {
-        match serde_json::from_slice(bytes) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                let path = self.blob_rel(digest);
-                self.finding(
-                    FindingCode::InvalidManifest,
-                    path,
-                    format!("{what} {digest}: {e}"),
-                );
-                None
+    /// Read the manifest or index `digest` and tell what it is, from its content alone. Returns
+    /// `None` when the blob cannot be read (a finding says why). Content that is not a
+    /// manifest or an index is [`Content::Invalid`], with a finding naming the blob. Where the
+    /// descriptor that listed it disagrees with the content about the size or the media type,
+    /// a finding says so and the content's values are the ones used: a signature is never
+    /// trusted on the strength of what a descriptor claims.
+    fn read_content(&mut self, digest: &Digest, listed: &Listed<'_>) -> Option<Read> {
+        let bytes = self.read_manifest(digest)?;
+        let size = bytes.len() as u64;
+        let path = self.blob_rel(digest);
+        let (content, declared) = match probe(&bytes) {
+            Err(e) => (
+                Content::Invalid(format!("not a manifest or an index: {e}")),
+                None,
+            ),
+            Ok(p) => {
+                let shape = match p.media_type.as_deref() {
+                    Some(t) if media::is_index(t) => Some(true),
+                    Some(t) if media::is_manifest(t) => Some(false),
+                    Some(_) => None,
+                    None if p.manifests => Some(true),
+                    None if p.config => Some(false),
+                    None => None,
+                };
+                let content = match shape {
+                    Some(true) => match serde_json::from_slice::<ImageIndex>(&bytes) {
+                        Ok(i) => Content::Index(Box::new(i)),
+                        Err(e) => Content::Invalid(format!("not a valid image index: {e}")),
+                    },
+                    Some(false) => match serde_json::from_slice::<ImageManifest>(&bytes) {
+                        Ok(m) => Content::Manifest(Box::new(m)),
+                        Err(e) => Content::Invalid(format!("not a valid image manifest: {e}")),
+                    },
+                    None => Content::Invalid(match &p.media_type {
+                        Some(t) => format!("media type {t:?} is neither a manifest nor an index"),
+                        None => {
+                            "no mediaType, config or manifests: neither a manifest nor an index"
+                                .into()
+                        }
+                    }),
+                };
+                (content, p.media_type)
             }
+        };
+        if let Content::Invalid(why) = &content {
+            let code = if declared.is_some() && why.starts_with("media type") {
+                FindingCode::UnknownMediaType
+            } else {
+                FindingCode::InvalidManifest
+            };
+            self.finding(
+                code,
+                path.clone(),
+                format!(
+                    "{digest}, listed by {} as {:?}: {why}; audited as an image in error",
+                    listed.by, listed.media_type
+                ),
+            );
+        }
+        // The media type: the one the content declares; else the descriptor's when it is of
+        // the content's kind; else the OCI one of that kind.
+        let media_type = match (&declared, &content) {
+            (Some(t), _) => t.clone(),
+            (None, Content::Index(_)) if media::is_index(listed.media_type) => {
+                listed.media_type.to_string()
+            }
+            (None, Content::Manifest(_)) if media::is_manifest(listed.media_type) => {
+                listed.media_type.to_string()
+            }
+            (None, Content::Index(_)) => media::OCI_INDEX.to_string(),
+            (None, Content::Manifest(_)) => media::OCI_MANIFEST.to_string(),
+            (None, Content::Invalid(_)) => listed.media_type.to_string(),
+        };
+        let mut disagree = Vec::new();
+        if listed.size != size {
+            disagree.push(format!(
+                "size {} where the blob is {size} bytes",
+                listed.size
+            ));
+        }
+        if !matches!(content, Content::Invalid(_)) && listed.media_type != media_type {
+            disagree.push(format!(
+                "media type {:?} where the content is {media_type:?}",
+                listed.media_type
+            ));
+        }
+        if !disagree.is_empty() {
+            self.finding(
+                FindingCode::DescriptorContentMismatch,
+                path,
+                format!(
+                    "{} lists {digest} with {}; the content's values are used, so no signature is trusted on the descriptor's word",
+                    listed.by,
+                    disagree.join(" and ")
+                ),
+            );
+        }
+        Some(Read {
+            content,
+            media_type,
+            size,
+        })
+    }
+
+    /// An image node for a manifest or index that could not be read: the descriptor's
+    /// values are all there is.
+    fn new_node(&self, digest: &Digest, listed: &Listed<'_>, tags: Vec<String>) -> ImageNode {
+        ImageNode {
+            digest: digest.clone(),
+            media_type: listed.media_type.to_string(),
+            size: listed.size,
+            tags,
+            platform: None,
+            parent: None,
+            error: None,
         }
     }
 
-    fn new_node(&self, digest: &Digest, entry: &Entry) -> ImageNode {
+    /// An image node for a blob that was read: media type and size from the content.
+    fn read_node(&self, digest: &Digest, read: &Read, tags: Vec<String>) -> ImageNode {
         ImageNode {
             digest: digest.clone(),
-            media_type: entry.media_type.clone(),
-            size: entry.size,
-            tags: entry.tags.clone(),
+            media_type: read.media_type.clone(),
+            size: read.size,
+            tags,
             platform: None,
             parent: None,
             error: None,
@@ -458,8 +683,11 @@ impl Discoverer<'_> {
         }
     }
 
-    /// Record the children of image index `parent`, reading those not listed at top level.
+    /// Record the children of image index `parent`. Each child is read and validated like any
+    /// manifest: one that cannot be read, or is not a manifest or an index, is an image in
+    /// error with a finding naming it.
     fn add_children(&mut self, parent: &Digest, index: &ImageIndex, depth: usize) {
+        let by = format!("image index {parent}");
         for desc in index.manifests() {
             let Some(digest) = self.descriptor_digest(desc, "image index") else {
                 continue;
@@ -475,20 +703,31 @@ impl Discoverer<'_> {
                 }
                 continue;
             }
-            let mut node = ImageNode {
-                digest: digest.clone(),
-                media_type: desc.media_type().to_string(),
+            let listed = Listed {
+                media_type: desc.media_type().as_ref(),
                 size: desc.size(),
-                tags: Vec::new(),
-                platform: platform_of(desc),
-                parent: Some(parent.clone()),
-                error: None,
+                by: &by,
             };
-            // The child's own signatures are found through top-level entries; read it only to
-            // check that it exists, and to follow nested indexes.
-            match self.read_manifest(&digest) {
-                Some(bytes) => {
-                    if media::is_index(&node.media_type) && depth >= MAX_INDEX_DEPTH {
+            let platform = platform_of(desc);
+            let Some(read) = self.read_content(&digest, &listed) else {
+                let mut node = self.new_node(&digest, &listed, Vec::new());
+                node.platform = platform;
+                node.parent = Some(parent.clone());
+                node.error = Some("manifest blob could not be read".into());
+                self.add_node(node);
+                continue;
+            };
+            let mut node = self.read_node(&digest, &read, Vec::new());
+            node.platform = platform;
+            node.parent = Some(parent.clone());
+            match read.content {
+                Content::Manifest(_) => self.add_node(node),
+                Content::Invalid(why) => {
+                    node.error = Some(why);
+                    self.add_node(node);
+                }
+                Content::Index(child) => {
+                    if depth >= MAX_INDEX_DEPTH {
                         let path = self.blob_rel(&digest);
                         self.finding(
                             FindingCode::TooDeep,
@@ -497,28 +736,20 @@ impl Discoverer<'_> {
                                 "index {digest} is nested {depth} indexes deep, the most sigaudit follows; its children are not listed"
                             ),
                         );
-                    } else if media::is_index(&node.media_type) {
-                        if let Some(child) = self.parse_index(&digest, &bytes) {
-                            self.add_node(node);
-                            self.add_children(&digest, &child, depth + 1);
-                            continue;
-                        }
-                        node.error = Some("index could not be parsed".into());
+                        self.add_node(node);
+                    } else {
+                        self.add_node(node);
+                        self.add_children(&digest, &child, depth + 1);
                     }
                 }
-                None => node.error = Some("manifest blob could not be read".into()),
             }
-            self.add_node(node);
         }
     }
 
-    /// If `manifest` is a signature or attestation artifact, record it and return true.
-    fn classify_artifact(
-        &mut self,
-        digest: &Digest,
-        manifest: &ImageManifest,
-        tags: &[String],
-    ) -> bool {
+    /// The signature kind and subject a manifest's own type says it is (zot's order: a
+    /// Notary Project signature, then a cosign referrer or sigstore bundle), if any. Only a
+    /// manifest with a valid `subject` is a referrer.
+    fn by_type(&self, manifest: &ImageManifest) -> Option<(ArtifactKind, Digest)> {
         let artifact_type = manifest
             .artifact_type()
             .as_ref()
@@ -527,33 +758,49 @@ impl Discoverer<'_> {
         let subject = manifest
             .subject()
             .as_ref()
-            .and_then(|s| Digest::parse(s.digest().as_ref()).ok());
-        let by_type = match (artifact_type.as_str(), &subject) {
-            (media::NOTATION_SIGNATURE, Some(s)) => Some((ArtifactKind::Notation, s.clone(), None)),
-            (media::COSIGN_ARTIFACT_SIG, Some(s)) => {
-                Some((ArtifactKind::CosignReferrer, s.clone(), None))
+            .and_then(|s| Digest::parse(s.digest().as_ref()).ok())?;
+        let kind = match artifact_type.as_str() {
+            media::NOTATION_SIGNATURE => ArtifactKind::Notation,
+            media::COSIGN_ARTIFACT_SIG => ArtifactKind::CosignReferrer,
+            t if t.starts_with("application/vnd.dev.sigstore.bundle") => {
+                ArtifactKind::SigstoreBundle
             }
-            (t, Some(s)) if t.starts_with("application/vnd.dev.sigstore.bundle") => {
-                Some((ArtifactKind::SigstoreBundle, s.clone(), None))
-            }
-            _ => None,
+            _ => return None,
         };
-        let found = by_type.or_else(|| {
-            tags.iter().find_map(|t| {
-                if let Some(s) = cosign_tag_subject(t, "sig") {
-                    Some((ArtifactKind::CosignTag, s, Some(t.clone())))
-                } else {
-                    cosign_tag_subject(t, "att")
-                        .map(|s| (ArtifactKind::CosignAttestationTag, s, Some(t.clone())))
-                }
-            })
-        });
-        let Some((kind, subject, tag)) = found else {
-            return false;
-        };
-        if !self.seen_artifacts.insert(digest.clone()) {
-            return true;
+        Some((kind, subject))
+    }
+
+    /// Record `manifest` as a signature (or attestation) candidate for `subject`; once per
+    /// pair, so a manifest tagged for two subjects is a candidate for each, and the payload's
+    /// binding decides which (if any) it signs.
+    fn add_artifact(
+        &mut self,
+        digest: &Digest,
+        manifest: &ImageManifest,
+        kind: ArtifactKind,
+        subject: &Digest,
+        tag: Option<&String>,
+    ) {
+        if !self
+            .seen_artifacts
+            .insert((digest.clone(), subject.clone()))
+        {
+            return;
         }
+        let mut a = self.artifact(digest, manifest, kind, subject, tag);
+        a.order = self.artifacts.len();
+        self.artifacts.push(a);
+    }
+
+    /// `manifest` as an artifact attached to `subject` (its `order` is set by the caller).
+    fn artifact(
+        &mut self,
+        digest: &Digest,
+        manifest: &ImageManifest,
+        kind: ArtifactKind,
+        subject: &Digest,
+        tag: Option<&String>,
+    ) -> Artifact {
         // Sized exactly: a vector grown by pushing starts at four slots, and almost every
         // signature manifest has one layer.
         let mut layers = Vec::with_capacity(manifest.layers().len());
@@ -566,17 +813,15 @@ impl Discoverer<'_> {
                 annotations: annotations_of(l.annotations()),
             });
         }
-        let order = self.artifacts.len();
-        self.artifacts.push(Artifact {
+        Artifact {
             kind,
             manifest_digest: digest.clone(),
-            tag,
-            subject,
+            tag: tag.cloned(),
+            subject: subject.clone(),
             layers,
-            order,
+            order: 0,
             source: None,
-        });
-        true
+        }
     }
 
     fn finish(mut self, readable: bool) -> RepoGraph {
@@ -642,21 +887,62 @@ impl Discoverer<'_> {
             artifacts,
             findings: self.findings,
             readable,
+            sig_tag_attachments: self.sig_tag_attachments,
         }
     }
 }
 
-/// The `mediaType` a manifest or index declares about itself, if any.
-fn content_media_type(bytes: &[u8]) -> Option<String> {
+/// What a blob says it is: its own `mediaType`, and whether it has the members that tell an
+/// index (`manifests`) from a manifest (`config`) when it declares none.
+struct Probe {
+    media_type: Option<String>,
+    manifests: bool,
+    config: bool,
+}
+
+fn probe(bytes: &[u8]) -> Result<Probe, serde_json::Error> {
     #[derive(serde::Deserialize)]
-    struct Probe {
+    struct Raw {
         #[serde(rename = "mediaType")]
         media_type: Option<String>,
         manifests: Option<serde::de::IgnoredAny>,
+        config: Option<serde::de::IgnoredAny>,
     }
-    let p: Probe = serde_json::from_slice(bytes).ok()?;
-    p.media_type
-        .or_else(|| p.manifests.map(|_| media::OCI_INDEX.to_string()))
+    let r: Raw = serde_json::from_slice(bytes)?;
+    Ok(Probe {
+        media_type: r.media_type,
+        manifests: r.manifests.is_some(),
+        config: r.config.is_some(),
+    })
+}
+
+/// Why `manifest`, tagged `sha256-<hex>.sig`, is not a cosign signature artifact, if it is
+/// not: one layer or more, each a simple-signing payload.
+fn cosign_signature_shape(manifest: &ImageManifest) -> Result<(), String> {
+    layers_all(manifest, media::COSIGN_SIMPLESIGNING)
+}
+
+/// Why `manifest`, tagged `sha256-<hex>.att`, is not a cosign attestation artifact, if it is
+/// not: one layer or more, each a DSSE envelope.
+fn attestation_shape(manifest: &ImageManifest) -> Result<(), String> {
+    layers_all(manifest, media::DSSE_ENVELOPE)
+}
+
+fn layers_all(manifest: &ImageManifest, media_type: &str) -> Result<(), String> {
+    let layers = manifest.layers();
+    if layers.is_empty() {
+        return Err("it has no layers".into());
+    }
+    match layers
+        .iter()
+        .find(|l| l.media_type().as_ref() != media_type)
+    {
+        Some(l) => Err(format!(
+            "a layer has media type {:?}, not {media_type:?}",
+            l.media_type().as_ref()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Add the GPG signatures of the lookaside store at `base` to `graph`: for every image

@@ -19,6 +19,8 @@ pub const COSIGN_ARTIFACT_SIG: &str = "application/vnd.dev.cosign.artifact.sig.v
 pub const SIGSTORE_BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// Layer media type of a cosign simple-signing payload.
 pub const COSIGN_SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// Layer media type of a cosign `.att` attestation (a DSSE envelope).
+pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
 /// Layer annotation holding the base64 signature of a simple-signing payload.
 pub const COSIGN_SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 pub const COSIGN_CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";

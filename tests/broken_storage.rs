@@ -259,26 +259,46 @@ fn truncated_manifests() {
 fn wrong_media_types() {
     let root = fixture("wrong-media-type");
     let s = scan(&root, &[]);
-    // A manifest listed as an index is read by its own mediaType, hashes right and is trusted.
+    // A manifest listed as an index is read by its own mediaType, hashes right and is trusted;
+    // the disagreement is reported.
     assert_eq!(s.trusted(), set(&[OK, "app:index-says-manifest"]));
+    s.finding(
+        "descriptor-content-mismatch",
+        "",
+        &["image.index.v1+json", "image.manifest.v1+json"],
+    );
+    // A tag never vanishes: what it names is audited, in error when it is no manifest.
     s.finding(
         "unknown-media-type",
         "",
         &["\"text/html\"", "neither a manifest nor an index"],
     );
     s.finding(
-        "unknown-media-type",
+        "invalid-manifest",
         "",
-        &["\"application/vnd.oci.image.layer.v1.tar+gzip\"", "skipped"],
+        &[
+            "\"application/vnd.oci.image.layer.v1.tar+gzip\"",
+            "not a manifest or an index",
+        ],
     );
-    // Their signatures have no image to be counted on.
-    let orphans = s.report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == "orphan-signature")
-        .count();
-    assert_eq!(orphans, 2);
+    assert_eq!(s.status("app", "html"), "error");
+    assert_eq!(s.status("app", "layer"), "error");
+    // Their valid signatures name an image that cannot be used, so they count for nothing.
+    for tag in ["html", "layer"] {
+        let img = s.report["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .find(|i| i["tags"].as_array().expect("tags").iter().any(|t| t == tag))
+            .expect("image");
+        let codes: Vec<&str> = img["signatures"]
+            .as_array()
+            .expect("signatures")
+            .iter()
+            .map(|g| g["code"].as_str().expect("code"))
+            .collect();
+        assert_eq!(codes, ["subject-unreadable"], "{tag}");
+    }
     check_exit_codes(&root, &s);
 }
 

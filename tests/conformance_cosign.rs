@@ -15,7 +15,9 @@ use sigaudit::discover::{ArtifactKind, LayerRef};
 use sigaudit::report::Report;
 use sigaudit::report::model::ImageStatus;
 use sigaudit::trust::{CosignKey, TrustMaterial};
-use sigaudit::verify::{KeyCache, SigStatus, Subject, VerifyContext, verify_detached};
+use sigaudit::verify::{
+    CheckResult, KeyCache, SigStatus, Subject, VerifyContext, verify_detached, verify_detached_blob,
+};
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
@@ -115,14 +117,32 @@ fn containers_image_cosign_key_fixtures() {
     );
     assert!(!codes.contains(&ResultCode::Verified));
 
-    // An attachment that is not a simple-signing payload never counts.
+    // An attachment that is not a simple-signing payload never counts: c/image finds "no
+    // signature exists". Its `.sig` manifest is not a signature artifact (a finding), so the
+    // image is unsigned, and that manifest, which can be pulled by its tag, is audited too.
     let root = layout_from_dir_img(
         &d.join("dir-img-cosign-other-attachment"),
         &[],
         &[&key1, &key2],
     );
-    let (status, codes, _) = audit_codes(root.path());
-    assert_eq!(status, ImageStatus::Untrusted, "{codes:?}");
+    let (status, codes, report) = audit_codes(root.path());
+    assert_eq!(status, ImageStatus::Unsigned, "{codes:?}");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == sigaudit::codes::FindingCode::NotASignature
+                && f.message.contains("text/plain")),
+        "{:?}",
+        report.findings
+    );
+    assert!(
+        report
+            .images
+            .iter()
+            .any(|i| i.tags.iter().any(|t| t.ends_with(".sig"))),
+        "the non-signature manifest under the .sig tag is audited"
+    );
 
     // A signature by a key that is neither cosign.pub nor cosign2.pub.
     let root = layout_from_dir_img(
@@ -212,6 +232,34 @@ fn trust_with(keys: &[&Path]) -> (tempfile::TempDir, TrustMaterial) {
     (root, tm)
 }
 
+/// A sigstore bundle verified as a signature over a blob whose digest is `blob`
+/// (`cosign verify-blob`): what the blob-signing vectors (sigstore-conformance, sign-blob)
+/// are for.
+fn verify_blob_bundle(
+    bundle: &Path,
+    blob: &Digest,
+    trust: &TrustMaterial,
+) -> sigaudit::verify::Verdict {
+    let bytes = std::fs::read(bundle).expect("bundle");
+    let layer = LayerRef {
+        digest: Some(Digest::sha256_of(&bytes)),
+        media_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
+        size: bytes.len() as u64,
+        annotations: Default::default(),
+    };
+    let cache = KeyCache::default();
+    let ctx = VerifyContext {
+        trust,
+        cache: &cache,
+        as_of: Utc::now(),
+        notation: None,
+        registry: None,
+        keyless: None,
+    };
+    verify_detached_blob(&layer, &bytes, blob, &ctx)
+}
+
+/// A sigstore bundle verified as a signature attached to an image whose digest is `subject`.
 fn verify_bundle(
     bundle: &Path,
     subject: &Digest,
@@ -255,27 +303,45 @@ fn key_signed_sigstore_bundles() {
     let mk = v.join("cosign/sigstore-bundles/managed-key-sigstore-rust");
     let artifact = Digest::sha256_of(&std::fs::read(mk.join("artifact.txt")).expect("artifact"));
     let (_r, trust) = trust_with(&[&mk.join("key.pub")]);
-    // VALID with key.pub, with and without transparency-log material.
+    // VALID with key.pub as a blob signature, with and without transparency-log material.
     for b in [
         "bundle.sigstore.json",
         "DERIVED-bundle-no-tlog.sigstore.json",
     ] {
-        let verdict = verify_bundle(&mk.join(b), &artifact, &trust);
+        let verdict = verify_blob_bundle(&mk.join(b), &artifact, &trust);
         assert_eq!(
             (verdict.status, verdict.code),
             (SigStatus::Trusted, ResultCode::Verified),
             "{b}: {}",
             verdict.reason
         );
+        // Attached to an image whose digest is the blob's, the same messageSignature bundle
+        // is listed, never trusted: it signs a blob, not an image. Its signature check still
+        // passes (the listing says what it is, not that it is broken).
+        let verdict = verify_bundle(&mk.join(b), &artifact, &trust);
+        assert_eq!(
+            (verdict.status, verdict.code),
+            (SigStatus::Unsupported, ResultCode::MessageSignature),
+            "{b}: {}",
+            verdict.reason
+        );
+        assert!(
+            verdict
+                .checks
+                .iter()
+                .any(|c| c.name == "signature" && c.result == CheckResult::Pass),
+            "{:?}",
+            verdict.checks
+        );
     }
     // Any other digest is refused.
     let other = Digest::sha256_of(b"another artifact");
-    let verdict = verify_bundle(&mk.join("bundle.sigstore.json"), &other, &trust);
+    let verdict = verify_blob_bundle(&mk.join("bundle.sigstore.json"), &other, &trust);
     assert_eq!(verdict.code, ResultCode::DigestMismatch);
     // Without the key nothing is trusted.
     let (_r2, empty) = trust_with(&[]);
     assert_eq!(
-        verify_bundle(&mk.join("bundle.sigstore.json"), &artifact, &empty).code,
+        verify_blob_bundle(&mk.join("bundle.sigstore.json"), &artifact, &empty).code,
         ResultCode::NoTrustedKeys
     );
 }
@@ -325,13 +391,15 @@ fn conformance_managed_key_cases() {
     // Passing managed-key cases verify with their key.
     for case in ["managed-key-happy-path", "managed-key-and-trusted-root"] {
         let (_r, trust) = trust_with(&[&c.join(case).join("key.pub")]);
-        let verdict = verify_bundle(&c.join(case).join("bundle.sigstore.json"), &a, &trust);
+        let verdict = verify_blob_bundle(&c.join(case).join("bundle.sigstore.json"), &a, &trust);
         assert_eq!(
             verdict.code,
             ResultCode::Verified,
             "{case}: {}",
             verdict.reason
         );
+        let verdict = verify_bundle(&c.join(case).join("bundle.sigstore.json"), &a, &trust);
+        assert_eq!(verdict.code, ResultCode::MessageSignature, "{case}");
     }
     // managed-key-wrong-key_fail: its key.pub is deliberately malformed, so nothing trusts it.
     let case = c.join("managed-key-wrong-key_fail");
@@ -375,7 +443,7 @@ fn conformance_managed_key_cases() {
         } else {
             a.clone()
         };
-        let verdict = verify_bundle(&dir.join("bundle.sigstore.json"), &artifact, &trust);
+        let verdict = verify_blob_bundle(&dir.join("bundle.sigstore.json"), &artifact, &trust);
         assert_ne!(
             verdict.status,
             SigStatus::Trusted,

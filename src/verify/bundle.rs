@@ -53,81 +53,125 @@ impl Verifier for SigstoreBundle {
         "sigstore-bundle"
     }
 
+    /// A bundle attached to an image. One holding a `messageSignature` signs a blob, not an
+    /// image: cosign signs images with DSSE statements and zot accepts no message signature on
+    /// an image, while a message signature over payload P "verifies" for any subject whose
+    /// digest is sha256(P), so any `.sig` payload could be replayed onto a blob pushed as an
+    /// index child. It is listed with what its signature check found, never trusted.
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
-        let mut checks = Vec::new();
-        let bundle = match strict_json::parse(input.blob) {
-            Ok(v) => v,
-            Err(e) => return invalid(format!("bundle is not valid JSON: {e}"), checks),
-        };
-        let media_type = bundle
-            .get("mediaType")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if !BUNDLE_MEDIA_TYPES.contains(&media_type) {
-            return invalid(
-                format!("unsupported bundle media type {media_type:?}"),
-                checks,
-            );
+        let (verdict, message) = verify_bundle(input, ctx);
+        if !message {
+            return verdict;
         }
-        let Some(material) = bundle
-            .get("verificationMaterial")
-            .and_then(Value::as_object)
-        else {
-            return invalid("bundle has no verificationMaterial", checks);
-        };
-        let keyless =
-            material.contains_key("certificate") || material.contains_key("x509CertificateChain");
-        let hint = material
-            .get("publicKey")
-            .and_then(|k| k.get("hint"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if !keyless && !material.contains_key("publicKey") {
-            return invalid(
-                "verificationMaterial has neither a public key nor a certificate",
-                checks,
-            );
-        }
-        checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
-        if keyless {
-            let attestation = bundle
-                .get("dsseEnvelope")
-                .and_then(|env| dsse_parts(env, input).ok())
-                .and_then(|p| p.2);
-            let mut v = keyless_bundle(input, ctx, checks);
-            v.attestation = attestation;
-            return v;
-        }
+        let mut listed = Verdict::new(
+            super::SigStatus::Unsupported,
+            ResultCode::MessageSignature,
+            format!(
+                "the bundle holds a messageSignature, which signs a blob, not an image; listed, never counted as an image signature (as a blob signature: {}: {})",
+                verdict.code, verdict.reason
+            ),
+        );
+        listed.checks = verdict.checks;
+        listed.details = verdict.details;
+        listed.checks.push(check(
+            "content",
+            CheckResult::Fail,
+            "messageSignature: a blob signature, not an image signature",
+        ));
+        listed
+    }
+}
 
-        // What was signed, and the bytes the signature covers.
-        let (message, signature, attestation, names_subject) =
-            if let Some(env) = bundle.get("dsseEnvelope") {
-                match dsse_parts(env, input) {
-                    Ok(p) => p,
-                    Err(e) => return invalid(e, checks),
-                }
-            } else if let Some(ms) = bundle.get("messageSignature") {
-                return message_signature(ms, input, ctx, checks);
-            } else {
-                return invalid(
-                    "bundle has neither a dsseEnvelope nor a messageSignature",
-                    checks,
-                );
-            };
+/// Verify a sigstore bundle as a signature over a blob whose digest is `input.subject`'s, as
+/// `cosign verify-blob` does (the sigstore-conformance cases): a `messageSignature` is
+/// accepted here. Never used for images in a registry (see [`SigstoreBundle`]).
+pub fn verify_blob(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
+    verify_bundle(input, ctx).0
+}
 
-        let mut verdict = verify_key_signed(
-            &message,
-            &signature,
-            names_subject,
-            hint.as_deref(),
-            input,
-            ctx,
+/// The bundle's verdict, and whether it holds a `messageSignature` (no DSSE envelope).
+fn verify_bundle(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> (Verdict, bool) {
+    let mut message = false;
+    let verdict = verify_any(input, ctx, &mut message);
+    (verdict, message)
+}
+
+/// Sets `message` once the bundle is known to hold a `messageSignature` and no DSSE envelope.
+fn verify_any(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>, message: &mut bool) -> Verdict {
+    let mut checks = Vec::new();
+    let bundle = match strict_json::parse(input.blob) {
+        Ok(v) => v,
+        Err(e) => return invalid(format!("bundle is not valid JSON: {e}"), checks),
+    };
+    *message = bundle.get("dsseEnvelope").is_none() && bundle.get("messageSignature").is_some();
+    let media_type = bundle
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !BUNDLE_MEDIA_TYPES.contains(&media_type) {
+        return invalid(
+            format!("unsupported bundle media type {media_type:?}"),
             checks,
         );
-        verdict.attestation = attestation;
-        record_log_material(material, &mut verdict);
-        verdict
     }
+    let Some(material) = bundle
+        .get("verificationMaterial")
+        .and_then(Value::as_object)
+    else {
+        return invalid("bundle has no verificationMaterial", checks);
+    };
+    let keyless =
+        material.contains_key("certificate") || material.contains_key("x509CertificateChain");
+    let hint = material
+        .get("publicKey")
+        .and_then(|k| k.get("hint"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if !keyless && !material.contains_key("publicKey") {
+        return invalid(
+            "verificationMaterial has neither a public key nor a certificate",
+            checks,
+        );
+    }
+    checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
+    if keyless {
+        let attestation = bundle
+            .get("dsseEnvelope")
+            .and_then(|env| dsse_parts(env, input).ok())
+            .and_then(|p| p.2);
+        let mut v = keyless_bundle(input, ctx, checks);
+        v.attestation = attestation;
+        return v;
+    }
+
+    // What was signed, and the bytes the signature covers.
+    let (message, signature, attestation, names_subject) =
+        if let Some(env) = bundle.get("dsseEnvelope") {
+            match dsse_parts(env, input) {
+                Ok(p) => p,
+                Err(e) => return invalid(e, checks),
+            }
+        } else if let Some(ms) = bundle.get("messageSignature") {
+            return message_signature(ms, input, ctx, checks);
+        } else {
+            return invalid(
+                "bundle has neither a dsseEnvelope nor a messageSignature",
+                checks,
+            );
+        };
+
+    let mut verdict = verify_key_signed(
+        &message,
+        &signature,
+        names_subject,
+        hint.as_deref(),
+        input,
+        ctx,
+        checks,
+    );
+    verdict.attestation = attestation;
+    record_log_material(material, &mut verdict);
+    verdict
 }
 
 /// Parts of a DSSE envelope: (PAE, signature, attestation predicate type, subject matched).

@@ -245,3 +245,35 @@ pub fn verify_detached(
     };
     (verifier.format(), verifier.verify(&input, ctx))
 }
+
+/// Verify a sigstore bundle as a signature over a blob (`cosign verify-blob`; the
+/// sigstore-conformance cases), `blob_digest` being the digest of the signed blob. Unlike a
+/// bundle attached to an image, a `messageSignature` is verified here: that is what it is for.
+pub fn verify_detached_blob(
+    layer: &LayerRef,
+    bundle: &[u8],
+    blob_digest: &crate::digest::Digest,
+    ctx: &VerifyContext<'_>,
+) -> Verdict {
+    let artifact = Artifact {
+        kind: ArtifactKind::SigstoreBundle,
+        manifest_digest: blob_digest.clone(),
+        tag: None,
+        subject: blob_digest.clone(),
+        layers: vec![layer.clone()],
+        order: 0,
+        source: None,
+    };
+    let input = SignatureInput {
+        repository: "",
+        subject: Subject {
+            digest: blob_digest,
+            media_type: "application/octet-stream",
+            size: 0,
+        },
+        artifact: &artifact,
+        layer,
+        blob: bundle,
+    };
+    bundle::verify_blob(&input, ctx)
+}
