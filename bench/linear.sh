@@ -6,7 +6,9 @@
 #
 # Series (each a synthetic rootDir from the synth generator; see fixtures/generator/README.md):
 #   tags        one image with N tags (index.json: N entries naming one digest)
-#   entries     N images in one repository, each tagged and cosign-signed (2N index.json entries)
+#   entries     N images in one repository, each tagged and cosign-signed (2N index.json entries);
+#               capped at 100000 (200,000 entries, 50 MB): an index.json over 64 MiB is refused
+#               by design (its repository counts as unreadable)
 #   referrers   one image with N cosign OCI 1.1 referrers (N signatures on one subject)
 #   layers      one image whose one `.sig` manifest has N signature layers (signatures per
 #               image); capped at 10000, since a manifest over 4 MiB is refused by design
@@ -35,7 +37,10 @@ for s in "${series[@]}"; do
     for n in "${sizes[@]}"; do
         case $s in
             tags) opts=(--repos 1 --images 1 --cosign 0 --notation-rsa 0 --extra-tags "$((n - 1))") ;;
-            entries) opts=(--repos 1 --images "$n" --cosign 1 --notation-rsa 0 --untrusted 0) ;;
+            entries)
+                [[ $n -le 100000 ]] || continue
+                opts=(--repos 1 --images "$n" --cosign 1 --notation-rsa 0 --untrusted 0)
+                ;;
             referrers) opts=(--repos 1 --images 1 --cosign 0 --notation-rsa 0 --cosign-referrers "$n") ;;
             layers)
                 [[ $n -le 10000 ]] || continue

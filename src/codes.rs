@@ -62,6 +62,7 @@ codes! {
         MissingSignature = "missing-signature": "the signature layer carries no `dev.cosignproject.cosign/signature` annotation",
         MalformedSignature = "malformed-signature": "the signature value is not valid base64",
         InvalidPayload = "invalid-payload": "the signed payload is not the JSON document its format requires",
+        AmbiguousJson = "ambiguous-json": "a signed JSON document (payload, envelope, bundle, statement) has two keys that Go's `encoding/json` or `protojson` reads as one field, so Go verifiers may read other values than sigaudit",
         WrongPayloadType = "wrong-payload-type": "the payload's `critical.type` is not the one its format requires (`cosign container image signature`, or `atomic container signature` for GPG)",
         InvalidBundle = "invalid-bundle": "the sigstore bundle is malformed or of an unsupported version",
         KeylessUnsupported = "keyless-unsupported": "a keyless (Fulcio certificate) signature, and no `--trusted-root` was given to verify it with",
@@ -118,6 +119,8 @@ codes! {
         UnknownMediaType = "unknown-media-type": "a descriptor or manifest has a media type that is neither a manifest nor an index",
         OrphanSignature = "orphan-signature": "a signature whose subject image is not in the repository",
         InvalidTrustMaterial = "invalid-trust-material": "a file in `_cosign` or `_notation` could not be used as trust material",
+        PrivateKey = "private-key": "a private key in `_cosign` or a trust store: that key has leaked; remove the file and rotate the key (the file is never trust material)",
+        UnsafeLink = "unsafe-link": "a symbolic link in `_cosign` or `_notation` that leads where registry pushers can write (a repository, a folder of the rootDir a push could make one, another OCI layout); not followed, so nothing behind it is trusted",
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
         NoRepositories = "no-repositories": "the rootDir contains no repository (an unmounted volume or a wrong path?); `scan` exits 3 unless --allow-empty",
@@ -138,7 +141,8 @@ codes! {
     LintCode {
         Unparsable = "unparsable": "a file in `_cosign` or a trust store is not a usable public key or certificate",
         EmptyFile = "empty-file": "an empty file in `_cosign` or a trust store",
-        PrivateKey = "private-key": "a private key in `_cosign`: secret material in the registry's storage, and never a trust anchor",
+        PrivateKey = "private-key": "a private key in `_cosign` or a trust store: that key has leaked; remove the file and rotate the key (the file is never trust material)",
+        UnsafeLink = "unsafe-link": "a symbolic link in `_cosign` or `_notation` that leads where registry pushers can write (a repository, a folder of the rootDir a push could make one, another OCI layout); not followed, so nothing behind it is trusted",
         NotRegularFile = "not-regular-file": "a folder or symbolic link inside a trust store, which makes notation refuse the whole store",
         Unreadable = "unreadable": "a trust file or folder cannot be read",
         StrayFile = "stray-file": "a file or folder under `_notation/truststore` outside any `x509/<type>/<store>/` folder, which notation never reads",
@@ -183,6 +187,8 @@ impl FindingCode {
             | NotRegularFile
             | NotASignature
             | DescriptorContentMismatch
+            | PrivateKey
+            | UnsafeLink
             | NoRepositories => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
             | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {

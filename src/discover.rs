@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::codes::FindingCode;
 use crate::digest::Digest;
 use crate::finding::Finding;
+use crate::gojson;
 use crate::layout::{
     BlobError, BlobStore, MAX_MANIFEST_BYTES, RepoLocation, read_regular, rel_path, symlink_finding,
 };
@@ -442,18 +443,15 @@ impl Discoverer<'_> {
                 return None;
             }
         };
-        let value: Value = match serde_json::from_slice(&bytes) {
+        // Read as zot reads it (Go's encoding/json): two keys Go takes for one field are refused.
+        let value: Value = match gojson::parse(&bytes) {
             Ok(v) => v,
             Err(e) => {
-                self.finding(
-                    FindingCode::InvalidIndex,
-                    rel,
-                    format!("not valid JSON: {e}"),
-                );
+                self.finding(FindingCode::InvalidIndex, rel, e.to_string());
                 return None;
             }
         };
-        let Some(list) = value.get("manifests").and_then(Value::as_array) else {
+        let Some(list) = gojson::get(&value, "manifests").and_then(Value::as_array) else {
             self.finding(
                 FindingCode::InvalidIndex,
                 rel,
@@ -467,7 +465,7 @@ impl Discoverer<'_> {
         let mut position: HashMap<Digest, usize> = HashMap::new();
         let mut tagged: HashSet<(usize, String)> = HashSet::new();
         for (i, item) in list.iter().enumerate() {
-            let desc: Descriptor = match serde_json::from_value(item.clone()) {
+            let desc: Descriptor = match gojson::from_value(item) {
                 Ok(d) => d,
                 Err(e) => {
                     let code = if item
@@ -560,7 +558,7 @@ impl Discoverer<'_> {
                 Content::Invalid(format!("not a manifest or an index: {e}")),
                 None,
             ),
-            Ok(p) => {
+            Ok((p, value)) => {
                 let shape = match p.media_type.as_deref() {
                     Some(t) if media::is_index(t) => Some(true),
                     Some(t) if media::is_manifest(t) => Some(false),
@@ -570,11 +568,11 @@ impl Discoverer<'_> {
                     None => None,
                 };
                 let content = match shape {
-                    Some(true) => match serde_json::from_slice::<ImageIndex>(&bytes) {
+                    Some(true) => match gojson::from_value::<ImageIndex>(&value) {
                         Ok(i) => Content::Index(Box::new(i)),
                         Err(e) => Content::Invalid(format!("not a valid image index: {e}")),
                     },
-                    Some(false) => match serde_json::from_slice::<ImageManifest>(&bytes) {
+                    Some(false) => match gojson::from_value::<ImageManifest>(&value) {
                         Ok(m) => Content::Manifest(Box::new(m)),
                         Err(e) => Content::Invalid(format!("not a valid image manifest: {e}")),
                     },
@@ -676,10 +674,22 @@ impl Discoverer<'_> {
         }
     }
 
+    /// Record an image. One already known (an index child listed before its own `index.json`
+    /// entry, or the other way round) keeps its place and gains the new listing's tags, so no
+    /// tag is lost to the order of `index.json`.
     fn add_node(&mut self, node: ImageNode) {
-        if !self.nodes.contains_key(&node.digest) {
-            self.node_order.push(node.digest.clone());
-            self.nodes.insert(node.digest.clone(), node);
+        match self.nodes.get_mut(&node.digest) {
+            Some(known) => {
+                for t in node.tags {
+                    if !known.tags.contains(&t) {
+                        known.tags.push(t);
+                    }
+                }
+            }
+            None => {
+                self.node_order.push(node.digest.clone());
+                self.nodes.insert(node.digest.clone(), node);
+            }
         }
     }
 
@@ -900,20 +910,27 @@ struct Probe {
     config: bool,
 }
 
-fn probe(bytes: &[u8]) -> Result<Probe, serde_json::Error> {
-    #[derive(serde::Deserialize)]
-    struct Raw {
-        #[serde(rename = "mediaType")]
-        media_type: Option<String>,
-        manifests: Option<serde::de::IgnoredAny>,
-        config: Option<serde::de::IgnoredAny>,
-    }
-    let r: Raw = serde_json::from_slice(bytes)?;
-    Ok(Probe {
-        media_type: r.media_type,
-        manifests: r.manifests.is_some(),
-        config: r.config.is_some(),
-    })
+/// Parse a manifest or index as zot (Go's `encoding/json`) reads it: through [`gojson`], so a
+/// blob with two keys Go reads as one field is refused as ambiguous, and the members that tell
+/// what it is are found by Go's field matching.
+fn probe(bytes: &[u8]) -> Result<(Probe, gojson::Value), gojson::Error> {
+    let value = gojson::parse(bytes)?;
+    let member = |name: &str| gojson::get(&value, name).filter(|v| !v.is_null());
+    let media_type = match member("mediaType") {
+        None => None,
+        Some(gojson::Value::String(t)) => Some(t.clone()),
+        Some(other) => {
+            return Err(gojson::Error::Shape(format!(
+                "mediaType is not a string but {other}"
+            )));
+        }
+    };
+    let probe = Probe {
+        media_type,
+        manifests: member("manifests").is_some(),
+        config: member("config").is_some(),
+    };
+    Ok((probe, value))
 }
 
 /// Why `manifest`, tagged `sha256-<hex>.sig`, is not a cosign signature artifact, if it is

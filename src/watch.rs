@@ -869,14 +869,8 @@ impl Plan {
     /// and so is what it leads to (recursively when `recursive` and a folder), or, when it does
     /// not exist yet, the nearest existing folder on the way.
     fn follow(&mut self, path: &Path, recursive: bool) -> Option<PathBuf> {
-        self.exact.insert(path.to_path_buf());
+        self.follow_links(path);
         let r = resolve(path);
-        for l in &r.links {
-            self.exact.insert(l.clone());
-            if let Some(parent) = l.parent() {
-                self.watch(parent, false);
-            }
-        }
         match (&r.target, r.missing) {
             (Some(t), _) if t.is_dir() => {
                 self.watch(t, recursive);
@@ -895,6 +889,19 @@ impl Plan {
             (None, None) => {}
         }
         r.target
+    }
+
+    /// Watches `path` and the folder of every link on its way, so that a swapped link is seen,
+    /// but not what it leads to: for a link the trust loader refuses
+    /// ([`crate::trust::links`]), whose target (a repository's blobs) is not trust material.
+    fn follow_links(&mut self, path: &Path) {
+        self.exact.insert(path.to_path_buf());
+        for l in &resolve(path).links {
+            self.exact.insert(l.clone());
+            if let Some(parent) = l.parent() {
+                self.watch(parent, false);
+            }
+        }
     }
 
     /// Whether an event on `p` may change the trust material.
@@ -949,8 +956,14 @@ fn trust_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
     let mut plan = Plan::default();
     plan.watch(real_root, false);
     let mut trees = Vec::new();
+    let allowed = |p: &Path| crate::trust::links::judge_path(real_root, real_root, p).is_ok();
     for name in ["_cosign", "_notation"] {
-        if let Some(t) = plan.follow(&real_root.join(name), true)
+        let path = real_root.join(name);
+        if !allowed(&path) {
+            plan.follow_links(&path);
+            continue;
+        }
+        if let Some(t) = plan.follow(&path, true)
             && t.is_dir()
         {
             trees.push(t);
@@ -964,7 +977,8 @@ fn trust_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
         let k = std::path::absolute(k).unwrap_or_else(|_| k.clone());
         plan.follow(&k, false);
     }
-    // Links inside the trees (a key file linked from elsewhere in the rootDir).
+    // Links inside the trees (a key file linked from elsewhere), unless the loader refuses
+    // them: the tree watch sees such a link retargeted.
     for tree in &trees {
         for entry in walkdir::WalkDir::new(tree)
             .follow_links(false)
@@ -977,7 +991,7 @@ fn trust_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
                 let inside = target
                     .as_ref()
                     .is_some_and(|t| trees.iter().any(|tr| t.starts_with(tr)));
-                if !inside {
+                if !inside && allowed(entry.path()) {
                     plan.follow(entry.path(), true);
                 }
             }

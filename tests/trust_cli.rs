@@ -843,3 +843,594 @@ fn usage_errors_are_exit_2() {
         .code(2)
         .stderr(contains("RFC 3339"));
 }
+
+// --- One meaning of trust material: scan, trust list and trust check agree ------------------
+
+/// What scan, `trust list --json` and `trust check --json` make of one rootDir.
+struct Seen {
+    report: Value,
+    list: Value,
+    check: Value,
+    check_code: i32,
+}
+
+impl Seen {
+    fn of(root: &Path) -> Seen {
+        let out = tempfile::tempdir().expect("out");
+        sigaudit()
+            .args([
+                "scan",
+                s(root),
+                "--format",
+                "json",
+                "--as-of",
+                AS_OF,
+                "--no-config",
+                "--out",
+            ])
+            .arg(out.path())
+            .assert()
+            .code(0);
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
+                .expect("json");
+        let list = trust(&["list", s(root), "--json", "--as-of", AS_OF]).code(0);
+        let list: Value = serde_json::from_str(&stdout(&list)).expect("list json");
+        let check = trust(&["check", s(root), "--json", "--as-of", AS_OF]);
+        let check_code = check.get_output().status.code().expect("exit code");
+        let check: Value = serde_json::from_str(&stdout(&check)).expect("check json");
+        Seen {
+            report,
+            list,
+            check,
+            check_code,
+        }
+    }
+
+    /// The status of `repo:tag` in the report.
+    fn status(&self, repo: &str, tag: &str) -> &str {
+        self.report["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .find(|i| {
+                i["repository"] == repo
+                    && i["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.iter().any(|t| t == tag))
+            })
+            .unwrap_or_else(|| panic!("no {repo}:{tag} in {}", self.report["images"]))["status"]
+            .as_str()
+            .expect("status")
+    }
+
+    /// The report's trust-material record of `path`.
+    fn material(&self, path: &str) -> &Value {
+        self.report["trustMaterial"]
+            .as_array()
+            .expect("trustMaterial")
+            .iter()
+            .find(|m| m["path"] == path)
+            .unwrap_or_else(|| panic!("no record of {path}: {}", self.report["trustMaterial"]))
+    }
+
+    /// The report's finding of `code` at `path`.
+    fn finding(&self, code: &str, path: &str) -> &Value {
+        self.report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["code"] == code && f["path"] == path)
+            .unwrap_or_else(|| panic!("no {code} finding at {path}: {}", self.report["findings"]))
+    }
+
+    /// `trust list`'s entry of `path` (the first, for a file of several certificates).
+    fn entry(&self, path: &str) -> &Value {
+        self.list["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("trust list lacks {path}: {}", self.list))
+    }
+
+    /// `trust check`'s problem of `code` at `path`.
+    fn problem(&self, code: &str, path: &str) -> &Value {
+        self.check["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .find(|p| p["code"] == code && p["path"] == path)
+            .unwrap_or_else(|| panic!("trust check lacks {code} at {path}: {}", self.check))
+    }
+
+    /// Scan, list and check agree that `path` is not trust material: the record is `invalid`,
+    /// the finding and the problem carry `code` at `severity`, and every message says `why`.
+    fn refused(&self, path: &str, code: &str, finding_code: &str, severity: &str, why: &[&str]) {
+        let m = self.material(path);
+        assert_eq!(m["status"], "invalid", "{m}");
+        let f = self.finding(finding_code, path);
+        assert_eq!(f["severity"], severity, "{f}");
+        let e = self.entry(path);
+        assert_eq!(
+            (&e["kind"], &e["status"]),
+            (&"unusable".into(), &code.into()),
+            "{e}"
+        );
+        let p = self.problem(code, path);
+        assert_eq!(p["severity"], severity, "{p}");
+        for w in why {
+            for (what, text) in [
+                ("record", &m["detail"]),
+                ("finding", &f["message"]),
+                ("problem", &p["message"]),
+            ] {
+                assert!(
+                    text.as_str().is_some_and(|t| t.contains(w)),
+                    "{what} of {path} lacks {w:?}: {text}"
+                );
+            }
+        }
+        assert_eq!(
+            self.check_code, 1,
+            "trust check fails on {path}: {}",
+            self.check
+        );
+    }
+
+    /// The control key still verifies in the same run, and `trust list` calls it a key.
+    fn control_trusted(&self) {
+        assert_eq!(
+            self.status("app", "control"),
+            "trusted",
+            "the control signature"
+        );
+        assert_eq!(self.material("_cosign/control.pub")["status"], "ok");
+        let e = self.entry("_cosign/control.pub");
+        assert_eq!(
+            (&e["kind"], &e["status"]),
+            (&"cosign-key".into(), &"ok".into()),
+            "{e}"
+        );
+    }
+}
+
+/// A rootDir with the repository `app`: `app:control` signed by a control key trusted in
+/// `_cosign/control.pub`, and `app:case` signed by `case`, whose trust each test decides.
+/// Returns the rootDir and the `app` repository (still open for more blobs).
+fn signed_root(
+    case: &sigaudit_fixtures::keys::CosignKey,
+) -> (tempfile::TempDir, sigaudit_fixtures::oci::Repo) {
+    use sigaudit_fixtures::cosign::{SigLayer, push_legacy};
+    use sigaudit_fixtures::image::{ImageSpec, push_image};
+    let root = tempfile::tempdir().expect("tempdir");
+    let control = sigaudit_fixtures::keys::CosignKey::p256("one-meaning/control");
+    let mut repo = sigaudit_fixtures::oci::Repo::create(root.path(), "app").expect("repo");
+    for (tag, key) in [("control", &control), ("case", case)] {
+        let d =
+            push_image(&mut repo, ImageSpec::new(&format!("app:{tag}")), Some(tag)).expect("image");
+        push_legacy(
+            &mut repo,
+            &d.digest,
+            &[SigLayer::for_image(key, "app", &d.digest)],
+        )
+        .expect("sig");
+    }
+    sigaudit_fixtures::trust::put_cosign_file(
+        root.path(),
+        "control.pub",
+        control.public_pem().as_bytes(),
+    )
+    .expect("control key");
+    (root, repo)
+}
+
+fn case_key() -> sigaudit_fixtures::keys::CosignKey {
+    sigaudit_fixtures::keys::CosignKey::rsa2048("one-meaning/case")
+}
+
+/// The case key's private half, as `cosign import-key-pair` would read it (PKCS#8).
+fn case_private_pem() -> String {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    sigaudit_fixtures::keys::rsa_private_key("one-meaning/case")
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("pem")
+        .to_string()
+}
+
+#[test]
+fn a_cosign_file_is_a_key_only_as_one_public_key_block_everywhere() {
+    let key = case_key();
+    let public = key.public_pem();
+    let private = case_private_pem();
+    let cert = std::fs::read_to_string(project(ROOT_CA)).expect("cert");
+    let other = sigaudit_fixtures::keys::CosignKey::p256("one-meaning/other").public_pem();
+    // (what, file content, lint code, finding code, severity, words every message has)
+    type Case<'a> = (&'a str, String, &'a str, &'a str, &'a str, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "private key, then the public key",
+            format!("{private}{public}"),
+            "private-key",
+            "private-key",
+            "error",
+            vec![
+                "holds a private key (PEM `PRIVATE KEY`, block 1 of 2",
+                "that key has leaked; remove the file and rotate the key",
+                "zot skips it too",
+            ],
+        ),
+        (
+            "public key, then the private key",
+            format!("{public}{private}"),
+            "private-key",
+            "private-key",
+            "error",
+            vec![
+                "block 2 of 2",
+                "rotate the key",
+                "zot reads only the first PEM block and trusts that key",
+            ],
+        ),
+        (
+            "certificate, then the public key",
+            format!("{cert}{public}"),
+            "unparsable",
+            "invalid-trust-material",
+            "warning",
+            vec![
+                "holds 2 PEM blocks (`CERTIFICATE`, `PUBLIC KEY`)",
+                "zot skips it too",
+            ],
+        ),
+        (
+            "two public keys",
+            format!("{public}{other}"),
+            "unparsable",
+            "invalid-trust-material",
+            "warning",
+            vec![
+                "holds 2 PEM blocks (`PUBLIC KEY`, `PUBLIC KEY`)",
+                "zot reads only the first PEM block and trusts that key",
+            ],
+        ),
+        (
+            "public key, then a cut block",
+            format!("{public}-----BEGIN PUBLIC KEY-----\nMFkw\n"),
+            "unparsable",
+            "invalid-trust-material",
+            "warning",
+            vec!["a block is cut or damaged"],
+        ),
+    ];
+    for (what, content, code, finding, severity, why) in &cases {
+        let (root, repo) = signed_root(&key);
+        repo.finish().expect("index");
+        write(&root.path().join("_cosign"), "case.pub", content.as_bytes());
+        let seen = Seen::of(root.path());
+        seen.control_trusted();
+        assert_eq!(seen.status("app", "case"), "untrusted", "{what}");
+        seen.refused("_cosign/case.pub", code, finding, severity, why);
+    }
+
+    // Text outside the one block is ignored, as zot ignores it: the key is trusted.
+    let (root, repo) = signed_root(&key);
+    repo.finish().expect("index");
+    write(
+        &root.path().join("_cosign"),
+        "case.pub",
+        format!("release key, rotated yearly\n{public}\nowner: platform team\n").as_bytes(),
+    );
+    let seen = Seen::of(root.path());
+    seen.control_trusted();
+    assert_eq!(seen.status("app", "case"), "trusted");
+    assert_eq!(seen.material("_cosign/case.pub")["status"], "ok");
+    assert_eq!(seen.entry("_cosign/case.pub")["status"], "ok");
+    assert_eq!(seen.check_code, 0, "{}", seen.check);
+}
+
+#[test]
+fn add_key_does_not_take_a_key_beside_a_private_key_for_one_already_trusted() {
+    let key = case_key();
+    let (root, repo) = signed_root(&key);
+    repo.finish().expect("index");
+    write(
+        &root.path().join("_cosign"),
+        "leaked.pem",
+        format!("{}{}", key.public_pem(), case_private_pem()).as_bytes(),
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = write(tmp.path(), "case.pub", key.public_pem().as_bytes());
+    trust(&["add-key", s(root.path()), s(&f)])
+        .code(0)
+        .stdout(contains("added _cosign/sha256:"));
+    let seen = Seen::of(root.path());
+    seen.control_trusted();
+    assert_eq!(seen.status("app", "case"), "trusted");
+    seen.refused(
+        "_cosign/leaked.pem",
+        "private-key",
+        "private-key",
+        "error",
+        &["rotate the key"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_into_a_repository_is_never_trust_material() {
+    use std::os::unix::fs::symlink;
+    let key = case_key();
+    // The attacker pushes their public key as a blob, and a link in _cosign leads to it.
+    let (root, mut repo) = signed_root(&key);
+    let blob = repo
+        .put_blob("application/octet-stream", key.public_pem().as_bytes())
+        .expect("blob");
+    repo.finish().expect("index");
+    let target = format!("app/blobs/sha256/{}", blob.hex());
+    symlink(format!("../{target}"), root.path().join("_cosign/evil")).expect("link");
+    // The same blob reached through a link to the blob folder, and a folder of the rootDir a
+    // push could make a repository.
+    symlink(
+        "../app/blobs/sha256",
+        root.path().join("_cosign/..evil-data"),
+    )
+    .expect("link");
+    std::fs::create_dir_all(root.path().join("keys")).expect("mkdir");
+    std::fs::write(root.path().join("keys/case.pub"), key.public_pem()).expect("write");
+    symlink("../keys/case.pub", root.path().join("_cosign/pushable")).expect("link");
+    let seen = Seen::of(root.path());
+    seen.control_trusted();
+    assert_eq!(
+        seen.status("app", "case"),
+        "untrusted",
+        "the attacker's signature"
+    );
+    seen.refused(
+        "_cosign/evil",
+        "unsafe-link",
+        "unsafe-link",
+        "error",
+        &[
+            &format!("symbolic link to {target}"),
+            "inside the repository app",
+            "not followed",
+        ],
+    );
+    seen.refused(
+        "_cosign/pushable",
+        "unsafe-link",
+        "unsafe-link",
+        "error",
+        &[
+            "symbolic link to keys/case.pub",
+            "a push can create a repository there",
+        ],
+    );
+    let f = seen.finding("unsafe-link", "_cosign/..evil-data");
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("message")
+            .contains("app/blobs/sha256"),
+        "{f}"
+    );
+    seen.problem("unsafe-link", "_cosign/..evil-data");
+    let m = seen.material("_cosign/..evil-data");
+    assert_eq!(
+        (&m["status"], &m["kind"]),
+        (&"invalid".into(), &"other".into()),
+        "{m}"
+    );
+    // Nothing behind a refused link was read: no record holds its hash.
+    assert_eq!(seen.material("_cosign/evil")["sha256"], "");
+
+    // `_cosign` itself linked into a repository: no cosign key at all, one finding.
+    let (root, repo) = signed_root(&key);
+    repo.finish().expect("index");
+    let cosign = root.path().join("_cosign");
+    std::fs::rename(&cosign, root.path().join("app/blobs/keys")).expect("move");
+    symlink("app/blobs/keys", &cosign).expect("link");
+    let seen = Seen::of(root.path());
+    assert_eq!(seen.status("app", "control"), "untrusted");
+    let f = seen.finding("unsafe-link", "_cosign");
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("m")
+            .contains("no cosign key is trusted"),
+        "{f}"
+    );
+    assert_eq!(seen.problem("unsafe-link", "_cosign")["severity"], "error");
+    assert_eq!(seen.material("_cosign")["status"], "invalid");
+    assert_eq!(seen.check_code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn notation_linked_to_a_folder_a_push_could_make_a_repository_is_not_read() {
+    use std::os::unix::fs::symlink;
+    let root = copy_of("fixtures/demo");
+    std::fs::rename(
+        root.path().join("_notation"),
+        root.path().join("notation-config"),
+    )
+    .expect("move");
+    symlink("notation-config", root.path().join("_notation")).expect("link");
+    let seen = Seen::of(root.path());
+    // The control: cosign keys are not affected.
+    assert_eq!(seen.status("library/alpine", "3.20"), "trusted");
+    assert_eq!(seen.status("prod/web", "jws-rsa"), "untrusted");
+    let sig = &seen.report["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| i["repository"] == "prod/web" && i["tags"][0] == "jws-rsa")
+        .expect("image")["signatures"][0];
+    assert_eq!(sig["code"], "invalid-trust-policy", "{sig}");
+    let f = seen.finding("unsafe-link", "_notation");
+    assert_eq!(f["severity"], "error");
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.contains("symbolic link to notation-config")
+            && message.contains("a push can create a repository there")
+            && message.contains("no notation signature can be trusted"),
+        "{message}"
+    );
+    assert_eq!(seen.material("_notation")["status"], "invalid");
+    // Nothing behind the link was read.
+    assert!(
+        seen.report["trustMaterial"]
+            .as_array()
+            .expect("m")
+            .iter()
+            .all(|m| !m["path"].as_str().expect("p").starts_with("_notation/")),
+        "{}",
+        seen.report["trustMaterial"]
+    );
+    assert_eq!(
+        seen.problem("unsafe-link", "_notation")["severity"],
+        "error"
+    );
+    assert!(
+        seen.list["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .all(|e| e["kind"] != "certificate"),
+        "{}",
+        seen.list
+    );
+    assert_eq!(seen.check_code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn kubernetes_volumes_and_folders_outside_the_rootdir_are_followed() {
+    use std::os::unix::fs::symlink;
+    let key = case_key();
+    // A ConfigMap volume in _cosign: the visible names link into `..data`, itself a link to a
+    // timestamped folder.
+    let (root, repo) = signed_root(&key);
+    repo.finish().expect("index");
+    let cosign = root.path().join("_cosign");
+    std::fs::create_dir_all(cosign.join("..2026_01_15_10_00")).expect("mkdir");
+    std::fs::rename(
+        cosign.join("control.pub"),
+        cosign.join("..2026_01_15_10_00/control.pub"),
+    )
+    .expect("move");
+    std::fs::write(cosign.join("..2026_01_15_10_00/case.pub"), key.public_pem()).expect("write");
+    symlink("..2026_01_15_10_00", cosign.join("..data")).expect("link");
+    symlink("..data/control.pub", cosign.join("control.pub")).expect("link");
+    symlink("..data/case.pub", cosign.join("case.pub")).expect("link");
+    let seen = Seen::of(root.path());
+    seen.control_trusted();
+    assert_eq!(seen.status("app", "case"), "trusted");
+    assert_eq!(seen.check_code, 0, "{}", seen.check);
+
+    // `_cosign` a volume mounted outside the rootDir, and `..data` beside `_notation` at the
+    // top of the rootDir.
+    let (root, repo) = signed_root(&key);
+    repo.finish().expect("index");
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    let cosign = root.path().join("_cosign");
+    std::fs::rename(&cosign, elsewhere.path().join("cosign")).expect("move");
+    symlink(elsewhere.path().join("cosign"), &cosign).expect("link");
+    common::copy_tree(
+        &project("fixtures/demo/_notation"),
+        &root.path().join("..v1/_notation"),
+    );
+    symlink("..v1", root.path().join("..data")).expect("link");
+    symlink("..data/_notation", root.path().join("_notation")).expect("link");
+    let seen = Seen::of(root.path());
+    seen.control_trusted();
+    assert!(
+        seen.report["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .all(|f| f["code"] != "unsafe-link"),
+        "{}",
+        seen.report["findings"]
+    );
+    assert_eq!(
+        seen.material(&format!(
+            "_notation/truststore/x509/ca/default/{}",
+            ROOT_CA.rsplit('/').next().expect("name")
+        ))["status"],
+        "ok"
+    );
+
+    // Outside the rootDir, but inside another registry's storage: refused.
+    let other = tempfile::tempdir().expect("other");
+    let mut repo = sigaudit_fixtures::oci::Repo::create(other.path(), "team/app").expect("repo");
+    let blob = repo
+        .put_blob("application/octet-stream", key.public_pem().as_bytes())
+        .expect("blob");
+    let blob_path = repo.blob_path(&blob);
+    repo.finish().expect("index");
+    std::fs::remove_file(elsewhere.path().join("cosign/control.pub")).expect("rm");
+    symlink(&blob_path, root.path().join("_cosign/case.pub")).expect("link");
+    let seen = Seen::of(root.path());
+    assert_eq!(seen.status("app", "case"), "untrusted");
+    seen.refused(
+        "_cosign/case.pub",
+        "unsafe-link",
+        "unsafe-link",
+        "error",
+        &["inside the OCI layout", "outside the rootDir"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_certificate_linked_into_a_repository_is_refused() {
+    use std::os::unix::fs::symlink;
+    // prod/api:1.1 is trusted through this certificate of ca:default; the attacker pushes it as
+    // a blob and the store links to the blob instead.
+    const API_CERT: &str =
+        "sha256:bd397015165a1fccae7a729a0c88d5bd3da3c77570fb7e6b64a0a6f1cce480c9";
+    let root = copy_of("fixtures/demo");
+    let store = root.path().join("_notation/truststore/x509/ca/default");
+    let cert = std::fs::read(store.join(API_CERT)).expect("cert");
+    std::fs::remove_file(store.join(API_CERT)).expect("rm");
+    let hex = sigaudit::digest::sha256_hex(&cert);
+    std::fs::write(root.path().join("prod/api/blobs/sha256").join(&hex), &cert).expect("blob");
+    symlink(
+        format!("../../../../../prod/api/blobs/sha256/{hex}"),
+        store.join("evil.crt"),
+    )
+    .expect("link");
+    let seen = Seen::of(root.path());
+    // The control: another certificate of the same store still anchors its signatures.
+    assert_eq!(seen.status("prod/web", "jws-rsa"), "trusted");
+    assert_eq!(seen.status("prod/api", "1.1"), "untrusted");
+    let link = "_notation/truststore/x509/ca/default/evil.crt";
+    let m = seen.material(link);
+    assert_eq!(
+        (&m["status"], &m["kind"]),
+        (&"invalid".into(), &"notation-certificate".into()),
+        "{m}"
+    );
+    let f = seen.finding("unsafe-link", link);
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"].as_str().expect("m").contains(&format!(
+            "symbolic link to prod/api/blobs/sha256/{hex} (inside the repository prod/api"
+        )),
+        "{f}"
+    );
+    // The file is reported once, by its link: not also as unusable trust material.
+    assert!(
+        !seen.report["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .any(|f| f["path"] == link && f["code"] != "unsafe-link")
+    );
+    // trust check: the link, and what notation does with a link in a store.
+    assert_eq!(seen.problem("unsafe-link", link)["severity"], "error");
+    assert_eq!(seen.problem("not-regular-file", link)["severity"], "error");
+    assert_eq!(seen.check_code, 1);
+}

@@ -1,6 +1,7 @@
 //! `sigaudit watch` with a real watcher on real files: a key dropped into a copy of a fixture by
 //! plain file copy makes the image trusted in `report.json`, removing it makes it untrusted, a
-//! Kubernetes-style `..data` swap and a `_notation` symlink swap are followed, `--poll` works
+//! Kubernetes-style `..data` swap and a `_notation` symlink swap are followed, a key linked into
+//! a repository blob is refused until the link points back into `_cosign`, `--poll` works
 //! without events, `--watch-repos` sees a pushed and a deleted repository, and SIGTERM stops
 //! the watch with exit 0 and no temporary file left.
 //!
@@ -340,6 +341,36 @@ fn watch_follows_the_trust_material() {
     std::fs::copy(key_file(), cosign.join(K1)).expect("copy key");
     w.react(
         "_cosign deleted and created again: app:v1 trusted",
+        status_is("app", "v1", "trusted"),
+    );
+
+    // The key replaced by a link to the same bytes pushed as a blob of the repository: refused
+    // (a pusher could choose what it trusts), reported, and followed again once the link is
+    // pointed back into _cosign.
+    let key = std::fs::read(key_file()).expect("key");
+    let blob = format!("app/blobs/sha256/{}", sigaudit::digest::sha256_hex(&key));
+    std::fs::write(root.join(&blob), &key).expect("push the key as a blob");
+    std::fs::create_dir(cosign.join("..2026_01_17_v3")).expect("mkdir v3");
+    std::fs::rename(cosign.join(K1), cosign.join("..2026_01_17_v3").join(K1)).expect("move");
+    symlink(format!("../{blob}"), cosign.join(K1)).expect("link");
+    w.react(
+        "the key linked into a repository blob: app:v1 untrusted, an unsafe-link finding",
+        |r| {
+            status_is("app", "v1", "untrusted")(r)
+                && r["findings"].as_array().is_some_and(|f| {
+                    f.iter().any(|f| {
+                        f["code"] == "unsafe-link"
+                            && f["severity"] == "error"
+                            && f["path"] == format!("_cosign/{K1}")
+                    })
+                })
+        },
+    );
+    let tmp_link = cosign.join("link.new");
+    symlink(format!("..2026_01_17_v3/{K1}"), &tmp_link).expect("link");
+    std::fs::rename(&tmp_link, cosign.join(K1)).expect("rename");
+    w.react(
+        "the link pointed back into _cosign: app:v1 trusted",
         status_is("app", "v1", "trusted"),
     );
 

@@ -217,9 +217,9 @@ pub(super) fn strict_payload(
     optional_null: bool,
 ) -> Result<(String, String), String> {
     let bad = |m: &str| Err(format!("invalid signature payload: {m}"));
-    let v = match crate::strict_json::parse(bytes) {
+    let v = match crate::gojson::parse(bytes) {
         Ok(v) => v,
-        Err(e) => return bad(&format!("not JSON: {e}")),
+        Err(e) => return bad(&e.to_string()),
     };
     let exact = |v: &Value, keys: &[&str], at: &str| -> Result<(), String> {
         let Some(m) = v.as_object() else {

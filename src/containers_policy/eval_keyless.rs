@@ -33,8 +33,9 @@ pub(super) fn require_key_set(
         ));
     };
     let bad = |m: &str| Err(format!("invalid Rekor SET: {m}"));
-    let Ok(doc) = crate::strict_json::parse(set.as_bytes()) else {
-        return bad("the annotation is not JSON");
+    let doc = match crate::gojson::parse(set.as_bytes()) {
+        Ok(doc) => doc,
+        Err(e) => return bad(&format!("the annotation: {e}")),
     };
     let (Some(set_b64), Some(p)) = (
         doc.get("SignedEntryTimestamp").and_then(Value::as_str),
@@ -68,7 +69,7 @@ pub(super) fn require_key_set(
     let Some(entry) = STANDARD
         .decode(body)
         .ok()
-        .and_then(|b| crate::strict_json::parse(&b).ok())
+        .and_then(|b| crate::gojson::parse(&b).ok())
     else {
         return bad("the entry body is not base64 JSON");
     };

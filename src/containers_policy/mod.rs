@@ -43,7 +43,7 @@ pub enum PolicyError {
     },
     #[error("the containers policy {path} is larger than 16 MiB")]
     TooLarge { path: PathBuf },
-    #[error("invalid containers policy {path}: not JSON: {message}")]
+    #[error("invalid containers policy {path}: {message}")]
     NotJson { path: PathBuf, message: String },
     #[error("invalid containers policy {path} at {at}: {message}")]
     Invalid {
@@ -274,7 +274,7 @@ impl ContainersPolicy {
 
     /// Parses a policy's bytes; `base` is where relative key paths start.
     pub fn from_bytes(path: &Path, base: &Path, bytes: &[u8]) -> Result<Self, PolicyError> {
-        let v = crate::strict_json::parse(bytes).map_err(|e| PolicyError::NotJson {
+        let v = crate::gojson::parse(bytes).map_err(|e| PolicyError::NotJson {
             path: path.into(),
             message: e.to_string(),
         })?;

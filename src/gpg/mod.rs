@@ -69,6 +69,9 @@ pub enum GpgError {
     /// The signed content is not the strict "atomic container signature" JSON.
     #[error("the signed content is not an atomic container signature: {0}")]
     InvalidPayload(String),
+    /// Two keys of the signed content name one field for a Go reader (see [`crate::gojson`]).
+    #[error("the signed content is refused: {0}")]
+    AmbiguousPayload(String),
     /// `critical.type` is some other string.
     #[error("critical.type is {found:?}, not {ATOMIC_PAYLOAD_TYPE:?}")]
     WrongPayloadType { found: String },
@@ -93,6 +96,7 @@ impl GpgError {
             GpgError::SignatureExpired { .. } => ResultCode::SignatureExpired,
             GpgError::KeyNotBound { .. } => ResultCode::KeyNotBound,
             GpgError::InvalidPayload(_) => ResultCode::InvalidPayload,
+            GpgError::AmbiguousPayload(_) => ResultCode::AmbiguousJson,
             GpgError::WrongPayloadType { .. } => ResultCode::WrongPayloadType,
         }
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::GpgError;
-use crate::strict_json;
+use crate::gojson;
 
 /// The only `critical.type` a GPG simple-signing payload may carry.
 pub const ATOMIC_PAYLOAD_TYPE: &str = "atomic container signature";
@@ -58,8 +58,12 @@ fn string(obj: &Map<String, Value>, what: &str, key: &str) -> Result<String, Gpg
 
 /// Parse the signed content.
 pub(crate) fn parse(content: &[u8]) -> Result<SimpleSigningPayload, GpgError> {
-    let v = strict_json::parse(content)
-        .map_err(|e| GpgError::InvalidPayload(format!("not valid JSON: {e}")))?;
+    // c/image matches keys exactly and refuses unknown ones, so a folded spelling is refused
+    // below anyway; the shared rule refuses it first, with the reason.
+    let v = gojson::parse(content).map_err(|e| match e {
+        gojson::Error::Ambiguous { .. } => GpgError::AmbiguousPayload(e.to_string()),
+        other => GpgError::InvalidPayload(other.to_string()),
+    })?;
     let top = exact(&v, "the payload", &["critical", "optional"])?;
     let critical = exact(&top["critical"], "critical", &["type", "image", "identity"])?;
     let payload_type = string(critical, "critical", "type")?;

@@ -1,7 +1,10 @@
 //! Notary Project (notation) signature verification, offline, following the Notary Project
 //! specifications and notation-go's behaviour (departures are documented where they are made).
 //!
-//! Kept free of the rest of sigaudit so that it can be published on its own:
+//! Kept free of the rest of sigaudit so that it can be published on its own, but for
+//! [`crate::gojson`] (self-contained too), through which every JSON it reads that decides trust
+//! goes (envelope, protected header, payload, trust policy, CRL cache entry), so that both share
+//! one rule for keys Go reads as one field:
 //! - [`policy`]: trust policy documents (`trustpolicy.oci.json` / `trustpolicy.json`), their
 //!   validation, verification levels, registry scopes and trusted identities;
 //! - [`dn`]: distinguished names as notation parses and compares them;

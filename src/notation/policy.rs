@@ -7,10 +7,12 @@
 //! * **JSON decoding.** notation-go uses Go `encoding/json`: object keys of the document and of
 //!   each statement match field names case-insensitively (`"Version"` works), unknown fields are
 //!   ignored, `null` means "absent", and data after the first JSON value is ignored. We do the
-//!   same for key case (ASCII folding only), unknown fields and `null`, but we **reject**:
-//!   duplicate keys (Go silently keeps the last one, so the document is ambiguous; this includes
-//!   two spellings such as `"version"` and `"Version"`, and duplicate keys inside `override`),
-//!   trailing data after the document, and strings that are not valid UTF-8.
+//!   same for key case (Go's Unicode folding: `truſtedIdentities` with U+017F names
+//!   `trustedIdentities`), unknown fields and `null`, but we **reject**: a document in which two
+//!   keys of one object fold to the same name, at any depth ([`crate::gojson`]'s rule; Go
+//!   silently keeps the last one, so the document is ambiguous; this includes exact duplicates,
+//!   two spellings such as `"version"` and `"Version"`, and keys inside `override`), trailing
+//!   data after the document, and strings that are not valid UTF-8.
 //! * **Duplicate registry scopes.** notation-go counts scopes in a Go map and reports one
 //!   duplicate picked by random map order; we report the first duplicate in document order.
 //! * **`override` with several invalid keys.** Go iterates the map randomly; we check entries in
@@ -91,7 +93,8 @@ pub enum PolicyError {
         /// What exactly was wrong (our addition).
         detail: String,
     },
-    /// The same key appears twice in one object (our stricter rule, see the module docs).
+    /// Two keys of one object that Go reads as one (the same key, or two that fold to one name
+    /// under Go's rules: our stricter rule, see the module docs).
     #[error(
         "malformed trust policy: duplicate key {key} in {location}; notation would silently keep the last one, so the document is ambiguous"
     )]
@@ -288,8 +291,9 @@ fn type_error(location: &str, expected: &str, got: &Json) -> PolicyError {
 }
 
 /// Picks the struct fields `names` out of object `value` the way Go does: a key matches a field
-/// name case-insensitively (ASCII), unknown keys are ignored, `null` is "absent". Two keys that
-/// match the same field are rejected.
+/// name under Go's folding ([`crate::gojson::same_field`]), unknown keys are ignored, `null` is
+/// "absent". Two keys that match the same field are rejected (the document-wide rule of
+/// [`TrustPolicyDocument::from_json`] already refuses them; kept for `from_raw`'s callers).
 fn fields<'a, const N: usize>(
     value: &'a Json,
     names: [&str; N],
@@ -303,7 +307,7 @@ fn fields<'a, const N: usize>(
     };
     let mut seen: [Option<&str>; N] = [None; N];
     for (key, val) in members {
-        let Some(idx) = names.iter().position(|n| n.eq_ignore_ascii_case(key)) else {
+        let Some(idx) = names.iter().position(|n| crate::gojson::same_field(key, n)) else {
             continue;
         };
         if let Some(first) = seen[idx] {
@@ -376,6 +380,27 @@ impl TrustPolicyDocument {
         let malformed = |e: serde_json::Error| PolicyError::Malformed {
             detail: e.to_string(),
         };
+        // The shared rule first: no two keys of one object that Go reads as one field.
+        if let Err(crate::gojson::Error::Ambiguous {
+            path,
+            first,
+            second,
+            ..
+        }) = crate::gojson::parse(bytes)
+        {
+            return Err(PolicyError::DuplicateKey {
+                key: if first == second {
+                    second
+                } else {
+                    format!("{second} (also spelt {first})")
+                },
+                location: match path.strip_prefix("$.") {
+                    Some(p) => p.to_owned(),
+                    None if path == "$" => "document".to_owned(),
+                    None => path,
+                },
+            });
+        }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let raw = Json::deserialize(&mut de).map_err(malformed)?;
         de.end().map_err(malformed)?;
@@ -1153,6 +1178,10 @@ mod tests {
             r#"{"version":"1.0","trustPolicies":[{"name":"a","name":"b"}]}"#,
             r#"{"version":"1.0","trustPolicies":[{"signatureVerification":{"level":"strict","LEVEL":"audit"}}]}"#,
             r#"{"version":"1.0","trustPolicies":[{"signatureVerification":{"level":"strict","override":{"expiry":"log","expiry":"enforce"}}}]}"#,
+            r#"{"version":"1.0","trustPolicies":[{"trustedIdentities":["*"],"truſtedIdentities":["x509.subject: CN=evil"]}]}"#,
+            r#"{"version":"1.0","trustPolicies":[{"trustStores":["ca:a"],"truſtStores":["ca:b"]}]}"#,
+            r#"{"version":"1.0","trustPolicies":[{"signatureVerification":{"level":"strict","override":{"expiry":"log","Expiry":"enforce"}}}]}"#,
+            r#"{"version":"1.0","trustPolicies":[{"name":"a","x":{"k":1,"\u212a":2}}]}"#,
         ] {
             let err = TrustPolicyDocument::from_json(json.as_bytes()).expect_err(json);
             assert!(
@@ -1166,18 +1195,52 @@ mod tests {
             err.to_string(),
             r#"malformed trust policy: duplicate key "Version" (also spelt "version") in document; notation would silently keep the last one, so the document is ambiguous"#
         );
+        let err = TrustPolicyDocument::from_json(
+            r#"{"version":"1.0","trustPolicies":[{"trustedIdentities":["*"],"truſtedIdentities":[]}]}"#
+                .as_bytes(),
+        )
+        .expect_err("folded");
+        assert!(
+            err.to_string().contains(
+                r#"duplicate key "tru\u{17f}tedIdentities" (also spelt "trustedIdentities") in trustPolicies[0]"#
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn keys_match_fields_under_go_folding() {
+        // Go reads U+017F as `s` and U+212A as `k` when matching field names; so does sigaudit.
+        let d = parse(
+            r#"{"verſion":"1.0","trustPolicies":[{"name":"a","registryScopes":["*"],"signatureVerification":{"level":"strict"},"truſtStores":["ca:s"],"trustedIdentities":["*"]}]}"#,
+        );
+        assert_eq!(d.version, "1.0");
+        assert_eq!(d.trust_policies[0].trust_stores, vec!["ca:s".to_string()]);
     }
 
     #[test]
     fn override_keys_are_case_sensitive() {
+        // A map in Go: keys are not folded, so `Expiry` is an invalid validation type.
         let d = parse(&doc_with(&stmt(
+            "p",
+            r#"["*"]"#,
+            r#"{"level":"strict","override":{"Expiry":"log"}}"#,
+            r#"["ca:e2e"]"#,
+            r#"["*"]"#,
+        )));
+        assert!(d.validate().is_err());
+        // Two keys that fold together are refused by the document-wide rule, before validation.
+        let both = doc_with(&stmt(
             "p",
             r#"["*"]"#,
             r#"{"level":"strict","override":{"Expiry":"log","expiry":"log"}}"#,
             r#"["ca:e2e"]"#,
             r#"["*"]"#,
-        )));
-        assert!(d.validate().is_err());
+        ));
+        assert!(matches!(
+            TrustPolicyDocument::from_json(both.as_bytes()),
+            Err(PolicyError::DuplicateKey { .. })
+        ));
     }
 
     #[test]

@@ -859,20 +859,18 @@ fn url_key_from_name(name: Option<&str>) -> Option<[u8; 32]> {
 }
 
 /// A notation CLI cache entry: Go's `json.Unmarshal` into `{BaseCRL []byte; DeltaCRL []byte}`
-/// (standard base64; `null` or absent delta; keys matched case-insensitively like Go).
+/// (standard base64; `null` or absent delta; keys matched under Go's folding, and an entry
+/// with two keys that fold to one field refused, as [`crate::gojson`] does: two CRLs under
+/// `baseCRL` and `BaseCRL` would be one to Go and another to us).
 fn parse_cache_entry(bytes: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| format!("not a notation CRL cache entry (invalid JSON: {e})"))?;
+    let value = crate::gojson::parse(bytes).map_err(|e| match e {
+        crate::gojson::Error::Ambiguous { .. } => format!("notation CRL cache entry refused: {e}"),
+        other => format!("not a notation CRL cache entry ({other})"),
+    })?;
     let obj = value
         .as_object()
         .ok_or("not a notation CRL cache entry (not a JSON object)")?;
-    let field = |name: &str| {
-        obj.get(name).or_else(|| {
-            obj.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        })
-    };
+    let field = |name: &str| crate::gojson::get_in(obj, name);
     let decode = |name: &str| -> Result<Option<Vec<u8>>, String> {
         match field(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -1473,6 +1471,21 @@ mod tests {
 
     fn url_file(url: &str) -> String {
         hex(&sha256(url.as_bytes()))
+    }
+
+    #[test]
+    fn cache_entries_are_read_as_go_reads_them_and_folded_duplicates_refused() {
+        let (base, delta) =
+            super::parse_cache_entry(br#"{"BASECRL":"AQI=","deltacrl":null}"#).expect("folded");
+        assert_eq!((base, delta), (vec![1, 2], None));
+        for ambiguous in [
+            &br#"{"baseCRL":"AQI=","BaseCRL":"AwQ="}"#[..],
+            br#"{"baseCRL":"AQI=","baseCRL":"AwQ="}"#,
+            br#"{"baseCRL":"AQI=","deltaCRL":"AQI=","deltaCR\u004c":"AwQ="}"#,
+        ] {
+            let e = super::parse_cache_entry(ambiguous).expect_err("ambiguous");
+            assert!(e.contains("ambiguous JSON"), "{e}");
+        }
     }
 
     pub(super) fn cache_entry(base: &[u8], delta: Option<&[u8]>) -> Vec<u8> {

@@ -94,6 +94,19 @@ pub enum TrustStoreError {
         /// Path that was checked.
         path: PathBuf,
     },
+    /// The store folder is, or lies below, a symbolic link the caller refused to follow (one
+    /// leading where registry pushers can write); nothing of it was read.
+    #[error(
+        "the trust store {name} of type {store_type} is reached through the refused symbolic link {link}; not read"
+    )]
+    Refused {
+        /// Store name.
+        name: String,
+        /// Store type.
+        store_type: StoreType,
+        /// The refused link, as messages name it.
+        link: String,
+    },
     /// I/O error reading the store directory itself.
     #[error("failed to read trust store {}: {source}", .path.display())]
     Io {

@@ -130,6 +130,9 @@ pub enum FailureKind {
     RevocationUnknown,
     /// The payload's `targetArtifact` is not the subject.
     DescriptorMismatch,
+    /// The envelope, its protected header or its payload has two keys that Go reads as one
+    /// field (see [`crate::gojson`]): Go verifiers may read other values than this one.
+    AmbiguousJson,
 }
 
 /// The first enforced failure and notation's message for it.
@@ -264,14 +267,25 @@ pub type StoreLoad = Arc<Result<LoadedStore, TrustStoreError>>;
 #[derive(Debug)]
 pub struct TrustStores {
     roots: Vec<PathBuf>,
+    /// Symbolic links the caller refused to follow, with the name messages give them: a store
+    /// at or below one is never read.
+    refused: Vec<(PathBuf, String)>,
     cache: Mutex<HashMap<(StoreType, String), StoreLoad>>,
 }
 
 impl TrustStores {
     /// Stores under `roots`; a store is taken from the first root that has its folder.
     pub fn new(roots: Vec<PathBuf>) -> Self {
+        Self::with_refused(roots, Vec::new())
+    }
+
+    /// [`TrustStores::new`], except that a store whose folder is, or lies below, one of the
+    /// `refused` paths (symbolic links that must not be followed) is
+    /// [`TrustStoreError::Refused`] and never read.
+    pub fn with_refused(roots: Vec<PathBuf>, refused: Vec<(PathBuf, String)>) -> Self {
         TrustStores {
             roots,
+            refused,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -295,9 +309,18 @@ impl TrustStores {
                             .is_ok()
                     })
                     .or(self.roots.first());
-                Arc::new(match root {
-                    Some(root) => truststore::load_store(root, store_type, name),
-                    None => Err(TrustStoreError::NotFound {
+                let dir = root.map(|r| r.join("x509").join(store_type.as_str()).join(name));
+                let refused = dir
+                    .as_ref()
+                    .and_then(|d| self.refused.iter().find(|(l, _)| d.starts_with(l)));
+                Arc::new(match (root, refused) {
+                    (Some(_), Some((_, link))) => Err(TrustStoreError::Refused {
+                        name: name.to_string(),
+                        store_type,
+                        link: link.clone(),
+                    }),
+                    (Some(root), None) => truststore::load_store(root, store_type, name),
+                    (None, _) => Err(TrustStoreError::NotFound {
                         name: name.to_string(),
                         store_type,
                     }),
@@ -389,6 +412,8 @@ struct IntegrityFacts {
     parsed: Option<(Envelope, Vec<Cert>)>,
     /// The pass detail, or notation's failure message.
     result: Result<String, String>,
+    /// The category of a failure: [`FailureKind::Integrity`] but for an ambiguous document.
+    failure_kind: FailureKind,
 }
 
 /// Verification facts that depend only on content (envelope bytes, certificate DER) and so stay
@@ -438,6 +463,7 @@ impl Caches {
         let failed = |msg: String| IntegrityFacts {
             parsed: None,
             result: Err(msg),
+            failure_kind: FailureKind::Integrity,
         };
         let env = match envelope::parse_and_verify(media_type, blob) {
             Ok(env) => env,
@@ -445,6 +471,12 @@ impl Caches {
                 return failed(format!(
                     "unable to parse the digital signature, error : {e}"
                 ));
+            }
+            Err(e @ envelope::IntegrityError::AmbiguousJson(_)) => {
+                return IntegrityFacts {
+                    failure_kind: FailureKind::AmbiguousJson,
+                    ..failed(e.to_string())
+                };
             }
             Err(e) => return failed(e.to_string()),
         };
@@ -482,6 +514,7 @@ impl Caches {
         IntegrityFacts {
             parsed: Some((env, chain)),
             result,
+            failure_kind: FailureKind::Integrity,
         }
     }
 }
@@ -759,7 +792,7 @@ impl<'a> Verifier<'a> {
                 Some(facts.clone())
             }
             Err(msg) => {
-                run.fail(Check::Integrity, FailureKind::Integrity, msg.clone());
+                run.fail(Check::Integrity, facts.failure_kind, msg.clone());
                 None
             }
         }
@@ -1127,9 +1160,13 @@ impl<'a> Verifier<'a> {
         let desc = match envelope::target_artifact(env) {
             Ok(d) => d,
             Err(e) => {
+                let kind = match e {
+                    envelope::PayloadError::Ambiguous(_) => FailureKind::AmbiguousJson,
+                    envelope::PayloadError::Json(_) => FailureKind::DescriptorMismatch,
+                };
                 run.failure.get_or_insert(Failure {
                     step: Step::TargetArtifact,
-                    kind: FailureKind::DescriptorMismatch,
+                    kind,
                     message: e.to_string(),
                 });
                 run.record(Step::TargetArtifact, CheckStatus::Fail, e.to_string());

@@ -541,6 +541,9 @@ struct Layout {
     runs: Vec<(usize, std::ops::Range<usize>)>,
     /// Image ranges of the pages; empty when the images stay in `report.html`.
     pages: Vec<std::ops::Range<usize>>,
+    /// Per repository (by index), its first image: one lookup per link, so the overview stays
+    /// linear in the number of repositories.
+    first_image: Vec<Option<usize>>,
 }
 
 impl Layout {
@@ -567,22 +570,33 @@ impl Layout {
         } else {
             Vec::new()
         };
-        Layout { runs, pages }
+        let mut first_image = vec![None; report.repositories.len()];
+        for (repo, range) in &runs {
+            if let Some(slot) = first_image.get_mut(*repo)
+                && slot.is_none()
+            {
+                *slot = Some(range.start);
+            }
+        }
+        Layout {
+            runs,
+            pages,
+            first_image,
+        }
     }
 
-    /// The page file (1-based number) holding image `i`; `None` when not paged.
+    /// The page file (1-based number) holding image `i`; `None` when not paged. The pages are
+    /// consecutive ranges in image order, so this is a binary search.
     fn page_of(&self, i: usize) -> Option<usize> {
-        self.pages
-            .iter()
-            .position(|r| r.contains(&i))
-            .map(|k| k + 1)
+        let k = self.pages.partition_point(|r| r.end <= i);
+        self.pages.get(k).filter(|r| r.contains(&i)).map(|_| k + 1)
     }
 
     /// Where a repository's first image is: `#repo-N` or `report-images-K.html#repo-N`.
     fn repo_href(&self, repo: usize) -> Option<String> {
-        let (_, range) = self.runs.iter().find(|(r, _)| *r == repo)?;
+        let start = (*self.first_image.get(repo)?)?;
         let anchor = format!("#repo-{}", repo + 1);
-        Some(match self.page_of(range.start) {
+        Some(match self.page_of(start) {
             Some(k) => format!("{}{anchor}", page_file_name(k)),
             None => anchor,
         })

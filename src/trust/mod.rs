@@ -3,10 +3,14 @@
 
 mod cosign_keys;
 pub mod gpg;
+pub mod key_file;
+pub mod links;
 pub mod manage;
 pub mod notation;
 
 pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};
+pub use key_file::{KeyFileError, KeyFileFault, ZotReads, classify as classify_key_file};
+pub use links::{LinkRefusal, TreeLinks};
 
 use std::path::{Path, PathBuf};
 
@@ -67,21 +71,14 @@ impl TrustMaterial {
 
     /// [`TrustMaterial::load`], with CRLs also read from `crl_dirs` (outside the rootDir).
     pub fn load_with(root: &Path, crl_dirs: &[PathBuf]) -> Self {
-        let (notation, records, problems) = notation::load(root, crl_dirs);
+        let (notation, records, findings) = notation::load(root, crl_dirs);
         let mut tm = TrustMaterial {
             cosign_keys: Vec::new(),
             notation,
             records,
-            findings: Vec::new(),
+            findings,
             gpg: gpg::GpgTrust::default(),
         };
-        for (path, message) in problems {
-            tm.findings.push(Finding::new(
-                FindingCode::InvalidTrustMaterial,
-                path,
-                message,
-            ));
-        }
         tm.load_cosign(root);
         tm.records.sort();
         tm
@@ -105,12 +102,17 @@ impl TrustMaterial {
         format!("sha256:{}", sha256_hex(s.as_bytes()))
     }
 
-    fn invalid(&mut self, path: String, kind: &'static str, sha256: String, detail: String) {
-        self.findings.push(Finding::new(
-            FindingCode::InvalidTrustMaterial,
-            path.clone(),
-            detail.clone(),
-        ));
+    /// Records `path` as unusable, with a finding of `code`.
+    fn invalid(
+        &mut self,
+        code: FindingCode,
+        path: String,
+        kind: &'static str,
+        sha256: String,
+        detail: String,
+    ) {
+        self.findings
+            .push(Finding::new(code, path.clone(), detail.clone()));
         self.records.push(MaterialRecord {
             path,
             kind,
@@ -120,7 +122,21 @@ impl TrustMaterial {
         });
     }
 
+    /// Every file of `_cosign`, judged by [`key_file::classify`] after its links by
+    /// [`TreeLinks`]: the rules `trust list` and `trust check` apply too.
     fn load_cosign(&mut self, root: &Path) {
+        const KIND: &str = "cosign-public-key";
+        let links = TreeLinks::judge(root, "_cosign");
+        if let Some(r) = &links.top {
+            self.invalid(
+                FindingCode::UnsafeLink,
+                r.link.clone(),
+                "other",
+                String::new(),
+                format!("{}: no cosign key is trusted", r.message()),
+            );
+            return;
+        }
         let dir = root.join("_cosign");
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -136,56 +152,91 @@ impl TrustMaterial {
         };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
+        // Refused links that are not key files (`..data`, a linked folder, or deeper in a
+        // Kubernetes folder) are recorded as `other`, so that one appearing changes the trust
+        // fingerprint (and a watch re-audits); a key file is recorded below, as a key file.
+        for r in links.refused.iter().filter_map(|(p, r)| {
+            let top_file =
+                p.parent() == Some(dir.as_path()) && !is_skipped_entry(p) && paths.contains(p);
+            (!top_file).then_some(r)
+        }) {
+            self.invalid(
+                FindingCode::UnsafeLink,
+                r.link.clone(),
+                "other",
+                String::new(),
+                r.message(),
+            );
+        }
         for path in paths {
-            let rel = rel_path(root, &path);
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // Kubernetes projected volumes keep their real files under `..data`; the visible
-            // names are links to them.
-            if name.starts_with("..") || path.is_dir() {
+            if is_skipped_entry(&path) {
                 continue;
             }
-            let bytes = match read_inside(root, &path) {
+            let rel = rel_path(root, &path);
+            if let Some(r) = links.refusal_of(&path) {
+                self.invalid(
+                    FindingCode::UnsafeLink,
+                    rel,
+                    KIND,
+                    String::new(),
+                    r.message(),
+                );
+                continue;
+            }
+            let bytes = match read_trust_file(root, &path) {
                 Ok(b) => b,
                 Err(reason) => {
-                    self.invalid(rel, "cosign-public-key", String::new(), reason);
+                    self.invalid(
+                        FindingCode::InvalidTrustMaterial,
+                        rel,
+                        KIND,
+                        String::new(),
+                        reason,
+                    );
                     continue;
                 }
             };
             let sha = sha256_hex(&bytes);
-            match CosignKey::parse(&rel, &bytes) {
+            match key_file::classify(&rel, &bytes) {
                 Ok(key) => {
                     self.records.push(MaterialRecord {
                         path: rel,
-                        kind: "cosign-public-key",
+                        kind: KIND,
                         sha256: sha,
                         status: MaterialStatus::Ok,
                         detail: format!("{}, fingerprint {}", key.algorithm, key.fingerprint),
                     });
                     self.cosign_keys.push(key);
                 }
-                Err(reason) => self.invalid(rel, "cosign-public-key", sha, reason),
+                Err(e) => self.invalid(e.finding_code(), rel, KIND, sha, e.in_cosign_folder()),
             }
         }
     }
 }
 
-/// Read a trust file, following a symbolic link only when it resolves inside `root`.
-fn read_inside(root: &Path, path: &Path) -> Result<Vec<u8>, String> {
-    let real = path
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve: {e}"))?;
+/// Entries of `_cosign` that are not key files: Kubernetes projected volumes keep their real
+/// files under `..data` (the visible names link to them), and folders hold no key (zot cannot
+/// read one either).
+pub(crate) fn is_skipped_entry(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(".."))
+        || path.is_dir()
+}
+
+/// Reads a trust file of `_cosign` whose links [`TreeLinks`] allowed: a regular file (links
+/// followed), at most [`MAX_TRUST_FILE_BYTES`], opened without blocking.
+pub(crate) fn read_trust_file(root: &Path, path: &Path) -> Result<Vec<u8>, String> {
     let real_root = root
         .canonicalize()
         .map_err(|e| format!("cannot resolve rootDir: {e}"))?;
-    if !real.starts_with(&real_root) {
-        return Err(format!(
-            "is a link to {} outside the rootDir; not followed",
-            real.display()
-        ));
-    }
+    // The rule again, on the path about to be opened: a link swapped since it was judged is
+    // judged anew.
+    let real = links::judge_path(root, &real_root, path)
+        .map_err(|r| r.message())?
+        .ok_or_else(|| match path.canonicalize() {
+            Err(e) => format!("cannot resolve: {e}"),
+            Ok(_) => "cannot resolve".to_string(),
+        })?;
     // Type and size checked before the open, opened without blocking, checked again after.
     crate::layout::read_regular_following_links(&real, MAX_TRUST_FILE_BYTES).map_err(|e| match e {
         crate::layout::BlobError::NotRegularFile { .. } => "not a regular file".into(),

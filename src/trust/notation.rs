@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::codes::FindingCode;
 use crate::digest::sha256_hex;
+use crate::finding::Finding;
 use crate::layout::rel_path;
 use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
 use crate::notation::revocation::CrlStore;
@@ -18,6 +20,8 @@ use crate::notation::truststore::{StoreType, TrustStoreError};
 use crate::notation::verifier::TrustStores;
 use crate::notation::x509::{Cert, hex};
 
+use super::key_file::private_key_label;
+use super::links::TreeLinks;
 use super::{MaterialRecord, MaterialStatus};
 
 /// What became of the trust policy.
@@ -43,19 +47,72 @@ pub struct NotationTrust {
 }
 
 /// Loads the notation material under `root/_notation`, plus CRLs from `crl_dirs`. Returns the
-/// records of every file seen and the problems (path relative to the rootDir, message).
+/// records of every file seen and the findings.
+///
+/// Symbolic links are judged first ([`TreeLinks`]): when `_notation` itself leads somewhere
+/// refused, nothing of it is read (the policy is then invalid, so no notation signature is
+/// trusted); a refused link inside it is never followed: a store, the CRL folder or a file
+/// behind one is unusable, like any other unusable file of its kind.
 pub fn load(
     root: &Path,
     crl_dirs: &[PathBuf],
-) -> (NotationTrust, Vec<MaterialRecord>, Vec<(String, String)>) {
+) -> (NotationTrust, Vec<MaterialRecord>, Vec<Finding>) {
     let dir = root.join("_notation");
     let mut records = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut findings = Vec::new();
+    let links = TreeLinks::judge(root, "_notation");
+    for r in links.refused.values() {
+        findings.push(Finding::new(
+            FindingCode::UnsafeLink,
+            r.link.clone(),
+            r.message(),
+        ));
+    }
+    let usable = links.top.is_none();
+    // Recorded too, so that `_notation` becoming a refused link changes the trust fingerprint.
+    if let Some(r) = &links.top {
+        let detail = format!("{}: no notation signature can be trusted", r.message());
+        findings.push(Finding::new(
+            FindingCode::UnsafeLink,
+            r.link.clone(),
+            detail.clone(),
+        ));
+        records.push(MaterialRecord {
+            path: r.link.clone(),
+            kind: "other",
+            sha256: String::new(),
+            status: MaterialStatus::Invalid,
+            detail,
+        });
+    }
     let store_root = dir.join("truststore");
-    let stores = TrustStores::new(vec![store_root.clone()]);
+    // A store is never read through a refused link (on its folder or a folder above it).
+    let stores = if usable {
+        TrustStores::with_refused(
+            vec![store_root.clone()],
+            links
+                .refused
+                .iter()
+                .map(|(p, r)| (p.clone(), r.link.clone()))
+                .collect(),
+        )
+    } else {
+        TrustStores::new(Vec::new())
+    };
 
-    let policy = load_policy(root, &dir);
-    if let PolicyState::Invalid { path, reason } = &policy {
+    let policy = match &links.top {
+        Some(r) => PolicyState::Invalid {
+            path: r.link.clone(),
+            reason: format!("{}: no notation signature can be trusted", r.message()),
+        },
+        None => load_policy(root, &dir),
+    };
+    // A policy refused as a link already has its finding.
+    if let PolicyState::Invalid { path, reason } = &policy
+        && usable
+        && links.refusal_of(&root.join(path)).is_none()
+    {
         problems.push((path.clone(), reason.clone()));
     }
     // Stores named by any statement are loaded now, so their files can be recorded and every
@@ -109,6 +166,8 @@ pub fn load(
                 MaterialStatus::NotEvaluated,
                 format!("trust store {ty}:{name} is empty: it anchors nothing"),
             ),
+            // The link has its finding already.
+            Err(e @ TrustStoreError::Refused { .. }) => (MaterialStatus::Invalid, e.to_string()),
             Err(e) => {
                 if let TrustStoreError::NoCertificates { problems: ps, .. } = e {
                     for (p, why) in ps {
@@ -131,8 +190,10 @@ pub fn load(
         });
     }
 
+    let rootdir_crls = dir.join("crl");
     let (crls, crl_problems) = CrlStore::load(
-        &std::iter::once(dir.join("crl"))
+        &std::iter::once(rootdir_crls.clone())
+            .filter(|d| usable && links.refusal_of(d).is_none())
             .chain(crl_dirs.iter().cloned())
             .collect::<Vec<_>>(),
     );
@@ -144,7 +205,7 @@ pub fn load(
     let crl_bad: BTreeMap<PathBuf, String> = crl_problems.into_iter().collect();
 
     let oci_exists = dir.join(policy::OCI_POLICY_FILE).symlink_metadata().is_ok();
-    if dir.exists() {
+    if usable && dir.exists() {
         for entry in walkdir::WalkDir::new(&dir)
             .follow_links(false)
             .sort_by_file_name()
@@ -165,13 +226,28 @@ pub fn load(
             }
             let path = entry.path();
             let rel = rel_path(root, path);
-            let sha = read_limited(path)
-                .map(|b| sha256_hex(&b))
-                .unwrap_or_default();
-            let (kind, status, detail) =
-                if rel == "_notation/trustpolicy.oci.json" || rel == "_notation/trustpolicy.json" {
-                    let superseded = rel == "_notation/trustpolicy.json" && oci_exists;
-                    match (&policy, superseded) {
+            if let Some(r) = links.refusal_of(path) {
+                records.push(MaterialRecord {
+                    kind: kind_of(&rel, &rootdir_crls, path),
+                    path: rel,
+                    sha256: String::new(),
+                    status: MaterialStatus::Invalid,
+                    detail: r.message(),
+                });
+                continue;
+            }
+            let bytes = read_limited(path);
+            let sha = bytes.as_deref().map(sha256_hex).unwrap_or_default();
+            // A private key among the certificates: a leak, whatever else the file holds.
+            let leaked = bytes
+                .as_deref()
+                .and_then(private_key_label)
+                .filter(|_| store_of(&rel).is_some());
+            let (kind, status, detail) = if rel == "_notation/trustpolicy.oci.json"
+                || rel == "_notation/trustpolicy.json"
+            {
+                let superseded = rel == "_notation/trustpolicy.json" && oci_exists;
+                match (&policy, superseded) {
                     (_, true) => (
                         "notation-trust-policy",
                         MaterialStatus::NotEvaluated,
@@ -194,48 +270,57 @@ pub fn load(
                         "trust policy cannot be read".to_string(),
                     ),
                 }
-                } else if let Some(store) = store_of(&rel) {
-                    if let Some(why) = file_problems.get(path) {
-                        let kept = file_certs.get(path).map(Vec::len).unwrap_or(0);
-                        let mut d = why.join("; ");
-                        if kept > 0 {
-                            d.push_str(&format!(
-                                "; {kept} other certificate(s) of this file are used"
-                            ));
-                        }
-                        problems.push((rel.clone(), d.clone()));
-                        ("notation-certificate", MaterialStatus::Invalid, d)
-                    } else if let Some(certs) = file_certs.get(path) {
-                        ("notation-certificate", MaterialStatus::Ok, certs.join("; "))
-                    } else if named.contains(&store) {
-                        (
-                            "notation-certificate",
-                            MaterialStatus::Invalid,
-                            "not used".to_string(),
-                        )
-                    } else {
-                        (
-                            "notation-certificate",
-                            MaterialStatus::NotEvaluated,
-                            format!(
-                                "store {}:{} is not named by any trust policy statement",
-                                store.0, store.1
-                            ),
-                        )
+            } else if let Some(store) = store_of(&rel) {
+                if let Some(why) = file_problems.get(path) {
+                    let kept = file_certs.get(path).map(Vec::len).unwrap_or(0);
+                    let mut d = why.join("; ");
+                    if kept > 0 {
+                        d.push_str(&format!(
+                            "; {kept} other certificate(s) of this file are used"
+                        ));
                     }
-                } else if let Some(d) = crl_files.get(path) {
-                    ("notation-crl", MaterialStatus::Ok, d.clone())
-                } else if let Some(why) = crl_bad.get(path) {
-                    problems.push((rel.clone(), why.clone()));
-                    ("notation-crl", MaterialStatus::Invalid, why.clone())
+                    match &leaked {
+                            Some(label) => findings.push(Finding::new(
+                                FindingCode::PrivateKey,
+                                rel.clone(),
+                                format!(
+                                    "holds a private key (PEM `{label}`): that key has leaked; remove the file and rotate the key ({d})"
+                                ),
+                            )),
+                            None => problems.push((rel.clone(), d.clone())),
+                        }
+                    ("notation-certificate", MaterialStatus::Invalid, d)
+                } else if let Some(certs) = file_certs.get(path) {
+                    ("notation-certificate", MaterialStatus::Ok, certs.join("; "))
+                } else if named.contains(&store) {
+                    (
+                        "notation-certificate",
+                        MaterialStatus::Invalid,
+                        "not used".to_string(),
+                    )
                 } else {
                     (
-                        "other",
+                        "notation-certificate",
                         MaterialStatus::NotEvaluated,
-                        "not Notary Project trust material sigaudit uses (plugins are never run)"
-                            .to_string(),
+                        format!(
+                            "store {}:{} is not named by any trust policy statement",
+                            store.0, store.1
+                        ),
                     )
-                };
+                }
+            } else if let Some(d) = crl_files.get(path) {
+                ("notation-crl", MaterialStatus::Ok, d.clone())
+            } else if let Some(why) = crl_bad.get(path) {
+                problems.push((rel.clone(), why.clone()));
+                ("notation-crl", MaterialStatus::Invalid, why.clone())
+            } else {
+                (
+                    "other",
+                    MaterialStatus::NotEvaluated,
+                    "not Notary Project trust material sigaudit uses (plugins are never run)"
+                        .to_string(),
+                )
+            };
             records.push(MaterialRecord {
                 path: rel,
                 kind,
@@ -269,6 +354,11 @@ pub fn load(
             });
         }
     }
+    findings.extend(
+        problems
+            .into_iter()
+            .map(|(path, message)| Finding::new(FindingCode::InvalidTrustMaterial, path, message)),
+    );
     (
         NotationTrust {
             policy,
@@ -276,8 +366,21 @@ pub fn load(
             crls,
         },
         records,
-        problems,
+        findings,
     )
+}
+
+/// The record kind of a file under `_notation` met through a refused link.
+fn kind_of(rel: &str, rootdir_crls: &Path, path: &Path) -> &'static str {
+    if rel == "_notation/trustpolicy.oci.json" || rel == "_notation/trustpolicy.json" {
+        "notation-trust-policy"
+    } else if store_of(rel).is_some() || rel.starts_with("_notation/truststore") {
+        "notation-certificate"
+    } else if path.starts_with(rootdir_crls) {
+        "notation-crl"
+    } else {
+        "other"
+    }
 }
 
 fn load_policy(root: &Path, dir: &Path) -> PolicyState {

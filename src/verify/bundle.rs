@@ -11,8 +11,8 @@ use super::{
     trusted_verdict,
 };
 use crate::codes::ResultCode;
+use crate::gojson;
 use crate::media;
-use crate::strict_json;
 
 /// Bundle media types cosign accepts.
 const BUNDLE_MEDIA_TYPES: &[&str] = &[
@@ -42,10 +42,22 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-fn invalid(reason: impl Into<String>, mut checks: Vec<super::Check>) -> Verdict {
-    let reason = reason.into();
+fn invalid(reason: impl Into<String>, checks: Vec<super::Check>) -> Verdict {
+    refused(ResultCode::InvalidBundle, reason.into(), checks)
+}
+
+fn refused(code: ResultCode, reason: String, mut checks: Vec<super::Check>) -> Verdict {
     checks.push(check("bundle", CheckResult::Fail, reason.clone()));
-    Verdict::fail(ResultCode::InvalidBundle, reason, checks)
+    Verdict::fail(code, reason, checks)
+}
+
+/// The code for a document [`gojson`] refused: `ambiguous-json` when two keys name one field.
+fn json_code(e: &gojson::Error) -> ResultCode {
+    if e.is_ambiguous() {
+        ResultCode::AmbiguousJson
+    } else {
+        ResultCode::InvalidBundle
+    }
 }
 
 impl Verifier for SigstoreBundle {
@@ -99,9 +111,12 @@ fn verify_bundle(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> (Verdic
 /// Sets `message` once the bundle is known to hold a `messageSignature` and no DSSE envelope.
 fn verify_any(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>, message: &mut bool) -> Verdict {
     let mut checks = Vec::new();
-    let bundle = match strict_json::parse(input.blob) {
+    // Go cosign reads the bundle with protojson (a field under its JSON or its proto name),
+    // zot and older tools with encoding/json: keys that either reads as one field are refused,
+    // and the fields below are read by their exact JSON names.
+    let bundle = match gojson::parse_proto(input.blob) {
         Ok(v) => v,
-        Err(e) => return invalid(format!("bundle is not valid JSON: {e}"), checks),
+        Err(e) => return refused(json_code(&e), format!("bundle: {e}"), checks),
     };
     *message = bundle.get("dsseEnvelope").is_none() && bundle.get("messageSignature").is_some();
     let media_type = bundle
@@ -135,10 +150,13 @@ fn verify_any(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>, message: &mut
     }
     checks.push(check("bundle", CheckResult::Pass, media_type.to_string()));
     if keyless {
-        let attestation = bundle
-            .get("dsseEnvelope")
-            .and_then(|env| dsse_parts(env, input).ok())
-            .and_then(|p| p.2);
+        // sigstore-verify reads the statement itself; one that Go could read otherwise is
+        // refused first. Other faults are left to its own checks.
+        let parts = bundle.get("dsseEnvelope").map(|env| dsse_parts(env, input));
+        if let Some(Err((ResultCode::AmbiguousJson, reason))) = parts {
+            return refused(ResultCode::AmbiguousJson, reason, checks);
+        }
+        let attestation = parts.and_then(Result::ok).and_then(|p| p.2);
         let mut v = keyless_bundle(input, ctx, checks);
         v.attestation = attestation;
         return v;
@@ -149,7 +167,7 @@ fn verify_any(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>, message: &mut
         if let Some(env) = bundle.get("dsseEnvelope") {
             match dsse_parts(env, input) {
                 Ok(p) => p,
-                Err(e) => return invalid(e, checks),
+                Err((code, e)) => return refused(code, e, checks),
             }
         } else if let Some(ms) = bundle.get("messageSignature") {
             return message_signature(ms, input, ctx, checks);
@@ -177,72 +195,201 @@ fn verify_any(input: &SignatureInput<'_>, ctx: &VerifyContext<'_>, message: &mut
 /// Parts of a DSSE envelope: (PAE, signature, attestation predicate type, subject matched).
 type DsseParts = (Vec<u8>, Vec<u8>, Option<String>, Result<(), String>);
 
-fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, String> {
-    let payload_type = env
+/// A refusal: the result code and the reason.
+pub type Refusal = (ResultCode, String);
+
+/// The members of a DSSE envelope sigaudit reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DsseEnvelope {
+    pub payload_type: String,
+    /// The decoded payload.
+    pub payload: Vec<u8>,
+    /// Each signature's decoded `sig`.
+    pub signatures: Vec<Vec<u8>>,
+}
+
+/// Reads a DSSE envelope (a bundle's `dsseEnvelope`, already through [`gojson::parse_proto`]).
+/// Names are exact (protojson), and a key that Go's `encoding/json` (go-securesystemslib's
+/// `dsse.Envelope`) would take for one of them is refused as ambiguous.
+pub fn read_dsse_envelope(env: &Value) -> Result<DsseEnvelope, Refusal> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
+    let ambiguous = |e: gojson::Error| (ResultCode::AmbiguousJson, format!("DSSE envelope: {e}"));
+    let obj = env
+        .as_object()
+        .ok_or_else(|| invalid("DSSE envelope is not an object".into()))?;
+    gojson::exact_fields(
+        obj,
+        "$.dsseEnvelope",
+        &["payloadType", "payload", "signatures"],
+    )
+    .map_err(ambiguous)?;
+    let payload_type = obj
         .get("payloadType")
         .and_then(Value::as_str)
-        .ok_or("DSSE envelope has no payloadType")?;
-    if payload_type != IN_TOTO_PAYLOAD {
-        return Err(format!(
-            "DSSE payloadType is {payload_type:?}, not {IN_TOTO_PAYLOAD}"
-        ));
-    }
-    let payload = env
+        .ok_or_else(|| invalid("DSSE envelope has no payloadType".into()))?
+        .to_string();
+    let payload = obj
         .get("payload")
         .and_then(Value::as_str)
         .and_then(b64_std)
-        .ok_or("DSSE payload is missing or not base64")?;
-    let sigs = env
+        .ok_or_else(|| invalid("DSSE payload is missing or not base64".into()))?;
+    let sigs = obj
         .get("signatures")
         .and_then(Value::as_array)
-        .ok_or("DSSE envelope has no signatures")?;
-    let [one] = sigs.as_slice() else {
-        return Err(format!(
-            "DSSE envelope has {} signatures; a bundle carries exactly one",
-            sigs.len()
-        ));
-    };
-    let signature = one
-        .get("sig")
-        .and_then(Value::as_str)
-        .and_then(b64_std)
-        .ok_or("DSSE signature is missing or not base64")?;
-    let statement = strict_json::parse(&payload)
-        .map_err(|e| format!("in-toto statement is not valid JSON: {e}"))?;
-    let st_type = statement.get("_type").and_then(Value::as_str).unwrap_or("");
-    if !STATEMENT_TYPES.contains(&st_type) {
-        return Err(format!(
-            "statement _type {st_type:?} is not an in-toto Statement"
-        ));
+        .ok_or_else(|| invalid("DSSE envelope has no signatures".into()))?;
+    let mut signatures = Vec::with_capacity(sigs.len());
+    for (i, one) in sigs.iter().enumerate() {
+        let one = one
+            .as_object()
+            .ok_or_else(|| invalid(format!("DSSE signature {i} is not an object")))?;
+        gojson::exact_fields(
+            one,
+            &format!("$.dsseEnvelope.signatures[{i}]"),
+            &["sig", "keyid"],
+        )
+        .map_err(ambiguous)?;
+        signatures.push(
+            one.get("sig")
+                .and_then(Value::as_str)
+                .and_then(b64_std)
+                .ok_or_else(|| invalid("DSSE signature is missing or not base64".into()))?,
+        );
     }
-    let predicate = statement
-        .get("predicateType")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    Ok(DsseEnvelope {
+        payload_type,
+        payload,
+        signatures,
+    })
+}
+
+/// One subject of an in-toto statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementSubject {
+    /// `name` ("" when absent).
+    pub name: String,
+    /// `digest`: algorithm -> hex, keys exact (a map in Go).
+    pub digest: std::collections::BTreeMap<String, String>,
+}
+
+/// The members of an in-toto statement sigaudit reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InTotoStatement {
+    /// `_type`.
+    pub statement_type: String,
+    /// `predicateType` ("" when absent).
+    pub predicate_type: String,
+    pub subjects: Vec<StatementSubject>,
+}
+
+/// Reads an in-toto statement (a DSSE payload). cosign v3 reads it with protojson (exact JSON
+/// or proto names: `_type` or `type`), in-toto-golang's structs with `encoding/json` (keys
+/// folded): a statement with keys that either reads as one field, or that one of them takes for
+/// a field and the other does not (`Subject`), is refused as ambiguous; names are then exact.
+/// Wrongly typed members, which Go fails to decode, are refused.
+pub fn read_statement(payload: &[u8]) -> Result<InTotoStatement, Refusal> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
+    let ambiguous =
+        |e: gojson::Error| (ResultCode::AmbiguousJson, format!("in-toto statement: {e}"));
+    let statement = gojson::parse_proto(payload)
+        .map_err(|e| (json_code(&e), format!("in-toto statement: {e}")))?;
+    let obj = statement
+        .as_object()
+        .ok_or_else(|| invalid("in-toto statement is not an object".into()))?;
+    gojson::exact_fields(
+        obj,
+        "$",
+        &["_type", "subject", "predicateType", "predicate"],
+    )
+    .map_err(ambiguous)?;
+    let text = |v: Option<&Value>, what: &str| match v {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(invalid(format!(
+            "in-toto statement: {what} is not a string"
+        ))),
+    };
+    let statement_type = text(obj.get("_type"), "_type")?;
+    let predicate_type = text(obj.get("predicateType"), "predicateType")?;
+    let items = match obj.get("subject") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(items)) => items.as_slice(),
+        Some(_) => return Err(invalid("in-toto statement: subject is not an array".into())),
+    };
+    let mut subjects = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("$.subject[{i}]");
+        let s = item
+            .as_object()
+            .ok_or_else(|| invalid(format!("in-toto statement: {at} is not an object")))?;
+        gojson::exact_fields(s, &at, &["name", "digest"]).map_err(ambiguous)?;
+        let mut digest = std::collections::BTreeMap::new();
+        match s.get("digest") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(d)) => {
+                for (alg, hex) in d {
+                    let Value::String(hex) = hex else {
+                        return Err(invalid(format!(
+                            "in-toto statement: {at}.digest.{alg} is not a string"
+                        )));
+                    };
+                    digest.insert(alg.clone(), hex.clone());
+                }
+            }
+            Some(_) => {
+                return Err(invalid(format!(
+                    "in-toto statement: {at}.digest is not an object"
+                )));
+            }
+        }
+        subjects.push(StatementSubject {
+            name: text(s.get("name"), &format!("{at}.name"))?,
+            digest,
+        });
+    }
+    Ok(InTotoStatement {
+        statement_type,
+        predicate_type,
+        subjects,
+    })
+}
+
+fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, Refusal> {
+    let invalid = |m: String| (ResultCode::InvalidBundle, m);
+    let envelope = read_dsse_envelope(env)?;
+    if envelope.payload_type != IN_TOTO_PAYLOAD {
+        return Err(invalid(format!(
+            "DSSE payloadType is {:?}, not {IN_TOTO_PAYLOAD}",
+            envelope.payload_type
+        )));
+    }
+    let [signature] = envelope.signatures.as_slice() else {
+        return Err(invalid(format!(
+            "DSSE envelope has {} signatures; a bundle carries exactly one",
+            envelope.signatures.len()
+        )));
+    };
+    let statement = read_statement(&envelope.payload)?;
+    if !STATEMENT_TYPES.contains(&statement.statement_type.as_str()) {
+        return Err(invalid(format!(
+            "statement _type {:?} is not an in-toto Statement",
+            statement.statement_type
+        )));
+    }
+    let predicate = statement.predicate_type;
     let attestation = (predicate != media::COSIGN_SIGN_PREDICATE).then_some(predicate);
     let alg = input.subject.digest.algorithm().name();
     let want = input.subject.digest.hex();
-    let subjects = statement
-        .get("subject")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let names_subject = if subjects.iter().any(|s| {
-        s.get("digest")
-            .and_then(|d| d.get(alg))
-            .and_then(Value::as_str)
-            == Some(want)
-    }) {
+    let names_subject = if statement
+        .subjects
+        .iter()
+        .any(|s| s.digest.get(alg).map(String::as_str) == Some(want))
+    {
         Ok(())
     } else {
-        let named: Vec<String> = subjects
+        let named: Vec<String> = statement
+            .subjects
             .iter()
-            .filter_map(|s| {
-                s.get("digest")
-                    .and_then(|d| d.get(alg))
-                    .and_then(Value::as_str)
-            })
+            .filter_map(|s| s.digest.get(alg))
             .map(|h| format!("{alg}:{h}"))
             .collect();
         Err(format!(
@@ -252,8 +399,8 @@ fn dsse_parts(env: &Value, input: &SignatureInput<'_>) -> Result<DsseParts, Stri
         ))
     };
     Ok((
-        pae(payload_type, &payload),
-        signature,
+        pae(&envelope.payload_type, &envelope.payload),
+        signature.clone(),
         attestation,
         names_subject,
     ))

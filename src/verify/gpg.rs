@@ -49,7 +49,9 @@ impl Verifier for GpgSimpleSigning {
             Ok(v) => v,
             Err(e) => {
                 let name = match e {
-                    GpgError::InvalidPayload(_) | GpgError::WrongPayloadType { .. } => "payload",
+                    GpgError::InvalidPayload(_)
+                    | GpgError::AmbiguousPayload(_)
+                    | GpgError::WrongPayloadType { .. } => "payload",
                     _ => "signature",
                 };
                 if name == "payload" {

@@ -8,6 +8,11 @@ mod keyless;
 mod notation;
 mod simplesigning;
 
+pub use bundle::{
+    DsseEnvelope, InTotoStatement, StatementSubject, read_dsse_envelope, read_statement,
+};
+pub use simplesigning::{SimpleSigningClaims, read_simple_signing_claims};
+
 pub use cache::{CACHE_FILE, KeyCache};
 pub use gpg::SIGSTORE_JSON_FORMAT;
 pub use keyless::{KeylessContext, RepositoryIdentities};

@@ -157,6 +157,7 @@ fn code_of(kind: FailureKind) -> ResultCode {
         FailureKind::Revoked => ResultCode::Revoked,
         FailureKind::RevocationUnknown => ResultCode::RevocationUnknown,
         FailureKind::DescriptorMismatch => ResultCode::DescriptorMismatch,
+        FailureKind::AmbiguousJson => ResultCode::AmbiguousJson,
     }
 }
 

@@ -8,8 +8,8 @@ use super::{
     no_key_verdict, trusted_verdict,
 };
 use crate::codes::ResultCode;
+use crate::gojson;
 use crate::media;
-use crate::strict_json;
 
 /// The `critical.type` of a cosign image signature payload.
 pub const COSIGN_PAYLOAD_TYPE: &str = "cosign container image signature";
@@ -17,50 +17,73 @@ pub const COSIGN_PAYLOAD_TYPE: &str = "cosign container image signature";
 pub struct SimpleSigning;
 
 /// The parts of a simple-signing payload that bind it to an image.
-struct Claims {
-    kind: String,
-    manifest_digest: String,
-    reference: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleSigningClaims {
+    /// `critical.type`.
+    pub kind: String,
+    /// `critical.image.docker-manifest-digest`.
+    pub manifest_digest: String,
+    /// `critical.identity.docker-reference`, when present.
+    pub reference: Option<String>,
 }
 
-fn parse_claims(payload: &[u8]) -> Result<Claims, String> {
-    let v = strict_json::parse(payload).map_err(|e| format!("payload is not valid JSON: {e}"))?;
-    let critical = v
-        .get("critical")
-        .and_then(Value::as_object)
-        .ok_or("payload has no `critical` object")?;
-    let kind = critical
-        .get("type")
+/// Reads the claims as cosign and zot do (Go's `encoding/json` into
+/// `payload.SimpleContainerImage`: keys match fields under Go's folding), after refusing a
+/// payload in which two keys fold to one field (see [`crate::gojson`]): `docker-manifest-digest`
+/// beside `docker-manifeſt-digest` would be one image to sigaudit and another to Go.
+pub fn read_simple_signing_claims(
+    payload: &[u8],
+) -> Result<SimpleSigningClaims, (ResultCode, String)> {
+    let invalid = |m: &str| (ResultCode::InvalidPayload, m.to_string());
+    let v = gojson::parse(payload).map_err(|e| {
+        let code = if e.is_ambiguous() {
+            ResultCode::AmbiguousJson
+        } else {
+            ResultCode::InvalidPayload
+        };
+        (code, format!("payload: {e}"))
+    })?;
+    let critical = gojson::get(&v, "critical")
+        .filter(|c| c.is_object())
+        .ok_or_else(|| invalid("payload has no `critical` object"))?;
+    let kind = gojson::get(critical, "type")
         .and_then(Value::as_str)
-        .ok_or("payload has no `critical.type` string")?
+        .ok_or_else(|| invalid("payload has no `critical.type` string"))?
         .to_string();
-    let image = critical
-        .get("image")
-        .and_then(Value::as_object)
-        .ok_or("payload has no `critical.image` object")?;
-    // cosign and zot read this key case-insensitively (Go's encoding/json); more than one
-    // spelling is ambiguous and refused.
-    let found: Vec<&Value> = image
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("docker-manifest-digest"))
-        .map(|(_, v)| v)
-        .collect();
-    let manifest_digest = match found.as_slice() {
-        [one] => one
-            .as_str()
-            .ok_or("`critical.image.docker-manifest-digest` is not a string")?
-            .to_string(),
-        [] => return Err("payload has no `critical.image.docker-manifest-digest`".into()),
-        _ => {
-            return Err("payload spells `docker-manifest-digest` more than once; ambiguous".into());
+    let image = gojson::get(critical, "image")
+        .filter(|i| i.is_object())
+        .ok_or_else(|| invalid("payload has no `critical.image` object"))?;
+    let manifest_digest = match gojson::get(image, "docker-manifest-digest") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(invalid(
+                "`critical.image.docker-manifest-digest` is not a string",
+            ));
+        }
+        None => {
+            return Err(invalid(
+                "payload has no `critical.image.docker-manifest-digest`",
+            ));
         }
     };
-    let reference = critical
-        .get("identity")
-        .and_then(|i| i.get("docker-reference"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    Ok(Claims {
+    // Go fails the whole decode on a wrongly typed member; so does sigaudit.
+    let identity = gojson::get(critical, "identity").filter(|i| !i.is_null());
+    if identity.is_some_and(|i| !i.is_object()) {
+        return Err(invalid("`critical.identity` is not an object"));
+    }
+    let reference = match identity.and_then(|i| gojson::get(i, "docker-reference")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) => Some(r.clone()),
+        Some(_) => {
+            return Err(invalid(
+                "`critical.identity.docker-reference` is not a string",
+            ));
+        }
+    };
+    if gojson::get(&v, "optional").is_some_and(|o| !o.is_null() && !o.is_object()) {
+        return Err(invalid("payload `optional` is not an object"));
+    }
+    Ok(SimpleSigningClaims {
         kind,
         manifest_digest,
         reference,
@@ -167,11 +190,11 @@ fn bind_payload(
     input: &SignatureInput<'_>,
     checks: &mut Vec<super::Check>,
 ) -> Result<Option<String>, (ResultCode, String)> {
-    let claims = match parse_claims(input.blob) {
+    let claims = match read_simple_signing_claims(input.blob) {
         Ok(c) => c,
-        Err(e) => {
+        Err((code, e)) => {
             checks.push(check("payload", CheckResult::Fail, e.clone()));
-            return Err((ResultCode::InvalidPayload, e));
+            return Err((code, e));
         }
     };
     checks.push(check(
@@ -286,18 +309,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn claims_are_strict() {
+    fn claims_are_read_with_go_field_matching_and_fold_duplicates_refused() {
         let ok = br#"{"critical":{"identity":{"docker-reference":"r"},"image":{"docker-manifest-digest":"sha256:aa"},"type":"cosign container image signature"},"optional":null}"#;
-        let c = parse_claims(ok).expect("valid payload");
+        let c = read_simple_signing_claims(ok).expect("valid payload");
         assert_eq!(c.manifest_digest, "sha256:aa");
-        let old = br#"{"critical":{"image":{"Docker-manifest-digest":"sha256:aa"},"type":"t"}}"#;
+        assert_eq!(c.reference.as_deref(), Some("r"));
+        // Go reads these spellings into the same fields, so sigaudit does too.
+        let old = r#"{"Critical":{"IMAGE":{"Docker-manifeſt-digest":"sha256:aa"},"type":"t"}}"#;
         assert_eq!(
-            parse_claims(old).expect("case-insensitive").manifest_digest,
+            read_simple_signing_claims(old.as_bytes())
+                .expect("Go's folding")
+                .manifest_digest,
             "sha256:aa"
         );
-        let both = br#"{"critical":{"image":{"Docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#;
-        assert!(parse_claims(both).is_err());
-        let dup = br#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#;
-        assert!(parse_claims(dup).is_err());
+        for ambiguous in [
+            r#"{"critical":{"image":{"Docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#,
+            r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","docker-manifest-digest":"sha256:bb"},"type":"t"}}"#,
+            r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","docker-manifeſt-digest":"sha256:bb"},"type":"t"}}"#,
+            r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa","doc\u212Aer-manifest-digest":"sha256:bb"},"type":"t"}}"#,
+            r#"{"critical":{"image":{"docker-manifest-digest":"sha256:aa"},"type":"t"},"Critical":{"image":{"docker-manifest-digest":"sha256:bb"}}}"#,
+        ] {
+            let (code, reason) =
+                read_simple_signing_claims(ambiguous.as_bytes()).expect_err(ambiguous);
+            assert_eq!(code, ResultCode::AmbiguousJson, "{ambiguous}: {reason}");
+            assert!(reason.contains("ambiguous JSON"), "{reason}");
+        }
+        let (code, _) = read_simple_signing_claims(b"{").expect_err("not JSON");
+        assert_eq!(code, ResultCode::InvalidPayload);
     }
 }

@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, MapAccess, Visitor};
 use serde_json::Value;
+
+use crate::gojson;
 
 use crate::notation::envelope::{
     Algorithm, Envelope, EnvelopeFormat, ExtendedAttribute, HEADER_AUTHENTIC_SIGNING_TIME,
@@ -27,8 +28,9 @@ const KNOWN_KEYS: [&str; 7] = [
     HEADER_AUTHENTIC_SIGNING_TIME,
 ];
 
-/// The flattened JWS object. Missing members default to empty (Go zero values); unknown
-/// members are ignored, as Go does; duplicate members are an error (serde).
+/// The flattened JWS object (notation-core-go `jwsEnvelope`), decoded with Go's field matching
+/// ([`gojson::from_slice`]). Missing members default to empty (Go zero values); unknown
+/// members are ignored, as Go does; keys that fold to one field are refused as ambiguous.
 #[derive(Deserialize)]
 struct RawJws {
     #[serde(default)]
@@ -41,8 +43,8 @@ struct RawJws {
     signature: String,
 }
 
-/// Unprotected header: only these three keys are read; others (for example the legacy
-/// `io.cncf.notary.SigningAgent`) are ignored.
+/// Unprotected header: only these three keys are read; others are ignored. The legacy
+/// `io.cncf.notary.SigningAgent` folds to `signingAgent`, as Go reads it.
 #[derive(Deserialize, Default)]
 struct RawUnprotected {
     #[serde(default)]
@@ -53,40 +55,16 @@ struct RawUnprotected {
     signing_agent: Option<String>,
 }
 
-/// A JSON object that keeps member order and rejects duplicate keys.
-struct StrictObject(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for StrictObject {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = StrictObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrictObject, A::Error> {
-                let mut out: Vec<(String, Value)> = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    if out.iter().any(|(seen, _)| *seen == k) {
-                        return Err(de::Error::custom(format!("duplicate key \"{k}\"")));
-                    }
-                    out.push((k, v));
-                }
-                Ok(StrictObject(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// Parses a JWS envelope into an [`Envelope`] (no crypto, no post-crypto header rules).
 ///
 /// Order follows notation-core-go / golang-jwt: envelope JSON and unprotected header, chain
 /// DER, protected header (base64url, JSON object, `alg`), payload (base64url, JSON object),
 /// signature (base64url).
 pub fn parse(bytes: &[u8]) -> Result<Envelope, IntegrityError> {
-    let raw: RawJws = serde_json::from_slice(bytes)
-        .map_err(|e| IntegrityError::MalformedEnvelope(e.to_string()))?;
+    let raw: RawJws = gojson::from_slice(bytes).map_err(|e| match e {
+        gojson::Error::Ambiguous { .. } => IntegrityError::AmbiguousJson(format!("envelope: {e}")),
+        other => IntegrityError::MalformedEnvelope(other.to_string()),
+    })?;
 
     let x5c = raw.header.x5c.unwrap_or_default();
     let mut cert_chain = Vec::with_capacity(x5c.len());
@@ -174,22 +152,29 @@ pub(crate) struct ProtectedHeader {
 
 /// Decodes the protected header JSON (already base64url-decoded).
 ///
-/// A JSON `null` for a known key counts as absent (Go leaves the zero value). Duplicate keys,
-/// and keys equal to a known name except for ASCII case, are rejected.
+/// A JSON `null` for a known key counts as absent (Go leaves the zero value). Keys that fold to
+/// one name ([`gojson`]) are refused as ambiguous, and so is a key that Go's struct decoding
+/// reads as a known name but golang-jwt's map does not (`CTY`, `io.cncf.notary.ſigningScheme`).
+/// Extended attributes come in key order (Go's map has none).
 pub(crate) fn parse_protected(bytes: &[u8]) -> Result<ProtectedHeader, IntegrityError> {
-    let obj: StrictObject = serde_json::from_slice(bytes).map_err(|e| {
-        if e.to_string().starts_with("duplicate key") {
-            let key = e
-                .to_string()
-                .split('"')
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            IntegrityError::DuplicateHeaderKey(key)
-        } else {
-            invalid(format!("failed to unmarshal JWS protected header: {e}"))
+    let obj = match gojson::parse(bytes) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => {
+            return Err(invalid(
+                "failed to unmarshal JWS protected header: not a JSON object".to_string(),
+            ));
         }
-    })?;
+        Err(e @ gojson::Error::Ambiguous { .. }) => {
+            return Err(IntegrityError::AmbiguousJson(format!(
+                "JWS protected header: {e}"
+            )));
+        }
+        Err(e) => {
+            return Err(invalid(format!(
+                "failed to unmarshal JWS protected header: {e}"
+            )));
+        }
+    };
 
     let mut alg: Option<String> = None;
     let mut cty = String::new();
@@ -200,12 +185,13 @@ pub(crate) fn parse_protected(bytes: &[u8]) -> Result<ProtectedHeader, Integrity
     let mut expiry = None;
     let mut others: Vec<(String, Value)> = Vec::new();
 
-    for (k, v) in obj.0 {
+    for (k, v) in obj {
         if !KNOWN_KEYS.contains(&k.as_str())
-            && let Some(known) = KNOWN_KEYS.iter().find(|n| n.eq_ignore_ascii_case(&k))
+            && let Some(known) = KNOWN_KEYS.iter().find(|n| gojson::same_field(&k, n))
         {
-            return Err(invalid(format!(
-                "protected header key \"{k}\" differs from \"{known}\" only in case"
+            return Err(IntegrityError::AmbiguousJson(format!(
+                "JWS protected header key {} is read as \"{known}\" by Go's encoding/json but not by golang-jwt; refused as ambiguous",
+                gojson::quote_key(&k)
             )));
         }
         if v.is_null() && KNOWN_KEYS.contains(&k.as_str()) {
@@ -449,16 +435,21 @@ mod tests {
         assert_eq!(h.extended.len(), 2);
         assert_eq!(h.extended[0].value, r#"{"a":1}"#);
         assert!(!h.extended[0].is_text && h.extended[1].is_text);
-        let dup = r#"{"alg":"ES256","alg":"ES384"}"#;
-        assert_eq!(
-            parse_protected(dup.as_bytes()).unwrap_err(),
-            IntegrityError::DuplicateHeaderKey("alg".into())
-        );
-        let case = header_json(r#","CTY":"x""#);
-        assert!(matches!(
-            parse_protected(case.as_bytes()),
-            Err(IntegrityError::InvalidHeader(_))
-        ));
+        for ambiguous in [
+            r#"{"alg":"ES256","alg":"ES384"}"#.to_string(),
+            r#"{"alg":"ES256","ALG":"ES384"}"#.to_string(),
+            header_json(r#","CTY":"x""#),
+            header_json(r#","io.cncf.notary.ſigningScheme":"notary.x509.signingAuthority""#),
+            header_json(r#","x":1,"X":2"#),
+        ] {
+            assert!(
+                matches!(
+                    parse_protected(ambiguous.as_bytes()),
+                    Err(IntegrityError::AmbiguousJson(_))
+                ),
+                "{ambiguous}"
+            );
+        }
         let bad_alg = header_json("").replace("ES256", "HS256");
         assert_eq!(
             parse_protected(bad_alg.as_bytes()).unwrap_err().to_string(),

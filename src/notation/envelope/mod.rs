@@ -217,9 +217,10 @@ pub enum IntegrityError {
     /// A protected header that does not decode or has a wrongly typed value.
     #[error("{0}")]
     InvalidHeader(String),
-    /// Duplicate key in the JWS protected header (our rule; Go keeps the last one).
-    #[error("duplicate key \"{0}\" in the JWS protected header")]
-    DuplicateHeaderKey(String),
+    /// Two keys of the JWS envelope or protected header that Go reads as one field (see
+    /// [`crate::gojson`]; Go keeps the last one, and its JWT library reads keys exactly).
+    #[error("{0}")]
+    AmbiguousJson(String),
     /// No (or an unusable) certificate chain.
     #[error("certificate chain is not present")]
     CertificateChainNotPresent,
@@ -342,6 +343,9 @@ pub enum PayloadError {
     /// The payload is not `{"targetArtifact": <descriptor>}` JSON.
     #[error("invalid signature payload: {0}")]
     Json(String),
+    /// Two keys of the payload fold to one field (see [`crate::gojson`]).
+    #[error("invalid signature payload: {0}")]
+    Ambiguous(String),
 }
 
 /// The OCI descriptor the signature covers (`targetArtifact`).
@@ -353,8 +357,9 @@ pub struct Descriptor {
     /// `algorithm:hex` digest of the manifest (defaults to empty).
     #[serde(default)]
     pub digest: String,
-    /// Manifest size in bytes (defaults to 0).
-    #[serde(default)]
+    /// Manifest size in bytes (defaults to 0). Go's field is an `int64`: a larger number fails
+    /// its decoding, and so it does here (a negative one too, which no manifest has).
+    #[serde(default, deserialize_with = "go_int64_size")]
     pub size: u64,
     /// User metadata (`--user-metadata`); not part of descriptor equality.
     #[serde(default)]
@@ -362,6 +367,49 @@ pub struct Descriptor {
     /// Artifact type; not part of descriptor equality.
     #[serde(rename = "artifactType", default)]
     pub artifact_type: Option<String>,
+    /// `urls`; not compared. It and `data` and `platform` are decoded so that a payload Go
+    /// fails to decode (a non-base64 `data`, a wrongly typed `platform`) fails here too.
+    #[serde(default)]
+    pub urls: Option<Vec<String>>,
+    /// `data` (standard base64 in JSON); not compared.
+    #[serde(default, deserialize_with = "go_bytes")]
+    pub data: Option<Vec<u8>>,
+    /// `platform`; not compared.
+    #[serde(default)]
+    pub platform: Option<Platform>,
+}
+
+/// ocispec `Platform` (every field optional, as Go's zero values).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Platform {
+    /// `architecture`.
+    #[serde(default)]
+    pub architecture: Option<String>,
+    /// `os`.
+    #[serde(default)]
+    pub os: Option<String>,
+    /// `os.version`.
+    #[serde(rename = "os.version", default)]
+    pub os_version: Option<String>,
+    /// `os.features`.
+    #[serde(rename = "os.features", default)]
+    pub os_features: Option<Vec<String>>,
+    /// `variant`.
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+/// A JSON number Go decodes into a non-negative `int64`.
+fn go_int64_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = i64::deserialize(d)?;
+    u64::try_from(n).map_err(|_| serde::de::Error::custom(format!("size {n} is negative")))
+}
+
+/// Go's `[]byte` in JSON: a standard base64 string with padding.
+fn go_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| decode_std(&s).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 impl Descriptor {
@@ -567,17 +615,27 @@ pub fn check_extended_attributes(env: &Envelope) -> Result<(), AttributeGateErro
 
 /// Reads `{"targetArtifact": <descriptor>}` from the payload (§3.2 step 9).
 ///
-/// Unknown members are ignored and missing descriptor fields default to empty/zero (as Go's
-/// `json.Unmarshal` does; the descriptor comparison then fails). Duplicate members are an error.
+/// Read as notation-go reads it (`json.Unmarshal` into `envelope.Payload`): keys match fields
+/// under Go's folding (`TargetArtifact`, `mediaType`, `ſize`), unknown members are ignored and
+/// missing descriptor fields default to empty/zero (the descriptor comparison then fails). A
+/// payload in which two keys fold to one field is refused as ambiguous ([`crate::gojson`]).
 pub fn target_artifact(env: &Envelope) -> Result<Descriptor, PayloadError> {
+    parse_payload(&env.payload)
+}
+
+/// [`target_artifact`] of payload bytes.
+pub fn parse_payload(payload: &[u8]) -> Result<Descriptor, PayloadError> {
     #[derive(Deserialize)]
     struct Payload {
         #[serde(rename = "targetArtifact")]
         target_artifact: Descriptor,
     }
-    serde_json::from_slice::<Payload>(&env.payload)
+    crate::gojson::from_slice::<Payload>(payload)
         .map(|p| p.target_artifact)
-        .map_err(|e| PayloadError::Json(e.to_string()))
+        .map_err(|e| match e {
+            crate::gojson::Error::Ambiguous { .. } => PayloadError::Ambiguous(e.to_string()),
+            other => PayloadError::Json(other.to_string()),
+        })
 }
 
 /// Parses every chain element as X.509 DER (a bad leaf is `malformed leaf certificate`).
@@ -898,7 +956,45 @@ mod tests {
         e.payload = b"[]".to_vec();
         assert!(target_artifact(&e).is_err());
         e.payload = br#"{"targetArtifact":{"size":1,"size":2}}"#.to_vec();
-        assert!(target_artifact(&e).is_err());
+        assert!(matches!(
+            target_artifact(&e),
+            Err(PayloadError::Ambiguous(_))
+        ));
+        // Go's folding: these spellings name the fields, once.
+        e.payload = r#"{"TargetArtifact":{"DIGEST":"sha256:ab","mediatype":"m","ſize":5}}"#
+            .as_bytes()
+            .to_vec();
+        assert!(
+            target_artifact(&e)
+                .unwrap()
+                .same_content("m", "sha256:ab", 5)
+        );
+        for ambiguous in [
+            r#"{"targetArtifact":{"digest":"sha256:ab"},"TargetArtifact":{"digest":"sha256:cd"}}"#,
+            r#"{"targetArtifact":{"digest":"sha256:ab","Digest":"sha256:cd"}}"#,
+            r#"{"targetArtifact":{"size":5,"\u017fize":6}}"#,
+        ] {
+            e.payload = ambiguous.as_bytes().to_vec();
+            assert!(
+                matches!(target_artifact(&e), Err(PayloadError::Ambiguous(_))),
+                "{ambiguous}"
+            );
+        }
+        // What Go fails to decode fails here too.
+        for bad in [
+            r#"{"targetArtifact":{"size":9223372036854775808}}"#,
+            r#"{"targetArtifact":{"size":1.0}}"#,
+            r#"{"targetArtifact":{"data":"!!"}}"#,
+            r#"{"targetArtifact":{"platform":"linux"}}"#,
+            r#"{"targetArtifact":{"urls":"u"}}"#,
+            r#"{"targetArtifact":[]}"#,
+        ] {
+            e.payload = bad.as_bytes().to_vec();
+            assert!(
+                matches!(target_artifact(&e), Err(PayloadError::Json(_))),
+                "{bad}"
+            );
+        }
     }
 }
 
@@ -1150,10 +1246,8 @@ mod vector_tests {
         assert_eq!(env.verification_plugin.as_deref(), Some("plugin-name"));
         assert!(env.extended_attribute("SomeKey").unwrap().critical);
         assert_eq!(env.alg, Algorithm::PS384);
-        assert!(
-            env.signing_agent.is_none(),
-            "capital-S SigningAgent is ignored"
-        );
+        // Go's encoding/json reads the old capital-S key into `signingAgent` (key folding).
+        assert_eq!(env.signing_agent.as_deref(), Some("Notation/1.0.0"));
         let bytes = std::fs::read(
             dir.join("notation-go/mock-envelopes/ca_incompatible_pluginver_sig_env_1.2.3.json"),
         )

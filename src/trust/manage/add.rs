@@ -209,7 +209,7 @@ pub fn add_keys(root: &Path, files: &[PathBuf], init: bool) -> Result<AddReport,
     for file in files {
         let name = file.display().to_string();
         match read_input(file).and_then(|b| {
-            check_key_file(&name, &b, true)
+            check_key_file(&name, &b)
                 .map(|k| (b, k))
                 .map_err(|r| r.reason)
         }) {
@@ -227,10 +227,11 @@ pub fn add_keys(root: &Path, files: &[PathBuf], init: bool) -> Result<AddReport,
 
     let dir = root.join("_cosign");
     // Keys already trusted, by SPKI fingerprint (whatever their file is called or how their
-    // PEM is wrapped).
+    // PEM is wrapped). Only files the scan trusts count: a key beside a private key in one
+    // file is not trusted, so adding it alone is not a no-op.
     let mut known: BTreeMap<String, String> = BTreeMap::new();
     for (path, bytes) in small_files(&dir) {
-        if let Ok(k) = CosignKey::parse("", &bytes) {
+        if let Ok(k) = crate::trust::key_file::classify("", &bytes) {
             known
                 .entry(k.fingerprint)
                 .or_insert_with(|| rel_path(root, &path));

@@ -171,6 +171,8 @@ fn judge_policy(inv: &inventory::Inventory, out: &mut Vec<Problem>) {
             });
             return;
         }
+        // The `unsafe-link` problem of `_notation` says it all.
+        PolicyView::Refused => return,
         PolicyView::Invalid { path, reason } => {
             out.push(Problem {
                 severity: Severity::Error,

@@ -6,7 +6,7 @@
 //! `_notation/truststore` is never read by notation and is reported as a stray file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,7 +18,8 @@ use crate::notation::truststore::{StoreType, is_valid_store_name};
 use crate::notation::x509::{Cert, hex};
 
 use super::atomic::TEMP_PREFIX;
-use super::material::{MAX_FILE_BYTES, check_key_file, key_description, parse_cert_file};
+use super::material::{MAX_FILE_BYTES, key_description, parse_cert_file};
+use crate::trust::TreeLinks;
 
 /// What an inventory entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,6 +118,9 @@ pub struct Problem {
 #[derive(Debug)]
 pub enum PolicyView {
     Missing,
+    /// `_notation` itself is a refused link (its `unsafe-link` problem says so): nothing in it
+    /// was read.
+    Refused,
     Invalid {
         path: String,
         reason: String,
@@ -193,13 +197,54 @@ pub fn read(root: &Path) -> Inventory {
         stores: BTreeMap::new(),
     };
     read_cosign(root, &mut inv);
-    read_stores(root, &mut inv);
+    let links = TreeLinks::judge(root, "_notation");
+    if let Some(r) = &links.top {
+        inv.problem(
+            Severity::Error,
+            LintCode::UnsafeLink,
+            r.link.clone(),
+            format!("{}: no notation signature can be trusted", r.message()),
+            None,
+        );
+        inv.policy = PolicyView::Refused;
+        return inv;
+    }
+    refused_links(&mut inv, &links, &[]);
+    read_stores(root, &links, &mut inv);
     inv.policy = read_policy(root, &mut inv);
     inv
 }
 
+/// One `unsafe-link` error per refused link.
+fn refused_links(inv: &mut Inventory, links: &TreeLinks, skip: &[&Path]) {
+    for (p, r) in &links.refused {
+        if !skip.contains(&p.as_path()) {
+            inv.problem(
+                Severity::Error,
+                LintCode::UnsafeLink,
+                r.link.clone(),
+                r.message(),
+                None,
+            );
+        }
+    }
+}
+
+/// `_cosign`, read with the scan's rules: its links judged by [`TreeLinks`], each file by
+/// [`crate::trust::key_file::classify`].
 fn read_cosign(root: &Path, inv: &mut Inventory) {
     let dir = root.join("_cosign");
+    let links = TreeLinks::judge(root, "_cosign");
+    if let Some(r) = &links.top {
+        inv.problem(
+            Severity::Error,
+            LintCode::UnsafeLink,
+            r.link.clone(),
+            format!("{}: no cosign key is trusted", r.message()),
+            None,
+        );
+        return;
+    }
     let entries = match std::fs::metadata(&dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Ok(m) if !m.is_dir() => {
@@ -217,73 +262,91 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
             None => return,
         },
     };
-    for e in entries {
-        let path = e.path();
+    let paths: Vec<PathBuf> = entries.iter().map(std::fs::DirEntry::path).collect();
+    // Key files are reported with their entry below; other refused links here.
+    let key_files: Vec<&Path> = paths
+        .iter()
+        .filter(|p| !crate::trust::is_skipped_entry(p))
+        .map(PathBuf::as_path)
+        .collect();
+    refused_links(inv, &links, &key_files);
+    for (e, path) in entries.iter().zip(&paths) {
         let name = e.file_name().to_string_lossy().into_owned();
-        // Kubernetes projected volumes keep their real files under `..data`.
-        if name.starts_with("..") || path.is_dir() {
+        if crate::trust::is_skipped_entry(path) {
             continue;
         }
-        let rel = rel_path(root, &path);
-        let bytes = match super::super::read_inside(root, &path) {
+        let rel = rel_path(root, path);
+        let unusable = |inv: &mut Inventory, sha: Option<String>| {
+            inv.push(Entry::file(
+                EntryKind::Unusable,
+                rel.clone(),
+                "cosign".into(),
+                sha,
+            ))
+        };
+        if let Some(r) = links.refusal_of(path) {
+            let i = unusable(inv, None);
+            inv.problem(
+                Severity::Error,
+                LintCode::UnsafeLink,
+                rel.clone(),
+                r.message(),
+                Some(i),
+            );
+            continue;
+        }
+        let bytes = match crate::trust::read_trust_file(root, path) {
             Ok(b) => b,
             Err(reason) => {
-                let i = inv.push(Entry::file(
-                    EntryKind::Unusable,
-                    rel.clone(),
-                    "cosign".into(),
-                    None,
-                ));
+                let i = unusable(inv, None);
                 inv.problem(Severity::Error, LintCode::Unreadable, rel, reason, Some(i));
                 continue;
             }
         };
         let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
-        match check_key_file(&rel, &bytes, false) {
+        match crate::trust::key_file::classify(&rel, &bytes) {
             Ok(key) => {
-                let mut entry = Entry::file(EntryKind::CosignKey, rel, "cosign".into(), file_sha);
+                let mut entry =
+                    Entry::file(EntryKind::CosignKey, rel.clone(), "cosign".into(), file_sha);
                 entry.key = Some(key.algorithm.to_string());
                 entry.fingerprint = Some(key.fingerprint);
                 inv.push(entry);
             }
             Err(refusal) => {
-                let i = inv.push(Entry::file(
-                    EntryKind::Unusable,
-                    rel.clone(),
-                    "cosign".into(),
-                    file_sha,
-                ));
-                let severity = match refusal.code {
+                let i = unusable(inv, file_sha);
+                let code = refusal.lint_code();
+                let severity = match code {
                     LintCode::PrivateKey | LintCode::WeakKey => Severity::Error,
                     _ => Severity::Warning,
                 };
-                let tail = match refusal.code {
-                    LintCode::PrivateKey => {
-                        "; remove it from the registry's storage and keep it somewhere safe"
-                    }
-                    _ if name.starts_with(TEMP_PREFIX) => {
-                        "; a temporary file left by an interrupted sigaudit write: delete it"
-                    }
-                    _ => "; zot skips it",
+                let message = if name.starts_with(TEMP_PREFIX) && code != LintCode::PrivateKey {
+                    format!(
+                        "{}; a temporary file left by an interrupted sigaudit write: delete it",
+                        refusal.reason
+                    )
+                } else {
+                    refusal.in_cosign_folder()
                 };
-                inv.problem(
-                    severity,
-                    refusal.code,
-                    rel,
-                    format!("{}{tail}", refusal.reason),
-                    Some(i),
-                );
+                inv.problem(severity, code, rel.clone(), message, Some(i));
             }
         }
     }
 }
 
-fn read_stores(root: &Path, inv: &mut Inventory) {
+/// The trust stores, as notation reads them; nothing is read through a link refused by
+/// `links` (each already has its `unsafe-link` problem).
+fn read_stores(root: &Path, links: &TreeLinks, inv: &mut Inventory) {
     let base = root.join("_notation").join("truststore");
+    if links.refusal_of(&base).is_some() {
+        return;
+    }
     let Ok(top) = sorted_entries(&base) else {
         return;
     };
     for t in top {
+        if links.refusal_of(&t.path()).is_some() {
+            continue;
+        }
         let rel = rel_path(root, &t.path());
         if t.file_name() != "x509" {
             inv.problem(
@@ -299,6 +362,9 @@ fn read_stores(root: &Path, inv: &mut Inventory) {
             continue;
         };
         for ty_entry in types {
+            if links.refusal_of(&ty_entry.path()).is_some() {
+                continue;
+            }
             let name = ty_entry.file_name().to_string_lossy().into_owned();
             let rel = rel_path(root, &ty_entry.path());
             let ty: Option<StoreType> = name.parse().ok();
@@ -328,6 +394,8 @@ fn read_stores(root: &Path, inv: &mut Inventory) {
     }
 }
 
+/// A store-type folder. Links to stores and in stores are never followed here (notation
+/// refuses them, `not-regular-file`), so `links` is not needed below this level.
 fn read_type(root: &Path, ty: StoreType, dir: &Path, inv: &mut Inventory) {
     let rel = rel_path(root, dir);
     let Some(stores) = inv.list(dir, rel) else {

@@ -1,13 +1,11 @@
 //! What a key or certificate file is, and whether a store may hold a certificate: the rules
 //! `trust add-key`, `trust add-cert` and `trust check` share.
 
-use x509_cert::der::Decode;
-use x509_cert::spki::SubjectPublicKeyInfoRef;
-
 use crate::codes::LintCode;
 use crate::notation::truststore::{StoreType, check_store_cert};
 use crate::notation::x509::{Cert, PublicKeyInfo, go_quote, oids};
 use crate::trust::CosignKey;
+use crate::trust::key_file::{KeyFileFault, private_key_label};
 
 /// Largest file accepted or read (zot's upload limit, `MaxImageTrustBodySize`).
 pub const MAX_FILE_BYTES: u64 = super::super::MAX_TRUST_FILE_BYTES;
@@ -35,88 +33,22 @@ impl KeyRefusal {
     }
 }
 
-/// Parses a cosign key file. `strict` (what `trust add-key` applies) also requires the file to
-/// hold exactly one PEM block, since zot reads only the first one; without it the rules are the
-/// scan's ([`CosignKey::parse`]). A private key anywhere in the file is always refused.
-pub fn check_key_file(name: &str, bytes: &[u8], strict: bool) -> Result<CosignKey, KeyRefusal> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(KeyRefusal::new(LintCode::EmptyFile, "the file is empty"));
-    }
-    if !contains(bytes, b"-----BEGIN ") {
-        return Err(KeyRefusal::new(
-            LintCode::Unparsable,
-            "not PEM: a cosign public key is a PEM `PUBLIC KEY` block, as `cosign generate-key-pair` writes to cosign.pub",
-        ));
-    }
-    let blocks = pem::parse_many(bytes)
-        .map_err(|e| KeyRefusal::new(LintCode::Unparsable, format!("not valid PEM: {e}")))?;
-    if blocks.is_empty() {
-        return Err(KeyRefusal::new(
-            LintCode::Unparsable,
-            "no complete PEM block found",
-        ));
-    }
-    if let Some(b) = blocks.iter().find(|b| b.tag().contains("PRIVATE KEY")) {
-        return Err(KeyRefusal::new(
-            LintCode::PrivateKey,
-            format!(
-                "this is a private key (PEM `{}`); give the public key (`cosign public-key --key <file>` prints it)",
-                b.tag()
-            ),
-        ));
-    }
-    let is_key = |t: &str| t == "PUBLIC KEY" || t == "RSA PUBLIC KEY";
-    if !blocks.iter().any(|b| is_key(b.tag())) {
-        if blocks.iter().any(|b| b.tag().contains("CERTIFICATE")) {
-            return Err(KeyRefusal::new(
-                LintCode::Unparsable,
-                "this is a certificate, not a public key; use `sigaudit trust add-cert` for Notary Project certificates",
-            ));
-        }
-        let tags: Vec<String> = blocks.iter().map(|b| format!("`{}`", b.tag())).collect();
-        return Err(KeyRefusal::new(
-            LintCode::Unparsable,
-            format!(
-                "no `PUBLIC KEY` block (found {}): not a public key",
-                tags.join(", ")
-            ),
-        ));
-    }
-    if strict && blocks.len() > 1 {
-        return Err(KeyRefusal::new(
-            LintCode::Unparsable,
-            format!(
-                "holds {} PEM blocks; give one public key per file (zot uses only the first block)",
-                blocks.len()
-            ),
-        ));
-    }
-    if let Some(bits) = blocks
-        .iter()
-        .find_map(|b| rsa_key_bits(b.tag(), b.contents()))
-        && bits < MIN_RSA_BITS
-    {
-        return Err(KeyRefusal::new(
-            LintCode::WeakKey,
-            format!("RSA key of {bits} bits is below the {MIN_RSA_BITS}-bit minimum"),
-        ));
-    }
-    CosignKey::parse(name, bytes).map_err(|reason| KeyRefusal::new(LintCode::Unparsable, reason))
-}
-
-/// Modulus size of an RSA public key block, `None` for any other key.
-fn rsa_key_bits(tag: &str, der: &[u8]) -> Option<usize> {
-    match tag {
-        "RSA PUBLIC KEY" => crate::trust::cosign_keys::rsa_bits(der).ok(),
-        "PUBLIC KEY" => {
-            let spki = SubjectPublicKeyInfoRef::from_der(der).ok()?;
-            if spki.algorithm.oid != oids::RSA_ENCRYPTION {
-                return None;
+/// Checks a key file given to `trust add-key` with the rule every reader of `_cosign` applies
+/// ([`crate::trust::key_file::classify`]): exactly one PEM block, a public key that parses.
+/// The reasons add what to do instead, for a file that is not in the registry yet.
+pub fn check_key_file(name: &str, bytes: &[u8]) -> Result<CosignKey, KeyRefusal> {
+    crate::trust::key_file::classify(name, bytes).map_err(|e| {
+        let advice = match e.fault {
+            KeyFileFault::PrivateKey => {
+                "; give the public key alone (`cosign public-key --key <file>` prints it)"
             }
-            crate::trust::cosign_keys::rsa_bits(spki.subject_public_key.raw_bytes()).ok()
-        }
-        _ => None,
-    }
+            KeyFileFault::SeveralBlocks | KeyFileFault::DamagedPem => {
+                "; give one public key per file (zot uses only the first block)"
+            }
+            _ => "",
+        };
+        KeyRefusal::new(e.lint_code(), format!("{}{advice}", e.reason))
+    })
 }
 
 /// Why a certificate file cannot go into a trust store (before any per-certificate rule).
@@ -124,27 +56,24 @@ pub fn parse_cert_file(bytes: &[u8]) -> Result<Vec<Cert>, KeyRefusal> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(KeyRefusal::new(LintCode::EmptyFile, "the file is empty"));
     }
+    // A private key anywhere, even in a cut block, as `_cosign` files are judged.
+    if let Some(label) = private_key_label(bytes) {
+        return Err(KeyRefusal::new(
+            LintCode::PrivateKey,
+            format!("this is a private key (PEM `{label}`); a trust store holds certificates only"),
+        ));
+    }
     if contains(bytes, b"-----BEGIN ")
         && let Ok(blocks) = pem::parse_many(bytes)
+        && let Some(b) = blocks.iter().find(|b| b.tag().contains("PUBLIC KEY"))
     {
-        if let Some(b) = blocks.iter().find(|b| b.tag().contains("PRIVATE KEY")) {
-            return Err(KeyRefusal::new(
-                LintCode::PrivateKey,
-                format!(
-                    "this is a private key (PEM `{}`); a trust store holds certificates only",
-                    b.tag()
-                ),
-            ));
-        }
-        if let Some(b) = blocks.iter().find(|b| b.tag().contains("PUBLIC KEY")) {
-            return Err(KeyRefusal::new(
-                LintCode::Unparsable,
-                format!(
-                    "PEM `{}` is a public key, not a certificate; use `sigaudit trust add-key` for cosign keys",
-                    b.tag()
-                ),
-            ));
-        }
+        return Err(KeyRefusal::new(
+            LintCode::Unparsable,
+            format!(
+                "PEM `{}` is a public key, not a certificate; use `sigaudit trust add-key` for cosign keys",
+                b.tag()
+            ),
+        ));
     }
     let certs = Cert::parse_pem_or_der(bytes).map_err(|e| {
         KeyRefusal::new(
@@ -241,7 +170,7 @@ mod tests {
 
     #[test]
     fn key_files_are_classified() {
-        let code = |b: &[u8]| check_key_file("k", b, true).map(|_| ()).map_err(|r| r.code);
+        let code = |b: &[u8]| check_key_file("k", b).map(|_| ()).map_err(|r| r.code);
         assert_eq!(code(b""), Err(LintCode::EmptyFile));
         assert_eq!(code(b" \n"), Err(LintCode::EmptyFile));
         assert_eq!(code(b"hello"), Err(LintCode::Unparsable));
@@ -252,7 +181,6 @@ mod tests {
         let r = check_key_file(
             "k",
             b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-            true,
         )
         .expect_err("cert");
         assert!(r.reason.contains("add-cert"), "{}", r.reason);

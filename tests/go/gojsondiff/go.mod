@@ -1,0 +1,3 @@
+module sigaudit.test/gojsondiff
+
+go 1.19
