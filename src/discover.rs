@@ -310,42 +310,30 @@ impl Discoverer<'_> {
                     if let Some((kind, subject)) = &by_type {
                         self.add_artifact(digest, manifest, *kind, subject, None);
                     }
-                    for (tag, subject) in &refs.sig {
-                        match cosign_signature_shape(manifest) {
-                            Ok(()) => self.add_artifact(
-                                digest,
-                                manifest,
-                                ArtifactKind::CosignTag,
-                                subject,
-                                Some(tag),
-                            ),
-                            Err(why) => {
-                                self.not_a_signature(digest, tag, &why);
-                                image_tags.push(tag.clone());
-                                // containers/image reads every layer under the tag anyway.
-                                let a = self.artifact(
-                                    digest,
-                                    manifest,
-                                    ArtifactKind::CosignTag,
-                                    subject,
-                                    Some(tag),
-                                );
-                                self.sig_tag_attachments.push(a);
-                            }
+                    let schemes: [Scheme<'_>; 2] = [
+                        (&refs.sig, ArtifactKind::CosignTag, cosign_signature_shape),
+                        (
+                            &refs.att,
+                            ArtifactKind::CosignAttestationTag,
+                            attestation_shape,
+                        ),
+                    ];
+                    for (tags, kind, shape) in schemes {
+                        if tags.is_empty() {
+                            continue;
                         }
-                    }
-                    for (tag, subject) in &refs.att {
-                        match attestation_shape(manifest) {
-                            Ok(()) => self.add_artifact(
-                                digest,
-                                manifest,
-                                ArtifactKind::CosignAttestationTag,
-                                subject,
-                                Some(tag),
-                            ),
-                            Err(why) => {
-                                self.not_a_signature(digest, tag, &why);
-                                image_tags.push(tag.clone());
+                        let shape = shape(manifest);
+                        for (tag, subject) in tags {
+                            let Err(why) = &shape else {
+                                self.add_artifact(digest, manifest, kind, subject, Some(tag));
+                                continue;
+                            };
+                            self.not_a_signature(digest, tag, why);
+                            image_tags.push(tag.clone());
+                            if kind == ArtifactKind::CosignTag {
+                                // containers/image reads every layer under a `.sig` tag.
+                                let a = self.artifact(digest, manifest, kind, subject, Some(tag));
+                                self.sig_tag_attachments.push(a);
                             }
                         }
                     }
@@ -932,6 +920,12 @@ fn probe(bytes: &[u8]) -> Result<(Probe, gojson::Value), gojson::Error> {
     };
     Ok((probe, value))
 }
+
+/// Why a manifest is not the artifact a signature scheme's tag promises, if it is not.
+type Shape = fn(&ImageManifest) -> Result<(), String>;
+
+/// A signature scheme's tags on one manifest, the kind they give, and the shape they need.
+type Scheme<'a> = (&'a [(String, Digest)], ArtifactKind, Shape);
 
 /// Why `manifest`, tagged `sha256-<hex>.sig`, is not a cosign signature artifact, if it is
 /// not: one layer or more, each a simple-signing payload.
