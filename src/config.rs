@@ -562,7 +562,10 @@ fn date_of(v: &toml::Value) -> Result<NaiveDate, String> {
                 )),
             }
         }
-        other => Err(format!("expires must be a date, not {other}; {FIX}")),
+        other => Err(format!(
+            "expires must be a date, not a TOML {}; {FIX}",
+            other.type_str()
+        )),
     }
 }
 
