@@ -753,8 +753,38 @@ fn trust_list(args: ListArgs) -> u8 {
     if args.json {
         return print_json(&report.list_output(root, &opts));
     }
-    print!("{}", manage::check::render_table(&report.entries));
+    print!(
+        "{}",
+        manage::check::render_table(&report.entries, terminal_width())
+    );
     EXIT_OK
+}
+
+/// The width of the terminal stdout is, from `COLUMNS` or the terminal itself; `None` when
+/// stdout is not a terminal, so a pipe or a file always gets full lines whatever `COLUMNS` says.
+fn terminal_width() -> Option<usize> {
+    let stdout = std::io::stdout();
+    if !std::io::IsTerminal::is_terminal(&stdout) {
+        return None;
+    }
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(c);
+    }
+    #[cfg(unix)]
+    {
+        rustix::termios::tcgetwinsize(&stdout)
+            .ok()
+            .map(|w| usize::from(w.ws_col))
+            .filter(|&c| c > 0)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 fn trust_check(args: CheckArgs, quiet: bool) -> u8 {
