@@ -63,14 +63,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// `repository:tag` (the first tag), or `repository@digest` for an untagged image.
-fn reference(img: &ImageReport) -> String {
-    match img.tags.first() {
-        Some(tag) => format!("{}:{tag}", img.repository),
-        None => format!("{}@{}", img.repository, img.digest),
-    }
-}
-
 /// The distinct result codes of the image's signatures, in report order, comma-separated;
 /// `-` when it has none.
 fn codes(img: &ImageReport) -> String {
@@ -199,7 +191,7 @@ pub fn summarise(
         let mut line = format!(
             "sigaudit: {} {} {} {}",
             img.status.as_str(),
-            reference(img),
+            img.reference(),
             img.digest,
             codes(img)
         );

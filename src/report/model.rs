@@ -260,6 +260,17 @@ pub struct ImageReport {
     pub containers_policy: Option<ContainersPolicyReport>,
 }
 
+impl ImageReport {
+    /// How logs name the image: `repository:tag` (its first tag), or `repository@digest` when
+    /// it has none (an index child, an untagged manifest).
+    pub fn reference(&self) -> String {
+        match self.tags.first() {
+            Some(tag) => format!("{}:{tag}", self.repository),
+            None => format!("{}@{}", self.repository, self.digest),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
