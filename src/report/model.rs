@@ -262,11 +262,13 @@ pub struct ImageReport {
 
 impl ImageReport {
     /// How logs name the image: `repository:tag` (its first tag), or `repository@digest` when
-    /// it has none (an index child, an untagged manifest).
+    /// it has none (an index child, an untagged manifest). Names and tags come from the
+    /// storage, which an attacker may write: see [`super::visible::word`].
     pub fn reference(&self) -> String {
+        use super::visible::word;
         match self.tags.first() {
-            Some(tag) => format!("{}:{tag}", self.repository),
-            None => format!("{}@{}", self.repository, self.digest),
+            Some(tag) => format!("{}:{}", word(&self.repository), word(tag)),
+            None => format!("{}@{}", word(&self.repository), self.digest),
         }
     }
 }
