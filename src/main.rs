@@ -2,9 +2,9 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
+//! | 0 | reports written (to stdout with `--out -`, even if its reader closed it early), no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
 //! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image); `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
 
 use std::process::ExitCode;
