@@ -91,9 +91,10 @@ pub fn summarise(
     let c = &report.compliance;
     let mut lines = vec![
         format!(
-            "sigaudit: {} in {}: {} trusted, {} untrusted, {} unsigned, {} error; {}",
+            "sigaudit: {} in {} ({} unreadable repositories or folders): {} trusted, {} untrusted, {} unsigned, {} error; {}",
             plural(s.images, "image", "images"),
             plural(s.repositories, "repository", "repositories"),
+            s.unreadable_repositories,
             s.trusted_images,
             s.untrusted_images,
             s.unsigned_images,
@@ -182,6 +183,20 @@ pub fn summarise(
             lines.push(format!("sigaudit: fail-on {}: not met", cond.as_str()));
         }
     }
+    // Images that could not be listed are unknown: every condition but `never` is met by them
+    // (`main` logs which, even with -q, and exits 1).
+    let unknown = s.unreadable_repositories > 0 && !conditions.is_empty();
+    if unknown {
+        lines.push(format!(
+            "sigaudit: fail-on {}: met by {} (their images are unknown)",
+            fail_on.as_setting(),
+            plural(
+                s.unreadable_repositories,
+                "unreadable repository or folder",
+                "unreadable repositories or folders"
+            )
+        ));
+    }
     let failing: Vec<&ImageReport> = report
         .images
         .iter()
@@ -218,6 +233,6 @@ pub fn summarise(
     }
     Outcome {
         lines,
-        failed: !met.is_empty(),
+        failed: !met.is_empty() || unknown,
     }
 }
