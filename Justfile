@@ -25,6 +25,10 @@ ci:
 bench *ARGS:
     bash bench/run.sh {{ARGS}}
 
+# Is the scan linear in tags, index.json entries, referrers and signature layers? Time per item at each size (docs/performance.md).
+bench-linear *SIZES:
+    bash bench/linear.sh {{SIZES}}
+
 # Time the refresh after one key is added to a synthetic rootDir of 10,000 images (docs/performance.md).
 bench-incremental:
     cargo run --release -p sigaudit-fixtures --example synth -- /tmp/sigaudit-r10k --images 10000 --force

@@ -58,13 +58,13 @@ for s in "${series[@]}"; do
             start=$(date +%s.%N)
             "$target/release/sigaudit" scan "$root" --no-config --format json --out "$out" -q
             end=$(date +%s.%N)
-            times+=("$(echo "$end - $start" | bc -l)")
+            times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')")
             images=$(grep -o '"images":[0-9]*' "$out/report.json" | head -n1 | cut -d: -f2)
             rm -rf "$out"
         done
         med=$(printf '%s\n' "${times[@]}" | median)
         printf '%-10s %8d %10.3f %12.2f %10s\n' "$s" "$n" "$med" \
-            "$(echo "$med * 1000000 / $n" | bc -l)" "$images"
+            "$(awk -v m="$med" -v n="$n" 'BEGIN {print m * 1000000 / n}')" "$images"
     done
 done
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
