@@ -47,7 +47,7 @@ pub enum Command {
 /// `sigaudit init`.
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// Where to write the config.
+    /// Where to write the config; `-` writes it to stdout.
     #[arg(default_value = "sigaudit.toml")]
     pub path: PathBuf,
     /// Overwrite an existing file.
@@ -185,7 +185,7 @@ pub struct AddCertArgs {
 pub struct InventoryArgs {
     /// The zot rootDir (storage.rootDirectory).
     pub root: PathBuf,
-    /// Judge validity as of this instant (RFC 3339) instead of now.
+    /// Judge validity as of this instant (RFC 3339, or a date meaning 00:00:00Z) instead of now.
     #[arg(long, value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
     /// A certificate expiring within this many days is expiring-soon.
@@ -249,6 +249,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The word `--fail-on` takes, also used in `settings.failOn` and the summary on stderr.
     pub fn as_str(self) -> &'static str {
         match self {
             FailOn::Untrusted => "untrusted",
@@ -260,16 +261,63 @@ impl FailOn {
     }
 }
 
+/// The `--fail-on` conditions of one `scan`, validated: each at most once, in the order of
+/// [`FailOn`], and `never` only alone (`never,untrusted` says two contradicting things).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailOnSet(Vec<FailOn>);
+
+impl FailOnSet {
+    /// Validates the conditions as given (comma lists and repetitions already split by clap).
+    pub fn new(given: &[FailOn]) -> Result<Self, String> {
+        let mut set: Vec<FailOn> = given.to_vec();
+        set.sort_by_key(|c| *c as u8);
+        set.dedup();
+        if set.len() > 1 && set.contains(&FailOn::Never) {
+            let others: Vec<&str> = set
+                .iter()
+                .filter(|c| **c != FailOn::Never)
+                .map(|c| c.as_str())
+                .collect();
+            return Err(format!(
+                "--fail-on never cannot be combined with other conditions (given: never, {})",
+                others.join(", ")
+            ));
+        }
+        if set.is_empty() {
+            set.push(FailOn::Never);
+        }
+        Ok(FailOnSet(set))
+    }
+
+    /// `never`: what `watch` records in its reports' settings.
+    pub fn never() -> Self {
+        FailOnSet(vec![FailOn::Never])
+    }
+
+    /// The conditions that can make `scan` exit 1 (empty for `never`).
+    pub fn conditions(&self) -> impl Iterator<Item = FailOn> + '_ {
+        self.0.iter().copied().filter(|c| *c != FailOn::Never)
+    }
+
+    /// The report's `settings.failOn`: the conditions comma-separated in a fixed order, so
+    /// `untrusted` alone stays the string it always was.
+    pub fn as_setting(&self) -> String {
+        let words: Vec<&str> = self.0.iter().map(|c| c.as_str()).collect();
+        words.join(",")
+    }
+}
+
 /// `scan`: one audit.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub audit: AuditArgs,
-    /// Exit 1 when this condition is met (the reports are still written). Every condition but
-    /// `never` is also met when a repository or folder could not be read: its images are
-    /// unknown.
-    #[arg(long, value_enum, default_value = "never")]
-    pub fail_on: FailOn,
+    /// Exit 1 when any of these conditions is met (the reports are still written):
+    /// comma-separated or repeated, e.g. `untrusted,violations`; `never` only alone. Every
+    /// condition but `never` is also met when a repository or folder could not be read: its
+    /// images are unknown.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "never")]
+    pub fail_on: Vec<FailOn>,
 }
 
 /// `watch`: an audit kept current as the trust material changes.
@@ -300,14 +348,16 @@ pub struct WatchArgs {
 pub struct AuditArgs {
     /// The zot rootDir (storage.rootDirectory) to audit. Nothing is ever written there.
     pub root: PathBuf,
-    /// Folder the reports are written to (created if missing).
+    /// Folder the reports are written to (created if missing); `-` writes the one report
+    /// `--format` names to stdout (scan only).
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
     /// Report formats, comma-separated: json, csv, html, junit (report.junit.xml), sarif
     /// (report.sarif).
     #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
     pub format: Vec<Format>,
-    /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z) instead of now.
+    /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z, or a date,
+    /// 2026-11-23, meaning 00:00:00Z that day) instead of now.
     #[arg(long, value_parser = parse_time)]
     pub as_of: Option<DateTime<Utc>>,
     /// Registry host[:port] the rootDir is served as (e.g. registry.example.com or
@@ -354,9 +404,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
     /// Put the images of report.html on pages of this many (report-images-0001.html, ...)
-    /// when there are more; 0 keeps every image in report.html.
-    #[arg(long, value_name = "N", default_value_t = sigaudit::report::html::DEFAULT_PAGE_SIZE)]
-    pub html_page_size: usize,
+    /// when there are more; 0 keeps every image in report.html [default: 1000; with
+    /// `--out -`: 0, one page].
+    #[arg(long, value_name = "N")]
+    pub html_page_size: Option<usize>,
     /// A sigstore trusted_root.json (e.g. from `cosign trusted-root create` or the TUF target):
     /// keyless (Fulcio certificate) signatures are verified offline against it (certificate
     /// chain at the signing time, SCT, Rekor entry and inclusion proof, RFC 3161 timestamps)
@@ -402,8 +453,18 @@ fn registry_host_check(host: &str) -> Result<(), sigaudit::notation::policy::Pol
     sigaudit::notation::policy::validate_scope_format(&format!("{host}/repository"))
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e}; expected RFC 3339 such as 2026-11-23T00:00:00Z"))
+/// `--as-of`: an RFC 3339 instant, or a plain date meaning 00:00:00Z that day (what an operator
+/// types first; a date in another zone would be ambiguous, so UTC is stated in the help).
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && s.len() == 10
+    {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    Err(format!(
+        "{s:?} is neither an RFC 3339 instant such as 2026-11-23T00:00:00Z nor a date such as 2026-11-23 (00:00:00Z that day)"
+    ))
 }

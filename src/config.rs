@@ -161,10 +161,11 @@ pub struct ExemptionSpec {
     /// Why the exemption exists (required, not empty).
     #[schemars(with = "String", required, length(min = 1))]
     pub reason: Option<Spanned<String>>,
-    /// The last day the exemption applies (a TOML date such as `2027-01-31`); required.
-    /// From the next day on it exempts nothing and the report lists it as expired.
+    /// The last day the exemption applies (a TOML date such as `2027-01-31`, or the same
+    /// quoted, `"2027-01-31"`, as JSON-Schema-driven editors write it); required. From the next
+    /// day on it exempts nothing and the report lists it as expired.
     #[schemars(with = "ExpiresSchema", required)]
-    pub expires: Option<Spanned<toml::value::Datetime>>,
+    pub expires: Option<Spanned<toml::Value>>,
 }
 
 /// The JSON Schema of `expires`: a date. Never built, only described.
@@ -565,14 +566,42 @@ fn key_ref(k: &str, base: &Path) -> Result<String, String> {
         .map_err(|e| format!("key file {}: {e}", file.display()))
 }
 
-fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
-    match (&d.date, &d.time) {
-        (Some(date), None) => {
-            NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
-                .ok_or_else(|| format!("{d} is not a date"))
+/// `expires`: a TOML date, or a string holding exactly `YYYY-MM-DD` (the schema describes the
+/// value as such a string, so editors that validate against it suggest the quoted form; both
+/// mean the same day). A time, a zone or any other string is refused with the form to write.
+fn date_of(v: &toml::Value) -> Result<NaiveDate, String> {
+    const FIX: &str =
+        "write a date such as expires = 2027-01-31 (the last day the exemption applies)";
+    match v {
+        toml::Value::Datetime(d) => match (&d.date, &d.time, &d.offset) {
+            (Some(date), None, None) => {
+                NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
+                    .ok_or_else(|| format!("{d} is not a date; {FIX}"))
+            }
+            _ => Err(format!("expires must be a date, not {d}; {FIX}")),
+        },
+        toml::Value::String(t) => {
+            let ok = t.len() == 10
+                && t.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            match ok
+                .then(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+                .flatten()
+            {
+                Some(d) => Ok(d),
+                None => Err(format!(
+                    "expires must be a date, not the string {t:?}; {FIX}"
+                )),
+            }
         }
-        _ => Err(format!(
-            "expires must be a date such as 2027-01-31, not {d}"
+        other => Err(format!(
+            "expires must be a date, not a TOML {}; {FIX}",
+            other.type_str()
         )),
     }
 }
@@ -807,6 +836,29 @@ issuer-regexp = 'https://accounts\.google\.com'
         );
         let e = p(&format!("{base}expires = 2027-01-31T00:00:00Z\n")).unwrap_err();
         assert!(e.to_string().contains("must be a date"), "{e}");
+        // The quoted form the schema describes is the same day.
+        let quoted = p(&format!("{base}expires = \"2027-01-31\"\n")).unwrap();
+        assert_eq!(quoted.exemptions, ok.exemptions);
+        // Anything else quoted is refused with the form to write, at its place.
+        for bad in [
+            "\"2027-1-31\"",
+            "\"2027-02-30\"",
+            "\"31/01/2027\"",
+            "\"next year\"",
+            "\"2027-01-31T00:00:00Z\"",
+            "\" 2027-01-31\"",
+            "20270131",
+            "2027-01-31T00:00:00",
+        ] {
+            let e = p(&format!("{base}expires = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("sigaudit.toml:7:11: expires must be a date"),
+                "{bad}: {e}"
+            );
+            assert!(e.contains("expires = 2027-01-31"), "{bad}: {e}");
+        }
     }
 
     #[test]

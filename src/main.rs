@@ -2,9 +2,9 @@
 //!
 //! | code | meaning |
 //! |------|---------|
-//! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
+//! | 0 | reports written (to stdout with `--out -`, even if its reader closed it early), no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
 //! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image), or a repository or folder could not be read under any `--fail-on` but `never`; `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir missing or unreadable, no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
 
 use std::process::ExitCode;
@@ -16,19 +16,19 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use sigaudit::audit::{self, AuditError, AuditOptions};
-use sigaudit::report::{self, model::ImageStatus};
+use sigaudit::report;
 use sigaudit::watch::{WatchError, WatchOptions};
 
 mod cli;
+mod summary;
 
 use cli::{
-    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InitArgs, InventoryArgs,
-    ListArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
+    AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOnSet, InitArgs,
+    InventoryArgs, ListArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
 };
 use sigaudit::config::{self, ConfigError, Policy};
 use sigaudit::containers_policy::{ContainersPolicy, PolicyError};
 use sigaudit::history::{Baseline, BaselineError};
-use sigaudit::report::model::{Compliance, PolicyVerdict};
 use sigaudit::trust::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     let default_info = matches!(cli.command, Command::Watch(_)).then_some("sigaudit::watch=info");
     init_logging(cli.verbose, cli.quiet, default_info);
     let code = match cli.command {
-        Command::Scan(args) => scan(args, !cli.quiet),
+        Command::Scan(args) => scan(args, cli.quiet),
         Command::Watch(args) => watch(args, !cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
         Command::Init(args) => init(args),
@@ -122,7 +122,7 @@ fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
 /// The audit options of `scan` and `watch`.
 fn audit_options(
     args: &AuditArgs,
-    fail_on: FailOn,
+    fail_on: &FailOnSet,
     progress: bool,
     baseline: Option<Arc<Baseline>>,
     containers_policy: Option<Arc<ContainersPolicy>>,
@@ -133,7 +133,7 @@ fn audit_options(
     AuditOptions {
         as_of: args.as_of.unwrap_or_else(chrono::Utc::now),
         formats,
-        fail_on: fail_on.as_str().to_string(),
+        fail_on: fail_on.as_setting(),
         progress,
         registry: args.registry.clone(),
         crl_dirs: args.crl_dirs.clone(),
@@ -179,15 +179,23 @@ fn load_containers_policy(args: &AuditArgs) -> Result<Option<Arc<ContainersPolic
 }
 
 /// The HTML report's options; the templates are loaded and checked now, before the audit, so a
-/// broken template stops the run before any report is written.
-fn html_options(args: &AuditArgs) -> Result<report::html::HtmlOptions, u8> {
+/// broken template stops the run before any report is written. Written to stdout, the report
+/// is one page unless `--html-page-size` says otherwise.
+fn html_options(args: &AuditArgs, out: &Out) -> Result<report::html::HtmlOptions, u8> {
+    let page_size = args.html_page_size.unwrap_or(match out {
+        Out::Stdout(_) => 0,
+        Out::Dir(_) => report::html::DEFAULT_PAGE_SIZE,
+    });
     if !args.format.contains(&report::Format::Html) {
-        return Ok(report::html::HtmlOptions::default());
+        return Ok(report::html::HtmlOptions {
+            templates: None,
+            page_size,
+        });
     }
     match report::html::Templates::load(args.template_dir.as_deref()) {
         Ok(t) => Ok(report::html::HtmlOptions {
             templates: Some(Arc::new(t)),
-            page_size: args.html_page_size,
+            page_size,
         }),
         Err(e) => {
             error(
@@ -249,6 +257,23 @@ fn policy(args: &AuditArgs) -> Result<Policy, u8> {
 }
 
 fn init(args: InitArgs) -> u8 {
+    if args.path.as_os_str() == "-" {
+        use std::io::Write;
+        return match std::io::stdout()
+            .lock()
+            .write_all(config::TEMPLATE.as_bytes())
+        {
+            Ok(()) => EXIT_OK,
+            Err(e) if is_broken_pipe(&e) => EXIT_OK,
+            Err(e) => {
+                error(
+                    format!("cannot write the template to stdout: {e}"),
+                    "redirect stdout to a file you can write",
+                );
+                EXIT_USAGE
+            }
+        };
+    }
     if !args.force && args.path.symlink_metadata().is_ok() {
         error(
             format!("{} already exists", args.path.display()),
@@ -271,19 +296,106 @@ fn init(args: InitArgs) -> u8 {
     }
 }
 
+/// Where `scan` writes its reports (`watch`: always a folder).
+enum Out {
+    /// `--out DIR`.
+    Dir(std::path::PathBuf),
+    /// `--out -`: the one report of this format, to stdout.
+    Stdout(report::Format),
+}
+
+/// Reads `--out`: `-` is stdout, for `scan` only and with exactly one format (stdout is one
+/// stream); anything else names a folder, and an existing file there is refused before the
+/// audit rather than failing at the first write.
+fn output(args: &AuditArgs, stdout_allowed: bool) -> Result<Out, u8> {
+    if args.out.as_os_str() == "-" {
+        if !stdout_allowed {
+            error(
+                "watch cannot write its reports to stdout (--out -): it rewrites them at every change",
+                "pass --out with a folder; --out - is for scan",
+            );
+            return Err(EXIT_USAGE);
+        }
+        let mut formats = args.format.clone();
+        formats.sort();
+        formats.dedup();
+        return match formats.as_slice() {
+            [f] => Ok(Out::Stdout(*f)),
+            _ => {
+                let names: Vec<&str> = formats.iter().map(|f| format_word(*f)).collect();
+                error(
+                    format!(
+                        "--out - writes one report to stdout, but --format names {}: {}",
+                        formats.len(),
+                        names.join(", ")
+                    ),
+                    "pass --format with one of json, csv, html, junit, sarif (e.g. sigaudit scan ROOT --out - --format json | jq), or --out with a folder",
+                );
+                Err(EXIT_USAGE)
+            }
+        };
+    }
+    if let Ok(md) = std::fs::metadata(&args.out)
+        && !md.is_dir()
+    {
+        let what = if md.is_file() {
+            "a file"
+        } else {
+            "not a folder"
+        };
+        error(
+            format!("--out {} is {what}", args.out.display()),
+            "--out names the folder the reports are written to (created if missing), or - for stdout with one --format",
+        );
+        return Err(EXIT_USAGE);
+    }
+    Ok(Out::Dir(args.out.clone()))
+}
+
+/// The `--format` word of a format.
+fn format_word(f: report::Format) -> &'static str {
+    match f {
+        report::Format::Json => "json",
+        report::Format::Csv => "csv",
+        report::Format::Html => "html",
+        report::Format::Junit => "junit",
+        report::Format::Sarif => "sarif",
+    }
+}
+
+/// A write to a closed pipe (`| head`, `| jq` that stopped reading): not an error, as in
+/// ripgrep. Looks through wrapped errors (the CSV writer wraps the one it got).
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                cur = Some(inner);
+                continue;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// What `scan` and `watch` read before auditing, in this order: the compliance rules, the
 /// `--baseline` report, the `--policy` and the HTML templates; any of them unusable is a usage error (its
 /// exit code), reported before anything is written.
 fn prepare(
     args: &AuditArgs,
-    fail_on: FailOn,
+    fail_on: &FailOnSet,
     progress: bool,
+    out: &Out,
 ) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
     let policy = policy(args)?;
     let keyless = keyless(args, &policy)?;
     let baseline = load_baseline(args)?;
     let containers_policy = load_containers_policy(args)?;
-    let html = html_options(args)?;
+    let html = html_options(args, out)?;
     let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
     opts.keyless = keyless;
     Ok((policy, html, opts))
@@ -331,12 +443,26 @@ fn keyless(
     }
 }
 
-fn scan(scan: ScanArgs, progress: bool) -> u8 {
+fn scan(scan: ScanArgs, quiet: bool) -> u8 {
     let args = &scan.audit;
+    let fail_on = match FailOnSet::new(&scan.fail_on) {
+        Ok(f) => f,
+        Err(e) => {
+            error(
+                e,
+                "pass --fail-on never alone, or the conditions that should fail the run (e.g. --fail-on untrusted,violations)",
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let out = match output(args, true) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
-    let (policy, html, opts) = match prepare(args, scan.fail_on, progress) {
+    let (policy, html, opts) = match prepare(args, &fail_on, !quiet, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -366,80 +492,78 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
         );
     }
     let render_started = std::time::Instant::now();
-    let written = match report::render_all_with(&report, &formats, &args.out, &html) {
-        Ok(w) => {
-            tracing::debug!(
-                elapsed_ms = render_started.elapsed().as_millis() as u64,
-                "rendered"
-            );
-            w
-        }
-        Err(e) => {
-            error(
-                format!("cannot write reports to {}: {e}", args.out.display()),
-                "pass --out with a folder you can write to",
-            );
-            return EXIT_USAGE;
+    let written_files;
+    let written = match &out {
+        Out::Dir(dir) => match report::render_all_with(&report, &formats, dir, &html) {
+            Ok(w) => {
+                written_files = w;
+                summary::Written::Files(&written_files)
+            }
+            Err(e) => {
+                error(
+                    format!("cannot write reports to {}: {e}", dir.display()),
+                    "pass --out with a folder you can write to",
+                );
+                return EXIT_USAGE;
+            }
+        },
+        Out::Stdout(f) => {
+            let pages = report::html::page_count(report.images.len(), html.page_size);
+            if *f == report::Format::Html && pages > 0 {
+                error(
+                    format!(
+                        "the HTML report of {} images would need {pages} image pages with --html-page-size {}, but --out - writes one file",
+                        report.images.len(),
+                        html.page_size
+                    ),
+                    "pass --html-page-size 0 to keep every image in one page, or --out with a folder",
+                );
+                return EXIT_USAGE;
+            }
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            match report::render_to(&report, *f, &html, &mut w) {
+                Ok(()) => {}
+                // The reader went away: the verdict below still decides the exit code.
+                Err(e) if is_broken_pipe(&e) => {
+                    tracing::debug!("stdout closed by its reader: {e}");
+                }
+                Err(e) => {
+                    error(
+                        format!("cannot write the report to stdout: {e}"),
+                        "redirect stdout to a file or a program that reads it",
+                    );
+                    return EXIT_USAGE;
+                }
+            }
+            summary::Written::Stdout(*f)
         }
     };
-    let s = &report.summary;
-    let summary = format!(
-        "{} images in {} repositories ({} unreadable repositories or folders): {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance ({}): {} pass, {} fail, {} exempt; {} findings",
-        s.images,
-        s.repositories,
-        s.unreadable_repositories,
-        s.trusted_images,
-        s.untrusted_images,
-        s.unsigned_images,
-        s.error_images,
-        report
-            .compliance
-            .config
-            .as_deref()
-            .unwrap_or("built-in rule"),
-        report.compliance.pass,
-        report.compliance.fail,
-        report.compliance.exempt,
-        s.findings
+    tracing::debug!(
+        elapsed_ms = render_started.elapsed().as_millis() as u64,
+        "rendered"
     );
-    let summary = match &report.settings.containers_policy {
-        Some(p) => format!(
-            "{summary}; containers policy ({}): {} accept, {} reject",
-            p.path, s.containers_policy_accept, s.containers_policy_reject
-        ),
-        None => summary,
-    };
-    let summary = match &report.changes {
-        Some(c) => format!(
-            "{summary}; {} changes since {}",
-            c.entries.len(),
-            c.baseline.path
-        ),
-        None => summary,
-    };
-    let elapsed_ms = started.elapsed().as_millis() as u64;
-    if progress && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!("{summary}");
-        for p in &written {
-            eprintln!("wrote {}", p.display());
+    let outcome = summary::summarise(&report, &fail_on, &written, &args.out);
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "audited and rendered"
+    );
+    if !quiet {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        for line in &outcome.lines {
+            // stderr gone too: nothing left to tell, the exit code still says it.
+            let _ = writeln!(err, "{line}");
         }
-    } else {
-        tracing::info!(elapsed_ms, "{summary}");
     }
-    if let Some(code) = empty_or_unreadable(&report, args, scan.fail_on) {
+    if let Some(code) = empty_or_unreadable(&report, args, &fail_on) {
         return code;
     }
-    let failed = report.images.iter().any(|i| match scan.fail_on {
-        FailOn::Never => false,
-        FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
-        FailOn::Unsigned => i.status != ImageStatus::Trusted,
-        FailOn::Violations => i.compliance == Compliance::Fail,
-        FailOn::PolicyReject => i
-            .containers_policy
-            .as_ref()
-            .is_some_and(|p| p.verdict == PolicyVerdict::Reject),
-    });
-    if failed { EXIT_FAIL_ON } else { EXIT_OK }
+    if outcome.failed {
+        EXIT_FAIL_ON
+    } else {
+        EXIT_OK
+    }
 }
 
 /// The exit status a rootDir holding no repository, or repositories that could not be read,
@@ -450,8 +574,17 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
 /// because some folder could not be read. Repositories that could not be read fail every
 /// `--fail-on` condition but `never` (exit 1): their images are unknown, so no condition can be
 /// ruled out.
-fn empty_or_unreadable(report: &report::Report, args: &AuditArgs, fail_on: FailOn) -> Option<u8> {
+fn empty_or_unreadable(
+    report: &report::Report,
+    args: &AuditArgs,
+    fail_on: &FailOnSet,
+) -> Option<u8> {
     let s = &report.summary;
+    let written_to = if args.out.as_os_str() == "-" {
+        "stdout".to_string()
+    } else {
+        args.out.display().to_string()
+    };
     let places = || {
         let mut names: Vec<String> = report
             .unreadable_repositories
@@ -474,7 +607,7 @@ fn empty_or_unreadable(report: &report::Report, args: &AuditArgs, fail_on: FailO
                 args.root.display(),
                 s.unreadable_repositories,
                 places(),
-                args.out.display()
+                written_to
             ),
             "let sigaudit list every folder of the rootDir (run it as zot's user, or fix the permissions); --allow-empty does not cover folders that cannot be read",
         );
@@ -485,16 +618,16 @@ fn empty_or_unreadable(report: &report::Report, args: &AuditArgs, fail_on: FailO
             format!(
                 "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",
                 args.root.display(),
-                args.out.display()
+                written_to
             ),
             "check that ROOT is zot's storage.rootDirectory and that its volume is mounted; pass --allow-empty if an empty registry is expected",
         );
         return Some(EXIT_ROOT);
     }
-    if s.unreadable_repositories > 0 && fail_on != FailOn::Never {
+    if s.unreadable_repositories > 0 && fail_on.conditions().next().is_some() {
         tracing::error!(
             "--fail-on {}: {} repositories or folders could not be read ({}), so their images are unknown (unreadableRepositories in report.json)",
-            fail_on.as_str(),
+            fail_on.as_setting(),
             s.unreadable_repositories,
             places()
         );
@@ -529,7 +662,11 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let (policy, html, opts) = match prepare(args, FailOn::Never, progress) {
+    let out = match output(args, false) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let (policy, html, opts) = match prepare(args, &FailOnSet::never(), progress, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -566,7 +703,7 @@ fn schema(args: SchemaArgs) -> u8 {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => EXIT_OK,
         // A closed pipe (`| head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => {
             error(
                 format!("cannot write the schema: {e}"),
@@ -703,8 +840,38 @@ fn trust_list(args: ListArgs) -> u8 {
     if args.json {
         return print_json(&report.list_output(root, &opts));
     }
-    print!("{}", manage::check::render_table(&report.entries));
+    print!(
+        "{}",
+        manage::check::render_table(&report.entries, terminal_width())
+    );
     EXIT_OK
+}
+
+/// The width of the terminal stdout is, from `COLUMNS` or the terminal itself; `None` when
+/// stdout is not a terminal, so a pipe or a file always gets full lines whatever `COLUMNS` says.
+fn terminal_width() -> Option<usize> {
+    let stdout = std::io::stdout();
+    if !std::io::IsTerminal::is_terminal(&stdout) {
+        return None;
+    }
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(c);
+    }
+    #[cfg(unix)]
+    {
+        rustix::termios::tcgetwinsize(&stdout)
+            .ok()
+            .map(|w| usize::from(w.ws_col))
+            .filter(|&c| c > 0)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 fn trust_check(args: CheckArgs, quiet: bool) -> u8 {

@@ -92,6 +92,8 @@ const MAX_DEBOUNCE_WAIT: Duration = Duration::from_secs(2);
 const MAX_LINK_HOPS: usize = 40;
 /// How many changed paths a cycle's log line names.
 const LOGGED_PATHS: usize = 5;
+/// How many images whose verdict changed a cycle's log line names.
+const LOGGED_IMAGES: usize = 5;
 
 /// Audit `root`, write the reports, then keep them current until `shutdown` is set.
 ///
@@ -168,7 +170,8 @@ pub fn watch(
             source,
         })?;
     w.save_cache();
-    let s = &w.renderer.last().expect("just rendered").summary;
+    let last = w.renderer.last().expect("just rendered");
+    let (s, c) = (&last.summary, &last.compliance);
     let mode = match (&events, wopts.poll) {
         (Some(_), None) => format!(
             "watching for filesystem events, debounce {} ms",
@@ -180,7 +183,7 @@ pub fn watch(
         ),
     };
     tracing::info!(
-        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} unreadable, {} unreadable repositories or folders; reports written in {} ms; {mode}{}",
+        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} error, {} unreadable repositories or folders; compliance: {} pass, {} fail, {} exempt; reports written in {} ms; {mode}{}",
         root.display(),
         s.images,
         s.trusted_images,
@@ -188,6 +191,9 @@ pub fn watch(
         s.unsigned_images,
         s.error_images,
         s.unreadable_repositories,
+        c.pass,
+        c.fail,
+        c.exempt,
         started.elapsed().as_millis(),
         if wopts.watch_repos {
             " (trust material and repositories)"
@@ -555,11 +561,13 @@ impl Session<'_> {
             Ok(_) => {
                 self.unwritten = false;
                 tracing::info!(
-                    "{}: {} signatures changed verdict ({} now trusted, {} now untrusted), reports written in {elapsed} ms{}",
+                    "{}: {} signatures changed verdict ({} now trusted, {} now untrusted), reports written in {elapsed} ms; {}{}{}",
                     change.what,
                     change.now_trusted + change.now_untrusted,
                     change.now_trusted,
                     change.now_untrusted,
+                    change.counts,
+                    change.images,
                     change.paths,
                 );
             }
@@ -587,8 +595,12 @@ impl Session<'_> {
 /// What a cycle changed, for its log line.
 struct Change {
     what: String,
-    /// ` (paths: +a, ~b)`, or empty.
+    /// ` [+a, ~b]`, or empty.
     paths: String,
+    /// The new report's image and compliance counts, in the report's words.
+    counts: String,
+    /// `; image verdicts changed: prod/api:1.0 untrusted -> trusted, ...`, or empty.
+    images: String,
     now_trusted: usize,
     now_untrusted: usize,
 }
@@ -700,12 +712,75 @@ fn describe(
         }
         format!(" [{s}]")
     };
+    let s = &new.summary;
+    let c = &new.compliance;
     Change {
         what: parts.join(" and "),
         paths,
+        counts: format!(
+            "images: {} trusted, {} untrusted, {} unsigned, {} error, {} unreadable repositories or folders; compliance: {} pass, {} fail, {} exempt",
+            s.trusted_images,
+            s.untrusted_images,
+            s.unsigned_images,
+            s.error_images,
+            s.unreadable_repositories,
+            c.pass,
+            c.fail,
+            c.exempt
+        ),
+        images: old.map(|o| image_changes(o, new)).unwrap_or_default(),
         now_trusted,
         now_untrusted,
     }
+}
+
+/// The images present before and after whose status or compliance changed, in the new
+/// report's order: `; image verdicts changed: prod/api:1.0 untrusted -> trusted, team/app:2
+/// compliance pass -> fail, and 3 more`; empty when none did.
+fn image_changes(old: &Report, new: &Report) -> String {
+    use crate::report::model::ImageReport;
+    let key = |i: &ImageReport| (i.repository.to_string(), i.digest.clone(), i.parent.clone());
+    let before: HashMap<_, &ImageReport> = old.images.iter().map(|i| (key(i), i)).collect();
+    let changed: Vec<String> = new
+        .images
+        .iter()
+        .filter_map(|i| {
+            let was = before.get(&key(i))?;
+            if was.status != i.status {
+                Some(format!(
+                    "{} {} -> {}",
+                    i.reference(),
+                    was.status.as_str(),
+                    i.status.as_str()
+                ))
+            } else if was.compliance != i.compliance {
+                Some(format!(
+                    "{} compliance {} -> {}",
+                    i.reference(),
+                    was.compliance.as_str(),
+                    i.compliance.as_str()
+                ))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if changed.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "; image verdicts changed: {}",
+        changed
+            .iter()
+            .take(LOGGED_IMAGES)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if changed.len() > LOGGED_IMAGES {
+        s.push_str(&format!(", and {} more", changed.len() - LOGGED_IMAGES));
+    }
+    s
 }
 
 /// The repositories' identity: every repository's name and the SHA-256 of its `index.json`.
@@ -1171,6 +1246,84 @@ fn resolve(path: &Path) -> Resolved {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn demo_report() -> Report {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let opts = AuditOptions::at(
+            chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+        );
+        let mut r = Auditor::new(&root, opts.clone()).unwrap().audit();
+        crate::audit::conclude(
+            &mut r,
+            &crate::config::Policy::builtin(crate::config::Source::None),
+            &opts,
+        );
+        r
+    }
+
+    /// A cycle's line names the images whose status or compliance changed, the first
+    /// [`LOGGED_IMAGES`], then a count; images only in one report are not verdict changes.
+    #[test]
+    fn image_verdict_changes_are_named_then_counted() {
+        use crate::report::model::{Compliance, ImageStatus};
+        let old = demo_report();
+        // The same audit: nothing changed.
+        assert_eq!(image_changes(&old, &demo_report()), "");
+        let mut new = demo_report();
+        let trusted: Vec<usize> = (0..new.images.len())
+            .filter(|&i| new.images[i].status == ImageStatus::Trusted)
+            .collect();
+        assert!(
+            trusted.len() > LOGGED_IMAGES + 1,
+            "the demo has trusted images"
+        );
+        for &i in &trusted {
+            new.images[i].status = ImageStatus::Untrusted;
+        }
+        let line = image_changes(&old, &new);
+        let first = &new.images[trusted[0]];
+        assert!(
+            line.starts_with(&format!(
+                "; image verdicts changed: {} trusted -> untrusted, ",
+                first.reference()
+            )),
+            "{line}"
+        );
+        assert_eq!(
+            line.matches(" trusted -> untrusted").count(),
+            LOGGED_IMAGES,
+            "{line}"
+        );
+        assert!(
+            line.ends_with(&format!(", and {} more", trusted.len() - LOGGED_IMAGES)),
+            "{line}"
+        );
+        // A compliance change alone is named as such.
+        let mut new = demo_report();
+        let i = new
+            .images
+            .iter()
+            .position(|i| i.compliance == Compliance::Fail)
+            .unwrap();
+        new.images[i].compliance = Compliance::Exempt;
+        assert_eq!(
+            image_changes(&old, &new),
+            format!(
+                "; image verdicts changed: {} compliance fail -> exempt",
+                new.images[i].reference()
+            )
+        );
+        // An image that is new is not a verdict change.
+        let mut new = demo_report();
+        new.images[0].digest = crate::digest::Digest::parse(
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .unwrap();
+        new.images[0].status = ImageStatus::Error;
+        assert_eq!(image_changes(&old, &new), "");
+    }
 
     #[test]
     fn editor_temporaries_are_recognised_and_kubernetes_links_are_not() {

@@ -732,6 +732,40 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
         "never".into(),
         scan_with(wrapper, &root, &["--fail-on", "never"]),
     ));
+    // Without -q, the summary says why the exit code is 1 though no image meets the condition.
+    let summary = {
+        let out = tempfile::tempdir().expect("tempdir");
+        let bin = assert_cmd::cargo::cargo_bin("sigaudit");
+        let mut cmd = match wrapper {
+            Some(w) => {
+                let mut c = StdCommand::new(w[0]);
+                c.args(&w[1..]).arg(&bin);
+                c
+            }
+            None => StdCommand::new(&bin),
+        };
+        cmd.arg("scan")
+            .arg(&root)
+            .arg("--out")
+            .arg(out.path())
+            .args(["--as-of", AS_OF, "--no-config", "--format", "json"])
+            .args(["--fail-on", "untrusted,violations"]);
+        cmd.output().expect("run")
+    };
+    let log = String::from_utf8_lossy(&summary.stderr);
+    assert_eq!(summary.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(" (2 unreadable repositories or folders): "),
+        "{log}"
+    );
+    assert!(
+        log.contains("\nsigaudit: fail-on untrusted: not met\n"),
+        "{log}"
+    );
+    assert!(
+        log.contains("\nsigaudit: fail-on untrusted,violations: met by 2 unreadable repositories or folders (their images are unknown)\n"),
+        "{log}"
+    );
     for (p, _, back) in &locked {
         set_mode(p, *back);
     }
@@ -760,6 +794,8 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
                 "{c}: the reason is logged: {}",
                 s.stderr
             );
+            // -q hides the summary, not the ERROR line.
+            assert!(!s.stderr.contains("sigaudit: "), "{c}: {}", s.stderr);
         }
     }
     let (_, s) = &scans[0];

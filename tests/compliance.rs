@@ -418,6 +418,31 @@ fn exemptions_apply_until_their_expiry_then_are_listed_as_expired() {
         image(&last_day, "library/alpine", "3.19")["compliance"],
         "exempt"
     );
+    // A quoted date (as schema-driven editors write it) is the same day, and --as-of takes
+    // a plain date as 00:00:00Z: the last day exempts, the next does not.
+    let quoted = config.replace("expires = 2026-12-01", "expires = \"2026-12-01\"");
+    assert_ne!(quoted, config);
+    let r = scan_with(&quoted, "2026-12-01");
+    assert_eq!(image(&r, "library/alpine", "3.19")["compliance"], "exempt");
+    assert_eq!(r["compliance"]["exemptions"][0]["expires"], "2026-12-01");
+    let r = scan_with(&quoted, "2026-12-02");
+    assert_eq!(image(&r, "library/alpine", "3.19")["compliance"], "fail");
+    // Any other quoted text is refused, naming the place and the form to write.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rules.toml");
+    std::fs::write(
+        &path,
+        config.replace("expires = 2026-12-01", "expires = \"1 Dec 2026\""),
+    )
+    .expect("write");
+    sigaudit(dir.path())
+        .args(["scan", &demo(), "--config", "rules.toml", "--out", "reports"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "rules.toml:9:11: expires must be a date, not the string \"1 Dec 2026\"; write a date such as expires = 2027-01-31",
+        ));
+    assert!(!dir.path().join("reports").exists(), "no report");
     let expired = scan_with(config, "2026-12-02T00:00:00Z");
     let img = image(&expired, "library/alpine", "3.19");
     assert_eq!(img["compliance"], "fail");

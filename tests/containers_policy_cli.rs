@@ -137,7 +137,7 @@ fn every_image_gets_the_verdict_in_the_fixture_readme() {
 
 #[test]
 fn fail_on_policy_reject_sets_the_exit_code() {
-    let (_out, assert) = scan(&[
+    let (out, assert) = scan(&[
         "--policy",
         POLICY,
         "--registry",
@@ -147,10 +147,44 @@ fn fail_on_policy_reject_sets_the_exit_code() {
         "--fail-on",
         "policy-reject",
     ]);
-    assert.code(1);
+    let stderr = assert.code(1).get_output().stderr.clone();
+    let log = String::from_utf8_lossy(&stderr);
+    // The summary says the condition and names the rejected images, and only those.
+    let rejected: Vec<String> = verdicts(out.path())
+        .into_iter()
+        .filter(|(_, v, _)| v == "reject")
+        .map(|(name, _, _)| name)
+        .collect();
+    assert!(!rejected.is_empty());
+    assert!(
+        log.contains(&format!(
+            "sigaudit: containers policy ({POLICY}): {} accept, {} reject\n",
+            verdicts(out.path()).len() - rejected.len(),
+            rejected.len()
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "sigaudit: fail-on policy-reject: met by {} image",
+            rejected.len()
+        )),
+        "{log}"
+    );
+    let named: Vec<&str> = log
+        .lines()
+        .filter(|l| l.ends_with("; containers policy reject"))
+        .collect();
+    assert_eq!(named.len(), rejected.len().min(10), "{log}");
+    for l in &named {
+        // `repository:tag `, or `repository@` followed by the digest when untagged.
+        assert!(rejected.iter().any(|r| l.contains(&format!(" {r}"))), "{l}");
+    }
     // Without --policy nothing is rejected.
     let (_out, assert) = scan(&["--format", "json", "--fail-on", "policy-reject"]);
-    assert.code(0);
+    assert
+        .code(0)
+        .stderr(contains("sigaudit: fail-on policy-reject: not met\n"));
 }
 
 #[test]

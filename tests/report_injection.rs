@@ -291,3 +291,73 @@ fn the_log_carries_no_control_character() {
         .collect();
     assert!(raw.is_empty(), "control characters on stderr: {raw:?}");
 }
+
+/// The summary on stderr names failing images by repository and tag, both from the storage:
+/// they come out as one word each, so no name can add a line or shift the fields after it.
+#[test]
+fn the_summary_names_hostile_images_as_single_words() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let config = out.path().join("two.toml");
+    std::fs::write(
+        &config,
+        "[[rule]]\nname = \"two\"\nrepository = \"**\"\nmin-signatures = 2\n",
+    )
+    .expect("config");
+    let assert = Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .arg("scan")
+        .arg(root())
+        .arg("--out")
+        .arg(out.path())
+        .args([
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--fail-on",
+            "violations",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("json"))
+            .expect("valid JSON");
+    let failing = report["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter(|i| i["compliance"] == "fail")
+        .count();
+    assert!(failing > 0 && failing <= 10, "{stderr}");
+    for l in stderr.lines() {
+        assert!(
+            l.starts_with("sigaudit: "),
+            "a line not of the summary: {l:?}"
+        );
+    }
+    let raw: Vec<char> = hidden(&stderr);
+    assert!(raw.is_empty(), "hidden characters on stderr: {raw:?}");
+    let named: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.ends_with("; compliance fail: two"))
+        .collect();
+    assert_eq!(named.len(), failing, "{stderr}");
+    for l in &named {
+        // `sigaudit:`, status, name, digest, codes.
+        let fields: Vec<&str> = l
+            .trim_end_matches("; compliance fail: two")
+            .split(' ')
+            .collect();
+        assert_eq!(fields.len(), 5, "{l}");
+        assert!(fields[3].starts_with("sha256:"), "{l}");
+    }
+    // Spaces are shown, markup (harmless in a log) is kept as it is.
+    assert!(
+        stderr.contains("sigaudit: trusted <svg\\u{20}onload=alert(1)>:v1 sha256:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(" =1+2:"), "{stderr}");
+}

@@ -242,7 +242,26 @@ fn watch_applies_the_compliance_rules_on_every_cycle() {
     assert_eq!(report["compliance"]["config"], config_arg);
     assert_eq!(report["settings"]["config"], config_arg);
     assert_eq!(report["compliance"]["fail"], 0);
-    w.stop();
+    let log = w.stop();
+    // The log says the counts and names the image whose verdict changed, in the report's words.
+    let initial = log
+        .lines()
+        .find(|l| l.contains("initial audit of"))
+        .unwrap_or_else(|| panic!("log:\n{log}"));
+    assert!(
+        initial.contains(
+            " 0 trusted, 1 untrusted, 0 unsigned, 0 error, 0 unreadable repositories or folders; compliance: 0 pass, 1 fail, 0 exempt;"
+        ),
+        "{initial}"
+    );
+    let cycle = log
+        .lines()
+        .find(|l| l.contains("signatures changed verdict"))
+        .unwrap_or_else(|| panic!("log:\n{log}"));
+    assert!(
+        cycle.contains("; images: 1 trusted, 0 untrusted, 0 unsigned, 0 error, 0 unreadable repositories or folders; compliance: 1 pass, 0 fail, 0 exempt; image verdicts changed: app:v1 untrusted -> trusted"),
+        "{cycle}"
+    );
 }
 
 #[test]

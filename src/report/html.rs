@@ -45,6 +45,16 @@ pub fn page_file_name(n: usize) -> String {
     format!("{PAGE_PREFIX}{n:04}{PAGE_SUFFIX}")
 }
 
+/// How many image pages a report of `images` images gets with `page_size` (0: the images stay
+/// in `report.html`). `scan --out -` refuses a report that would need pages: stdout is one file.
+pub fn page_count(images: usize, page_size: usize) -> usize {
+    if page_size > 0 && images > page_size {
+        images.div_ceil(page_size)
+    } else {
+        0
+    }
+}
+
 /// The page number of a file name written by [`page_file_name`], if it is one.
 fn page_number(name: &str) -> Option<usize> {
     let digits = name.strip_prefix(PAGE_PREFIX)?.strip_suffix(PAGE_SUFFIX)?;
@@ -476,6 +486,32 @@ impl Prepared<'_> {
     }
 }
 
+impl Prepared<'_> {
+    /// Writes `report.html` with every image row to `w` (`scan --out -`); an error if the report
+    /// was prepared with image pages, which a single stream cannot hold.
+    pub fn write_single(
+        &self,
+        rows: &mut dyn Iterator<Item = io::Result<super::Part>>,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        if !self.pages.is_empty() {
+            return Err(io::Error::other(format!(
+                "the HTML report has {} image pages; one stream holds only report.html",
+                self.pages.len()
+            )));
+        }
+        let report = self.report;
+        let mut placer = Placer {
+            images: report.images.len(),
+            next: 0,
+            rows,
+        };
+        let groups = self.layout.groups(report, 0..report.images.len());
+        placer.place(&self.overview, &groups, w)?;
+        w.flush()
+    }
+}
+
 /// Removes `report-images-NNNN.html` files numbered above `count` (and nothing else).
 fn remove_stale_pages(out_dir: &Path, count: usize) -> io::Result<()> {
     for entry in std::fs::read_dir(out_dir)? {
@@ -563,7 +599,7 @@ impl Layout {
             }
         }
         let n = report.images.len();
-        let pages = if page_size > 0 && n > page_size {
+        let pages = if page_count(n, page_size) > 0 {
             (0..n.div_ceil(page_size))
                 .map(|k| k * page_size..((k + 1) * page_size).min(n))
                 .collect()

@@ -82,6 +82,56 @@ pub fn render_all_with(
     render(report, formats, out_dir, html, None, false).map(|(written, _)| written)
 }
 
+/// Render `report` in one format to `w` (`scan --out -`): the same bytes as the file
+/// [`render_all_with`] writes. HTML must fit one page (`html.page_size` 0 or enough); no
+/// `changes.csv` is written (the report's `changes` section is in `report.json`).
+pub fn render_to(
+    report: &Report,
+    f: Format,
+    html_opts: &html::HtmlOptions,
+    w: &mut dyn io::Write,
+) -> io::Result<()> {
+    let templates = match (&html_opts.templates, f) {
+        (_, f) if f != Format::Html => None,
+        (Some(t), _) => Some(t.clone()),
+        (None, _) => Some(Arc::new(html::Templates::new()?)),
+    };
+    let prepared = match &templates {
+        Some(t) => Some(t.prepare(report, html_opts.page_size)?),
+        None => None,
+    };
+    let templates = templates.as_deref();
+    let templates_or = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
+    let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
+        match f {
+            Format::Json => json::image(img),
+            Format::Csv => csv::image(img),
+            Format::Html => templates_or()?.image(img),
+            Format::Junit => junit::image(img),
+            Format::Sarif => sarif::image(img),
+        }
+    };
+    let mut stream = PartStream {
+        images: &report.images,
+        reuse: &[],
+        old: &[],
+        render: &image_part,
+        next: 0,
+        batch: std::collections::VecDeque::new(),
+        kept: None,
+    };
+    match f {
+        Format::Json => json::render(report, &mut stream, w),
+        Format::Csv => csv::render(&mut stream, w),
+        Format::Junit => junit::render(report, &mut stream, w),
+        Format::Sarif => sarif::render(report, &mut stream, w),
+        Format::Html => prepared
+            .ok_or_else(|| io::Error::other("HTML pages not prepared"))?
+            .write_single(&mut stream, w),
+    }?;
+    w.flush()
+}
+
 /// The image parts of a rendered report, per format, in the order of its images.
 type Parts = BTreeMap<Format, Vec<Part>>;
 

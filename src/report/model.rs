@@ -306,6 +306,19 @@ pub struct ImageReport {
     pub containers_policy: Option<ContainersPolicyReport>,
 }
 
+impl ImageReport {
+    /// How logs name the image: `repository:tag` (its first tag), or `repository@digest` when
+    /// it has none (an index child, an untagged manifest). Names and tags come from the
+    /// storage, which an attacker may write: see [`super::visible::word`].
+    pub fn reference(&self) -> String {
+        use super::visible::word;
+        match self.tags.first() {
+            Some(tag) => format!("{}:{}", word(&self.repository), word(tag)),
+            None => format!("{}@{}", word(&self.repository), self.digest),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {

@@ -32,6 +32,26 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` as one word of a log line: [`visible`], and whitespace (the space, tab, line feed and
+/// Unicode spaces) written as `\u{N}` too. A tag holding `\nsigaudit: fail-on untrusted: not
+/// met`, or a repository folder named with spaces, then can neither forge a summary line nor
+/// shift the fields a grep or `awk` reads.
+pub fn word(s: &str) -> Cow<'_, str> {
+    let shown = |c: char| is_hidden(c) || c.is_whitespace();
+    if !s.chars().any(shown) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if shown(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +62,15 @@ mod tests {
         assert_eq!(
             visible("a\u{202e}b\u{0}\u{1b}[31m\r\u{85}"),
             "a\\u{202e}b\\u{0}\\u{1b}[31m\\u{d}\\u{85}"
+        );
+    }
+
+    #[test]
+    fn a_word_has_no_whitespace_either() {
+        assert!(matches!(word("prod/api:v1.2-é🦀"), Cow::Borrowed(_)));
+        assert_eq!(
+            word("a b\tc\nsigaudit: x\u{a0}\u{202e}"),
+            "a\\u{20}b\\u{9}c\\u{a}sigaudit:\\u{20}x\\u{a0}\\u{202e}"
         );
     }
 }

@@ -257,8 +257,15 @@ fn time(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
+/// Narrowest a column is made to fit a terminal: its header, or this many characters.
+const MIN_COLUMN: usize = 8;
+
 /// The `trust list` table: one line per key, certificate or unusable file.
-pub fn render_table(entries: &[Entry]) -> String {
+///
+/// `width`: the terminal's width; the widest columns are narrowed until a line fits, and their
+/// cells continue on the next lines of the row (nothing is cut off). `None` (not a terminal):
+/// every row on one full line, so a pipe or a file gets whole values.
+pub fn render_table(entries: &[Entry], width: Option<usize>) -> String {
     let header = [
         "KIND",
         "STORE",
@@ -297,25 +304,189 @@ pub fn render_table(entries: &[Entry]) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    if let Some(max) = width {
+        fit(&mut widths, &header.map(str::len), max);
+    }
     let mut out = String::new();
-    let mut line = |cells: &[&str]| {
-        let mut l = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                l.push_str(c);
-            } else {
-                let _ = write!(l, "{c:<w$}  ");
+    let mut row = |cells: &[&str]| {
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| match width {
+                Some(_) => wrap(c, w),
+                None => vec![c.to_string()],
+            })
+            .collect();
+        let height = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let mut l = String::new();
+            for (i, (lines, w)) in wrapped.iter().zip(widths).enumerate() {
+                let c = lines.get(k).map(String::as_str).unwrap_or("");
+                if i + 1 == cells.len() {
+                    l.push_str(c);
+                } else {
+                    let _ = write!(l, "{c:<w$}  ");
+                }
             }
+            out.push_str(l.trim_end());
+            out.push('\n');
         }
-        out.push_str(l.trim_end());
-        out.push('\n');
     };
-    line(&header);
+    row(&header);
     for r in &rows {
         let cells: Vec<&str> = r.iter().map(String::as_str).collect();
-        line(&cells);
+        row(&cells);
     }
     out
+}
+
+/// Narrows the widest column, one character at a time, until the columns and their two-space
+/// gaps fit `max`, or every column is at its minimum (then lines stay longer than `max`).
+fn fit(widths: &mut [usize], headers: &[usize], max: usize) {
+    let gaps = 2 * widths.len().saturating_sub(1);
+    let min = |i: usize| headers[i].max(MIN_COLUMN);
+    while widths.iter().sum::<usize>() + gaps > max {
+        let widest = (0..widths.len())
+            .filter(|&i| widths[i] > min(i))
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => break,
+        }
+    }
+}
+
+/// `cell` in lines of at most `w` characters: broken after the last space that keeps at least
+/// half a line, else exactly at `w`.
+fn wrap(cell: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = cell.chars().collect();
+    while rest.len() > w {
+        // A space right after the `w` characters is a break too.
+        let cut = rest[..=w]
+            .iter()
+            .rposition(|&c| c == ' ')
+            .filter(|&p| p >= w / 2)
+            .map(|p| p + 1)
+            .unwrap_or(w);
+        let line: String = rest[..cut].iter().collect();
+        lines.push(line.trim_end().to_string());
+        rest.drain(..cut);
+    }
+    lines.push(rest.into_iter().collect());
+    lines
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    fn entries() -> Vec<Entry> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+        let opts = super::super::CheckOptions {
+            now: DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+            warn_days: 30,
+        };
+        let report = super::super::check(&root, &opts).unwrap();
+        assert!(
+            report.entries.len() > 2,
+            "the demo has keys and certificates"
+        );
+        report.entries
+    }
+
+    /// The cells of each row, read back from a table: columns start where their header does,
+    /// a row's continuation lines have an empty first column, and a wrapped cell's pieces are
+    /// joined. Spaces are dropped (a break at a space drops it).
+    fn cells(table: &str) -> Vec<Vec<String>> {
+        let mut lines = table.lines();
+        let header = lines.next().unwrap();
+        let names = [
+            "KIND",
+            "STORE",
+            "SUBJECT / KEY",
+            "SHA-256 FINGERPRINT",
+            "NOT BEFORE",
+            "NOT AFTER",
+            "STATUS",
+            "PATH",
+        ];
+        let starts: Vec<usize> = names.iter().map(|n| header.find(n).unwrap()).collect();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for l in lines {
+            let chars: Vec<char> = l.chars().collect();
+            let cell = |i: usize| -> String {
+                let from = starts[i].min(chars.len());
+                let to = starts
+                    .get(i + 1)
+                    .copied()
+                    .unwrap_or(chars.len())
+                    .min(chars.len());
+                chars[from..to]
+                    .iter()
+                    .filter(|c| !c.is_whitespace())
+                    .collect()
+            };
+            if !cell(0).is_empty() || rows.is_empty() {
+                rows.push(vec![String::new(); names.len()]);
+            }
+            let row = rows.last_mut().unwrap();
+            for (i, c) in row.iter_mut().enumerate() {
+                c.push_str(&cell(i));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn without_a_terminal_every_row_is_one_full_line() {
+        let e = entries();
+        let full = render_table(&e, None);
+        assert_eq!(full.lines().count(), e.len() + 1, "{full}");
+        // Every fingerprint is whole on its line.
+        for x in &e {
+            if let Some(f) = &x.fingerprint {
+                assert!(full.lines().any(|l| l.contains(f.as_str())), "{f}");
+            }
+        }
+        // A terminal wider than the table changes nothing.
+        assert_eq!(render_table(&e, Some(10_000)), full);
+    }
+
+    #[test]
+    fn a_narrow_terminal_wraps_cells_and_loses_nothing() {
+        let e = entries();
+        let full = render_table(&e, None);
+        let widest = full.lines().map(|l| l.chars().count()).max().unwrap();
+        for width in [160, 120, 100] {
+            assert!(width < widest, "the demo's table is wider than {width}");
+            let fitted = render_table(&e, Some(width));
+            for l in fitted.lines() {
+                assert!(l.chars().count() <= width, "{width}: {l:?}");
+            }
+            assert!(
+                fitted.lines().count() > full.lines().count(),
+                "rows wrapped"
+            );
+            // Wrapping only moves characters: every cell reads back whole.
+            assert_eq!(cells(&fitted), cells(&full), "{width}");
+        }
+        assert!(cells(&full).iter().any(|r| r[3].starts_with("sha256:")));
+        // Narrower than the columns' minimums: lines overflow but still lose nothing.
+        let tiny = render_table(&e, Some(20));
+        assert_eq!(cells(&tiny), cells(&full));
+    }
+
+    #[test]
+    fn wrap_prefers_spaces_and_keeps_every_character() {
+        assert_eq!(wrap("CN=a b c,O=x", 6), ["CN=a b", "c,O=x"]);
+        assert_eq!(wrap("sha256:0123456789", 8), ["sha256:0", "12345678", "9"]);
+        assert_eq!(wrap("short", 8), ["short"]);
+        assert_eq!(wrap("", 8), [""]);
+    }
 }
 
 /// One `severity code path: message` line per problem.
