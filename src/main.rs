@@ -20,6 +20,7 @@ use sigaudit::report::{self, model::ImageStatus};
 use sigaudit::watch::{WatchError, WatchOptions};
 
 mod cli;
+mod manual;
 
 use cli::{
     AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOn, InitArgs, InventoryArgs,
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
         Command::Trust(cmd) => trust(cmd, cli.quiet),
         Command::Init(args) => init(args),
         Command::Schema(args) => schema(args),
+        Command::Completions(args) => manual::run_completions(&args),
+        Command::Man(args) => manual::run_man(&args),
     };
     ExitCode::from(code)
 }

@@ -1044,6 +1044,7 @@ fn empty_report() -> Report {
         images: Vec::new(),
         findings: Vec::new(),
         changes: None,
+        duration: None,
     }
 }
 
