@@ -221,3 +221,5 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+pub mod prom;
