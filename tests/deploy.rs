@@ -214,7 +214,7 @@ fn dockerfile_user() -> (i64, i64) {
     let user = read("Dockerfile")
         .lines()
         .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("USER")
         .trim()
         .to_string();
