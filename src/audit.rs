@@ -75,6 +75,9 @@ pub struct AuditOptions {
     pub registries_d: Option<PathBuf>,
     /// Keyless verification: the `--trusted-root` and the config's `[[keyless.identities]]`.
     pub keyless: Option<Arc<KeylessContext>>,
+    /// `--allow-empty`: a rootDir holding no repository is expected (recorded in the report's
+    /// settings; the exit status is the binary's).
+    pub allow_empty: bool,
 }
 
 impl AuditOptions {
@@ -95,6 +98,7 @@ impl AuditOptions {
             lookaside: None,
             registries_d: None,
             keyless: None,
+            allow_empty: false,
         }
     }
 }
@@ -125,6 +129,8 @@ pub struct Auditor {
     root: PathBuf,
     opts: AuditOptions,
     walk_findings: Vec<Finding>,
+    /// Folders the walk could not list, `(path, why)` (see [`crate::layout::Walk`]).
+    unreadable_folders: Vec<(String, String)>,
     graphs: Vec<RepoGraph>,
     /// `(graph, artifact, layer)` of every signature to verify.
     work: Vec<(usize, usize, usize)>,
@@ -213,6 +219,7 @@ impl Auditor {
             root: root.to_path_buf(),
             opts,
             walk_findings: Vec::new(),
+            unreadable_folders: Vec::new(),
             graphs: Vec::new(),
             work: Vec::new(),
             blobs: Mutex::new(BlobMemo::default()),
@@ -265,6 +272,7 @@ impl Auditor {
             .map(|r| discover(root, r))
             .collect();
         self.walk_findings = walk.findings;
+        self.unreadable_folders = walk.unreadable;
         self.attach_lookaside_and_plan();
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -495,6 +503,7 @@ impl Auditor {
             verdicts,
             &text,
         );
+        note_unreadable(&mut report, &self.unreadable_folders, graphs);
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
             containers_policy_stage(policy, registry, opts.as_of, graphs, &mut report, blobs);
@@ -983,13 +992,6 @@ fn aggregate(
         summary.error_images += repo.error;
     }
     summary.repositories = repositories.len();
-    if repositories.is_empty() {
-        findings.push(Finding::new(
-            FindingCode::NoRepositories,
-            ".",
-            "no OCI image layout was found under the rootDir",
-        ));
-    }
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
@@ -1035,11 +1037,14 @@ fn aggregate(
                 sha256: p.sha256.clone(),
                 key_problems: p.key_problems(),
             }),
+            allow_empty: opts.allow_empty,
         },
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
         summary,
         repositories,
+        // Filled by `note_unreadable`.
+        unreadable_repositories: Vec::new(),
         // Filled by the compliance stage (`crate::compliance::apply`).
         compliance: Default::default(),
         expiring: crate::expiry::expiring(opts.as_of, trust, &images),
@@ -1048,6 +1053,48 @@ fn aggregate(
         changes: None,
         duration: None,
     }
+}
+
+/// Records what could not be read: every folder the walk could not list and every repository
+/// whose `index.json` could not be read or parsed (`unreadableRepositories` and its count),
+/// and the `no-repositories` finding when no repository was found at all. A repository that
+/// could not be read is never silently absent: its images are unknown, which fails
+/// `--fail-on`.
+fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[RepoGraph]) {
+    use crate::report::model::{UnreadableKind, UnreadableRepository};
+    let mut places: Vec<UnreadableRepository> = folders
+        .iter()
+        .map(|(path, reason)| UnreadableRepository {
+            path: path.clone(),
+            kind: UnreadableKind::Folder,
+            reason: reason.clone(),
+        })
+        .collect();
+    for g in graphs.iter().filter(|g| !g.readable) {
+        let index = format!("{}/index.json", g.name);
+        let reason = g.findings.iter().find(|f| f.path == index).map_or_else(
+            || "index.json could not be read".to_string(),
+            |f| format!("index.json: {}", f.message),
+        );
+        places.push(UnreadableRepository {
+            path: g.name.clone(),
+            kind: UnreadableKind::Repository,
+            reason,
+        });
+    }
+    places.sort_by(|a, b| a.path.cmp(&b.path));
+    report.summary.unreadable_repositories = places.len();
+    if graphs.is_empty() {
+        let message = match folders.len() {
+            0 if report.settings.allow_empty => "no OCI image layout was found under the rootDir; --allow-empty says an empty registry is expected".to_string(),
+            0 => "no OCI image layout was found under the rootDir (an unmounted volume, or not zot's storage.rootDirectory?); pass --allow-empty if an empty registry is expected".to_string(),
+            n => format!(
+                "no OCI image layout was found under the rootDir, and {n} folder(s) could not be read (see unreadableRepositories): the repositories they hold, if any, are unknown"
+            ),
+        };
+        report.add_findings([Finding::new(FindingCode::NoRepositories, ".", message)]);
+    }
+    report.unreadable_repositories = places;
 }
 
 /// A `.sig` layer for the containers-policy stage: its media type, its payload (or why it is

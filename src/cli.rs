@@ -118,6 +118,10 @@ const ADD_KEY_ABOUT: &str =
     "Add cosign public keys to ROOT/_cosign, as zot's cosign upload endpoint does: each file is \
 stored, byte for byte, as _cosign/sha256:<hex of the file>.
 
+ROOT must look like zot's storage (it holds _cosign or _notation, zot's cache.db or meta.db, \
+or a repository); any other folder is refused (exit 2) unless --init says it is a new, empty \
+rootDir.
+
 Only PEM public keys are accepted (`PUBLIC KEY` or `RSA PUBLIC KEY`, one per file): ECDSA P-256, \
 P-384 or P-521, RSA of 2048 bits or more, Ed25519. Private keys, certificates, empty files, \
 non-PEM and files over 8 MiB are refused. Every file is checked first: if any is refused, \
@@ -135,8 +139,10 @@ not a CA is refused (notation refuses most of them, and with them the whole stor
 store holds self-signed root CAs only; RSA keys under 2048 bits and curves under 256 bits are \
 refused. Expired certificates are added with a warning.
 
-Every file is checked first: if any is refused, nothing is written (exit 2, one message per \
-refused file). Certificates already in the store are not added again. Each file is written \
+ROOT must look like zot's storage (it holds _cosign or _notation, zot's cache.db or meta.db, \
+or a repository); any other folder is refused (exit 2) unless --init says it is a new, empty \
+rootDir. Every file is checked first: if any is refused, nothing is written (exit 2, one message \
+per refused file). Certificates already in the store are not added again. Each file is written \
 atomically.
 
 When ROOT/_notation/trustpolicy.json is missing, zot's default trust policy is written there \
@@ -163,6 +169,10 @@ pub struct AddKeyArgs {
     /// PEM public key files (cosign.pub).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// ROOT is a new, empty rootDir: create `_cosign` in it although it holds no repository,
+    /// no zot database and no trust material yet.
+    #[arg(long)]
+    pub init: bool,
 }
 
 /// `sigaudit trust add-cert`.
@@ -188,6 +198,10 @@ pub struct AddCertArgs {
     /// the policy is kept. An invalid policy is refused.
     #[arg(long)]
     pub update_policy: bool,
+    /// ROOT is a new, empty rootDir: create `_notation` in it although it holds no
+    /// repository, no zot database and no trust material yet.
+    #[arg(long)]
+    pub init: bool,
 }
 
 /// What `trust list` and `trust check` read, and as of when.
@@ -275,7 +289,9 @@ impl FailOn {
 pub struct ScanArgs {
     #[command(flatten)]
     pub audit: AuditArgs,
-    /// Exit 1 when this condition is met (the reports are still written).
+    /// Exit 1 when this condition is met (the reports are still written). Every condition but
+    /// `never` is also met when a repository or folder could not be read: its images are
+    /// unknown.
     #[arg(long, value_enum, default_value = "never")]
     pub fail_on: FailOn,
 }
@@ -382,6 +398,11 @@ pub struct AuditArgs {
     /// Read no config file: apply the built-in rule only.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// An empty registry is expected: a rootDir holding no repository is not an error
+    /// (`scan` exits 3 without it, and `watch` logs an error at every audit). A folder that
+    /// could not be read is never taken for an empty one.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// A containers-policy.json(5) (podman, skopeo, CRI-O): each image gets the verdict
     /// `accept` or `reject` it would get when pulled as docker://<REGISTRY>/<repository>:<tag>
     /// (or @digest when untagged). Needs --registry. Relative key paths in it are relative to

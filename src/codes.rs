@@ -123,7 +123,7 @@ codes! {
         UnsafeLink = "unsafe-link": "a symbolic link in `_cosign` or `_notation` that leads where registry pushers can write (a repository, a folder of the rootDir a push could make one, another OCI layout); not followed, so nothing behind it is trusted",
         Unreadable = "unreadable": "a file or folder could not be read",
         IncompleteLayout = "incomplete-layout": "a folder looks like an OCI layout but lacks `oci-layout` or `blobs/`",
-        NoRepositories = "no-repositories": "the rootDir contains no repository",
+        NoRepositories = "no-repositories": "the rootDir contains no repository (an unmounted volume or a wrong path?); `scan` exits 3 unless --allow-empty",
         LookasideUnusable = "lookaside-unusable": "the GPG lookaside store cannot be read: the folder is missing, a registries.d file is invalid, or it names a URL other than `file://`, which would need the network",
         RegistryScopesUnused = "registry-scopes-unused": "the notation trust policy has statements scoped to `<registry>/<repository>`; without --registry only the `*` statement applies",
         SymlinkNotFollowed = "symlink-not-followed": "a symbolic link among the repositories or blobs; sigaudit never follows one, so what it leads to was not audited or used",
@@ -132,6 +132,7 @@ codes! {
         TooDeep = "too-deep": "image indexes nested deeper than sigaudit follows (8 levels); the children below were not listed",
         NotASignature = "not-a-signature": "a cosign signature or attestation tag (`sha256-<hex>.sig`, `.att`) names a manifest that is not such an artifact (an image, an index, other layers); it is audited as an image under that tag and never counted as a signature",
         DescriptorContentMismatch = "descriptor-content-mismatch": "a descriptor (in `index.json` or an image index) gives a size or media type other than its manifest's own; the content's values are used",
+        RuleUnmatched = "rule-unmatched": "a compliance rule of the config matches no image (a typo in its repository or tag glob?), so it checks nothing",
     }
 }
 
@@ -187,10 +188,12 @@ impl FindingCode {
             | NotASignature
             | DescriptorContentMismatch
             | PrivateKey
-            | UnsafeLink => Severity::Error,
+            | UnsafeLink
+            | NoRepositories => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
-            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep => Severity::Warning,
-            NoRepositories => Severity::Info,
+            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {
+                Severity::Warning
+            }
         }
     }
 }

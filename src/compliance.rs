@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 
-use crate::config::{Exemption, Policy, Rule};
+use crate::codes::FindingCode;
+use crate::config::{Exemption, NO_MATCHING_RULE, Policy, Rule};
+use crate::finding::Finding;
 use crate::report::Report;
 use crate::report::model::{
     AppliedExemption, Compliance, ComplianceSummary, ExemptionSummary, ImageReport, RuleSummary,
@@ -156,6 +158,9 @@ enum Outcome {
 struct ImageOutcome {
     /// `(rule index, outcome)` for every rule that matches the image.
     rules: Vec<(usize, Outcome)>,
+    /// With `require-matching-rule`, when no rule matches the image: the outcome of that
+    /// requirement (`Fail`, or `Exempt` when an active exemption covers it).
+    no_rule: Option<Outcome>,
     violations: Vec<Violation>,
     exemptions: Vec<AppliedExemption>,
     /// Exemption indices that covered a violation, and expired ones that would have.
@@ -231,9 +236,10 @@ pub fn apply(report: &mut Report, policy: &Policy) {
         for &x in &o.would_cover {
             summary.exemptions[x].would_cover += 1;
         }
-        let verdict = if o.rules.iter().any(|(_, x)| *x == Outcome::Fail) {
+        let outcomes = || o.rules.iter().map(|(_, x)| *x).chain(o.no_rule);
+        let verdict = if outcomes().any(|x| x == Outcome::Fail) {
             Compliance::Fail
-        } else if o.rules.iter().any(|(_, x)| *x == Outcome::Exempt) {
+        } else if outcomes().any(|x| x == Outcome::Exempt) {
             Compliance::Exempt
         } else {
             Compliance::Pass
@@ -268,8 +274,96 @@ pub fn apply(report: &mut Report, policy: &Policy) {
         img.violations = o.violations;
         img.exemptions = o.exemptions;
     }
+    summary.require_matching_rule = policy.require_matching_rule;
+    let unmatched = unmatched_rule_findings(report, policy, &summary);
+    summary.unmatched_rules = unmatched.len();
     report.settings.config = summary.config.clone();
     report.compliance = summary;
+    report.add_findings(unmatched);
+}
+
+/// A `rule-unmatched` finding per rule that matched no image, naming the config file, the
+/// rule's line, and which of its globs matched nothing. None when the registry has no image
+/// at all: every rule then matches nothing, and `no-repositories` (or the unreadable
+/// repositories) say why; so the built-in rule (`**`), which matches every image, is never
+/// reported.
+fn unmatched_rule_findings(
+    report: &Report,
+    policy: &Policy,
+    summary: &ComplianceSummary,
+) -> Vec<Finding> {
+    if report.images.is_empty() {
+        return Vec::new();
+    }
+    let file = policy.path.as_ref().map_or_else(
+        || "(built-in rule)".to_string(),
+        |p| p.display().to_string(),
+    );
+    let names: Vec<&str> = report
+        .repositories
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    let listed = |names: &[&str]| {
+        let mut shown: Vec<&str> = names.iter().take(5).copied().collect();
+        let more = names.len().saturating_sub(5);
+        let more = (more > 0).then(|| format!("and {more} more"));
+        if let Some(m) = &more {
+            shown.push(m);
+        }
+        shown.join(", ")
+    };
+    policy
+        .rules
+        .iter()
+        .zip(&summary.rules)
+        .filter(|(_, s)| s.images == 0)
+        .map(|(rule, _)| {
+            let at = rule.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            let matching: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| rule.repository.matches(n))
+                .collect();
+            let why = match (&rule.tag, matching.is_empty()) {
+                (_, true) => format!(
+                    "its repository glob {:?} matches none of the {} repositories ({})",
+                    rule.repository.as_str(),
+                    names.len(),
+                    listed(&names)
+                ),
+                (Some(tag), false) => format!(
+                    "its repository glob {:?} matches {} ({}), but its tag glob {:?} matches no tag of their images",
+                    rule.repository.as_str(),
+                    matching.len(),
+                    listed(&matching),
+                    tag.as_str()
+                ),
+                (None, false) => format!(
+                    "its repository glob {:?} matches {} ({}), which hold no image",
+                    rule.repository.as_str(),
+                    matching.len(),
+                    listed(&matching)
+                ),
+            };
+            Finding::new(
+                FindingCode::RuleUnmatched,
+                file.clone(),
+                format!(
+                    "rule {:?}{at} matches no image, so it checks nothing: {why}",
+                    rule.name
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The `rule-unmatched` findings of a report the compliance stage has seen, for the log.
+pub fn unmatched_rules(report: &Report) -> impl Iterator<Item = &Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.code == FindingCode::RuleUnmatched)
 }
 
 fn rule_summary(r: &Rule) -> RuleSummary {
@@ -322,6 +416,7 @@ fn evaluate(
 ) -> ImageOutcome {
     let mut out = ImageOutcome {
         rules: Vec::new(),
+        no_rule: None,
         violations: Vec::new(),
         exemptions: Vec::new(),
         covered: Vec::new(),
@@ -335,39 +430,74 @@ fn evaluate(
             out.rules.push((ri, Outcome::Pass));
             continue;
         };
-        let covering = |active: bool| {
-            policy.exemptions.iter().enumerate().find(|(_, x)| {
-                is_active(x, as_of) == active
-                    && x.rule.as_ref().is_none_or(|r| *r == rule.name)
-                    && x.digest
-                        .as_ref()
-                        .is_none_or(|d| *d == img.digest.to_string())
-                    && matches_image(&x.repository, x.tag.as_ref(), img, tags)
-            })
-        };
-        match covering(true) {
-            Some((xi, x)) => {
-                out.rules.push((ri, Outcome::Exempt));
-                out.covered.push(xi);
-                out.exemptions.push(AppliedExemption {
-                    rule: rule.name.clone(),
-                    reason: x.reason.clone(),
-                    expires: x.expires.to_string(),
-                });
-            }
-            None => {
-                out.rules.push((ri, Outcome::Fail));
-                if let Some((xi, _)) = covering(false) {
-                    out.would_cover.push(xi);
-                }
-            }
-        }
-        out.violations.push(Violation {
-            rule: rule.name.clone(),
+        let outcome = violate(&mut out, &rule.name, detail, img, tags, policy, as_of);
+        out.rules.push((ri, outcome));
+    }
+    if out.rules.is_empty() && policy.require_matching_rule {
+        let detail = format!(
+            "no rule of {} matches this image, and require-matching-rule is set",
+            policy
+                .path
+                .as_ref()
+                .map_or_else(|| "the config".to_string(), |p| p.display().to_string())
+        );
+        out.no_rule = Some(violate(
+            &mut out,
+            NO_MATCHING_RULE,
             detail,
-        });
+            img,
+            tags,
+            policy,
+            as_of,
+        ));
     }
     out
+}
+
+/// Records that `img` fails the rule named `rule` (`detail` says why): the violation, and the
+/// active exemption covering it (`Exempt`) or, with none, `Fail` and the expired exemption
+/// that would have.
+fn violate(
+    out: &mut ImageOutcome,
+    rule: &str,
+    detail: String,
+    img: &ImageReport,
+    tags: &[String],
+    policy: &Policy,
+    as_of: DateTime<Utc>,
+) -> Outcome {
+    let covering = |active: bool| {
+        policy.exemptions.iter().enumerate().find(|(_, x)| {
+            is_active(x, as_of) == active
+                && x.rule.as_ref().is_none_or(|r| r == rule)
+                && x.digest
+                    .as_ref()
+                    .is_none_or(|d| *d == img.digest.to_string())
+                && matches_image(&x.repository, x.tag.as_ref(), img, tags)
+        })
+    };
+    let outcome = match covering(true) {
+        Some((xi, x)) => {
+            out.covered.push(xi);
+            out.exemptions.push(AppliedExemption {
+                rule: rule.to_string(),
+                reason: x.reason.clone(),
+                expires: x.expires.to_string(),
+            });
+            Outcome::Exempt
+        }
+        None => {
+            if let Some((xi, _)) = covering(false) {
+                out.would_cover.push(xi);
+            }
+            Outcome::Fail
+        }
+    };
+    out.violations.push(Violation {
+        rule: rule.to_string(),
+        detail,
+    });
+    outcome
 }
 
 /// Does `sig` count for `rule` (its tool, identity and key conditions)?

@@ -29,6 +29,10 @@ pub const TOOLS: &[&str] = &["cosign", "notation", "gpg"];
 /// The name of the built-in rule, and of the rule `sigaudit init` writes.
 pub const DEFAULT_RULE: &str = "signed";
 
+/// The name `require-matching-rule` gives an image's violation when no rule matches it
+/// (reserved: no rule may take it; an exemption may name it).
+pub const NO_MATCHING_RULE: &str = "no-matching-rule";
+
 /// `sigaudit.toml`, as written.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +41,11 @@ pub const DEFAULT_RULE: &str = "signed";
     description = "Compliance rules for sigaudit scan and watch"
 )]
 pub struct ConfigFile {
+    /// Every image must be matched by at least one rule: an image no rule matches fails
+    /// compliance (violation `no-matching-rule`) instead of passing. Default false. A top-level
+    /// key, so it goes before the first `[[rule]]`.
+    #[serde(default, rename = "require-matching-rule")]
+    pub require_matching_rule: bool,
     /// The rules (`[[rule]]`); each image must meet every rule that matches it.
     #[serde(default)]
     pub rule: Vec<RuleSpec>,
@@ -176,6 +185,9 @@ pub struct Rule {
     /// `sha256:<hex>` fingerprints or rootDir-relative trust file paths.
     pub keys: Vec<String>,
     pub min_validity_days: Option<u32>,
+    /// The line of the config its `[[rule]]` name is on (from 1); `None` for the built-in
+    /// rule. Findings about the rule name it.
+    pub line: Option<usize>,
 }
 
 impl Rule {
@@ -190,6 +202,7 @@ impl Rule {
             identities: Vec::new(),
             keys: Vec::new(),
             min_validity_days: None,
+            line: None,
         }
     }
 }
@@ -239,6 +252,8 @@ pub struct Policy {
     pub exemptions: Vec<Exemption>,
     /// `[[keyless.identities]]`, validated.
     pub keyless_identities: Vec<RepositoryIdentities>,
+    /// `require-matching-rule`: an image no rule matches fails compliance.
+    pub require_matching_rule: bool,
 }
 
 impl Policy {
@@ -251,6 +266,7 @@ impl Policy {
             rules: vec![Rule::builtin()],
             exemptions: Vec::new(),
             keyless_identities: Vec::new(),
+            require_matching_rule: false,
         }
     }
 
@@ -341,6 +357,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
                 "a rule name must be non-empty and have no spaces".into(),
             ));
         }
+        if name == NO_MATCHING_RULE {
+            return Err(err(
+                Some(r.name.span()),
+                format!(
+                    "the rule name {NO_MATCHING_RULE:?} is reserved: it names the violation of an image no rule matches (require-matching-rule)"
+                ),
+            ));
+        }
         if rules.iter().any(|x| x.name == name) {
             return Err(err(
                 Some(r.name.span()),
@@ -397,6 +421,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             identities,
             keys,
             min_validity_days: r.min_validity_days,
+            line: Some(line_of(text, r.name.span().start)),
         });
     }
     let mut exemptions = Vec::new();
@@ -428,7 +453,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             Some(d) => date_of(d.get_ref()).map_err(|m| err(Some(d.span()), m))?,
         };
         let rule = match &x.rule {
-            Some(r) if !rules.iter().any(|x| x.name == *r.get_ref()) => {
+            Some(r) if r.get_ref() == NO_MATCHING_RULE && !file.require_matching_rule => {
+                return Err(err(
+                    Some(r.span()),
+                    format!(
+                        "exemption names {NO_MATCHING_RULE:?}, which only exists with require-matching-rule = true"
+                    ),
+                ));
+            }
+            Some(r)
+                if r.get_ref() != NO_MATCHING_RULE
+                    && !rules.iter().any(|x| x.name == *r.get_ref()) =>
+            {
                 return Err(err(
                     Some(r.span()),
                     format!(
@@ -505,6 +541,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
         rules,
         exemptions,
         keyless_identities,
+        require_matching_rule: file.require_matching_rule,
     })
 }
 
@@ -540,13 +577,18 @@ fn date_of(d: &toml::value::Datetime) -> Result<NaiveDate, String> {
     }
 }
 
+/// The line (from 1) of byte offset `at` of `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
+}
+
 /// `file:line:col` of a byte offset (1-based), or `file` without one.
 fn locate(path: &Path, text: &str, span: Option<Range<usize>>) -> String {
     match span {
         Some(span) => {
             let start = span.start.min(text.len());
             let before = &text[..start];
-            let line = before.matches('\n').count() + 1;
+            let line = line_of(text, start);
             let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             format!("{}:{line}:{col}", path.display())
         }
@@ -570,6 +612,11 @@ pub const TEMPLATE: &str = r#"# sigaudit.toml: the compliance rules `sigaudit sc
 #
 # Each image must meet every rule whose `repository` (and `tag`, if given) matches it.
 # Globs: `*` matches within one path segment (`team/*` is not `team/a/b`), `**` across them.
+# A rule that matches no image is reported (a `rule-unmatched` warning): check its globs.
+
+# Uncomment to make every image need a rule: an image no rule matches then fails compliance
+# (violation "no-matching-rule") instead of passing. A top-level key: keep it above [[rule]].
+# require-matching-rule = true
 
 # The built-in default: every image of every repository has at least one trusted signature.
 [[rule]]
@@ -679,7 +726,16 @@ issuer-regexp = 'https://accounts\.google\.com'
     #[test]
     fn template_is_the_builtin_rule() {
         let policy = p(TEMPLATE).unwrap();
-        assert_eq!(policy.rules, vec![Rule::builtin()]);
+        let rules: Vec<Rule> = policy
+            .rules
+            .iter()
+            .map(|r| Rule {
+                line: None,
+                ..r.clone()
+            })
+            .collect();
+        assert_eq!(rules, vec![Rule::builtin()]);
+        assert!(!policy.require_matching_rule);
         assert!(policy.exemptions.is_empty());
     }
 

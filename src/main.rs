@@ -3,9 +3,9 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0 | reports written, no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
-//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image); `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: a file refused, an invalid policy to update, a write that failed) |
-//! | 3 | rootDir missing or unreadable (`watch`: at start; later it is logged and waited for) |
+//! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image), or a repository or folder could not be read under any `--fail-on` but `never`; `trust check`: problems found |
+//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
+//! | 3 | rootDir missing or unreadable, no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -148,6 +148,7 @@ fn audit_options(
         lookaside: args.lookaside.clone(),
         registries_d: args.registries_d.clone(),
         keyless: None,
+        allow_empty: args.allow_empty,
     }
 }
 
@@ -353,6 +354,10 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     };
     let mut report = report;
     audit::conclude(&mut report, &policy, &opts);
+    // Users grep cron logs: a rule that checks nothing is worth a line even without -v.
+    for f in sigaudit::compliance::unmatched_rules(&report) {
+        tracing::warn!("{}: {} ({})", f.path, f.message, f.code);
+    }
     // Users grep cron logs: an exemption that lapsed is worth a line even without -v.
     for x in report.compliance.exemptions.iter().filter(|x| !x.active) {
         tracing::warn!(
@@ -382,9 +387,10 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     };
     let s = &report.summary;
     let summary = format!(
-        "{} images in {} repositories: {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance ({}): {} pass, {} fail, {} exempt; {} findings",
+        "{} images in {} repositories ({} unreadable repositories or folders): {} trusted, {} untrusted, {} unsigned, {} unreadable; compliance ({}): {} pass, {} fail, {} exempt; {} findings",
         s.images,
         s.repositories,
+        s.unreadable_repositories,
         s.trusted_images,
         s.untrusted_images,
         s.unsigned_images,
@@ -423,6 +429,9 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
     } else {
         tracing::info!(elapsed_ms, "{summary}");
     }
+    if let Some(code) = empty_or_unreadable(&report, args, scan.fail_on) {
+        return code;
+    }
     let failed = report.images.iter().any(|i| match scan.fail_on {
         FailOn::Never => false,
         FailOn::Untrusted => matches!(i.status, ImageStatus::Untrusted | ImageStatus::Error),
@@ -434,6 +443,67 @@ fn scan(scan: ScanArgs, progress: bool) -> u8 {
             .is_some_and(|p| p.verdict == PolicyVerdict::Reject),
     });
     if failed { EXIT_FAIL_ON } else { EXIT_OK }
+}
+
+/// The exit status a rootDir holding no repository, or repositories that could not be read,
+/// impose (after the reports are written), with the reason logged; `None` when neither does.
+///
+/// No repository at all is exit 3 ([`EXIT_ROOT`]: an unmounted volume or a wrong path looks
+/// exactly like that), unless `--allow-empty`, which never covers a rootDir that looks empty
+/// because some folder could not be read. Repositories that could not be read fail every
+/// `--fail-on` condition but `never` (exit 1): their images are unknown, so no condition can be
+/// ruled out.
+fn empty_or_unreadable(report: &report::Report, args: &AuditArgs, fail_on: FailOn) -> Option<u8> {
+    let s = &report.summary;
+    let places = || {
+        let mut names: Vec<String> = report
+            .unreadable_repositories
+            .iter()
+            .take(5)
+            .map(|u| u.path.clone())
+            .collect();
+        if report.unreadable_repositories.len() > 5 {
+            names.push(format!(
+                "and {} more",
+                report.unreadable_repositories.len() - 5
+            ));
+        }
+        names.join(", ")
+    };
+    if s.repositories == 0 && s.unreadable_repositories > 0 {
+        error(
+            format!(
+                "rootDir {} holds no repository that could be read: {} folder(s) could not be listed ({}); reports written to {}",
+                args.root.display(),
+                s.unreadable_repositories,
+                places(),
+                args.out.display()
+            ),
+            "let sigaudit list every folder of the rootDir (run it as zot's user, or fix the permissions); --allow-empty does not cover folders that cannot be read",
+        );
+        return Some(EXIT_ROOT);
+    }
+    if s.repositories == 0 && !args.allow_empty {
+        error(
+            format!(
+                "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",
+                args.root.display(),
+                args.out.display()
+            ),
+            "check that ROOT is zot's storage.rootDirectory and that its volume is mounted; pass --allow-empty if an empty registry is expected",
+        );
+        return Some(EXIT_ROOT);
+    }
+    if s.unreadable_repositories > 0 && fail_on != FailOn::Never {
+        tracing::error!(
+            "--fail-on {}: {} repositories or folders could not be read ({}), so their images are unknown (unreadableRepositories in report.json)",
+            fail_on.as_str(),
+            s.unreadable_repositories,
+            places()
+        );
+        return Some(EXIT_FAIL_ON);
+    }
+    None
 }
 
 fn watch(watch: WatchArgs, progress: bool) -> u8 {
@@ -475,6 +545,7 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         debounce: Duration::from_millis(watch.debounce.into()),
         follow_clock: args.as_of.is_none(),
         refresh: (watch.refresh > 0).then(|| Duration::from_secs(watch.refresh.into())),
+        allow_empty: args.allow_empty,
     };
     match sigaudit::watch::watch(&args.root, opts, &wopts, &shutdown) {
         Ok(()) => EXIT_OK,
@@ -562,6 +633,13 @@ fn manage_error(e: ManageError) -> u8 {
             );
             EXIT_USAGE
         }
+        e @ ManageError::NotRootDir(_) => {
+            error(
+                e,
+                "check that ROOT is zot's storage.rootDirectory (its volume mounted); pass --init to start the trust material of a new, empty rootDir",
+            );
+            EXIT_USAGE
+        }
         e @ ManageError::Occupied(_) => {
             error(e, "move it out of the way and run the command again");
             EXIT_USAGE
@@ -577,7 +655,7 @@ fn manage_error(e: ManageError) -> u8 {
 }
 
 fn add_key(args: AddKeyArgs, quiet: bool) -> u8 {
-    added(manage::add_keys(&args.root, &args.files), quiet)
+    added(manage::add_keys(&args.root, &args.files, args.init), quiet)
 }
 
 fn add_cert(args: AddCertArgs, quiet: bool) -> u8 {
@@ -586,6 +664,7 @@ fn add_cert(args: AddCertArgs, quiet: bool) -> u8 {
         store: args.store,
         allow_leaf: args.allow_leaf,
         update_policy: args.update_policy,
+        init: args.init,
         now: chrono::Utc::now(),
     };
     added(manage::add_certs(&args.root, &args.files, &opts), quiet)

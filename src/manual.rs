@@ -147,7 +147,7 @@ fn exit_status(out: &mut dyn Write) -> io::Result<()> {
         ),
         (
             "1",
-            "Reports written and a \\-\\-fail\\-on condition met; trust check: problems found.",
+            "Reports written and a \\-\\-fail\\-on condition met, or a repository or folder could not be read (under any \\-\\-fail\\-on but never); trust check: problems found.",
         ),
         (
             "2",
@@ -155,7 +155,7 @@ fn exit_status(out: &mut dyn Write) -> io::Result<()> {
         ),
         (
             "3",
-            "The rootDir is missing or unreadable (watch: at start).",
+            "The rootDir is missing or unreadable (watch: at start), or holds no repository (unless \\-\\-allow\\-empty).",
         ),
     ];
     writeln!(out, ".SH \"EXIT STATUS\"")?;

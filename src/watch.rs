@@ -65,6 +65,9 @@ pub struct WatchOptions {
     pub policy: crate::config::Policy,
     /// The HTML report's templates and page size.
     pub html: report::html::HtmlOptions,
+    /// `--allow-empty`: a rootDir holding no repository is expected, so no error is logged for
+    /// it (one that looks empty because a folder could not be read still is).
+    pub allow_empty: bool,
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -149,12 +152,14 @@ pub fn watch(
         repo_plan: repo_plan_now,
         lookaside_plan: lookaside_plan_now,
         lookaside_fp,
+        unmatched_rules: Vec::new(),
     };
     if wopts.follow_clock {
         w.auditor.set_as_of(chrono::Utc::now());
     }
     let mut report = w.auditor.audit();
     crate::audit::conclude(&mut report, &wopts.policy, w.auditor.options());
+    w.log_health(&report);
     w.trust_fp = report.trust_fingerprint.clone();
     w.renderer
         .render(report)
@@ -175,13 +180,14 @@ pub fn watch(
         ),
     };
     tracing::info!(
-        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} unreadable; reports written in {} ms; {mode}{}",
+        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} unreadable, {} unreadable repositories or folders; reports written in {} ms; {mode}{}",
         root.display(),
         s.images,
         s.trusted_images,
         s.untrusted_images,
         s.unsigned_images,
         s.error_images,
+        s.unreadable_repositories,
         started.elapsed().as_millis(),
         if wopts.watch_repos {
             " (trust material and repositories)"
@@ -264,9 +270,70 @@ struct Session<'a> {
     /// `--registries-d`), and the fingerprint of their files.
     lookaside_plan: Plan,
     lookaside_fp: String,
+    /// The rules last logged as `rule-unmatched`: logged again only when that set changes, so
+    /// a long watch does not repeat them every cycle.
+    unmatched_rules: Vec<String>,
 }
 
 impl Session<'_> {
+    /// Logs what makes an audit untrustworthy as a whole, at every audit: a rootDir holding no
+    /// repository (unless `--allow-empty`, which never covers folders that could not be
+    /// read), and repositories that could not be read; and the rules that match no image,
+    /// when they change.
+    fn log_health(&mut self, report: &Report) {
+        let s = &report.summary;
+        let places = || {
+            let mut names: Vec<&str> = report
+                .unreadable_repositories
+                .iter()
+                .take(LOGGED_PATHS)
+                .map(|u| u.path.as_str())
+                .collect();
+            let more = report
+                .unreadable_repositories
+                .len()
+                .saturating_sub(LOGGED_PATHS);
+            let more = format!("and {more} more");
+            if report.unreadable_repositories.len() > LOGGED_PATHS {
+                names.push(&more);
+            }
+            names.join(", ")
+        };
+        if s.repositories == 0 && s.unreadable_repositories > 0 {
+            tracing::error!(
+                "rootDir {} holds no repository that could be read: {} folder(s) could not be listed ({}); help: let sigaudit list every folder of the rootDir (run it as zot's user, or fix the permissions); --allow-empty does not cover folders that cannot be read",
+                self.root.display(),
+                s.unreadable_repositories,
+                places()
+            );
+        } else if s.repositories == 0 && !self.wopts.allow_empty {
+            tracing::error!(
+                "rootDir {} holds no repository (no OCI image layout under it); help: check that it is zot's storage.rootDirectory and that its volume is mounted, or pass --allow-empty if an empty registry is expected",
+                self.root.display()
+            );
+        } else if s.unreadable_repositories > 0 {
+            tracing::error!(
+                "{} repositories or folders could not be read ({}), so their images are unknown (unreadableRepositories in report.json)",
+                s.unreadable_repositories,
+                places()
+            );
+        }
+        // Keyed by rule name: the message lists repositories, which pushes change.
+        let unmatched: Vec<String> = report
+            .compliance
+            .rules
+            .iter()
+            .filter(|r| r.images == 0 && !report.images.is_empty())
+            .map(|r| r.name.clone())
+            .collect();
+        if unmatched != self.unmatched_rules {
+            for f in crate::compliance::unmatched_rules(report) {
+                tracing::warn!("{}: {} ({})", f.path, f.message, f.code);
+            }
+            self.unmatched_rules = unmatched;
+        }
+    }
+
     fn run_events(&mut self, ev: &mut Events, shutdown: &AtomicBool) {
         let debounce = self.wopts.debounce;
         let max_wait = MAX_DEBOUNCE_WAIT.max(debounce * 4);
@@ -465,6 +532,7 @@ impl Session<'_> {
             None => self.auditor.audit(),
         };
         crate::audit::conclude(&mut report, &self.wopts.policy, self.auditor.options());
+        self.log_health(&report);
         let mut change = describe(
             self.renderer.last(),
             &report,

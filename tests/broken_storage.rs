@@ -1,7 +1,8 @@
 //! The broken-storage corpus: damaged or tampered rootDirs, one problem per scenario.
 //!
 //! For every scenario: the scan completes with the exit code of the README's table (0 without
-//! `--fail-on`; 1 with `--fail-on untrusted` when an image is untrusted or unreadable), no
+//! `--fail-on`; 1 with `--fail-on untrusted` when an image is untrusted or unreadable, or a
+//! repository is), no
 //! panic, a finding names the path and the problem (its code and message text are checked),
 //! and exactly the images that deserve it are trusted (each scenario's damaged images carry
 //! valid K1 signatures, so trusting one by mistake would show). The committed scenarios are in
@@ -97,6 +98,19 @@ fn scan(root: &Path, extra: &[&str]) -> Scan {
 
 /// [`scan`], run through `wrapper` (e.g. `unshare -U`) when given.
 fn scan_with(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
+    let s = scan_any(wrapper, root, extra);
+    assert!(
+        s.code == 0 || s.code == 1,
+        "exit code {}:\n{}",
+        s.code,
+        s.stderr
+    );
+    s
+}
+
+/// [`scan_with`], whatever the exit code, provided the reports were written (so also exit 3
+/// for a rootDir holding no repository).
+fn scan_any(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
     let out = tempfile::tempdir().expect("tempdir");
     let bin = assert_cmd::cargo::cargo_bin("sigaudit");
     let mut cmd = match wrapper {
@@ -124,7 +138,6 @@ fn scan_with(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
         .status
         .code()
         .unwrap_or_else(|| panic!("killed by a signal (timeout?): {stderr}"));
-    assert!(code == 0 || code == 1, "exit code {code}:\n{stderr}");
     for f in [
         "report.json",
         "report.csv",
@@ -167,8 +180,17 @@ fn check_exit_codes(root: &Path, scan0: &Scan) {
         .expect("images")
         .iter()
         .any(|i| i["status"] == "untrusted" || i["status"] == "error");
+    // A repository whose index.json could not be read hides its images: it fails too.
+    let unreadable = scan0.report["summary"]["unreadableRepositories"]
+        .as_u64()
+        .expect("unreadableRepositories")
+        > 0;
     let s = scan(root, &["--fail-on", "untrusted"]);
-    assert_eq!(s.code, if bad { 1 } else { 0 }, "--fail-on untrusted");
+    assert_eq!(
+        s.code,
+        if bad || unreadable { 1 } else { 0 },
+        "--fail-on untrusted"
+    );
     assert_eq!(s.trusted(), scan0.trusted());
 }
 
@@ -579,6 +601,25 @@ fn unreadable_folders_and_files() {
     assert_eq!(s.status("locked-blobs", "v1"), "error");
     assert_eq!(s.status("app", "v1"), "untrusted");
     assert_eq!(s.code, 0);
+    // The folder that could not be listed and the repository whose index.json could not be
+    // read are counted; a repository whose blobs could not be read is not (its images are
+    // listed, as errors).
+    assert_eq!(s.report["summary"]["unreadableRepositories"], 2);
+    let places: Vec<(&str, &str)> = s.report["unreadableRepositories"]
+        .as_array()
+        .expect("unreadableRepositories")
+        .iter()
+        .map(|u| {
+            (
+                u["path"].as_str().expect("path"),
+                u["kind"].as_str().expect("kind"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [("locked", "folder"), ("locked-index", "repository")]
+    );
 
     // An unreadable rootDir itself is exit 3, with no report, naming the path.
     set_mode(&root, 0o000);
@@ -608,6 +649,219 @@ fn unreadable_folders_and_files() {
         "{stderr}"
     );
     assert!(!out.path().join("report.json").exists());
+}
+
+/// A rootDir where every image is trusted, as `scan` sees it: the `ok` repository (the trusted
+/// control), a copy of it in the namespace `team/`, and another, `solo`, at the top.
+#[cfg(unix)]
+fn all_trusted_root() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = base_root();
+    std::fs::remove_dir_all(root.join("app")).expect("rm app");
+    common::copy_tree(&root.join("ok"), &root.join("team/app"));
+    common::copy_tree(&root.join("ok"), &root.join("solo"));
+    (tmp, root)
+}
+
+#[cfg(unix)]
+/// The places of `unreadableRepositories`, as `(path, kind)`.
+fn unreadable_places(s: &Scan) -> Vec<(String, String)> {
+    s.report["unreadableRepositories"]
+        .as_array()
+        .expect("unreadableRepositories")
+        .iter()
+        .map(|u| {
+            (
+                u["path"].as_str().expect("path").to_string(),
+                u["kind"].as_str().expect("kind").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 15: a namespace folder without read permission, and a repository whose index.json
+/// cannot be read, used to drop their images silently, and `--fail-on untrusted` exited 0.
+/// They are counted (`summary.unreadableRepositories`, listed in `unreadableRepositories`), in
+/// every report and the log, and every `--fail-on` but `never` exits 1. Control: the same
+/// rootDir, readable, exits 0 under every condition, with the same trusted control image.
+#[cfg(unix)]
+#[test]
+fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
+    let Some(wrapper) = permission_wrapper() else {
+        return;
+    };
+    let (tmp, root) = all_trusted_root();
+    let policy = tmp.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+    )
+    .expect("policy");
+    let conditions: [&[&str]; 4] = [
+        &["--fail-on", "untrusted"],
+        &["--fail-on", "unsigned"],
+        &["--fail-on", "violations"],
+        &[
+            "--fail-on",
+            "policy-reject",
+            "--registry",
+            "registry.example.com",
+            "--policy",
+            policy.to_str().expect("utf8"),
+        ],
+    ];
+    // Control: readable, every image trusted, nothing fails.
+    for c in conditions {
+        let s = scan_with(wrapper, &root, c);
+        assert_eq!(s.code, 0, "{c:?}: {}", s.stderr);
+        assert_eq!(s.trusted(), set(&[OK, "solo:v1", "team/app:v1"]));
+        assert_eq!(s.report["summary"]["unreadableRepositories"], 0);
+    }
+
+    let locked = [
+        (root.join("team"), 0o000, 0o755),
+        (root.join("solo/index.json"), 0o000, 0o644),
+    ];
+    for (p, mode, _) in &locked {
+        set_mode(p, *mode);
+    }
+    let mut scans: Vec<(String, Scan)> = conditions
+        .iter()
+        .map(|c| (format!("{c:?}"), scan_with(wrapper, &root, c)))
+        .collect();
+    scans.push((
+        "never".into(),
+        scan_with(wrapper, &root, &["--fail-on", "never"]),
+    ));
+    for (p, _, back) in &locked {
+        set_mode(p, *back);
+    }
+    for (c, s) in &scans {
+        // The control is still trusted: the run went on and judged it.
+        assert_eq!(s.trusted(), set(&[OK]), "{c}");
+        assert_eq!(
+            s.code,
+            if c == "never" { 0 } else { 1 },
+            "{c}: {}",
+            s.stderr
+        );
+        assert_eq!(s.report["summary"]["unreadableRepositories"], 2, "{c}");
+        assert_eq!(
+            unreadable_places(s),
+            [
+                ("solo".to_string(), "repository".to_string()),
+                ("team".to_string(), "folder".to_string())
+            ],
+            "{c}"
+        );
+        if c != "never" {
+            assert!(
+                s.stderr
+                    .contains("2 repositories or folders could not be read (solo, team)"),
+                "{c}: the reason is logged: {}",
+                s.stderr
+            );
+        }
+    }
+    let (_, s) = &scans[0];
+    let reason = s.report["unreadableRepositories"][1]["reason"]
+        .as_str()
+        .expect("reason");
+    assert!(
+        reason.contains("cannot read folder") && reason.contains("ermission denied"),
+        "{reason}"
+    );
+    // Every report says so: a failing JUnit test case per place, the count in SARIF's run
+    // properties beside an error result per place, the HTML overview.
+    let out = s._out.path();
+    let junit = std::fs::read_to_string(out.join("report.junit.xml")).expect("junit");
+    assert!(
+        junit.contains(r#"<testsuite name="rootDir" tests="2" failures="2""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase classname="team" name="folder can be listed">"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase classname="solo" name="repository can be read">"#),
+        "{junit}"
+    );
+    assert!(junit.contains(r#"<testsuites name="sigaudit" tests="3" failures="2""#));
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
+            .expect("json");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["properties"]["unreadableRepositories"], 2);
+    for (rule, path) in [
+        ("finding/unreadable", "team"),
+        ("finding/invalid-index", "solo/index.json"),
+    ] {
+        assert!(
+            run["results"].as_array().expect("results").iter().any(|r| {
+                r["ruleId"] == rule
+                    && r["level"] == "error"
+                    && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path
+            }),
+            "no {rule} error result at {path}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(
+        html.contains("<b class=\"s-error\">2</b><span>unreadable repositories or folders</span>"),
+        "HTML card"
+    );
+    assert!(html.contains(r#"id="unreadable-table""#));
+    assert!(html.contains(r#"<td class="mono">team</td><td>folder that could not be listed"#));
+}
+
+/// A rootDir whose only repositories are behind a folder that cannot be listed looks empty;
+/// `--allow-empty` must not take it for an expected empty registry: exit 3, reports written,
+/// whatever `--fail-on`. Control: readable, the same rootDir exits 0.
+#[cfg(unix)]
+#[test]
+fn a_rootdir_empty_because_unreadable_is_never_allowed() {
+    let Some(wrapper) = permission_wrapper() else {
+        return;
+    };
+    let (_tmp, root) = all_trusted_root();
+    for repo in ["ok", "solo"] {
+        std::fs::remove_dir_all(root.join(repo)).expect("rm");
+    }
+    let control = scan_with(wrapper, &root, &["--fail-on", "untrusted"]);
+    assert_eq!(control.code, 0, "{}", control.stderr);
+    assert_eq!(control.trusted(), set(&["team/app:v1"]));
+
+    set_mode(&root.join("team"), 0o000);
+    let scans: Vec<Scan> = [
+        &["--allow-empty"][..],
+        &["--allow-empty", "--fail-on", "never"],
+        &["--fail-on", "untrusted"],
+    ]
+    .iter()
+    .map(|extra| scan_any(wrapper, &root, extra))
+    .collect();
+    set_mode(&root.join("team"), 0o755);
+    for s in &scans {
+        assert_eq!(s.code, 3, "{}", s.stderr);
+        assert!(
+            s.stderr.contains("holds no repository that could be read")
+                && s.stderr.contains("(team)")
+                && s.stderr.contains("help:"),
+            "{}",
+            s.stderr
+        );
+        assert_eq!(s.report["summary"]["repositories"], 0);
+        assert_eq!(s.report["summary"]["unreadableRepositories"], 1);
+        s.finding("no-repositories", ".", &["1 folder(s) could not be read"]);
+        assert!(s.trusted().is_empty());
+    }
+    // The JUnit report fails even with --allow-empty: the folder could not be read.
+    let junit =
+        std::fs::read_to_string(scans[0]._out.path().join("report.junit.xml")).expect("junit");
+    assert!(
+        junit.contains(r#"<testcase classname="team" name="folder can be listed">"#),
+        "{junit}"
+    );
 }
 
 #[cfg(unix)]

@@ -173,6 +173,84 @@ fn exit_3_when_root_is_missing_or_not_a_folder() {
     );
 }
 
+/// Issue 15: a rootDir holding no repository (an unmounted volume, a wrong path) exited 0
+/// with an `info` finding. It is an error finding and exit 3, the reports written as evidence
+/// (JUnit with a failing test case), whatever `--fail-on`, unless `--allow-empty`. Control:
+/// the demo, with repositories, exits 0 under the same flags.
+#[test]
+fn exit_3_when_the_root_holds_no_repository_unless_allow_empty() {
+    let mount_point = tempfile::tempdir().expect("tempdir");
+    let root = mount_point.path().to_str().expect("utf8");
+    for (dir, flags) in [
+        ("fixtures/empty", &[][..]),
+        ("fixtures/empty", &["--fail-on", "never"][..]),
+        (root, &["--fail-on", "untrusted"][..]),
+    ] {
+        let out = tempfile::tempdir().expect("tempdir");
+        scan(
+            dir,
+            out.path(),
+            &[&["--format", "json,junit"][..], flags].concat(),
+        )
+        .code(3)
+        .stderr(predicates::str::contains(format!(
+            "rootDir {dir} holds no repository"
+        )))
+        .stderr(predicates::str::contains("--allow-empty"))
+        .stderr(predicates::str::contains("help:"));
+        let r: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+                .expect("json");
+        let f = &r["findings"].as_array().expect("findings")[0];
+        assert_eq!(f["code"], "no-repositories");
+        assert_eq!(f["severity"], "error");
+        assert_eq!(r["settings"]["allowEmpty"], false);
+        let junit = std::fs::read_to_string(out.path().join("report.junit.xml")).expect("junit");
+        assert!(
+            junit.contains(r#"<failure type="no-repositories""#),
+            "{junit}"
+        );
+        // The nothing-to-audit rootDir is never written to.
+        assert!(
+            std::fs::read_dir(mount_point.path())
+                .expect("ls")
+                .next()
+                .is_none()
+        );
+    }
+    for dir in ["fixtures/empty", root] {
+        let out = tempfile::tempdir().expect("tempdir");
+        scan(
+            dir,
+            out.path(),
+            &[
+                "--allow-empty",
+                "--fail-on",
+                "untrusted",
+                "--format",
+                "json,junit",
+            ],
+        )
+        .code(0);
+        let r: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+                .expect("json");
+        assert_eq!(r["settings"]["allowEmpty"], true);
+        assert_eq!(r["findings"][0]["code"], "no-repositories");
+        assert!(
+            r["findings"][0]["message"]
+                .as_str()
+                .expect("message")
+                .contains("--allow-empty says an empty registry is expected")
+        );
+        let junit = std::fs::read_to_string(out.path().join("report.junit.xml")).expect("junit");
+        assert!(!junit.contains("<failure"), "{junit}");
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    scan("fixtures/demo", out.path(), &["--fail-on", "never"]).code(0);
+    scan("fixtures/demo", out.path(), &["--allow-empty"]).code(0);
+}
+
 #[test]
 fn scan_never_writes_into_the_root() {
     let root = common::project().join("fixtures/demo");

@@ -452,6 +452,144 @@ fn exemptions_apply_until_their_expiry_then_are_listed_as_expired() {
     assert_eq!(r["compliance"]["exempt"], 0);
 }
 
+/// Issue 15: a rule whose globs match no image (a typo such as `prd/**`) used to check nothing
+/// in silence, leaving every image it was meant for compliant. Each such rule is a
+/// `rule-unmatched` warning finding naming the config file, the rule and its line, counted
+/// (`compliance.unmatchedRules`, `summary.findings`) and logged on stderr even when it is not
+/// a terminal. Control: the rule matching images in the same config is not reported.
+#[test]
+fn rules_matching_no_image_are_warnings_in_the_report_and_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = "[[rule]]\nname = \"api\"\nrepository = \"prod/api\"\n\n\
+        [[rule]]\nname = \"prod-typo\"\nrepository = \"prd/**\"\nmin-signatures = 2\n\n\
+        [[rule]]\nname = \"release-tags\"\nrepository = \"prod/**\"\ntag = \"v*\"\n";
+    std::fs::write(dir.path().join("rules.toml"), config).expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = sigaudit(dir.path())
+        .args(["scan", &demo(), "--config", "rules.toml", "--as-of", AS_OF])
+        .args(["--format", "json,sarif", "--out"])
+        .arg(out.path())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+            .expect("json");
+    let unmatched: Vec<&Value> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "rule-unmatched")
+        .collect();
+    assert_eq!(unmatched.len(), 2, "{unmatched:?}");
+    for f in &unmatched {
+        assert_eq!(f["severity"], "warning");
+        assert_eq!(f["path"], "rules.toml");
+    }
+    let messages: Vec<&str> = unmatched
+        .iter()
+        .map(|f| f["message"].as_str().expect("message"))
+        .collect();
+    assert!(
+        messages[0].starts_with(r#"rule "prod-typo" (line 6) matches no image, so it checks nothing: its repository glob "prd/**" matches none of the 5 repositories (data/myblobs, library/alpine, prod/api, prod/web, team/app)"#),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with(r#"rule "release-tags" (line 11) matches no image, so it checks nothing: its repository glob "prod/**" matches 2 (prod/api, prod/web), but its tag glob "v*" matches no tag of their images"#),
+        "{messages:?}"
+    );
+    assert_eq!(r["compliance"]["unmatchedRules"], 2);
+    assert_eq!(
+        r["summary"]["findings"].as_u64(),
+        Some(r["findings"].as_array().expect("findings").len() as u64)
+    );
+    // Control: the rule that matches images is judged and not reported.
+    assert_eq!(rule_counts(&r, "api").0, 4);
+    assert!(!messages.iter().any(|m| m.contains(r#""api""#)));
+    // The images the typo was meant for pass: that is what the warning is for.
+    pass(&r, "prod/web", "expired-cert");
+    // Logged at warn level, though stderr is a pipe here.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"WARN rules.toml: rule "prod-typo" (line 6) matches no image"#),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(rule-unmatched)"), "{stderr}");
+    // SARIF: a warning result each.
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.sarif")).expect("sarif"))
+            .expect("json");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|x| x["ruleId"] == "finding/rule-unmatched" && x["level"] == "warning")
+            .count(),
+        2
+    );
+    // The built-in rule matches every image: never reported.
+    let r = scan_in(dir.path(), &["--no-config"], AS_OF);
+    assert_eq!(r["compliance"]["unmatchedRules"], 0);
+    assert!(
+        !r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "rule-unmatched")
+    );
+}
+
+/// `require-matching-rule = true`: an image no rule matches fails compliance (violation
+/// `no-matching-rule`), where it passed before; an exemption naming that requirement, or every
+/// rule, covers it. Control: images a rule matches keep their verdict.
+#[test]
+fn require_matching_rule_fails_images_no_rule_matches() {
+    let rules = "[[rule]]\nname = \"api\"\nrepository = \"prod/api\"\n";
+    let without = scan_with(rules, AS_OF);
+    pass(&without, "library/alpine", "3.18");
+    assert_eq!(without["compliance"]["requireMatchingRule"], false);
+    let config = format!("require-matching-rule = true\n{rules}");
+    let with = scan_with(&config, AS_OF);
+    assert_eq!(with["compliance"]["requireMatchingRule"], true);
+    fail(
+        &with,
+        "library/alpine",
+        "3.18",
+        "no-matching-rule",
+        "rules.toml matches this image, and require-matching-rule is set",
+    );
+    fail(
+        &with,
+        "prod/web",
+        "jws-rsa",
+        "no-matching-rule",
+        "no rule of",
+    );
+    // Control: matched images are judged by their rule only.
+    pass(&with, "prod/api", "1.1");
+    fail(
+        &with,
+        "prod/api",
+        "1.0",
+        "api",
+        "0 trusted signatures, 1 required",
+    );
+    let unmatched = with["compliance"]["unmatched"].as_u64().expect("unmatched");
+    assert_eq!(unmatched, 22 - 4);
+    assert_eq!(with["compliance"]["fail"].as_u64(), Some(unmatched + 1));
+    // Exemptions: one naming the requirement, one for every rule.
+    let exempt = format!(
+        "{config}[[exemption]]\nrepository = \"library/**\"\nrule = \"no-matching-rule\"\nreason = \"mirrored\"\nexpires = 2027-01-01\n\
+         [[exemption]]\nrepository = \"data/*\"\nreason = \"scratch\"\nexpires = 2027-01-01\n"
+    );
+    let r = scan_with(&exempt, AS_OF);
+    let img = image(&r, "library/alpine", "3.18");
+    assert_eq!(img["compliance"], "exempt");
+    assert_eq!(img["exemptions"][0]["rule"], "no-matching-rule");
+    assert_eq!(image(&r, "data/myblobs", "latest")["compliance"], "exempt");
+    fail(&r, "prod/web", "jws-rsa", "no-matching-rule", "no rule of");
+}
+
 #[test]
 fn csv_has_compliance_columns() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -574,6 +712,18 @@ fn config_errors_name_file_line_and_column_and_exit_2() {
         (
             "[[rule]]\nname = \"a\"\nrepository = \"**\"\n[[exemption]]\nrepository = \"x\"\nexpires = 2027-01-01\n",
             "error: bad.toml:5:14: exemption 1 has no reason",
+        ),
+        (
+            "[[rule]]\nname = \"no-matching-rule\"\nrepository = \"**\"\n",
+            "error: bad.toml:2:8: the rule name \"no-matching-rule\" is reserved",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nrepository = \"**\"\n[[exemption]]\nrepository = \"x\"\nrule = \"no-matching-rule\"\nreason = \"r\"\nexpires = 2027-01-01\n",
+            "error: bad.toml:6:8: exemption names \"no-matching-rule\", which only exists with require-matching-rule = true",
+        ),
+        (
+            "[[rule]]\nname = \"a\"\nrepository = \"**\"\nrequire-matching-rule = true\n",
+            "error: bad.toml:4:1: unknown field `require-matching-rule`",
         ),
     ];
     for (text, want) in cases {

@@ -22,8 +22,10 @@ fn scan(root: &Path, out: &Path) -> Value {
     scan_with(root, out, &[])
 }
 
+/// Scans with every format; the exit code is 0, or 3 for a rootDir holding no repository (the
+/// reports are written all the same).
 fn scan_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
-    Command::cargo_bin("sigaudit")
+    let output = Command::cargo_bin("sigaudit")
         .expect("binary")
         .arg("scan")
         .arg(root)
@@ -31,9 +33,23 @@ fn scan_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
         .arg(out)
         .args(["--as-of", AS_OF, "--format", "json,junit,sarif"])
         .args(extra)
-        .assert()
-        .code(0);
-    serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read")).expect("json")
+        .output()
+        .expect("run");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    let expected = if report["summary"]["repositories"] == 0 {
+        3
+    } else {
+        0
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(expected),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    report
 }
 
 /// A copy of the demo with a hostile tag on library/alpine:3.19 and a repository with a
@@ -206,21 +222,51 @@ fn xml_visible(s: &str) -> String {
 }
 
 fn check_junit(report: &Value, text: &str) {
-    let (root, suites) = parse_junit(text);
+    let (root, mut suites) = parse_junit(text);
     let images = report["images"].as_array().expect("images");
     let verdict = |v: &'static str| move |i: &&Value| i["compliance"] == v;
-    assert_eq!(root["tests"], images.len().to_string());
+    // What could not be audited at all: a failing case per unreadable place, and one for a
+    // rootDir holding no repository without --allow-empty, in a last suite `rootDir`.
+    let unreadable = report["unreadableRepositories"]
+        .as_array()
+        .expect("unreadableRepositories");
+    let empty = report["summary"]["repositories"] == 0 && report["settings"]["allowEmpty"] == false;
+    let root_cases = unreadable.len() + usize::from(empty);
+    assert_eq!(root["tests"], (images.len() + root_cases).to_string());
     assert_eq!(
         root["failures"],
-        images.iter().filter(verdict("fail")).count().to_string()
+        (images.iter().filter(verdict("fail")).count() + root_cases).to_string()
     );
+    if root_cases > 0 {
+        let last = suites.pop().expect("the rootDir suite");
+        assert_eq!(last.attrs["name"], "rootDir");
+        assert_eq!(last.attrs["failures"], root_cases.to_string());
+        assert_eq!(last.cases.len(), root_cases);
+        for (u, case) in unreadable.iter().zip(&last.cases) {
+            assert_eq!(
+                case.attrs["classname"],
+                xml_visible(u["path"].as_str().expect("path"))
+            );
+            let (a, _) = case.failure.as_ref().expect("a failure");
+            assert_eq!(a["type"], "unreadable");
+            assert!(
+                a["message"].contains(&xml_visible(u["reason"].as_str().expect("reason"))),
+                "{a:?}"
+            );
+        }
+        if empty {
+            let case = last.cases.last().expect("case");
+            assert_eq!(case.attrs["classname"], ".");
+            let (a, _) = case.failure.as_ref().expect("a failure");
+            assert_eq!(a["type"], "no-repositories");
+        }
+    }
     assert_eq!(
         root["skipped"],
         images.iter().filter(verdict("exempt")).count().to_string()
     );
     // A suite per repository with images, in the report's order, with its counts and cases
-    // (a repository whose index.json cannot be read has no test case; its finding is in the
-    // report and in SARIF).
+    // (a repository whose index.json cannot be read has none: its case is in `rootDir`).
     let repos: Vec<&str> = report["repositories"]
         .as_array()
         .expect("repositories")

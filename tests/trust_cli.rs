@@ -770,6 +770,71 @@ fn a_missing_root_is_exit_3_and_is_not_created() {
         .stderr(contains("not a folder"));
 }
 
+/// Issue 15: `trust add-key` / `add-cert` wrote into any folder (`/usr/share/doc` worked), so
+/// a mistyped ROOT got keys nobody reads. A folder that is neither a zot rootDir (a repository,
+/// or zot's `cache.db` / `meta.db`) nor already holds `_cosign` or `_notation` is refused:
+/// exit 2, nothing written, the folder named with a `help:` line; `--init` says it is a new
+/// rootDir. Controls: a rootDir with a repository, and each marker alone, are accepted.
+#[test]
+fn add_refuses_a_folder_that_is_not_a_zot_rootdir_unless_init() {
+    let doc = tempfile::tempdir().expect("tmp");
+    write(doc.path(), "README", b"documentation, not a registry\n");
+    std::fs::create_dir(doc.path().join("examples")).expect("mkdir");
+    write(&doc.path().join("examples"), "index.json", b"{}");
+    let before = common::tree_hash(doc.path());
+    for args in [
+        vec!["add-key", s(doc.path()), DEMO_KEY],
+        vec!["add-cert", s(doc.path()), ROOT_CA],
+    ] {
+        let a = trust(&args).code(2);
+        let err = stderr(&a);
+        assert!(
+            err.contains(&format!(
+                "error: {} does not look like a zot rootDir",
+                doc.path().display()
+            )) && err.contains("nothing was written")
+                && err.contains("help:")
+                && err.contains("--init"),
+            "{err}"
+        );
+        assert_eq!(before, common::tree_hash(doc.path()), "{args:?}");
+        assert!(!doc.path().join("_cosign").exists() && !doc.path().join("_notation").exists());
+    }
+    // --init: written.
+    trust(&["add-key", s(doc.path()), DEMO_KEY, "--init"])
+        .code(0)
+        .stdout(contains("added _cosign/"));
+    trust(&["add-cert", s(doc.path()), ROOT_CA, "--init"])
+        .code(0)
+        .stdout(contains("added _notation/truststore/x509/ca/default/"));
+
+    // Controls: a repository, zot's databases, existing trust material.
+    let with_repo = root();
+    trust(&["add-key", s(with_repo.path()), DEMO_KEY]).code(0);
+    for marker in ["cache.db", "meta.db"] {
+        let r = tempfile::tempdir().expect("tmp");
+        write(r.path(), marker, b"");
+        trust(&["add-key", s(r.path()), DEMO_KEY]).code(0);
+        trust(&["add-cert", s(r.path()), ROOT_CA]).code(0);
+    }
+    for existing in ["_cosign", "_notation"] {
+        let r = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(r.path().join(existing)).expect("mkdir");
+        trust(&["add-key", s(r.path()), DEMO_KEY]).code(0);
+        let r = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(r.path().join(existing)).expect("mkdir");
+        trust(&["add-cert", s(r.path()), ROOT_CA]).code(0);
+    }
+    // A repository deep in namespaces is found (the `examples/index.json` above, without
+    // `oci-layout` and `blobs/`, was not one).
+    let nested = tempfile::tempdir().expect("tmp");
+    common::copy_tree(
+        &project("fixtures/demo/library/alpine"),
+        &nested.path().join("a/b/c/alpine"),
+    );
+    trust(&["add-key", s(nested.path()), DEMO_KEY]).code(0);
+}
+
 #[test]
 fn usage_errors_are_exit_2() {
     trust(&[]).code(2);

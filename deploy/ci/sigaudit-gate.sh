@@ -7,7 +7,8 @@
 # writes the reports to OUT (default: sigaudit-reports): report.junit.xml for the CI's test
 # view, report.sarif for code-scanning dashboards, report.json and report.html as evidence.
 # Exits with sigaudit's status: 0 when every image complies, 1 when one does not (the step
-# fails), 2 on a usage or configuration error, 3 when ROOTDIR cannot be read.
+# fails), 2 on a usage or configuration error, 3 when ROOTDIR cannot be read or holds no
+# repository.
 #
 # Environment: SIGAUDIT (the binary, default `sigaudit` on PATH), SIGAUDIT_FAIL_ON (default
 # violations; untrusted, unsigned, policy-reject or never), SIGAUDIT_CONFIG (the rules; default

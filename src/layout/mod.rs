@@ -10,7 +10,7 @@ pub use blobs::{
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
-pub use walk::{RepoLocation, Walk, find_repositories, walked_folders};
+pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 
 use std::path::Path;
 

@@ -22,6 +22,10 @@ pub struct Walk {
     /// Repositories, sorted by name.
     pub repositories: Vec<RepoLocation>,
     pub findings: Vec<Finding>,
+    /// Folders that could not be listed, `(path relative to the rootDir, why)`, also reported
+    /// as `unreadable` findings. Each may hide any number of repositories, so the audit counts
+    /// them (`summary.unreadableRepositories`) instead of letting their repositories vanish.
+    pub unreadable: Vec<(String, String)>,
 }
 
 /// Folder names never descended into, wherever they are: a layout's blob store and zot's
@@ -51,11 +55,10 @@ pub fn find_repositories(root: &Path) -> Walk {
                     .path()
                     .map(|p| rel_path(root, p))
                     .unwrap_or_else(|| ".".into());
-                walk.findings.push(Finding::new(
-                    FindingCode::Unreadable,
-                    path,
-                    format!("cannot read folder: {err}"),
-                ));
+                let why = format!("cannot read folder: {err}");
+                walk.findings
+                    .push(Finding::new(FindingCode::Unreadable, path.clone(), &why));
+                walk.unreadable.push((path, why));
                 continue;
             }
         };
@@ -102,7 +105,26 @@ pub fn find_repositories(root: &Path) -> Walk {
         });
     }
     walk.repositories.sort();
+    walk.unreadable.sort();
     walk
+}
+
+/// Whether [`find_repositories`] would find at least one repository under `root`; stops at
+/// the first one, so a real rootDir answers at once.
+pub fn has_repository(root: &Path) -> bool {
+    WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(descended)
+        .filter_map(Result::ok)
+        .any(|e| {
+            let dir = e.path();
+            e.depth() > 0
+                && !e.path_is_symlink()
+                && std::fs::symlink_metadata(dir.join("index.json")).is_ok()
+                && dir.join("oci-layout").is_file()
+                && dir.join("blobs").is_dir()
+        })
 }
 
 /// Every folder [`find_repositories`] descends into (the rootDir included): where a repository

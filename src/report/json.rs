@@ -30,6 +30,7 @@ struct Head<'a> {
     trust_material: &'a [crate::trust::MaterialRecord],
     summary: &'a super::model::Summary,
     repositories: &'a [super::model::RepositorySummary],
+    unreadable_repositories: &'a [super::model::UnreadableRepository],
     compliance: &'a super::model::ComplianceSummary,
     expiring: &'a [super::model::Expiry],
 }
@@ -51,6 +52,7 @@ pub fn render(
         trust_material: &report.trust_material,
         summary: &report.summary,
         repositories: &report.repositories,
+        unreadable_repositories: &report.unreadable_repositories,
         compliance: &report.compliance,
         expiring: &report.expiring,
     };

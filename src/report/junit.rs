@@ -2,7 +2,10 @@
 //! suite per repository, a test case per image, judged by its compliance verdict: an image that
 //! fails a compliance rule is a failure whose message gives the rules, why, and the signature
 //! codes; an exempt image is skipped, with the exemption. (Under the built-in rule, that is:
-//! an image that is not trusted fails.)
+//! an image that is not trusted fails.) What could not be audited at all fails too, in a last
+//! suite named `rootDir`: a test case per repository or folder that could not be read (its
+//! images are unknown), and one when the rootDir holds no repository without `--allow-empty`;
+//! so a CI page never shows green for an audit that saw nothing.
 //!
 //! Every string from the registry (repository names, tags, reasons) is escaped. XML 1.0 cannot
 //! carry most control characters at all, not even as references, so those are written as the
@@ -67,11 +70,13 @@ pub fn render(
         .iter()
         .filter(|i| i.compliance == Compliance::Exempt)
         .count();
+    let root_cases = root_cases(report);
+    let failures = failures + root_cases.len();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
         r#"<testsuites name="sigaudit" tests="{}" failures="{failures}" errors="0" skipped="{skipped}">"#,
-        report.images.len()
+        report.images.len() + root_cases.len()
     )?;
     let as_of = report
         .as_of
@@ -124,8 +129,81 @@ pub fn render(
         writeln!(w, "  </testsuite>")?;
         start = end;
     }
+    if !root_cases.is_empty() {
+        writeln!(
+            w,
+            r#"  <testsuite name="rootDir" tests="{n}" failures="{n}" errors="0" skipped="0">"#,
+            n = root_cases.len()
+        )?;
+        writeln!(w, "    <properties>")?;
+        for (name, value) in properties {
+            writeln!(
+                w,
+                r#"      <property name="{name}" value="{}"/>"#,
+                escape(value, true)
+            )?;
+        }
+        writeln!(w, "    </properties>")?;
+        for (classname, name, kind, message) in &root_cases {
+            writeln!(
+                w,
+                r#"    <testcase classname="{}" name="{}">"#,
+                escape(classname, true),
+                escape(name, true)
+            )?;
+            writeln!(
+                w,
+                r#"      <failure type="{kind}" message="{}">{}</failure>"#,
+                escape(message, true),
+                escape(message, false)
+            )?;
+            writeln!(w, "    </testcase>")?;
+        }
+        writeln!(w, "  </testsuite>")?;
+    }
     writeln!(w, "</testsuites>")?;
     w.flush()
+}
+
+/// The failing test cases of the `rootDir` suite, `(classname, name, failure type, message)`:
+/// one per place that could not be read, and one for a rootDir holding no repository unless
+/// `--allow-empty` said that is expected.
+fn root_cases(report: &Report) -> Vec<(String, String, &'static str, String)> {
+    use super::model::UnreadableKind;
+    let mut cases: Vec<(String, String, &'static str, String)> = report
+        .unreadable_repositories
+        .iter()
+        .map(|u| {
+            let (name, what) = match u.kind {
+                UnreadableKind::Folder => (
+                    "folder can be listed",
+                    "the folder could not be listed, so the repositories it holds, if any, are unknown",
+                ),
+                UnreadableKind::Repository => (
+                    "repository can be read",
+                    "the repository's index.json could not be read, so its images are unknown",
+                ),
+            };
+            (
+                u.path.clone(),
+                name.to_string(),
+                "unreadable",
+                format!("{}: {what}: {}", u.path, u.reason),
+            )
+        })
+        .collect();
+    if report.summary.repositories == 0 && !report.settings.allow_empty {
+        cases.push((
+            ".".to_string(),
+            "rootDir holds a repository".to_string(),
+            "no-repositories",
+            format!(
+                "{} holds no repository (an unmounted volume, or not zot's storage.rootDirectory?); pass --allow-empty if an empty registry is expected",
+                report.root_dir
+            ),
+        ));
+    }
+    cases
 }
 
 /// The test case's name: the digest, its tags, and where it sits in an index.

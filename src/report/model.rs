@@ -54,6 +54,10 @@ pub struct Report {
     pub trust_material: Vec<MaterialRecord>,
     pub summary: Summary,
     pub repositories: Vec<RepositorySummary>,
+    /// Where repositories could not be read, so their images are unknown: a folder of the
+    /// walk that could not be listed, or a repository whose `index.json` could not be read or
+    /// parsed; by path.
+    pub unreadable_repositories: Vec<UnreadableRepository>,
     /// The compliance rules applied to every image (see [`crate::compliance`]) and their
     /// outcome.
     pub compliance: ComplianceSummary,
@@ -73,6 +77,19 @@ pub struct Report {
     #[serde(skip)]
     #[schemars(skip)]
     pub duration: Option<std::time::Duration>,
+}
+
+impl Report {
+    /// Adds findings made after aggregation (by the compliance stage, or about what could not
+    /// be read), keeping `findings` in the audit's order (path, code, message) without
+    /// duplicates and `summary.findings` equal to their number.
+    pub fn add_findings(&mut self, new: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(new);
+        self.findings
+            .sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
+        self.findings.dedup();
+        self.summary.findings = self.findings.len();
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -105,6 +122,9 @@ pub struct Settings {
     /// The containers-policy.json(5) every image was evaluated against (`--policy`); null
     /// without `--policy`.
     pub containers_policy: Option<PolicyFile>,
+    /// `--allow-empty`: a rootDir holding no repository is expected (`scan` exits 0 rather
+    /// than 3 when nothing else fails, and `report.junit.xml` has no failing test case for it).
+    pub allow_empty: bool,
 }
 
 /// A policy file read, as evidence: its path and the SHA-256 of its bytes.
@@ -185,6 +205,32 @@ pub struct Summary {
     pub containers_policy_accept: usize,
     /// Images the containers policy rejects (0 without `--policy`).
     pub containers_policy_reject: usize,
+    /// Places whose repositories could not be read (listed in `unreadableRepositories`): each
+    /// repository whose `index.json` could not be read or parsed, and each folder that could
+    /// not be listed, counted once although it may hide any number of repositories. Any of
+    /// them fails `--fail-on` (except `never`): its images are unknown.
+    pub unreadable_repositories: usize,
+}
+
+/// Why a place of the rootDir could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UnreadableKind {
+    /// A folder of the repository walk that could not be listed: it may hide any number of
+    /// repositories.
+    Folder,
+    /// A repository whose `index.json` could not be read or parsed: its images are unknown.
+    Repository,
+}
+
+/// A place of the rootDir whose repositories could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct UnreadableRepository {
+    /// Relative to the rootDir: the folder, or the repository.
+    pub path: String,
+    pub kind: UnreadableKind,
+    /// Why, as the finding at that place says.
+    pub reason: String,
 }
 
 #[derive(Debug, Default, Serialize, JsonSchema)]
@@ -410,8 +456,14 @@ pub struct ComplianceSummary {
     pub pass: usize,
     pub fail: usize,
     pub exempt: usize,
-    /// Images no rule matches (counted in `pass`).
+    /// Images no rule matches (counted in `pass`, or in `fail` with `requireMatchingRule`).
     pub unmatched: usize,
+    /// `require-matching-rule` of the config: an image no rule matches fails (violation
+    /// `no-matching-rule`) instead of passing.
+    pub require_matching_rule: bool,
+    /// Rules that matched no image, each also a `rule-unmatched` warning finding (0 when the
+    /// registry has no image at all: then every rule matches nothing).
+    pub unmatched_rules: usize,
 }
 
 /// One rule as configured, and how the images it matches fared.

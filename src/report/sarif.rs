@@ -258,6 +258,13 @@ fn rules_of(report: &Report) -> Vec<Value> {
             "error",
         )
     }));
+    if report.compliance.require_matching_rule {
+        all.push(rule(
+            &compliance_rule(crate::config::NO_MATCHING_RULE),
+            "every image must be matched by some rule of the config (require-matching-rule)",
+            "error",
+        ));
+    }
     all
 }
 
@@ -280,6 +287,7 @@ pub fn render(
             "rootDir": report.root_dir,
             "asOf": report.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "trustFingerprint": report.trust_fingerprint,
+            "unreadableRepositories": report.summary.unreadable_repositories,
         },
     });
     let mut head = serde_json::to_vec(&run)?;

@@ -108,6 +108,9 @@ pub struct AddCertOptions {
     pub allow_leaf: bool,
     /// Add `<type>:<store>` to every verifying statement of the existing policy file(s).
     pub update_policy: bool,
+    /// The rootDir is new and empty: add although it does not look like a zot rootDir (see
+    /// [`check_zot_root`]).
+    pub init: bool,
     /// The instant expiry warnings are judged at.
     pub now: DateTime<Utc>,
 }
@@ -134,6 +137,30 @@ fn read_input(file: &Path) -> Result<Vec<u8>, String> {
         return Err(too_big(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Files zot writes at the top of its rootDir: the dedupe cache (on by default for local
+/// storage) and the metadata database (zot-reference.md §1.2).
+const ZOT_DATABASES: &[&str] = &["cache.db", "meta.db"];
+
+/// Refuses a `root` that does not look like a zot rootDir unless `init`: trust material
+/// written into a mistyped path (`/usr/share/doc`, an unmounted volume's mount point) is
+/// trusted by nobody, and the operator believes it is. A rootDir is a folder that already
+/// holds `_cosign` or `_notation` (zot creates both at its first start when image trust is
+/// enabled), or one of zot's databases, or a repository the audit's walk finds (checked last:
+/// the walk stops at the first repository).
+pub fn check_zot_root(root: &Path, init: bool) -> Result<(), ManageError> {
+    let has = |name: &str| std::fs::symlink_metadata(root.join(name)).is_ok();
+    if init
+        || has("_cosign")
+        || has("_notation")
+        || ZOT_DATABASES.iter().any(|d| has(d))
+        || crate::layout::has_repository(root)
+    {
+        Ok(())
+    } else {
+        Err(ManageError::NotRootDir(root.to_path_buf()))
+    }
 }
 
 /// `sha256:<hex>`, the name zot gives an uploaded file.
@@ -172,9 +199,11 @@ fn small_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 ///
 /// Refused (nothing written, one [`Refusal`] per bad file): empty files, non-PEM, private
 /// keys, certificates, several PEM blocks in one file, keys [`CosignKey::parse`] rejects
-/// (RSA under 2048 bits, unknown curves or algorithms), files over 8 MiB.
-pub fn add_keys(root: &Path, files: &[PathBuf]) -> Result<AddReport, ManageError> {
+/// (RSA under 2048 bits, unknown curves or algorithms), files over 8 MiB. A `root` that does
+/// not look like a zot rootDir is refused unless `init` ([`check_zot_root`]).
+pub fn add_keys(root: &Path, files: &[PathBuf], init: bool) -> Result<AddReport, ManageError> {
     crate::audit::check_root(root)?;
+    check_zot_root(root, init)?;
     let mut refused = Vec::new();
     let mut good: Vec<(PathBuf, Vec<u8>, CosignKey)> = Vec::new();
     for file in files {
@@ -371,6 +400,7 @@ pub fn add_certs(
     opts: &AddCertOptions,
 ) -> Result<AddReport, ManageError> {
     crate::audit::check_root(root)?;
+    check_zot_root(root, opts.init)?;
     if !is_valid_store_name(&opts.store) {
         return Err(ManageError::InvalidStoreName(opts.store.clone()));
     }

@@ -52,6 +52,12 @@ pub enum ManageError {
     /// `--update-policy` on a policy that cannot be used.
     #[error("cannot update the trust policy {path}: {reason}")]
     PolicyInvalid { path: String, reason: String },
+    /// The folder given as the rootDir does not look like one, and `--init` was not given.
+    #[error(
+        "{} does not look like a zot rootDir: it holds no repository (OCI image layout), no zot database (cache.db, meta.db) and no _cosign or _notation; nothing was written",
+        .0.display()
+    )]
+    NotRootDir(PathBuf),
     /// Something other than a regular file is where a file is to be written.
     #[error("{} exists and is not a regular file; not replaced", .0.display())]
     Occupied(PathBuf),
