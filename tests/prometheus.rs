@@ -338,3 +338,48 @@ fn repository_labels_round_trip_backslash_quote_newline_and_braces() {
         );
     }
 }
+
+#[test]
+fn containers_policy_verdicts_are_counted_when_a_policy_is_given() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let root = demo();
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .arg("scan")
+        .arg(&root)
+        .arg("--out")
+        .arg(out.path())
+        .args([
+            "--format",
+            "json,prometheus",
+            "--as-of",
+            "2026-11-23T00:00:00Z",
+        ])
+        .args(["--no-config", "--registry", "registry.example", "--policy"])
+        .arg(root.join("_policy/policy.json"))
+        .assert()
+        .code(0);
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("json"))
+            .expect("JSON");
+    let prom = std::fs::read_to_string(out.path().join("report.prom")).expect("prom");
+    let accept = r["summary"]["containersPolicyAccept"]
+        .as_u64()
+        .expect("accept");
+    let reject = r["summary"]["containersPolicyReject"]
+        .as_u64()
+        .expect("reject");
+    assert!(
+        accept > 0 && reject > 0,
+        "the demo's policy accepts some images, rejects others"
+    );
+    assert!(
+        prom.contains(&format!(
+            "sigaudit_containers_policy_images{{verdict=\"accept\"}} {accept}\n"
+        )),
+        "{prom}"
+    );
+    assert!(prom.contains(&format!(
+        "sigaudit_containers_policy_images{{verdict=\"reject\"}} {reject}\n"
+    )));
+}
