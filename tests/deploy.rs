@@ -805,15 +805,35 @@ fn container_image_audits_the_demo_read_only_as_non_root() {
         String::from_utf8_lossy(&rootfs.stderr)
     );
     std::fs::copy(project_file(".dockerignore"), ctx.join(".dockerignore")).expect("copy");
-    let tag = format!("localhost/sigaudit-test:{}", std::process::id());
-    let build = Process::new(&podman)
+    let tag = "localhost/sigaudit-test:1";
+    // An image store of the test's own, in its tempdir: nothing is left in the machine's store
+    // (the build's stage images included), and parallel runs do not meet.
+    let storage = dir.path().join("storage");
+    let podman = || {
+        let mut p = Process::new(&podman);
+        p.arg("--root")
+            .arg(&storage)
+            .arg("--runroot")
+            .arg(dir.path().join("runroot"));
+        p
+    };
+    struct Cleanup<F: FnMut()>(F);
+    impl<F: FnMut()> Drop for Cleanup<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    let _cleanup = Cleanup(|| {
+        let _ = podman().args(["rmi", "--all", "--force"]).output();
+    });
+    let build = podman()
         .args([
             "build",
             "--quiet",
             "--build-arg",
             "BINARY_FROM=prebuilt",
             "-t",
-            &tag,
+            tag,
             "-f",
         ])
         .arg(project_file("Dockerfile"))
@@ -825,15 +845,8 @@ fn container_image_audits_the_demo_read_only_as_non_root() {
         "podman build: {}",
         String::from_utf8_lossy(&build.stderr)
     );
-    struct Remove<'a>(&'a Path, &'a str);
-    impl Drop for Remove<'_> {
-        fn drop(&mut self) {
-            let _ = Process::new(self.0).args(["rmi", "-f", self.1]).output();
-        }
-    }
-    let _cleanup = Remove(&podman, &tag);
-    let inspect = Process::new(&podman)
-        .args(["image", "inspect", "--format", "{{json .Config}}", &tag])
+    let inspect = podman()
+        .args(["image", "inspect", "--format", "{{json .Config}}", tag])
         .output()
         .expect("inspect");
     let config: Value = serde_json::from_slice(&inspect.stdout).expect("config JSON");
@@ -849,7 +862,7 @@ fn container_image_audits_the_demo_read_only_as_non_root() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let run = |extra: &[&str]| {
-        Process::new(&podman)
+        podman()
             .arg("run")
             .args(oci_runtime())
             .args(["--rm", "--read-only", "--network=none"])
@@ -870,7 +883,7 @@ fn container_image_audits_the_demo_read_only_as_non_root() {
             .expect("podman run")
     };
     let scan = |fail_on: &str| {
-        let mut args = vec![tag.as_str(), "scan", "/data", "--out", "/out"];
+        let mut args = vec![tag, "scan", "/data", "--out", "/out"];
         args.extend([
             "--format",
             "json,prometheus",
@@ -922,6 +935,6 @@ fn container_image_audits_the_demo_read_only_as_non_root() {
     assert_eq!(verdicts(&inside), verdicts(&report(&host_out)));
     assert!(out.join("report.prom").is_file());
     // No shell in the image.
-    let shell = run(&["--entrypoint", "/bin/sh", &tag, "-c", "true"]);
+    let shell = run(&["--entrypoint", "/bin/sh", tag, "-c", "true"]);
     assert!(!shell.status.success(), "the image has a shell");
 }
