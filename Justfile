@@ -37,3 +37,9 @@ bench-incremental:
 # Seed and run every cargo-fuzz target for SECONDS each (default 600), two at a time (docs/fuzzing.md); needs nightly and cargo-fuzz.
 fuzz SECONDS="600":
     bash fuzz/run.sh {{SECONDS}}
+
+# Build the container image from a release binary built here; no base image is pulled (README: Deploy).
+image:
+    cargo build --release --locked
+    sh deploy/container/rootfs.sh target/release/sigaudit target/container-rootfs
+    podman build --build-arg BINARY_FROM=prebuilt -t sigaudit .

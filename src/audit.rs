@@ -105,9 +105,12 @@ impl AuditOptions {
 
 /// Audit the rootDir at `root` once (saving the verification cache when `cache_dir` is set).
 pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
+    let started = std::time::Instant::now();
     let mut auditor = Auditor::new(root, opts.clone())?;
     auditor.notation = NotationCaches::for_single_audit();
-    let report = auditor.audit();
+    let mut report = auditor.audit();
+    // The whole audit, discovery and trust loading included.
+    report.duration = Some(started.elapsed());
     if let Err(e) = auditor.save_cache() {
         tracing::warn!("could not write the verification cache: {e}");
     }
@@ -513,6 +516,7 @@ impl Auditor {
             elapsed_ms = aggregate_started.elapsed().as_millis() as u64,
             "aggregated"
         );
+        report.duration = Some(started.elapsed());
         report
     }
 }
@@ -1047,6 +1051,7 @@ fn aggregate(
         images,
         findings,
         changes: None,
+        duration: None,
     }
 }
 

@@ -42,6 +42,10 @@ pub enum Command {
     Init(InitArgs),
     /// Print the JSON Schema (draft 2020-12) of a file sigaudit reads or writes, on stdout.
     Schema(SchemaArgs),
+    /// Print a shell completion script on stdout (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write one page per command into a folder.
+    Man(ManArgs),
 }
 
 /// `sigaudit init`.
@@ -71,6 +75,26 @@ pub enum SchemaOf {
     Report,
     /// `sigaudit.toml`.
     Config,
+}
+
+/// `sigaudit completions`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Install, for example:\n  bash: sigaudit completions bash > ~/.local/share/bash-completion/completions/sigaudit\n  zsh:  sigaudit completions zsh > \"${fpath[1]}/_sigaudit\"\n  fish: sigaudit completions fish > ~/.config/fish/completions/sigaudit.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `sigaudit man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write sigaudit.1 and one page per subcommand (sigaudit-scan.1, sigaudit-trust-add-key.1,
+    /// ...) into this folder (created if missing) instead of printing sigaudit.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `sigaudit trust ...`.
@@ -353,7 +377,7 @@ pub struct AuditArgs {
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
     /// Report formats, comma-separated: json, csv, html, junit (report.junit.xml), sarif
-    /// (report.sarif).
+    /// (report.sarif), prometheus (report.prom, for node_exporter's textfile collector).
     #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
     pub format: Vec<Format>,
     /// Evaluate as of this instant (RFC 3339, e.g. 2026-11-23T00:00:00Z, or a date,

@@ -20,6 +20,7 @@ use sigaudit::report;
 use sigaudit::watch::{WatchError, WatchOptions};
 
 mod cli;
+mod manual;
 mod summary;
 
 use cli::{
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
         Command::Trust(cmd) => trust(cmd, cli.quiet),
         Command::Init(args) => init(args),
         Command::Schema(args) => schema(args),
+        Command::Completions(args) => manual::run_completions(&args),
+        Command::Man(args) => manual::run_man(&args),
     };
     ExitCode::from(code)
 }
@@ -360,6 +363,7 @@ fn format_word(f: report::Format) -> &'static str {
         report::Format::Html => "html",
         report::Format::Junit => "junit",
         report::Format::Sarif => "sarif",
+        report::Format::Prometheus => "prometheus",
     }
 }
 

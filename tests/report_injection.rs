@@ -3,7 +3,8 @@
 //! (`fixtures/hostile-strings`) come out inert in every format. `report.json` and SARIF keep
 //! the exact strings (valid JSON that round-trips); CSV cells that a spreadsheet would run are
 //! prefixed with `'`; HTML escapes markup and shows hidden characters as `\u{N}`; JUnit XML is
-//! well-formed and shows them the same way; the log on stderr carries none of them. (The strict
+//! well-formed and shows them the same way; report.prom keeps the exact names as label values,
+//! escaped as the exposition format requires; the log on stderr carries none of them. (The strict
 //! JUnit and SARIF structure checks run on this fixture too, in tests/formats.rs.)
 
 mod common;
@@ -39,7 +40,7 @@ fn scan(out: &Path) -> (Value, String) {
             "--no-config",
             "-vv",
             "--format",
-            "json,csv,html,junit,sarif",
+            "json,csv,html,junit,sarif,prometheus",
         ])
         .env("NO_COLOR", "1")
         .assert()
@@ -360,4 +361,44 @@ fn the_summary_names_hostile_images_as_single_words() {
         "{stderr}"
     );
     assert!(stderr.contains(" =1+2:"), "{stderr}");
+}
+
+#[test]
+fn prometheus_labels_keep_every_repository_name_exactly() {
+    let out = tempfile::tempdir().expect("tempdir");
+    scan(out.path());
+    let prom = std::fs::read_to_string(out.path().join("report.prom")).expect("report.prom");
+    // Every line is a comment or one sample: no name broke a line or ended a label early.
+    for line in prom.lines() {
+        assert!(
+            line.starts_with("# HELP sigaudit_")
+                || line.starts_with("# TYPE sigaudit_")
+                || (line.starts_with("sigaudit_")
+                    && line
+                        .rsplit_once(' ')
+                        .is_some_and(|(_, v)| v.parse::<f64>().is_ok())),
+            "{line:?}"
+        );
+    }
+    if let Some(tool) = common::tool("promtool") {
+        let (ok, printed) = common::prom::promtool(&tool, &prom);
+        assert!(ok && printed.trim().is_empty(), "promtool: {printed}");
+    }
+    let Some(parsed) = common::prom::python_parse(&prom, out.path()) else {
+        return;
+    };
+    let samples = parsed.expect("prometheus-client parses report.prom");
+    let labelled: BTreeSet<&str> = samples
+        .iter()
+        .filter(|(n, _, _)| n == "sigaudit_repository_images")
+        .map(|(_, l, _)| l["repository"].as_str())
+        .collect();
+    assert_eq!(labelled, HOSTILE_REPOS.iter().copied().collect());
+    // Every image of the fixture is trusted: each repository's trusted count is its size.
+    let trusted: f64 = samples
+        .iter()
+        .filter(|(n, l, _)| n == "sigaudit_repository_images" && l["status"] == "trusted")
+        .map(|(_, _, v)| v)
+        .sum();
+    assert_eq!(trusted as usize, HOSTILE_REPOS.len());
 }

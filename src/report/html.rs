@@ -1084,6 +1084,7 @@ fn empty_report() -> Report {
         images: Vec::new(),
         findings: Vec::new(),
         changes: None,
+        duration: None,
     }
 }
 

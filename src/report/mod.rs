@@ -1,5 +1,5 @@
-//! Reports: one versioned model ([`model::Report`]), rendered to JSON, CSV, HTML, JUnit XML and
-//! SARIF. Renderers read only the model, never the audit's internals.
+//! Reports: one versioned model ([`model::Report`]), rendered to JSON, CSV, HTML, JUnit XML,
+//! SARIF and Prometheus metrics. Renderers read only the model, never the audit's internals.
 
 pub mod changes;
 pub mod csv;
@@ -7,6 +7,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod prometheus;
 pub mod sarif;
 pub mod schema;
 pub mod text;
@@ -43,6 +44,8 @@ pub enum Format {
     Junit,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// Prometheus text format (report.prom), for node_exporter's textfile collector.
+    Prometheus,
 }
 
 impl Format {
@@ -53,6 +56,7 @@ impl Format {
             Format::Html => "report.html",
             Format::Junit => "report.junit.xml",
             Format::Sarif => "report.sarif",
+            Format::Prometheus => "report.prom",
         }
     }
 }
@@ -109,6 +113,10 @@ pub fn render_to(
             Format::Html => templates_or()?.image(img),
             Format::Junit => junit::image(img),
             Format::Sarif => sarif::image(img),
+            // Rendered from the summaries below; no image has a part of its own.
+            Format::Prometheus => Err(io::Error::other(
+                "report.prom has no per-image part (a bug)",
+            )),
         }
     };
     let mut stream = PartStream {
@@ -125,6 +133,7 @@ pub fn render_to(
         Format::Csv => csv::render(&mut stream, w),
         Format::Junit => junit::render(report, &mut stream, w),
         Format::Sarif => sarif::render(report, &mut stream, w),
+        Format::Prometheus => prometheus::render(report, w),
         Format::Html => prepared
             .ok_or_else(|| io::Error::other("HTML pages not prepared"))?
             .write_single(&mut stream, w),
@@ -324,6 +333,10 @@ fn render_one(
             Format::Html => templates()?.image(img),
             Format::Junit => junit::image(img),
             Format::Sarif => sarif::image(img),
+            // Rendered from the summaries below; no image has a part of its own.
+            Format::Prometheus => Err(io::Error::other(
+                "report.prom has no per-image part (a bug)",
+            )),
         }
     };
     let mut stream = PartStream {
@@ -351,6 +364,10 @@ fn render_one(
         }
         Format::Sarif => {
             write_atomic(&path, |w| sarif::render(report, &mut stream, w))?;
+            vec![path]
+        }
+        Format::Prometheus => {
+            write_atomic(&path, |w| prometheus::render(report, w))?;
             vec![path]
         }
         Format::Html => prepared

@@ -70,6 +70,13 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What changed since the `--baseline` report; null without `--baseline`.
     pub changes: Option<Changes>,
+    /// Wall-clock time the audit took (`scan`: from reading the rootDir to the verdicts; a
+    /// `watch` cycle: its verification and aggregation); `None` when not measured. Not written
+    /// to report.json, which stays the same for the same storage, trust material and `--as-of`
+    /// apart from `generatedAt`; report.prom exposes it for dashboards.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub duration: Option<std::time::Duration>,
 }
 
 impl Report {

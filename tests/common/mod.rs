@@ -204,3 +204,22 @@ pub fn mkfifo(p: &Path) {
         .success();
     assert!(ok, "mkfifo {}", p.display());
 }
+
+/// The program `name` from PATH. `None` (the test is skipped, saying why) when it is not
+/// installed, except under `CI=true`, where .ci/run installs it and its absence is a failure.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but {name} is not installed: .ci/run installs it");
+        }
+        eprintln!("skipping: {name} is not installed");
+    }
+    found
+}
+
+pub mod prom;
