@@ -382,6 +382,20 @@ pub struct SignatureReport {
     pub details: Details,
 }
 
+impl SignatureReport {
+    /// The author as one line, for the formats read line by line (`report.csv`): a cosign
+    /// key's `keyFingerprint` (`sha256:<hex>` of its SubjectPublicKeyInfo) instead of its
+    /// multi-line PEM text, else `author` itself (a certificate subject, a keyless identity,
+    /// a GPG primary fingerprint); null when untrusted. A trusted cosign signature has a
+    /// `keyFingerprint` exactly when a key, not a keyless certificate, made it trusted.
+    pub fn author_id(&self) -> Option<&str> {
+        match (&self.author, &self.key_fingerprint) {
+            (Some(_), Some(fp)) if self.tool == "cosign" => Some(fp),
+            (author, _) => author.as_deref(),
+        }
+    }
+}
+
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
 #[derive(Debug, PartialEq, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
