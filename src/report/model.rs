@@ -47,6 +47,13 @@ pub struct Report {
     pub as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
     pub root_dir: String,
+    /// The audited rootDir as an absolute path with every symbolic link resolved (as given,
+    /// made absolute, if it cannot be resolved): `rootDir` alone does not say which folder a
+    /// relative path or a link meant when the report was made.
+    pub root_dir_absolute: String,
+    /// The name of the host that made the report (uname(2)'s node name; empty where the
+    /// system does not give one): with `rootDirAbsolute`, which machine's storage was audited.
+    pub host: String,
     pub settings: Settings,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.

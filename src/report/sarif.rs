@@ -285,6 +285,8 @@ pub fn render(
         },
         "properties": {
             "rootDir": report.root_dir,
+            "rootDirAbsolute": report.root_dir_absolute,
+            "host": report.host,
             "asOf": report.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "trustFingerprint": report.trust_fingerprint,
             "unreadableRepositories": report.summary.unreadable_repositories,
