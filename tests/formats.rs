@@ -381,7 +381,18 @@ fn check_sarif(report: &Value, log: &Value) {
         *by_rule.entry(id.to_string()).or_default() += 1;
         let level = r["level"].as_str().expect("level");
         assert!(["none", "note", "warning", "error"].contains(&level));
-        assert!(!r["message"]["text"].as_str().expect("message").is_empty());
+        let message = r["message"]["text"].as_str().expect("message");
+        assert!(!message.is_empty());
+        // An image result says the image's status in the report's own word.
+        let status = match id {
+            "image/unsigned" => Some("unsigned"),
+            "image/unreadable" => Some("error"),
+            _ => None,
+        };
+        if let Some(status) = status {
+            assert_eq!(r["properties"]["imageStatus"], status, "{r}");
+            assert!(message.starts_with(&format!("{status}: ")), "{message}");
+        }
         let loc = &r["locations"][0];
         let a = &loc["physicalLocation"]["artifactLocation"];
         assert_eq!(a["uriBaseId"], "ROOTDIR");
@@ -403,7 +414,7 @@ fn check_sarif(report: &Value, log: &Value) {
             assert_eq!(l["fullyQualifiedName"], fq);
         }
     }
-    // Exactly one result per signature not trusted, per unsigned or unreadable image, per
+    // Exactly one result per signature not trusted, per unsigned or error image, per
     // finding.
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
     for img in report["images"].as_array().expect("images") {
