@@ -891,7 +891,6 @@ fn to_report(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// The report's `rootDirAbsolute`: `root` with every link resolved, or, if that fails (the
 /// rootDir vanished mid-scan), made absolute against the working folder, or as given.
 fn absolute_root(root: &Path) -> String {
@@ -917,6 +916,7 @@ fn host_name() -> String {
     std::env::var("COMPUTERNAME").unwrap_or_default()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn aggregate(
     root: &Path,
     opts: &AuditOptions,

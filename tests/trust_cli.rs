@@ -1479,7 +1479,8 @@ fn list_and_report_say_the_same_words_for_every_fixture() {
             .args(["scan", s(&root), "--format", "json", "--as-of", AS_OF])
             .args(["--no-config", "--allow-empty", "--out"])
             .arg(out.path())
-            .assert();
+            .assert()
+            .code(0);
         let report: Value =
             serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
                 .expect("json");
