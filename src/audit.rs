@@ -895,6 +895,31 @@ fn to_report(
     }
 }
 
+/// The report's `rootDirAbsolute`: `root` with every link resolved, or, if that fails (the
+/// rootDir vanished mid-scan), made absolute against the working folder, or as given.
+fn absolute_root(root: &Path) -> String {
+    std::fs::canonicalize(root)
+        .or_else(|_| std::path::absolute(root))
+        .unwrap_or_else(|_| root.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The report's `host`: the node name of uname(2), which is what `hostname` prints.
+#[cfg(unix)]
+fn host_name() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The report's `host` where there is no uname(2): `COMPUTERNAME` (Windows), else empty.
+#[cfg(not(unix))]
+fn host_name() -> String {
+    std::env::var("COMPUTERNAME").unwrap_or_default()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn aggregate(
     root: &Path,
@@ -1004,6 +1029,8 @@ fn aggregate(
         generated_at: Utc::now(),
         as_of: opts.as_of,
         root_dir: root.display().to_string(),
+        root_dir_absolute: absolute_root(root),
+        host: host_name(),
         settings: Settings {
             formats: opts.formats.clone(),
             fail_on: opts.fail_on.clone(),

@@ -259,9 +259,10 @@ fn parse_store_name(s: &str) -> Result<String, String> {
 /// When `scan` exits 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// Any image that has signatures but none trusted, or that could not be read.
+    /// Any image whose status is `untrusted` (signed, no signature trusted) or `error` (it
+    /// could not be read).
     Untrusted,
-    /// Any image that is not trusted (untrusted, unsigned or unreadable).
+    /// Any image whose status is not `trusted`: `untrusted`, `unsigned` or `error`.
     Unsigned,
     /// Any image whose compliance is `fail`: it fails a rule of the config (or the built-in
     /// rule) and no active exemption covers it.

@@ -1,6 +1,7 @@
-//! `report.junit.xml` and `report.sarif`: parsed with a real XML parser and as JSON, their
-//! structure checked against the JSON report of the same scan, including with hostile tags and
-//! repository names (markup, quotes, control characters, non-characters).
+//! `report.junit.xml`, `report.sarif` and `report.csv`: parsed with a real XML parser, as JSON
+//! and with the `csv` crate, their structure checked against the JSON report of the same scan,
+//! including with hostile tags and repository names (markup, quotes, control characters,
+//! line breaks, non-characters).
 
 mod common;
 
@@ -31,7 +32,7 @@ fn scan_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
         .arg(root)
         .arg("--out")
         .arg(out)
-        .args(["--as-of", AS_OF, "--format", "json,junit,sarif"])
+        .args(["--as-of", AS_OF, "--format", "json,csv,junit,sarif"])
         .args(extra)
         .output()
         .expect("run");
@@ -380,7 +381,18 @@ fn check_sarif(report: &Value, log: &Value) {
         *by_rule.entry(id.to_string()).or_default() += 1;
         let level = r["level"].as_str().expect("level");
         assert!(["none", "note", "warning", "error"].contains(&level));
-        assert!(!r["message"]["text"].as_str().expect("message").is_empty());
+        let message = r["message"]["text"].as_str().expect("message");
+        assert!(!message.is_empty());
+        // An image result says the image's status in the report's own word.
+        let status = match id {
+            "image/unsigned" => Some("unsigned"),
+            "image/unreadable" => Some("error"),
+            _ => None,
+        };
+        if let Some(status) = status {
+            assert_eq!(r["properties"]["imageStatus"], status, "{r}");
+            assert!(message.starts_with(&format!("{status}: ")), "{message}");
+        }
         let loc = &r["locations"][0];
         let a = &loc["physicalLocation"]["artifactLocation"];
         assert_eq!(a["uriBaseId"], "ROOTDIR");
@@ -402,7 +414,7 @@ fn check_sarif(report: &Value, log: &Value) {
             assert_eq!(l["fullyQualifiedName"], fq);
         }
     }
-    // Exactly one result per signature not trusted, per unsigned or unreadable image, per
+    // Exactly one result per signature not trusted, per unsigned or error image, per
     // finding.
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
     for img in report["images"].as_array().expect("images") {
@@ -435,10 +447,161 @@ fn check_sarif(report: &Value, log: &Value) {
     assert_eq!(by_rule, expected);
 }
 
+/// `report.csv`'s columns, in order: scripts key on positions, so this list only grows at
+/// its end.
+const CSV_COLUMNS: &[&str] = &[
+    "repository",
+    "digest",
+    "tags",
+    "mediaType",
+    "platform",
+    "parent",
+    "imageStatus",
+    "imageCompliance",
+    "violations",
+    "containersPolicy",
+    "containersPolicyScope",
+    "tool",
+    "format",
+    "attachment",
+    "signatureDigest",
+    "manifestDigest",
+    "trusted",
+    "status",
+    "code",
+    "keyFile",
+    "keyFingerprint",
+    "author",
+    "reason",
+    "signedAt",
+    "expiresAt",
+    "signer",
+    "trustStore",
+    "certExpiresAt",
+    "attestations",
+];
+
+/// What the CSV rows of a set of scans held: how many authors were key fingerprints, how
+/// many other identities, how many `certExpiresAt` and attestation counts were filled. The
+/// tests require each to occur, so that no check passes by every cell being empty.
+#[derive(Debug, Default)]
+struct CsvSeen {
+    key_authors: usize,
+    other_authors: usize,
+    cert_expiries: usize,
+    attested_rows: usize,
+}
+
+/// Checks that `report.csv` has one physical line per record (what `wc -l` counts is the
+/// records and the header), that the `csv` crate reads the same records with every column, and
+/// that each row says what `report.json` says of its image and signature: the author on one
+/// line (a cosign key's fingerprint, else the subject, identity or GPG fingerprint), the
+/// certificate expiry and the image's attestation count.
+fn check_csv(report: &Value, text: &str, seen: &mut CsvSeen) {
+    let images = report["images"].as_array().expect("images");
+    let records: usize = images
+        .iter()
+        .map(|i| i["signatures"].as_array().expect("signatures").len().max(1))
+        .sum();
+    assert_eq!(
+        text.bytes().filter(|&b| b == b'\n').count(),
+        records + 1,
+        "one line per record, and the header"
+    );
+    assert!(text.ends_with('\n'));
+    assert!(!text.contains('\r'), "no carriage return anywhere");
+    for line in text.lines() {
+        // A quoted cell never spans lines: every line has an even number of quotes.
+        assert_eq!(line.matches('"').count() % 2, 0, "{line}");
+    }
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(headers, CSV_COLUMNS);
+    let col = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).expect("column");
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .map(|r| r.expect("a well-formed record"))
+        .collect();
+    assert_eq!(rows.len(), records);
+    for r in &rows {
+        assert_eq!(r.len(), CSV_COLUMNS.len(), "{r:?}");
+        for c in r.iter() {
+            assert!(
+                !c.contains(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}']),
+                "{c:?}"
+            );
+        }
+    }
+    let cell = |v: &Value| sigaudit::report::csv::cell(v.as_str().unwrap_or_default());
+    let mut rows = rows.iter();
+    for img in images {
+        let attestations = img["attestations"].as_array().expect("attestations").len();
+        let sigs = img["signatures"].as_array().expect("signatures");
+        let empty = [Value::Null];
+        for s in if sigs.is_empty() {
+            &empty[..]
+        } else {
+            &sigs[..]
+        } {
+            let r = rows.next().expect("a row per signature");
+            assert_eq!(&r[col("digest")], img["digest"].as_str().expect("digest"));
+            assert_eq!(&r[col("repository")], cell(&img["repository"]));
+            assert_eq!(
+                &r[col("imageStatus")],
+                img["status"].as_str().expect("status")
+            );
+            assert_eq!(&r[col("attestations")], attestations.to_string());
+            if attestations > 0 {
+                seen.attested_rows += 1;
+            }
+            if s.is_null() {
+                assert_eq!(&r[col("author")], "");
+                assert_eq!(&r[col("certExpiresAt")], "");
+                continue;
+            }
+            assert_eq!(
+                &r[col("manifestDigest")],
+                s["manifestDigest"].as_str().expect("manifest")
+            );
+            assert_eq!(&r[col("certExpiresAt")], cell(&s["certExpiresAt"]));
+            if s["certExpiresAt"].is_string() {
+                seen.cert_expiries += 1;
+            }
+            let author = &r[col("author")];
+            assert!(!author.contains("BEGIN"), "no PEM in the author: {author}");
+            if s["trusted"] == false {
+                assert_eq!(author, "", "no author for an untrusted signature");
+            } else if s["tool"] == "cosign" && s["keyFingerprint"].is_string() {
+                // The PEM stays in report.json; the CSV names the key by its fingerprint.
+                assert!(
+                    s["author"]
+                        .as_str()
+                        .is_some_and(|a| a.contains("PUBLIC KEY")),
+                    "{s}"
+                );
+                assert_eq!(author, s["keyFingerprint"].as_str().expect("fingerprint"));
+                assert!(author.starts_with("sha256:"));
+                seen.key_authors += 1;
+            } else {
+                assert_eq!(author, cell(&s["author"]), "{s}");
+                assert!(!author.is_empty());
+                seen.other_authors += 1;
+            }
+        }
+    }
+    assert!(rows.next().is_none(), "no row beyond the report's");
+}
+
 #[test]
-fn junit_and_sarif_of_every_fixture() {
+fn junit_sarif_and_csv_of_every_fixture() {
     let fixtures = common::fixture_roots();
     assert!(fixtures.len() >= 7, "{fixtures:?}");
+    let mut seen = CsvSeen::default();
     for fixture in &fixtures {
         let out = tempfile::tempdir().expect("tempdir");
         let report = scan(
@@ -451,7 +614,14 @@ fn junit_and_sarif_of_every_fixture() {
             serde_json::from_slice(&std::fs::read(out.path().join("report.sarif")).expect("sarif"))
                 .expect("SARIF is JSON");
         check_sarif(&report, &sarif);
+        let csv = std::fs::read_to_string(out.path().join("report.csv")).expect("csv");
+        check_csv(&report, &csv, &mut seen);
     }
+    // The fixtures hold cosign keys, certificates and attestations: every column was tried.
+    assert!(seen.key_authors > 0, "{seen:?}");
+    assert!(seen.other_authors > 0, "{seen:?}");
+    assert!(seen.cert_expiries > 0, "{seen:?}");
+    assert!(seen.attested_rows > 0, "{seen:?}");
 }
 
 #[test]
@@ -475,6 +645,16 @@ fn hostile_names_never_break_junit_or_sarif() {
         serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
             .expect("SARIF is JSON");
     check_sarif(&report, &sarif);
+    let csv = std::fs::read_to_string(out.join("report.csv")).expect("csv");
+    check_csv(&report, &csv, &mut CsvSeen::default());
+    // The tag's line breaks and control characters are shown as text, on the image's line.
+    let line = csv
+        .lines()
+        .find(|l| l.contains("C calc"))
+        .expect("the hostile tag's row");
+    for shown in ["\\u{d}\\u{a}\t=cmd", "\\u{1}\\u{1b}[31m\\u{7f}"] {
+        assert!(line.contains(shown), "{shown} in {line}");
+    }
     // SARIF is JSON: the strings come back exactly.
     let tagged = sarif["runs"][0]["results"]
         .as_array()
@@ -580,4 +760,48 @@ expires = 2027-01-31
             .iter()
             .any(|r| r["ruleId"] == "compliance/two-signatures")
     );
+}
+
+/// With the demo's GPG lookaside store and keyring, trusted GPG signatures are in the CSV by
+/// their primary key's fingerprint, beside cosign keys (by SPKI fingerprint) and notation
+/// certificates (by subject) of the same scan.
+#[test]
+fn csv_authors_of_keys_certificates_and_gpg_keys_are_one_line() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let project = common::project();
+    let lookaside = project.join("fixtures/demo-lookaside");
+    let keyring = lookaside.join("release.gpg");
+    let report = scan_with(
+        &project.join("fixtures/demo"),
+        out.path(),
+        &[
+            "--lookaside",
+            lookaside.to_str().expect("utf-8"),
+            "--gpg-keyring",
+            keyring.to_str().expect("utf-8"),
+        ],
+    );
+    let csv = std::fs::read_to_string(out.path().join("report.csv")).expect("csv");
+    let mut seen = CsvSeen::default();
+    check_csv(&report, &csv, &mut seen);
+    assert!(seen.key_authors > 0 && seen.other_authors > 0, "{seen:?}");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let col = |n: &str| CSV_COLUMNS.iter().position(|c| *c == n).expect("column");
+    let mut gpg = 0;
+    for r in reader.records() {
+        let r = r.expect("record");
+        if r[col("tool")] == *"gpg" && r[col("trusted")] == *"true" {
+            assert_eq!(&r[col("author")], &r[col("keyFingerprint")], "{r:?}");
+            assert!(
+                r[col("author")].len() >= 40
+                    && r[col("author")].bytes().all(|b| b.is_ascii_hexdigit()),
+                "{r:?}"
+            );
+            gpg += 1;
+        }
+        if r[col("tool")] == *"notation" && r[col("trusted")] == *"true" {
+            assert!(r[col("author")].starts_with("CN="), "{r:?}");
+        }
+    }
+    assert!(gpg > 0, "the demo has trusted GPG signatures");
 }

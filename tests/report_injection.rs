@@ -2,9 +2,10 @@
 //! carry HTML, script, spreadsheet formulas, newlines, control characters and bidi overrides
 //! (`fixtures/hostile-strings`) come out inert in every format. `report.json` and SARIF keep
 //! the exact strings (valid JSON that round-trips); CSV cells that a spreadsheet would run are
-//! prefixed with `'`; HTML escapes markup and shows hidden characters as `\u{N}`; JUnit XML is
-//! well-formed and shows them the same way; report.prom keeps the exact names as label values,
-//! escaped as the exposition format requires; the log on stderr carries none of them. (The strict
+//! prefixed with `'` and line breaks in them shown as `\u{N}` (one line per record); HTML
+//! escapes markup and shows hidden characters as `\u{N}`; JUnit XML is well-formed and shows
+//! them the same way; report.prom keeps the exact names as label values, escaped as the
+//! exposition format requires; the log on stderr carries none of them. (The strict
 //! JUnit and SARIF structure checks run on this fixture too, in tests/formats.rs.)
 
 mod common;
@@ -165,14 +166,37 @@ fn csv_cells_never_start_a_formula() {
             "{name}: {neutralised:?}"
         );
     }
-    let tags = HOSTILE_TAGS.join(" ");
-    assert!(!tags.starts_with('\''));
-    let all_tags = neutralised.iter().any(|(c, v)| c == "tags" && v == &tags);
-    let plain = csv::Reader::from_path(out.path().join("report.csv"))
+    // The tags are there, each line break and hidden character shown as `\u{N}` so that the
+    // row stays one line; everything else intact.
+    let shown: String = HOSTILE_TAGS
+        .join(" ")
+        .chars()
+        .map(|c| {
+            if c == '\n' || sigaudit::report::visible::is_hidden(c) {
+                format!("\\u{{{:x}}}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    assert!(
+        shown.contains("line1\\u{a}line2\\u{d}\\u{a}line3"),
+        "{shown}"
+    );
+    assert!(!shown.starts_with('\''));
+    let text = std::fs::read_to_string(out.path().join("report.csv")).expect("csv");
+    assert_eq!(
+        text.lines().count(),
+        rows + 1,
+        "one line per record, and the header"
+    );
+    let row = csv::Reader::from_path(out.path().join("report.csv"))
         .expect("csv")
         .records()
-        .any(|r| r.expect("record").iter().any(|c| c == tags));
-    assert!(all_tags || plain, "the tags of =1+2 are in the CSV, intact");
+        .map(|r| r.expect("record"))
+        .find(|r| r.get(0) == Some("'=1+2"))
+        .expect("the row of =1+2");
+    assert_eq!(row.get(2), Some(shown.as_str()), "the tags of =1+2");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Snapshots of the JSON report for every committed fixture rootDir, with time pinned by
-//! `--as-of` and the wall-clock `generatedAt` redacted.
+//! `--as-of`, and the wall-clock `generatedAt` and the machine's `rootDirAbsolute` and `host`
+//! redacted (each checked against the machine first).
 
 mod common;
 
@@ -30,8 +31,38 @@ fn report_with(fixture: &str, extra: &[&str]) -> Value {
         .assert()
         // A rootDir holding no repository is exit 3, its report written all the same.
         .code(if fixture == "empty" { 3 } else { 0 });
-    serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
-        .expect("json")
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+            .expect("json");
+    check_machine(&report, fixture);
+    report
+}
+
+/// The fixture's folder with every link resolved, as the report's `rootDirAbsolute` gives it.
+fn absolute(fixture: &str) -> String {
+    std::fs::canonicalize(common::project().join("fixtures").join(fixture))
+        .expect("fixture")
+        .display()
+        .to_string()
+}
+
+/// This machine's name, read apart from sigaudit's uname(2) (Linux: the kernel's hostname).
+fn host() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim_end().to_string())
+}
+
+/// The header names the fixture's absolute folder and this machine: what the snapshots
+/// redact.
+fn check_machine(report: &Value, fixture: &str) {
+    assert_eq!(report["rootDir"], format!("fixtures/{fixture}"), "as given");
+    assert_eq!(report["rootDirAbsolute"], absolute(fixture));
+    let host = report["host"].as_str().expect("host");
+    match self::host() {
+        Some(h) => assert_eq!(host, h),
+        None => assert!(!host.is_empty()),
+    }
 }
 
 macro_rules! snapshot {
@@ -41,6 +72,8 @@ macro_rules! snapshot {
             insta::assert_json_snapshot!($fixture, report($fixture), {
                 ".generatedAt" => "[generatedAt]",
                 ".tool.version" => "[version]",
+                ".rootDirAbsolute" => "[rootDirAbsolute]",
+                ".host" => "[host]",
             });
         }
     };
@@ -70,6 +103,8 @@ fn containers_policy_verdicts() {
     insta::assert_json_snapshot!("containers-policy-verdicts", r, {
         ".generatedAt" => "[generatedAt]",
         ".tool.version" => "[version]",
+        ".rootDirAbsolute" => "[rootDirAbsolute]",
+        ".host" => "[host]",
     });
 }
 
@@ -326,7 +361,8 @@ fn demo_verdicts() {
     );
 }
 
-/// `report.junit.xml` or `report.sarif` of a fixture, as text, with the version redacted.
+/// `report.junit.xml` or `report.sarif` of a fixture, as text, with the version and the
+/// machine's `rootDirAbsolute` and `host` redacted.
 fn rendering(fixture: &str, format: &str, file: &str) -> String {
     let out = tempfile::tempdir().expect("tempdir");
     Command::cargo_bin("sigaudit")
@@ -336,7 +372,7 @@ fn rendering(fixture: &str, format: &str, file: &str) -> String {
             "scan",
             &format!("fixtures/{fixture}"),
             "--format",
-            format,
+            &format!("json,{format}"),
             "--as-of",
             "2026-11-23T00:00:00Z",
             "--out",
@@ -344,9 +380,39 @@ fn rendering(fixture: &str, format: &str, file: &str) -> String {
         .arg(out.path())
         .assert()
         .code(0);
-    std::fs::read_to_string(out.path().join(file))
-        .expect("read")
-        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+    let text = std::fs::read_to_string(out.path().join(file)).expect("read");
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("report.json")).expect("the JSON report beside it"),
+    )
+    .expect("json");
+    check_machine(&report, fixture);
+    // The header's machine-specific values, as each format writes them.
+    let host = report["host"].as_str().expect("host");
+    let (abs, host) = match format {
+        "junit" => (
+            format!(r#"name="rootDirAbsolute" value="{}""#, absolute(fixture)),
+            format!(r#"name="host" value="{host}""#),
+        ),
+        _ => (
+            format!(r#""rootDirAbsolute":{}"#, Value::from(absolute(fixture))),
+            format!(r#""host":{}"#, Value::from(host)),
+        ),
+    };
+    assert!(text.contains(&abs), "{abs} in {file}");
+    assert!(text.contains(&host), "{host} in {file}");
+    let (abs_redacted, host_redacted) = match format {
+        "junit" => (
+            r#"name="rootDirAbsolute" value="[rootDirAbsolute]""#,
+            r#"name="host" value="[host]""#,
+        ),
+        _ => (
+            r#""rootDirAbsolute":"[rootDirAbsolute]""#,
+            r#""host":"[host]""#,
+        ),
+    };
+    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+        .replace(&abs, abs_redacted)
+        .replace(&host, host_redacted)
 }
 
 #[test]
@@ -362,4 +428,53 @@ fn sarif_corrupt_blob() {
     let log: Value =
         serde_json::from_str(&rendering("corrupt-blob", "sarif", "report.sarif")).expect("json");
     insta::assert_json_snapshot!("corrupt-blob.sarif", log);
+}
+
+/// A rootDir given relative to the working folder through a symbolic link (an operator's
+/// `current -> zot-2026-11`): `rootDir` stays as given, `rootDirAbsolute` names the folder
+/// actually read, in report.json, SARIF and JUnit alike, and `host` this machine.
+#[cfg(unix)]
+#[test]
+fn header_names_the_folder_read_and_the_host() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(
+        common::project().join("fixtures/demo"),
+        tmp.path().join("current"),
+    )
+    .expect("symlink");
+    let out = tmp.path().join("out");
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .current_dir(tmp.path())
+        .env_remove("SIGAUDIT_CONFIG")
+        .args([
+            "scan",
+            "current",
+            "--format",
+            "json,junit,sarif",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .code(0);
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("read"))
+            .expect("json");
+    assert_eq!(report["rootDir"], "current");
+    assert_eq!(report["rootDirAbsolute"], absolute("demo"));
+    assert_ne!(report["rootDirAbsolute"], report["rootDir"]);
+    if let Some(h) = host() {
+        assert_eq!(report["host"], h);
+    }
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.sarif")).expect("sarif"))
+            .expect("json");
+    let props = &sarif["runs"][0]["properties"];
+    assert_eq!(props["rootDirAbsolute"], report["rootDirAbsolute"]);
+    assert_eq!(props["host"], report["host"]);
+    let junit = std::fs::read_to_string(out.join("report.junit.xml")).expect("junit");
+    assert!(junit.contains(&format!(
+        r#"<property name="rootDirAbsolute" value="{}"/>"#,
+        absolute("demo")
+    )));
 }

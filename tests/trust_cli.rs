@@ -585,7 +585,7 @@ fn list_shows_subjects_fingerprints_validity_and_stores() {
         .find(|l| l.contains(ROOT_CA_SUBJECT))
         .unwrap_or_else(|| panic!("{out}"));
     for part in [
-        "cert",
+        "notation-certificate",
         "ca:default",
         &format!("sha256:{fp}"),
         "2026-01-01T00:00:00Z",
@@ -600,13 +600,15 @@ fn list_shows_subjects_fingerprints_validity_and_stores() {
         "{out}"
     );
     assert!(
-        out.lines()
-            .any(|l| l.contains("notes.txt") && l.contains("unparsable"))
+        out.lines().any(|l| l.contains("notes.txt")
+            && l.contains("cosign-public-key")
+            && l.contains("invalid (unparsable)")),
+        "{out}"
     );
 
     let a = trust(&["list", "fixtures/demo", "--json", "--as-of", AS_OF]).code(0);
     let j: Value = serde_json::from_str(&stdout(&a)).expect("json");
-    assert_eq!(j["schemaVersion"], 1);
+    assert_eq!(j["schemaVersion"], 2);
     let entries = j["entries"].as_array().expect("entries");
     let e = entries
         .iter()
@@ -615,8 +617,26 @@ fn list_shows_subjects_fingerprints_validity_and_stores() {
     assert_eq!(e["fingerprint"], format!("sha256:{fp}"));
     assert_eq!(e["isCa"], true);
     assert_eq!(e["status"], "ok");
-    let keys = entries.iter().filter(|e| e["kind"] == "cosign-key").count();
+    assert_eq!(e["kind"], "notation-certificate");
+    assert_eq!(e["code"], Value::Null);
+    let keys = entries
+        .iter()
+        .filter(|e| e["kind"] == "cosign-public-key" && e["status"] == "ok")
+        .count();
     assert_eq!(keys, 3);
+    let notes = entries
+        .iter()
+        .find(|e| e["path"] == "_cosign/notes.txt")
+        .expect("notes.txt");
+    assert_eq!(
+        (&notes["kind"], &notes["status"], &notes["code"]),
+        (
+            &"cosign-public-key".into(),
+            &"invalid".into(),
+            &"unparsable".into()
+        ),
+        "{notes}"
+    );
     assert_eq!(before, common::tree_hash(&demo), "list is read-only");
 }
 
@@ -951,10 +971,11 @@ impl Seen {
         assert_eq!(m["status"], "invalid", "{m}");
         let f = self.finding(finding_code, path);
         assert_eq!(f["severity"], severity, "{f}");
+        // `trust list` says what the report says of the file, and the lint code.
         let e = self.entry(path);
         assert_eq!(
-            (&e["kind"], &e["status"]),
-            (&"unusable".into(), &code.into()),
+            (&e["kind"], &e["status"], &e["code"]),
+            (&m["kind"], &"invalid".into(), &code.into()),
             "{e}"
         );
         let p = self.problem(code, path);
@@ -988,10 +1009,12 @@ impl Seen {
         assert_eq!(self.material("_cosign/control.pub")["status"], "ok");
         let e = self.entry("_cosign/control.pub");
         assert_eq!(
-            (&e["kind"], &e["status"]),
-            (&"cosign-key".into(), &"ok".into()),
+            (&e["kind"], &e["status"], &e["code"]),
+            (&"cosign-public-key".into(), &"ok".into(), &Value::Null),
             "{e}"
         );
+        let m = self.material("_cosign/control.pub");
+        assert_eq!((&e["kind"], &e["status"]), (&m["kind"], &m["status"]));
     }
 }
 
@@ -1297,7 +1320,7 @@ fn notation_linked_to_a_folder_a_push_could_make_a_repository_is_not_read() {
             .as_array()
             .expect("entries")
             .iter()
-            .all(|e| e["kind"] != "certificate"),
+            .all(|e| e["kind"] != "notation-certificate"),
         "{}",
         seen.list
     );
@@ -1433,4 +1456,77 @@ fn a_store_certificate_linked_into_a_repository_is_refused() {
     assert_eq!(seen.problem("unsafe-link", link)["severity"], "error");
     assert_eq!(seen.problem("not-regular-file", link)["severity"], "error");
     assert_eq!(seen.check_code, 1);
+}
+
+/// `trust list --json` and `report.json` call every file of every fixture by the same words:
+/// the entry's `kind` is the record's `kind`, and its `status` the record's `status`, except
+/// where `trust list` judged more than the scan did: a file of a store no policy statement
+/// names (the scan records it `not-evaluated`, `trust list` judges it), and a file of several
+/// certificates, which the scan records `invalid` when any one of them is refused.
+#[test]
+fn list_and_report_say_the_same_words_for_every_fixture() {
+    let mut seen: std::collections::BTreeSet<(String, String)> = Default::default();
+    // Beside the fixtures, a rootDir with a certificate in a store the policy does not name.
+    let unnamed = root();
+    trust(&["add-cert", s(unnamed.path()), ROOT_CA, "--store", "extra"]).code(0);
+    let roots = common::fixture_roots()
+        .into_iter()
+        .map(|f| (f.clone(), project(&format!("fixtures/{f}"))))
+        .chain([("unnamed store".to_string(), unnamed.path().to_path_buf())]);
+    for (fixture, root) in roots {
+        let out = tempfile::tempdir().expect("tempdir");
+        sigaudit()
+            .args(["scan", s(&root), "--format", "json", "--as-of", AS_OF])
+            .args(["--no-config", "--allow-empty", "--out"])
+            .arg(out.path())
+            .assert()
+            .code(0);
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
+                .expect("json");
+        let list = trust(&["list", s(&root), "--json", "--as-of", AS_OF]).code(0);
+        let list: Value = serde_json::from_str(&stdout(&list)).expect("list json");
+        assert_eq!(list["schemaVersion"], 2);
+        let entries = list["entries"].as_array().expect("entries");
+        for e in entries {
+            let path = e["path"].as_str().expect("path");
+            let m = report["trustMaterial"]
+                .as_array()
+                .expect("trustMaterial")
+                .iter()
+                .find(|m| m["path"] == path)
+                .unwrap_or_else(|| panic!("{fixture}: no record of {path}"));
+            assert_eq!(e["kind"], m["kind"], "{fixture}: {e} / {m}");
+            let (st, rec) = (e["status"].as_str().expect("status"), &m["status"]);
+            let several_one_refused = rec == "invalid"
+                && entries
+                    .iter()
+                    .any(|o| o["path"] == path && o["status"] == "invalid");
+            assert!(
+                rec == st || (rec == "not-evaluated" && st == "invalid") || several_one_refused,
+                "{fixture}: {e} / {m}"
+            );
+            // A lint code says why, whenever the entry is invalid.
+            if st == "invalid" {
+                assert!(e["code"].is_string(), "{fixture}: {e}");
+            }
+            seen.insert((
+                e["kind"].as_str().expect("kind").to_string(),
+                st.to_string(),
+            ));
+        }
+    }
+    // Every kind and status occurred, so no case passed by being absent.
+    for (kind, status) in [
+        ("cosign-public-key", "ok"),
+        ("cosign-public-key", "invalid"),
+        ("notation-certificate", "ok"),
+        ("notation-certificate", "invalid"),
+        ("notation-certificate", "not-evaluated"),
+    ] {
+        assert!(
+            seen.contains(&(kind.to_string(), status.to_string())),
+            "{kind} {status}: {seen:?}"
+        );
+    }
 }

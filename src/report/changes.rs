@@ -192,7 +192,7 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// `changes.csv`: a header, then one row per change; a trust-material change has its path in
 /// the `digest` column's place of the image (repository empty, digest = path). Cells are
-/// neutralised like `report.csv`'s.
+/// one line each and neutralised like `report.csv`'s.
 pub fn csv(changes: &Changes) -> io::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(CSV_COLUMNS)?;
@@ -211,7 +211,7 @@ pub fn csv(changes: &Changes) -> io::Result<Vec<u8>> {
             c.after.clone().unwrap_or_default(),
             c.detail.clone(),
         ];
-        out.write_record(row.iter().map(|c| super::csv::neutralise(c)))?;
+        out.write_record(row.iter().map(|c| super::csv::cell(c)))?;
     }
     out.into_inner().map_err(|e| e.into_error())
 }

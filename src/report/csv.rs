@@ -1,9 +1,14 @@
 //! `report.csv`: one row per (image, signature); an unsigned image is one row with empty
-//! signature columns. Cells that a spreadsheet would run as a formula are neutralised.
+//! signature columns. Every row is one physical line, so `wc -l`, `grep` and `awk` count and
+//! pick records as a spreadsheet does: line breaks and other hidden characters in a cell are
+//! written as the text `\u{N}` (the exact strings are in `report.json`), and the author is a
+//! one-line identity, never a PEM block. Cells that a spreadsheet would run as a formula are
+//! neutralised.
 
 use std::io::{self, Write};
 
-/// Column names, in order (documented in the README).
+/// Column names, in order (documented in the README). Spreadsheets and `awk` scripts key on
+/// positions: a new column is appended, never inserted.
 pub const COLUMNS: &[&str] = &[
     "repository",
     "digest",
@@ -32,7 +37,35 @@ pub const COLUMNS: &[&str] = &[
     "expiresAt",
     "signer",
     "trustStore",
+    "certExpiresAt",
+    "attestations",
 ];
+
+/// `cell` on one line: each [`super::visible::is_hidden`] character (control characters, among
+/// them the carriage return; line and paragraph separators; bidi and zero-width characters) and
+/// each line feed written as `\u{N}` (hex), the form the summary, HTML and JUnit use. A tag
+/// holding `line1\nline2` would otherwise be a record spread over two lines, which `wc -l`
+/// counts twice and `awk` reads as two broken records.
+pub fn one_line(cell: &str) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| c == '\n' || super::visible::is_hidden(c);
+    if !cell.chars().any(shown) {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    let mut out = String::with_capacity(cell.len() + 8);
+    for c in cell.chars() {
+        if shown(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A cell as written: [`one_line`], then [`neutralise`]d.
+pub fn cell(text: &str) -> String {
+    neutralise(&one_line(text))
+}
 
 /// Make a cell inert in spreadsheets: a leading `=`, `+`, `-`, `@`, tab, carriage return or
 /// line feed (OWASP's list, with the line feed), or one of their full-width forms (which some
@@ -102,15 +135,20 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
             .map(|p| p.scope.clone())
             .unwrap_or_default(),
     ];
+    let attestations = img.attestations.len().to_string();
     if img.signatures.is_empty() {
         let mut row: Vec<String> = image_cols.to_vec();
         row.resize(COLUMNS.len(), String::new());
-        if let Some(e) = &img.error
-            && let Some(i) = COLUMNS.iter().position(|c| *c == "reason")
-        {
-            row[i] = e.clone();
+        let mut set = |column: &str, value: String| {
+            if let Some(i) = COLUMNS.iter().position(|c| *c == column) {
+                row[i] = value;
+            }
+        };
+        if let Some(e) = &img.error {
+            set("reason", e.clone());
         }
-        out.write_record(row.iter().map(|c| neutralise(c)))?;
+        set("attestations", attestations.clone());
+        out.write_record(row.iter().map(|c| cell(c)))?;
         return Ok(());
     }
     for s in &img.signatures {
@@ -132,14 +170,17 @@ fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -
             s.code.to_string(),
             s.key_file.as_deref().unwrap_or_default().to_string(),
             s.key_fingerprint.as_deref().unwrap_or_default().to_string(),
-            s.author.as_deref().unwrap_or_default().to_string(),
+            s.author_id().unwrap_or_default().to_string(),
             s.reason.to_string(),
             ts(&s.signed_at),
             ts(&s.expires_at),
             s.signer.as_deref().unwrap_or_default().to_string(),
             s.trust_store.as_deref().unwrap_or_default().to_string(),
+            ts(&s.cert_expires_at),
+            attestations.clone(),
         ]);
-        out.write_record(row.iter().map(|c| neutralise(c)))?;
+        debug_assert_eq!(row.len(), COLUMNS.len());
+        out.write_record(row.iter().map(|c| cell(c)))?;
     }
     Ok(())
 }
@@ -153,5 +194,22 @@ mod tests {
         assert_eq!(super::neutralise("v1"), "v1");
         assert_eq!(super::neutralise("\n=1"), "'\n=1");
         assert_eq!(super::neutralise("\u{ff1d}1+1"), "'\u{ff1d}1+1");
+    }
+
+    #[test]
+    fn cells_are_one_line() {
+        assert_eq!(
+            super::cell("line1\nline2\r\nline3"),
+            "line1\\u{a}line2\\u{d}\\u{a}line3"
+        );
+        // A line break first is escaped; the `\` it becomes starts no formula.
+        assert_eq!(super::cell("\n=1"), "\\u{a}=1");
+        assert_eq!(
+            super::cell("\u{2028}\u{85}\u{b}\u{c}x"),
+            "\\u{2028}\\u{85}\\u{b}\\u{c}x"
+        );
+        // A formula behind a tab is still neutralised; the tab stays (it ends no line).
+        assert_eq!(super::cell("\t=1"), "'\t=1");
+        assert_eq!(super::cell("CN=a, O=b é"), "CN=a, O=b é");
     }
 }

@@ -1061,6 +1061,8 @@ fn empty_report() -> Report {
         generated_at: t,
         as_of: t,
         root_dir: String::new(),
+        root_dir_absolute: String::new(),
+        host: String::new(),
         settings: Settings {
             formats: vec![super::Format::Html],
             fail_on: "never".into(),

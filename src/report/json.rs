@@ -25,6 +25,8 @@ struct Head<'a> {
     #[serde(serialize_with = "super::model::rfc3339")]
     as_of: chrono::DateTime<chrono::Utc>,
     root_dir: &'a str,
+    root_dir_absolute: &'a str,
+    host: &'a str,
     settings: &'a super::model::Settings,
     trust_fingerprint: &'a str,
     trust_material: &'a [crate::trust::MaterialRecord],
@@ -47,6 +49,8 @@ pub fn render(
         generated_at: report.generated_at,
         as_of: report.as_of,
         root_dir: &report.root_dir,
+        root_dir_absolute: &report.root_dir_absolute,
+        host: &report.host,
         settings: &report.settings,
         trust_fingerprint: &report.trust_fingerprint,
         trust_material: &report.trust_material,

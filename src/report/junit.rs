@@ -83,6 +83,8 @@ pub fn render(
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let properties = [
         ("rootDir", report.root_dir.as_str()),
+        ("rootDirAbsolute", report.root_dir_absolute.as_str()),
+        ("host", report.host.as_str()),
         ("asOf", as_of.as_str()),
         ("trustFingerprint", report.trust_fingerprint.as_str()),
         ("sigaudit", report.tool.version),

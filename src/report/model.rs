@@ -47,6 +47,13 @@ pub struct Report {
     pub as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
     pub root_dir: String,
+    /// The audited rootDir as an absolute path with every symbolic link resolved (as given,
+    /// made absolute, if it cannot be resolved): `rootDir` alone does not say which folder a
+    /// relative path or a link meant when the report was made.
+    pub root_dir_absolute: String,
+    /// The name of the host that made the report (uname(2)'s node name; empty where the
+    /// system does not give one): with `rootDirAbsolute`, which machine's storage was audited.
+    pub host: String,
     pub settings: Settings,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.
@@ -387,6 +394,20 @@ pub struct SignatureReport {
     /// `signingScheme`, `certificateChain`, `timestamp`, ...).
     #[schemars(with = "BTreeMap<String, String>")]
     pub details: Details,
+}
+
+impl SignatureReport {
+    /// The author as one line, for the formats read line by line (`report.csv`): a cosign
+    /// key's `keyFingerprint` (`sha256:<hex>` of its SubjectPublicKeyInfo) instead of its
+    /// multi-line PEM text, else `author` itself (a certificate subject, a keyless identity,
+    /// a GPG primary fingerprint); null when untrusted. A trusted cosign signature has a
+    /// `keyFingerprint` exactly when a key, not a keyless certificate, made it trusted.
+    pub fn author_id(&self) -> Option<&str> {
+        match (&self.author, &self.key_fingerprint) {
+            (Some(_), Some(fp)) if self.tool == "cosign" => Some(fp),
+            (author, _) => author.as_deref(),
+        }
+    }
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.

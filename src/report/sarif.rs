@@ -1,10 +1,15 @@
 //! `report.sarif`: the audit as SARIF 2.1.0, for code-scanning dashboards. One run; the
 //! driver's rules are every signature result code (`signature/<code>`), every finding code
-//! (`finding/<code>`) and the two image verdicts without a signature code (`image/unsigned`,
-//! `image/unreadable`), and the report's compliance rules (`compliance/<rule name>`). A result
-//! is written per signature that is not trusted, per unsigned or unreadable image, per
-//! compliance rule an image fails (an exempted failure is written with a SARIF suppression
-//! carrying the exemption's reason and expiry), and per finding.
+//! (`finding/<code>`) and the two image statuses without a signature code (`unsigned`: rule
+//! `image/unsigned`; `error`: rule `image/unreadable`), and the report's compliance rules
+//! (`compliance/<rule name>`). A result is written per signature that is not trusted, per
+//! image whose status is `unsigned` or `error`, per compliance rule an image fails (an
+//! exempted failure is written with a SARIF suppression carrying the exemption's reason and
+//! expiry), and per finding.
+//!
+//! Messages and rule texts use the report's status words (`trusted`, `untrusted`, `unsigned`,
+//! `error`). Rule ids are stable, like result codes: dashboards track an alert by its rule id,
+//! so `image/unreadable` keeps its name although the status it stands for is `error`.
 //!
 //! Images are named by logical locations (`<repository>@<digest>`, kind `resource`) and by their
 //! repository's `index.json`; findings by their file; files are relative to the rootDir
@@ -24,9 +29,10 @@ use crate::finding::Finding;
 pub const VERSION: &str = "2.1.0";
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Rule of an image with no signature.
+/// Rule of an image whose status is `unsigned` (no signature).
 pub const RULE_UNSIGNED: &str = "image/unsigned";
-/// Rule of an image whose manifest or index could not be read.
+/// Rule of an image whose status is `error` (its manifest or index could not be read). A
+/// stable id, never renamed (see the module comment).
 pub const RULE_UNREADABLE: &str = "image/unreadable";
 
 /// The rule id of a compliance rule.
@@ -63,10 +69,14 @@ fn rule(id: &str, description: &str, level: &str) -> Value {
 /// Every rule a result can name, in a fixed order.
 pub fn rules() -> Vec<Value> {
     let mut rules = vec![
-        rule(RULE_UNSIGNED, "the image has no signature", "warning"),
+        rule(
+            RULE_UNSIGNED,
+            "image status unsigned: the image has no signature",
+            "warning",
+        ),
         rule(
             RULE_UNREADABLE,
-            "the image's manifest or index could not be read, so its signatures cannot be counted",
+            "image status error: the image's manifest or index could not be read, so its signatures cannot be counted",
             "error",
         ),
     ];
@@ -168,7 +178,7 @@ pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
         ImageStatus::Unsigned => results.push(json!({
             "ruleId": RULE_UNSIGNED,
             "level": "warning",
-            "message": { "text": format!("{} has no signature", image_ref(img)) },
+            "message": { "text": format!("unsigned: {} has no signature", image_ref(img)) },
             "locations": [image_location(img)],
             "partialFingerprints": { "image/v1": format!("{}@{}", img.repository, img.digest) },
             "properties": image_properties(img),
@@ -176,7 +186,7 @@ pub fn image(img: &ImageReport) -> io::Result<Vec<u8>> {
         ImageStatus::Error => results.push(json!({
             "ruleId": RULE_UNREADABLE,
             "level": "error",
-            "message": { "text": format!("{} could not be read: {}", image_ref(img), img.error.as_deref().unwrap_or("")) },
+            "message": { "text": format!("error: {} could not be read: {}", image_ref(img), img.error.as_deref().unwrap_or("")) },
             "locations": [image_location(img)],
             "partialFingerprints": { "image/v1": format!("{}@{}", img.repository, img.digest) },
             "properties": image_properties(img),
@@ -285,6 +295,8 @@ pub fn render(
         },
         "properties": {
             "rootDir": report.root_dir,
+            "rootDirAbsolute": report.root_dir_absolute,
+            "host": report.host,
             "asOf": report.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "trustFingerprint": report.trust_fingerprint,
             "unreadableRepositories": report.summary.unreadable_repositories,
@@ -330,6 +342,23 @@ mod tests {
             "team/app/blobs/sha256%3Aab"
         );
         assert_eq!(super::path_uri("a b/%/é"), "a%20b/%25/%C3%A9");
+    }
+
+    /// The image rules say the report's status words; their ids never change.
+    #[test]
+    fn image_rules_name_the_status_words() {
+        let rules = super::rules();
+        let text = |id: &str| {
+            rules
+                .iter()
+                .find(|r| r["id"] == id)
+                .and_then(|r| r["shortDescription"]["text"].as_str())
+                .unwrap()
+                .to_string()
+        };
+        assert!(text("image/unsigned").starts_with("image status unsigned:"));
+        assert!(text("image/unreadable").starts_with("image status error:"));
+        assert!(!text("image/unreadable").contains("unreadable"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! "Trojan Source" characters, which can make a tag reorder the digest printed after it),
 //! zero-width characters and line separators. Formats that people read (HTML, JUnit XML as CI
 //! systems show it) write them as the visible text `\u{N}` (hex), the form JUnit already uses
-//! for what XML cannot carry. `report.json`, SARIF and CSV keep the exact strings: they are data,
+//! for what XML cannot carry, and so does CSV, whose records must stay one line each (see
+//! [`super::csv::one_line`]). `report.json` and SARIF keep the exact strings: they are data,
 //! escaped by their own syntax.
 
 use std::borrow::Cow;

@@ -33,6 +33,17 @@ pub enum MaterialStatus {
     NotEvaluated,
 }
 
+impl MaterialStatus {
+    /// The word of `report.json` (and of `trust list`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaterialStatus::Ok => "ok",
+            MaterialStatus::Invalid => "invalid",
+            MaterialStatus::NotEvaluated => "not-evaluated",
+        }
+    }
+}
+
 /// One file of trust material, as recorded in the report.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub struct MaterialRecord {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::codes::{LintCode, Severity};
 use crate::notation::truststore::{StoreType, check_store_cert};
+use crate::trust::MaterialStatus;
 
 use super::ManageError;
 use super::inventory::{self, Entry, EntryKind, PolicyView};
@@ -64,20 +65,48 @@ pub fn check(root: &Path, opts: &CheckOptions) -> Result<CheckReport, ManageErro
     }
     judge_policy(&inv, &mut problems);
     problems.sort_by(|a, b| a.path.cmp(&b.path));
+    let named = named_stores(&inv.policy);
     let mut entries = inv.entries;
     for (i, e) in entries.iter_mut().enumerate() {
-        let worst = problems
-            .iter()
-            .filter(|p| p.entry == Some(i) && p.severity > Severity::Info)
-            .fold(None::<&Problem>, |w, p| match w {
-                Some(w) if w.severity >= p.severity => Some(w),
-                _ => Some(p),
-            });
-        if let Some(p) = worst {
-            e.status = p.code.as_str().to_string();
+        let mine = || problems.iter().filter(|p| p.entry == Some(i));
+        let worst =
+            mine()
+                .filter(|p| p.severity > Severity::Info)
+                .fold(None::<&Problem>, |w, p| match w {
+                    Some(w) if w.severity >= p.severity => Some(w),
+                    _ => Some(p),
+                });
+        e.code = worst.map(|p| p.code);
+        // The scan's word for the same file (`trustMaterial[].status`): a certificate
+        // notation refuses is not used; one of a store no statement names anchors nothing.
+        if mine().any(|p| p.code == LintCode::NotCa) {
+            e.status = MaterialStatus::Invalid;
+        } else if e.status == MaterialStatus::Ok
+            && e.kind == EntryKind::NotationCertificate
+            && !named.contains(&e.store)
+        {
+            e.status = MaterialStatus::NotEvaluated;
         }
     }
     Ok(CheckReport { entries, problems })
+}
+
+/// Every store (`type:name`) a statement of a valid trust policy names, `skip` statements
+/// included, as the scan loads them (see [`crate::trust::notation`]); none without a valid
+/// policy.
+fn named_stores(policy: &PolicyView) -> BTreeSet<String> {
+    let PolicyView::Valid { doc, .. } = policy else {
+        return BTreeSet::new();
+    };
+    let mut named = BTreeSet::new();
+    for st in &doc.trust_policies {
+        for ty in [StoreType::Ca, StoreType::SigningAuthority, StoreType::Tsa] {
+            for name in st.trust_store_names(ty) {
+                named.insert(format!("{ty}:{name}"));
+            }
+        }
+    }
+    named
 }
 
 fn judge_entry(i: usize, e: &Entry, opts: &CheckOptions, out: &mut Vec<Problem>) {
@@ -157,7 +186,7 @@ fn judge_entry(i: usize, e: &Entry, opts: &CheckOptions, out: &mut Vec<Problem>)
 fn judge_policy(inv: &inventory::Inventory, out: &mut Vec<Problem>) {
     let doc = match &inv.policy {
         PolicyView::Missing => {
-            let certs = inv.entries.iter().any(|e| e.kind == EntryKind::Certificate);
+            let certs = inv.entries.iter().any(|e| e.cert.is_some());
             out.push(Problem {
                 severity: if certs {
                     Severity::Warning
@@ -284,7 +313,7 @@ pub fn render_table(entries: &[Entry], width: Option<usize>) -> String {
                 None => e.path.clone(),
             };
             [
-                e.kind.short().to_string(),
+                e.kind.as_str().to_string(),
                 e.store.clone(),
                 e.subject
                     .clone()
@@ -293,7 +322,10 @@ pub fn render_table(entries: &[Entry], width: Option<usize>) -> String {
                 e.fingerprint.clone().unwrap_or_else(|| "-".into()),
                 time(e.not_before),
                 time(e.not_after),
-                e.status.clone(),
+                match e.code {
+                    Some(c) => format!("{} ({c})", e.status.as_str()),
+                    None => e.status.as_str().to_string(),
+                },
                 path,
             ]
         })
@@ -305,15 +337,24 @@ pub fn render_table(entries: &[Entry], width: Option<usize>) -> String {
         }
     }
     if let Some(max) = width {
-        fit(&mut widths, &header.map(str::len), max);
+        // A kind is broken only after a hyphen (`notation-` / `certificate`), never inside a
+        // part.
+        let mut mins = header.map(|h| h.len().max(MIN_COLUMN));
+        mins[0] = rows
+            .iter()
+            .flat_map(|r| r[0].split_inclusive('-'))
+            .map(|p| p.chars().count())
+            .fold(header[0].len(), usize::max);
+        fit(&mut widths, &mins, max);
     }
     let mut out = String::new();
     let mut row = |cells: &[&str]| {
         let wrapped: Vec<Vec<String>> = cells
             .iter()
             .zip(widths)
-            .map(|(c, w)| match width {
-                Some(_) => wrap(c, w),
+            .enumerate()
+            .map(|(i, (c, w))| match width {
+                Some(_) => wrap(c, w, i == 0),
                 None => vec![c.to_string()],
             })
             .collect();
@@ -341,13 +382,13 @@ pub fn render_table(entries: &[Entry], width: Option<usize>) -> String {
 }
 
 /// Narrows the widest column, one character at a time, until the columns and their two-space
-/// gaps fit `max`, or every column is at its minimum (then lines stay longer than `max`).
-fn fit(widths: &mut [usize], headers: &[usize], max: usize) {
+/// gaps fit `max`, or every column is at its minimum `mins[i]` (then lines stay longer than
+/// `max`).
+fn fit(widths: &mut [usize], mins: &[usize], max: usize) {
     let gaps = 2 * widths.len().saturating_sub(1);
-    let min = |i: usize| headers[i].max(MIN_COLUMN);
     while widths.iter().sum::<usize>() + gaps > max {
         let widest = (0..widths.len())
-            .filter(|&i| widths[i] > min(i))
+            .filter(|&i| widths[i] > mins[i])
             .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         match widest {
             Some(i) => widths[i] -= 1,
@@ -356,20 +397,26 @@ fn fit(widths: &mut [usize], headers: &[usize], max: usize) {
     }
 }
 
-/// `cell` in lines of at most `w` characters: broken after the last space that keeps at least
-/// half a line, else exactly at `w`.
-fn wrap(cell: &str, w: usize) -> Vec<String> {
+/// `cell` in lines of at most `w` characters: broken after the last space (or, with
+/// `hyphens`, the last hyphen, which stays on its line) that keeps at least half a line, else
+/// exactly at `w`.
+fn wrap(cell: &str, w: usize, hyphens: bool) -> Vec<String> {
     let w = w.max(1);
     let mut lines = Vec::new();
     let mut rest: Vec<char> = cell.chars().collect();
     while rest.len() > w {
         // A space right after the `w` characters is a break too.
-        let cut = rest[..=w]
+        let space = rest[..=w]
             .iter()
             .rposition(|&c| c == ' ')
             .filter(|&p| p >= w / 2)
+            .map(|p| p + 1);
+        let hyphen = rest[..w]
+            .iter()
+            .rposition(|&c| hyphens && c == '-')
             .map(|p| p + 1)
-            .unwrap_or(w);
+            .filter(|&cut| cut >= w / 2);
+        let cut = space.max(hyphen).unwrap_or(w);
         let line: String = rest[..cut].iter().collect();
         lines.push(line.trim_end().to_string());
         rest.drain(..cut);
@@ -430,7 +477,9 @@ mod table_tests {
                     .filter(|c| !c.is_whitespace())
                     .collect()
             };
-            if !cell(0).is_empty() || rows.is_empty() {
+            // A row starts with its kind; a kind broken at a hyphen continues with the rest.
+            let kind = cell(0);
+            if kind.starts_with("cosign-") || kind.starts_with("notation-") || rows.is_empty() {
                 rows.push(vec![String::new(); names.len()]);
             }
             let row = rows.last_mut().unwrap();
@@ -480,12 +529,64 @@ mod table_tests {
         assert_eq!(cells(&tiny), cells(&full));
     }
 
+    /// The table says what `--json` and `report.json` say.
+    #[test]
+    fn table_words_are_the_json_words() {
+        use crate::trust::MaterialStatus;
+        for st in [
+            MaterialStatus::Ok,
+            MaterialStatus::Invalid,
+            MaterialStatus::NotEvaluated,
+        ] {
+            assert_eq!(serde_json::to_value(st).unwrap(), st.as_str());
+        }
+        for k in [EntryKind::CosignPublicKey, EntryKind::NotationCertificate] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        let e = entries();
+        let rows = cells(&render_table(&e, None));
+        assert_eq!(rows.len(), e.len());
+        for (row, x) in rows.iter().zip(&e) {
+            assert_eq!(row[0], x.kind.as_str());
+            match x.code {
+                // (`cells` drops spaces.)
+                Some(c) => assert_eq!(row[6], format!("{}({c})", x.status.as_str())),
+                None => assert_eq!(row[6], x.status.as_str()),
+            }
+        }
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "cosign-public-key" && r[6] == "ok")
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "notation-certificate" && r[6] == "ok")
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "cosign-public-key" && r[6] == "invalid(unparsable)")
+        );
+    }
+
     #[test]
     fn wrap_prefers_spaces_and_keeps_every_character() {
-        assert_eq!(wrap("CN=a b c,O=x", 6), ["CN=a b", "c,O=x"]);
-        assert_eq!(wrap("sha256:0123456789", 8), ["sha256:0", "12345678", "9"]);
-        assert_eq!(wrap("short", 8), ["short"]);
-        assert_eq!(wrap("", 8), [""]);
+        assert_eq!(wrap("CN=a b c,O=x", 6, false), ["CN=a b", "c,O=x"]);
+        assert_eq!(
+            wrap("sha256:0123456789", 8, false),
+            ["sha256:0", "12345678", "9"]
+        );
+        assert_eq!(wrap("short", 8, false), ["short"]);
+        assert_eq!(wrap("", 8, false), [""]);
+        assert_eq!(
+            wrap("notation-certificate", 11, true),
+            ["notation-", "certificate"]
+        );
+        assert_eq!(
+            wrap("cosign-public-key", 11, true),
+            ["cosign-", "public-key"]
+        );
+        assert_eq!(wrap("a-b", 8, false), ["a-b"]);
+        assert_eq!(wrap("2026-01-01", 6, false), ["2026-0", "1-01"]);
     }
 }
 
@@ -503,7 +604,9 @@ pub fn render_problems(problems: &[Problem]) -> String {
     out
 }
 
-/// `trust list --json`: schema version 1.
+/// `trust list --json`: schema version 2 (version 1 had `kind` `cosign-key`, `certificate` or
+/// `unusable` and `status` `ok` or a lint code; now `kind` and `status` are `report.json`'s
+/// `trustMaterial[]` words and the lint code is `code`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListOutput<'a> {
@@ -513,7 +616,11 @@ pub struct ListOutput<'a> {
     pub entries: &'a [Entry],
 }
 
-/// `trust check --json`: schema version 1.
+/// Version of the `trust list --json` document.
+pub const LIST_SCHEMA_VERSION: u32 = 2;
+
+/// `trust check --json`: schema version 1 (its problems carry `report.json`'s finding fields,
+/// `severity`, `code`, `path`, `message`, with lint codes).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckOutput<'a> {
@@ -531,7 +638,7 @@ impl CheckReport {
     /// The `trust list --json` document.
     pub fn list_output(&self, root: &Path, opts: &CheckOptions) -> ListOutput<'_> {
         ListOutput {
-            schema_version: 1,
+            schema_version: LIST_SCHEMA_VERSION,
             root_dir: root.display().to_string(),
             as_of: opts.now.to_rfc3339_opts(SecondsFormat::Secs, true),
             entries: &self.entries,

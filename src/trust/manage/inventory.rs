@@ -16,35 +16,36 @@ use crate::layout::rel_path;
 use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
 use crate::notation::truststore::{StoreType, is_valid_store_name};
 use crate::notation::x509::{Cert, hex};
+use crate::trust::MaterialStatus;
 
 use super::atomic::TEMP_PREFIX;
 use super::material::{MAX_FILE_BYTES, key_description, parse_cert_file};
 use crate::trust::TreeLinks;
 
-/// What an inventory entry is.
+/// What an inventory entry is meant to be, by where it lies: the `kind` words of
+/// `report.json`'s `trustMaterial[]`, so that `trust list` and a report call one file the same.
+/// Whether it can be used is its [`MaterialStatus`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EntryKind {
-    /// A usable cosign public key in `_cosign`.
-    CosignKey,
-    /// One certificate of a trust-store file.
-    Certificate,
-    /// A file in `_cosign` or a trust store that is neither (see the problems for why).
-    Unusable,
+    /// A file in `_cosign`: a cosign public key when its status is `ok`.
+    CosignPublicKey,
+    /// One certificate of a trust-store file, or a trust-store file holding none that can be
+    /// used (status `invalid`).
+    NotationCertificate,
 }
 
 impl EntryKind {
-    /// The short word of the `trust list` table.
-    pub fn short(self) -> &'static str {
+    /// The word of the `trust list` table and `--json`, as in `report.json`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            EntryKind::CosignKey => "key",
-            EntryKind::Certificate => "cert",
-            EntryKind::Unusable => "file",
+            EntryKind::CosignPublicKey => "cosign-public-key",
+            EntryKind::NotationCertificate => "notation-certificate",
         }
     }
 }
 
-/// One key, one certificate, or one unusable file.
+/// One key, one certificate, or one unusable file (`trust list --json`, schema version 2).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
@@ -71,8 +72,15 @@ pub struct Entry {
     pub not_after: Option<DateTime<Utc>>,
     /// basicConstraints cA=true.
     pub is_ca: Option<bool>,
-    /// `ok`, or the code of the most serious problem (warnings and errors) of this entry.
-    pub status: String,
+    /// `report.json`'s word for the same file: `ok` (used), `invalid` (neither zot, notation
+    /// nor sigaudit can use it: not a key or certificate, unreadable, a refused link, a
+    /// certificate notation refuses in its store), `not-evaluated` (a certificate of a store no
+    /// statement of a valid trust policy names: it anchors nothing).
+    pub status: MaterialStatus,
+    /// The lint code of the entry's most serious problem (warning or error), e.g. `unparsable`,
+    /// `expired`; null when it has none. A usable certificate can have one (`expired`,
+    /// `expiring-soon`).
+    pub code: Option<LintCode>,
     #[serde(skip)]
     pub(crate) cert: Option<Cert>,
     #[serde(skip)]
@@ -94,9 +102,18 @@ impl Entry {
             not_before: None,
             not_after: None,
             is_ca: None,
-            status: "ok".into(),
+            status: MaterialStatus::Ok,
+            code: None,
             cert: None,
             store_type: None,
+        }
+    }
+
+    /// A file that cannot be used as the trust material its place says it is.
+    fn unusable(kind: EntryKind, path: String, store: String, file_sha256: Option<String>) -> Self {
+        Entry {
+            status: MaterialStatus::Invalid,
+            ..Entry::file(kind, path, store, file_sha256)
         }
     }
 }
@@ -277,8 +294,8 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
         }
         let rel = rel_path(root, path);
         let unusable = |inv: &mut Inventory, sha: Option<String>| {
-            inv.push(Entry::file(
-                EntryKind::Unusable,
+            inv.push(Entry::unusable(
+                EntryKind::CosignPublicKey,
                 rel.clone(),
                 "cosign".into(),
                 sha,
@@ -306,8 +323,12 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
         let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
         match crate::trust::key_file::classify(&rel, &bytes) {
             Ok(key) => {
-                let mut entry =
-                    Entry::file(EntryKind::CosignKey, rel.clone(), "cosign".into(), file_sha);
+                let mut entry = Entry::file(
+                    EntryKind::CosignPublicKey,
+                    rel.clone(),
+                    "cosign".into(),
+                    file_sha,
+                );
                 entry.key = Some(key.algorithm.to_string());
                 entry.fingerprint = Some(key.fingerprint);
                 inv.push(entry);
@@ -490,8 +511,8 @@ fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inve
         let bytes = match bytes {
             Ok(b) => b,
             Err(reason) => {
-                let i = inv.push(Entry::file(
-                    EntryKind::Unusable,
+                let i = inv.push(Entry::unusable(
+                    EntryKind::NotationCertificate,
                     rel.clone(),
                     store.clone(),
                     None,
@@ -504,8 +525,8 @@ fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inve
         let certs = match parse_cert_file(&bytes) {
             Ok(c) => c,
             Err(refusal) => {
-                let i = inv.push(Entry::file(
-                    EntryKind::Unusable,
+                let i = inv.push(Entry::unusable(
+                    EntryKind::NotationCertificate,
                     rel.clone(),
                     store.clone(),
                     file_sha,
@@ -533,7 +554,7 @@ fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inve
         let many = certs.len() > 1;
         for (n, cert) in certs.into_iter().enumerate() {
             let mut e = Entry::file(
-                EntryKind::Certificate,
+                EntryKind::NotationCertificate,
                 rel.clone(),
                 store.clone(),
                 file_sha.clone(),
