@@ -1353,6 +1353,113 @@ mod tests {
     }
 
     #[test]
+    fn numbers_get_a_comma_between_thousands_whatever_the_locale() {
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12345, "12,345"),
+            (1234567, "1,234,567"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+        let none = HashMap::new();
+        assert_eq!(
+            filter_num(&tera::Value::from(-1234), &none).unwrap(),
+            tera::Value::from("-1,234")
+        );
+        // Not a number: unchanged.
+        assert_eq!(
+            filter_num(&tera::Value::from("12345"), &none).unwrap(),
+            tera::Value::from("12345")
+        );
+        // On the page: the overview of a report of 12,345 images.
+        let mut report = empty_report();
+        report.summary.images = 12345;
+        report.summary.trusted_images = 1000;
+        let t = Templates::new().unwrap();
+        let page = t.prepare(&report, 0).unwrap().overview;
+        assert!(page.contains("<b>12,345</b><span>images</span>"), "{page}");
+        assert!(page.contains(">1,000</b><span>trusted images</span>"));
+        assert!(!page.contains("12345</b>"));
+    }
+
+    #[test]
+    fn digests_are_shortened_into_one_word_and_other_text_is_kept() {
+        let hex = "4cf60e6757512caf3d5788eccf25401439bbb814ddb0538ad4a01e315255b8ff";
+        assert_eq!(
+            shorten_hex(&format!("sha256:{hex}")),
+            "sha256:4cf60e675751...b8ff"
+        );
+        // Within text, every long run; short runs, words and other scripts unchanged.
+        assert_eq!(
+            shorten_hex(&format!(
+                "payload signs sha256:{hex} but is attached to {hex}."
+            )),
+            "payload signs sha256:4cf60e675751...b8ff but is attached to 4cf60e675751...b8ff."
+        );
+        let kept = "tag 1.2.3, deadbeef, \u{202e}é café 漢字 0123456789abcdef0123456789abcde";
+        assert_eq!(shorten_hex(kept), kept, "31 hex digits are kept");
+        assert_eq!(shorten_hex(""), "");
+        // A GPG fingerprint (40 hex digits) too.
+        assert_eq!(
+            shorten_hex("B3F2A1D4C5E6F708192A3B4C5D6E7F8091A2B3C4"),
+            "B3F2A1D4C5E6...B3C4"
+        );
+    }
+
+    #[test]
+    fn a_signer_is_named_by_its_first_attribute_or_its_key() {
+        assert_eq!(
+            first_rdn("CN=release signer,O=sigaudit fixtures,C=US"),
+            "CN=release signer,\u{2026}"
+        );
+        assert_eq!(first_rdn("CN=a\\,b,O=c"), "CN=a\\,b,\u{2026}");
+        assert_eq!(first_rdn("CN=only"), "CN=only");
+        assert_eq!(first_rdn("mitr@redhat.com"), "mitr@redhat.com");
+        let none = HashMap::new();
+        let sig = |v: serde_json::Value| filter_signer(&v, &none).unwrap();
+        let hex = "a1e1f24705a5ffcdd11da12c389221fa7c0313ef402ea1280df582691b55d108";
+        assert_eq!(
+            sig(
+                serde_json::json!({"author": "-----BEGIN PUBLIC KEY-----\nMFk", "keyFile": format!("_cosign/sha256:{hex}"), "keyFingerprint": "sha256:00"})
+            ),
+            tera::Value::from("key sha256:a1e1f24705a5...d108")
+        );
+        assert_eq!(
+            sig(serde_json::json!({"signer": "CN=x,O=y", "author": "CN=x,O=y", "keyFile": "k"})),
+            tera::Value::from("CN=x,\u{2026}")
+        );
+        assert_eq!(
+            sig(
+                serde_json::json!({"author": "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main"})
+            ),
+            tera::Value::from(
+                "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main"
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_is_escaped_segment_by_segment_with_break_opportunities() {
+        let none = HashMap::new();
+        let out = filter_path(
+            &tera::Value::from("ev\"il/<script>alert(1)</script>/\u{202e}x"),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            tera::Value::from(
+                "ev&quot;il/<wbr>&lt;script&gt;alert(1)&lt;/<wbr>script&gt;/<wbr>\\u{202e}x"
+            )
+        );
+        assert!(filter_path(&tera::Value::from(3), &none).is_err());
+    }
+
+    #[test]
     fn the_policy_admits_exactly_the_embedded_script_and_style() {
         let t = Templates::new().unwrap();
         assert!(t.csp.starts_with("default-src 'none'"));
