@@ -177,18 +177,31 @@ A4_CONTENT_PX = round(190 / 25.4 * 96)
 PRINT_LAYOUT_JS = r"""
 (() => {
   const visible = e => e.getClientRects().length > 0;
+  // 8 characters of a font, measured once per font (a probe moved into each cell would lay a
+  // page of a thousand images out again for every cell).
   const probe = document.createElement('span');
   probe.textContent = '00000000';
   probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;';
+  document.body.appendChild(probe);
+  const widths = new Map();
+  const eight = cell => {
+    const cs = getComputedStyle(cell);
+    const font = [cs.fontStyle, cs.fontWeight, cs.fontSize, cs.fontFamily, cs.letterSpacing].join('|');
+    if (!widths.has(font)) {
+      probe.style.fontStyle = cs.fontStyle; probe.style.fontWeight = cs.fontWeight;
+      probe.style.fontSize = cs.fontSize; probe.style.fontFamily = cs.fontFamily;
+      probe.style.letterSpacing = cs.letterSpacing;
+      widths.set(font, probe.getBoundingClientRect().width);
+    }
+    return widths.get(font);
+  };
   const cells = [];
   let narrow = [];
   document.querySelectorAll('table').forEach(t => {
     t.querySelectorAll(':scope > * > tr > th, :scope > * > tr > td, :scope > tr > th, :scope > tr > td')
       .forEach(c => {
         if (!visible(c)) return;
-        c.appendChild(probe);
-        const min = probe.getBoundingClientRect().width;
-        c.removeChild(probe);
+        const min = eight(c);
         const w = c.getBoundingClientRect().width;
         cells.push(w);
         if (w + 0.5 < min) narrow.push({table: t.id || t.className, cell: c.textContent.trim().slice(0, 40),
@@ -240,6 +253,7 @@ PRINT_LAYOUT_JS = r"""
       }
     }
   }
+  document.body.removeChild(probe);
   // Nothing wider than the paper: the page would cut it off.
   const page = document.documentElement.clientWidth;
   const too_wide = [];
