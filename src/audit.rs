@@ -121,6 +121,10 @@ pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
 /// bytes (beyond it they are read again each time).
 const RETAINED_BLOB_BYTES: usize = 256 << 20;
 
+/// How `settings.verifiedFormats` / `listedFormats` name cosign keyless signatures: verified
+/// with `--trusted-root`, listed (never counted as trusted) without it.
+pub const KEYLESS_FORMAT: &str = "cosign keyless (Fulcio)";
+
 /// An audit that can be repeated: the repositories are discovered once (again on
 /// [`Auditor::rediscover`]), signature blobs are kept, and every verification fact is cached
 /// by content (a signature checked against a key, an envelope's integrity, a certificate
@@ -1041,18 +1045,30 @@ fn aggregate(
                 .iter()
                 .map(|d| d.display().to_string())
                 .collect(),
-            verified_formats: vec![
-                "cosign simplesigning (key)",
-                "cosign sigstore-bundle (key)",
-                "notation-jws",
-                "notation-cose",
-                "gpg-simplesigning",
-            ],
-            listed_formats: vec![
-                "cosign keyless (Fulcio)",
-                "cosign attestations",
-                "sigstore-json (in the GPG lookaside)",
-            ],
+            verified_formats: {
+                let mut v = vec![
+                    "cosign simplesigning (key)",
+                    "cosign sigstore-bundle (key)",
+                    "notation-jws",
+                    "notation-cose",
+                    "gpg-simplesigning",
+                ];
+                if opts.keyless.is_some() {
+                    v.push(KEYLESS_FORMAT);
+                }
+                v
+            },
+            // Keyless signatures are verified with `--trusted-root` and only listed without it.
+            listed_formats: {
+                let mut v = vec![
+                    "cosign attestations",
+                    "sigstore-json (in the GPG lookaside)",
+                ];
+                if opts.keyless.is_none() {
+                    v.insert(0, KEYLESS_FORMAT);
+                }
+                v
+            },
             gpg_lookaside: match (&opts.lookaside, &opts.registries_d) {
                 (Some(d), _) => Some(d.display().to_string()),
                 (None, Some(d)) => Some(format!("registries.d {}", d.display())),

@@ -57,9 +57,15 @@
       return Array.prototype.filter.call(body.rows, function (r) {
         return r.classList.contains("img");
       }).map(function (r) {
+        // A key cell's text and its elements' titles: digests are shortened on the page and
+        // whole in their title, so a full digest pasted into the filter finds its row.
         var keys = Array.prototype.filter.call(r.cells, function (c) {
           return c.classList.contains("k");
-        }).map(text).join(" ");
+        }).map(function (c) {
+          return text(c) + " " + Array.prototype.map.call(c.querySelectorAll("[title]"), function (e) {
+            return e.title;
+          }).join(" ");
+        }).join(" ");
         return {
           row: r,
           text: (repo + " " + keys).toLowerCase(),

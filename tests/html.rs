@@ -571,10 +571,13 @@ expires = 2027-01-31
     );
     let entries = changes["entries"].as_array().expect("entries");
     assert!(entries.len() >= 3, "{changes:#}");
-    assert_eq!(table.matches("<tr><td><code>").count(), entries.len());
+    assert_eq!(
+        table.matches("<tr><td><code class=\"rc\">").count(),
+        entries.len()
+    );
     for e in entries {
         assert!(table.contains(&format!(
-            "<code>{}</code>",
+            "<code class=\"rc\">{}</code>",
             e["kind"].as_str().expect("kind")
         )));
     }
@@ -586,4 +589,359 @@ expires = 2027-01-31
     );
     assert!(html.contains(changes["baseline"]["sha256"].as_str().expect("sha")));
     assert_self_contained("report.html", &html);
+}
+
+/// Scans `root` into `out` with the JSON and HTML reports; returns report.json and report.html.
+fn scan_both(root: &Path, out: &Path, extra: &[&str]) -> (serde_json::Value, String) {
+    Command::cargo_bin("sigaudit")
+        .expect("binary")
+        .current_dir(common::project())
+        .arg("scan")
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(["--as-of", AS_OF, "--format", "json,html", "--no-config"])
+        .args(extra)
+        .assert()
+        .code(0);
+    let json = serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+        .expect("parse");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    (json, html)
+}
+
+/// The `<tr>` with `id`, in `html`.
+fn row_by_id<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row {id}"));
+    let start = html[..at].rfind("<tr").expect("row start");
+    let end = at + html[at..].find("</tr>\n").expect("row end");
+    &html[start..end]
+}
+
+/// The signatures cell of a row.
+fn signatures_cell(row: &str) -> &str {
+    between(row, "<td class=\"k sigs\"", "</td>")
+}
+
+/// The row of the demo image `repository:tag`, and the image from report.json.
+fn demo_image<'a>(
+    json: &'a serde_json::Value,
+    repository: &str,
+    tag: &str,
+) -> &'a serde_json::Value {
+    json["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .find(|i| {
+            i["repository"] == repository
+                && i["tags"].as_array().expect("tags").iter().any(|t| t == tag)
+        })
+        .unwrap_or_else(|| panic!("no image {repository}:{tag}"))
+}
+
+fn anchor_of(img: &serde_json::Value) -> String {
+    sigaudit::report::html::image_anchor(
+        img["repository"].as_str().expect("repository"),
+        img["digest"].as_str().expect("digest"),
+    )
+}
+
+/// The overview lists every image that is not trusted or fails a rule, before the
+/// repositories and the images, each linking to its row (on its page when the report is
+/// paged); a trusted, compliant image is not listed, and a report of such images says "None".
+#[test]
+fn failing_images_are_listed_first_and_link_to_their_rows() {
+    for page_size in ["0", "5"] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let (json, html) = scan_both(&demo(), out.path(), &["--html-page-size", page_size]);
+        let images = json["images"].as_array().expect("images");
+        let failing: Vec<&serde_json::Value> = images
+            .iter()
+            .filter(|i| i["status"] != "trusted" || i["compliance"] == "fail")
+            .collect();
+        assert_eq!(failing.len(), 11, "the demo's failing images");
+        assert!(failing.len() < images.len(), "a control: some images pass");
+        assert!(html.contains(&format!("<h2>Failing images: {}</h2>", failing.len())));
+        let list = between(
+            &html,
+            "<table class=\"sortable\" id=\"failing-table\">",
+            "</table>",
+        );
+        // First: before the compliance rules, the repositories and the images.
+        let at = html.find("id=\"failing-table\"").expect("list");
+        for later in ["id=\"rules\"", "id=\"repo-table\"", "id=\"chart\""] {
+            assert!(
+                at < html.find(later).expect(later),
+                "{later} before the list"
+            );
+        }
+        assert_eq!(list.matches("<a href=\"").count(), failing.len(), "{list}");
+        for img in images {
+            let anchor = anchor_of(img);
+            let listed = list.contains(&format!("#{anchor}\""));
+            let fails = img["status"] != "trusted" || img["compliance"] == "fail";
+            assert_eq!(listed, fails, "{img}");
+            // The link leads to the row, on its page.
+            let (file, target) = if page_size == "0" {
+                assert!(!fails || list.contains(&format!("href=\"#{anchor}\"")));
+                ("report.html".to_string(), html.clone())
+            } else {
+                let page = html
+                    .match_indices(&format!("#{anchor}\""))
+                    .next()
+                    .map(|(i, _)| {
+                        let start = html[..i].rfind("href=\"").expect("href") + 6;
+                        html[start..i].to_string()
+                    });
+                let Some(page) = page.filter(|_| fails) else {
+                    continue;
+                };
+                let text = std::fs::read_to_string(out.path().join(&page)).expect("page");
+                (page, text)
+            };
+            if fails {
+                let row = row_by_id(&target, &anchor);
+                assert!(
+                    row.contains(&format!(
+                        "data-status=\"{}\"",
+                        img["status"].as_str().expect("status")
+                    )),
+                    "{file}: {row}"
+                );
+            }
+        }
+        // An image failing for a code shows it in the list.
+        let transplanted = demo_image(&json, "prod/web", "transplanted");
+        let entry = between(list, &format!("#{}\"", anchor_of(transplanted)), "</tr>");
+        assert!(
+            entry.contains("<code class=\"rc\">descriptor-mismatch</code>"),
+            "{entry}"
+        );
+        assert!(entry.contains("fails rule <code>signed</code>"), "{entry}");
+    }
+    // Every image trusted and compliant: the list says so.
+    let out = tempfile::tempdir().expect("tempdir");
+    let (json, html) = scan_both(
+        &common::project().join("fixtures/notation-policy"),
+        out.path(),
+        &[],
+    );
+    assert!(json["images"].as_array().expect("images").len() > 1);
+    assert_eq!(json["summary"]["trustedImages"], json["summary"]["images"]);
+    assert!(html.contains("<h2>Failing images: 0</h2>"));
+    assert!(html.contains("None: every image is trusted and compliant."));
+    assert!(!html.contains("id=\"failing-table\""));
+}
+
+/// A trusted image's signatures cell names the signer whose signature is trusted (certificate
+/// subject, or key), not an untrusted one beside it; an untrusted image's cell shows its result
+/// codes without opening the drill-down.
+#[test]
+fn the_signatures_column_names_the_trusting_signer_and_the_codes() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (json, html) = scan_both(&demo(), out.path(), &[]);
+    // prod/api:1.3 has an untrusted signature and a trusted one.
+    let img = demo_image(&json, "prod/api", "1.3");
+    let sigs = img["signatures"].as_array().expect("signatures");
+    let trusted: Vec<_> = sigs.iter().filter(|s| s["trusted"] == true).collect();
+    assert_eq!((sigs.len(), trusted.len()), (2, 1));
+    let cell = signatures_cell(row_by_id(&html, &anchor_of(img)));
+    let key = trusted[0]["keyFile"].as_str().expect("key file");
+    let name = key.rsplit('/').next().expect("file name");
+    let short = format!("{}...{}", &name[..19], &name[name.len() - 4..]);
+    assert!(
+        cell.contains(&format!(
+            "trusted by <span class=\"signer nw\" title=\"{}",
+            key.replace('/', "&#x2F;")
+        )),
+        "{cell}"
+    );
+    assert!(cell.contains(&format!(">key {short}</span>")), "{cell}");
+    assert!(cell.contains("(1 of 2)"), "{cell}");
+    assert!(
+        !cell.contains("untrusted-key"),
+        "a trusted image's cell: {cell}"
+    );
+    // A notation signature is named by its certificate subject's first attribute.
+    let img = demo_image(&json, "prod/web", "jws-rsa");
+    let cell = signatures_cell(row_by_id(&html, &anchor_of(img)));
+    assert!(
+        cell.contains(">CN=release signer,\u{2026}</span>"),
+        "{cell}"
+    );
+    assert!(
+        cell.contains("title=\"CN=release signer,O=sigaudit fixtures,L=Seattle,ST=WA,C=US"),
+        "{cell}"
+    );
+    assert!(cell.contains("(1 of 1)"));
+    // The same subject on a signature that is not trusted is not named as a signer.
+    let img = demo_image(&json, "prod/web", "untrusted-root");
+    assert_eq!(
+        img["signatures"][0]["signer"],
+        "CN=release signer,O=sigaudit fixtures,L=Seattle,ST=WA,C=US"
+    );
+    let cell = signatures_cell(row_by_id(&html, &anchor_of(img)));
+    assert!(
+        cell.contains("0 of 1 trusted: <code class=\"rc\">untrusted-certificate</code>"),
+        "{cell}"
+    );
+    assert!(
+        !cell.contains("CN=release signer") && !cell.contains("trusted by"),
+        "{cell}"
+    );
+    // Each code once, and an unsigned image says so.
+    let img = demo_image(&json, "prod/web", "transplanted");
+    let cell = signatures_cell(row_by_id(&html, &anchor_of(img)));
+    assert_eq!(cell.matches("<code class=\"rc\">").count(), 1, "{cell}");
+    let img = demo_image(&json, "library/alpine", "3.19");
+    assert_eq!(img["status"], "unsigned");
+    assert!(signatures_cell(row_by_id(&html, &anchor_of(img))).contains("no signature"));
+}
+
+/// Counts are coloured only when above zero, labels agree with their number, the status word
+/// is the JSON's (`error`, not `unreadable`), and digests are shortened on the page with the
+/// whole value in a title.
+#[test]
+fn counts_words_and_digests_read_right() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (json, html) = scan_both(&demo(), out.path(), &[]);
+    let s = &json["summary"];
+    assert_eq!(
+        (s["errorImages"].as_u64(), s["attestations"].as_u64()),
+        (Some(0), Some(1))
+    );
+    // Zero is neutral; a count above zero has its colour.
+    assert!(html.contains("<b class=\"\">0</b><span>error images (could not be read)</span>"));
+    assert!(html.contains("<b class=\"\">0</b><span>images exempt</span>"));
+    assert!(html.contains(&format!(
+        "<b class=\"s-untrusted\">{}</b><span>untrusted images</span>",
+        s["untrustedImages"]
+    )));
+    let repos = between(
+        &html,
+        "<table class=\"sortable\" id=\"repo-table\">",
+        "</table>",
+    );
+    assert!(
+        !repos.contains("class=\"s-error\""),
+        "no repository has an error image: {repos}"
+    );
+    assert!(repos.contains("<td data-n=\"0\" class=\"\">0</td>"));
+    // Singular and plural.
+    assert!(
+        html.contains("<b>1</b><span>attestation</span>"),
+        "one attestation"
+    );
+    assert!(!html.contains("1 attestations"));
+    assert!(html.contains("<span class=\"meta\">1 attestation</span>"));
+    // One word for a status: the JSON's.
+    for old in [
+        "unreadable images",
+        ">Unreadable</th>",
+        "k-error\">unreadable",
+        " unreadable;",
+    ] {
+        assert!(!html.contains(old), "report.html still says {old:?}");
+    }
+    assert!(html.contains("<span class=\"k-error\">error</span>"));
+    assert!(html.contains("data-type=\"n\">Error</th>"));
+    // Digests: shortened, whole in the title, never broken (no break-all in the stylesheet).
+    let img = &json["images"][0];
+    let digest = img["digest"].as_str().expect("digest");
+    let short = format!("{}...{}", &digest[..19], &digest[digest.len() - 4..]);
+    assert!(html.contains(&format!(
+        "<span class=\"mono dg\" title=\"{digest}\">{short}</span>"
+    )));
+    assert!(!html.contains("break-all"));
+    assert!(html.contains("code.rc, .dg, .nw { white-space: nowrap; }"));
+}
+
+/// Keyless signatures are verified with `--trusted-root` and only listed without it: the
+/// report's settings and the overview say which, and a trusted keyless image names its
+/// certificate identity.
+#[test]
+fn the_formats_line_tells_whether_keyless_signatures_were_verified() {
+    let Some(v) = common::vectors() else { return };
+    let root = tempfile::tempdir().expect("tempdir");
+    common::dir_fixture_layout(
+        root.path(),
+        "team/app",
+        &v.join("cosign/containers-image/cosign/dir-img-cosign-fulcio-rekor-valid"),
+        &[],
+    );
+    let tr = v.join("cosign/trusted-roots/public-good-2025-11.json");
+    let out = tempfile::tempdir().expect("tempdir");
+    let cfg = out.path().join("sigaudit.toml");
+    std::fs::write(
+        &cfg,
+        "[[rule]]\nname = \"signed\"\nrepository = \"**\"\n[[keyless.identities]]\nrepositories = \"team/*\"\nidentity = \"mitr@redhat.com\"\nissuer = \"https://github.com/login/oauth\"\n",
+    )
+    .expect("config");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let dir = tempfile::tempdir().expect("out");
+        Command::cargo_bin("sigaudit")
+            .expect("binary")
+            .arg("scan")
+            .arg(root.path())
+            .arg("--out")
+            .arg(dir.path())
+            .args(["--as-of", AS_OF, "--format", "json,html", "--config"])
+            .arg(&cfg)
+            .args(extra)
+            .assert()
+            .code(0);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).expect("json"))
+                .expect("parse");
+        let html = std::fs::read_to_string(dir.path().join("report.html")).expect("html");
+        (json, html)
+    };
+    let keyless = "cosign keyless (Fulcio)";
+    let not_given = "Keyless signatures are verified when a <code class=\"nw\">--trusted-root</code> is given; none was.";
+    // Without a trusted root: listed, and the page says how to verify them.
+    let (json, html) = run(&[]);
+    assert!(
+        json["settings"]["listedFormats"]
+            .as_array()
+            .expect("listed")
+            .iter()
+            .any(|f| f == keyless)
+    );
+    assert!(
+        !json["settings"]["verifiedFormats"]
+            .as_array()
+            .expect("verified")
+            .iter()
+            .any(|f| f == keyless)
+    );
+    assert!(html.contains(not_given));
+    assert_eq!(
+        json["images"][0]["signatures"][0]["code"],
+        "keyless-unsupported"
+    );
+    // With it: verified, trusted, and named by its identity.
+    let (json, html) = run(&["--trusted-root".as_ref(), tr.as_os_str()]);
+    assert!(
+        json["settings"]["verifiedFormats"]
+            .as_array()
+            .expect("verified")
+            .iter()
+            .any(|f| f == keyless)
+    );
+    assert!(
+        !json["settings"]["listedFormats"]
+            .as_array()
+            .expect("listed")
+            .iter()
+            .any(|f| f == keyless)
+    );
+    assert!(!html.contains(not_given));
+    let img = &json["images"][0];
+    assert_eq!(img["status"], "trusted", "{img:#}");
+    let cell = signatures_cell(row_by_id(&html, &anchor_of(img)));
+    assert!(cell.contains("trusted by <span class=\"signer\""), "{cell}");
+    assert!(cell.contains("mitr@redhat.com"), "{cell}");
 }

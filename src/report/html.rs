@@ -250,6 +250,7 @@ impl Templates {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html.tera"]);
         tera.set_escape_fn(escape_html);
+        register_filters(&mut tera);
         tera.add_raw_templates(
             sources
                 .iter()
@@ -359,6 +360,7 @@ impl Templates {
             compliance: &report.compliance,
             changes: report.changes.as_ref().map(ChangesView::new),
             findings: &report.findings,
+            failing: FailingImage::list(report, layout),
             paged,
             pages,
             groups,
@@ -748,6 +750,9 @@ struct Overview<'a> {
     /// Null without `--baseline`.
     changes: Option<ChangesView<'a>>,
     findings: &'a [crate::finding::Finding],
+    /// Every image an auditor must look at, in report order, each linking to its row: the
+    /// filter of an image page cannot show the failures spread over the other pages.
+    failing: Vec<FailingImage<'a>>,
     /// The images are on pages of their own (`pages`), not in `groups`.
     paged: bool,
     pages: Vec<PageLink<'a>>,
@@ -1038,6 +1043,239 @@ impl Expiry {
     }
 }
 
+/// An image the overview lists first: not trusted, failing a compliance rule, or rejected by
+/// the containers policy.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FailingImage<'a> {
+    repository: &'a str,
+    tags: &'a [String],
+    platform: Option<&'a str>,
+    digest: &'a crate::digest::Digest,
+    status: super::model::ImageStatus,
+    compliance: super::model::Compliance,
+    /// The containers policy rejects the image (`--policy`).
+    policy_reject: bool,
+    /// The distinct result codes of its signatures, when none is trusted.
+    codes: Vec<crate::codes::ResultCode>,
+    /// The rules it fails that no exemption covers.
+    rules: Vec<&'a str>,
+    /// Its row: `#i-…`, or `report-images-NNNN.html#i-…` when the images are on pages.
+    href: String,
+}
+
+impl<'a> FailingImage<'a> {
+    fn list(report: &'a Report, layout: &Layout) -> Vec<Self> {
+        use super::model::{Compliance, ImageStatus, PolicyVerdict};
+        report
+            .images
+            .iter()
+            .enumerate()
+            .filter(|(_, img)| {
+                img.status != ImageStatus::Trusted
+                    || img.compliance == Compliance::Fail
+                    || img
+                        .containers_policy
+                        .as_ref()
+                        .is_some_and(|p| p.verdict == PolicyVerdict::Reject)
+            })
+            .map(|(i, img)| {
+                let mut codes: Vec<crate::codes::ResultCode> = Vec::new();
+                if img.status != ImageStatus::Trusted {
+                    for s in &img.signatures {
+                        if !codes.contains(&s.code) {
+                            codes.push(s.code);
+                        }
+                    }
+                }
+                let exempted = |rule: &str| img.exemptions.iter().any(|x| x.rule == rule);
+                let mut rules: Vec<&str> = Vec::new();
+                for v in &img.violations {
+                    if !exempted(&v.rule) && !rules.contains(&v.rule.as_str()) {
+                        rules.push(&v.rule);
+                    }
+                }
+                let anchor = image_anchor(&img.repository, &img.digest.to_string());
+                let href = match layout.page_of(i) {
+                    Some(k) => format!("{}#{anchor}", page_file_name(k)),
+                    None => format!("#{anchor}"),
+                };
+                FailingImage {
+                    repository: &img.repository,
+                    tags: &img.tags,
+                    platform: img.platform.as_deref(),
+                    digest: &img.digest,
+                    status: img.status,
+                    compliance: img.compliance,
+                    policy_reject: img
+                        .containers_policy
+                        .as_ref()
+                        .is_some_and(|p| p.verdict == PolicyVerdict::Reject),
+                    codes,
+                    rules,
+                    href,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The id of an image's row, `i-` and 16 hex digits of SHA-256 over its repository and digest:
+/// it depends on the image alone (a `watch` reuses an unchanged row), is the same on every
+/// render, and is safe in an id and a URL fragment whatever the repository is called.
+pub fn image_anchor(repository: &str, digest: &str) -> String {
+    let hex = crate::digest::sha256_hex(format!("{repository}\0{digest}").as_bytes());
+    format!("i-{}", &hex[..16])
+}
+
+/// The filters the templates use besides Tera's own.
+fn register_filters(tera: &mut tera::Tera) {
+    tera.register_filter("num", filter_num);
+    tera.register_filter("short", filter_short);
+    tera.register_filter("image_id", filter_image_id);
+    tera.register_filter("signer", filter_signer);
+    tera.register_filter("path", filter_path);
+}
+
+/// `{{ p | path | safe }}`: a path, its digests shortened as by [`shorten_hex`], escaped here
+/// (hence `safe`) segment by segment with a line-break opportunity (`<wbr>`) after each `/`, so
+/// that a long path wraps between its folders rather than inside a name.
+fn filter_path(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let Some(s) = v.as_str() else {
+        return Err(tera::Error::msg("path needs a string"));
+    };
+    let short = shorten_hex(s);
+    let escaped: Vec<String> = short.split('/').map(escape_html).collect();
+    Ok(tera::Value::String(escaped.join("/<wbr>")))
+}
+
+/// `{{ n | num }}`: an integer with a comma between thousands (`12,345`), the same whatever
+/// the reader's locale; anything else unchanged.
+fn filter_num(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(match v {
+        tera::Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => tera::Value::String(thousands(u)),
+            (None, Some(i)) => tera::Value::String(format!("-{}", thousands(i.unsigned_abs()))),
+            _ => v.clone(),
+        },
+        _ => v.clone(),
+    })
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Hex runs at least this long are digests or fingerprints, shortened on the page.
+const LONG_HEX: usize = 32;
+
+/// What stands for the hex digits left out: three full stops, beside which no line is broken
+/// between letters and digits (Unicode's line breaking rules LB13, LB25, LB29), so a shortened
+/// digest stays one word even in running text; after an ellipsis (`…`, `⋯`), browsers may
+/// break a line.
+const ELIDED: &str = "...";
+
+/// `{{ text | short }}`: every run of [`LONG_HEX`] or more hex digits (a digest, a fingerprint)
+/// shortened to its first 12 and last 4 around [`ELIDED`], so that it fits a column without
+/// breaking mid-word; the templates keep the full value in a `title` (and report.json has it).
+pub fn shorten_hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_hexdigit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            let run = &s[start..i];
+            if run.len() >= LONG_HEX {
+                out.push_str(&run[..12]);
+                out.push_str(ELIDED);
+                out.push_str(&run[run.len() - 4..]);
+            } else {
+                out.push_str(run);
+            }
+        } else {
+            let next = s[i..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&s[i..i + next]);
+            i += next;
+        }
+    }
+    out
+}
+
+fn filter_short(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    Ok(match v {
+        tera::Value::String(s) => tera::Value::String(shorten_hex(s)),
+        _ => v.clone(),
+    })
+}
+
+/// `{{ img | image_id }}`: [`image_anchor`] of an image of the report model.
+fn filter_image_id(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let field = |k: &str| v.get(k).and_then(tera::Value::as_str);
+    match (field("repository"), field("digest")) {
+        (Some(r), Some(d)) => Ok(tera::Value::String(image_anchor(r, d))),
+        _ => Err(tera::Error::msg(
+            "image_id needs an image (with repository and digest)",
+        )),
+    }
+}
+
+/// `{{ s | signer }}`: who a trusted signature names, short enough for a table cell: the first
+/// attribute of a certificate subject (`CN=release signer,…`), a fingerprint shortened as by
+/// [`shorten_hex`], or `key <file name>` for a key (cosign, whose author is the key's PEM
+/// text); the full value goes in the title.
+fn filter_signer(v: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(tera::Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let author = field("author").filter(|a| !a.starts_with("-----BEGIN"));
+    let label = match (
+        field("signer").or(author),
+        field("keyFile"),
+        field("keyFingerprint"),
+    ) {
+        (Some(name), _, _) => first_rdn(name),
+        (None, Some(file), _) => format!(
+            "key {}",
+            shorten_hex(file.rsplit('/').next().unwrap_or(file))
+        ),
+        (None, None, Some(fp)) => format!("key {}", shorten_hex(fp)),
+        (None, None, None) => "a trusted key".to_string(),
+    };
+    Ok(tera::Value::String(label))
+}
+
+/// A certificate subject's first attribute and `,…` when more follow (`CN=a,O=b` ->
+/// `CN=a,…`); other names shortened as by [`shorten_hex`]. A backslash-escaped comma is part
+/// of the attribute.
+fn first_rdn(name: &str) -> String {
+    let mut escaped = false;
+    for (i, c) in name.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            ',' if !escaped && name[..i].contains('=') => {
+                return format!("{},\u{2026}", &name[..i]);
+            }
+            _ => escaped = false,
+        }
+    }
+    shorten_hex(name)
+}
+
 /// `s`, or its first `max - 1` characters and an ellipsis.
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -1115,6 +1353,113 @@ mod tests {
         ] {
             assert_eq!(page_number(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn numbers_get_a_comma_between_thousands_whatever_the_locale() {
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12345, "12,345"),
+            (1234567, "1,234,567"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+        let none = HashMap::new();
+        assert_eq!(
+            filter_num(&tera::Value::from(-1234), &none).unwrap(),
+            tera::Value::from("-1,234")
+        );
+        // Not a number: unchanged.
+        assert_eq!(
+            filter_num(&tera::Value::from("12345"), &none).unwrap(),
+            tera::Value::from("12345")
+        );
+        // On the page: the overview of a report of 12,345 images.
+        let mut report = empty_report();
+        report.summary.images = 12345;
+        report.summary.trusted_images = 1000;
+        let t = Templates::new().unwrap();
+        let page = t.prepare(&report, 0).unwrap().overview;
+        assert!(page.contains("<b>12,345</b><span>images</span>"), "{page}");
+        assert!(page.contains(">1,000</b><span>trusted images</span>"));
+        assert!(!page.contains("12345</b>"));
+    }
+
+    #[test]
+    fn digests_are_shortened_into_one_word_and_other_text_is_kept() {
+        let hex = "4cf60e6757512caf3d5788eccf25401439bbb814ddb0538ad4a01e315255b8ff";
+        assert_eq!(
+            shorten_hex(&format!("sha256:{hex}")),
+            "sha256:4cf60e675751...b8ff"
+        );
+        // Within text, every long run; short runs, words and other scripts unchanged.
+        assert_eq!(
+            shorten_hex(&format!(
+                "payload signs sha256:{hex} but is attached to {hex}."
+            )),
+            "payload signs sha256:4cf60e675751...b8ff but is attached to 4cf60e675751...b8ff."
+        );
+        let kept = "tag 1.2.3, deadbeef, \u{202e}é café 漢字 0123456789abcdef0123456789abcde";
+        assert_eq!(shorten_hex(kept), kept, "31 hex digits are kept");
+        assert_eq!(shorten_hex(""), "");
+        // A GPG fingerprint (40 hex digits) too.
+        assert_eq!(
+            shorten_hex("B3F2A1D4C5E6F708192A3B4C5D6E7F8091A2B3C4"),
+            "B3F2A1D4C5E6...B3C4"
+        );
+    }
+
+    #[test]
+    fn a_signer_is_named_by_its_first_attribute_or_its_key() {
+        assert_eq!(
+            first_rdn("CN=release signer,O=sigaudit fixtures,C=US"),
+            "CN=release signer,\u{2026}"
+        );
+        assert_eq!(first_rdn("CN=a\\,b,O=c"), "CN=a\\,b,\u{2026}");
+        assert_eq!(first_rdn("CN=only"), "CN=only");
+        assert_eq!(first_rdn("mitr@redhat.com"), "mitr@redhat.com");
+        let none = HashMap::new();
+        let sig = |v: serde_json::Value| filter_signer(&v, &none).unwrap();
+        let hex = "a1e1f24705a5ffcdd11da12c389221fa7c0313ef402ea1280df582691b55d108";
+        assert_eq!(
+            sig(
+                serde_json::json!({"author": "-----BEGIN PUBLIC KEY-----\nMFk", "keyFile": format!("_cosign/sha256:{hex}"), "keyFingerprint": "sha256:00"})
+            ),
+            tera::Value::from("key sha256:a1e1f24705a5...d108")
+        );
+        assert_eq!(
+            sig(serde_json::json!({"signer": "CN=x,O=y", "author": "CN=x,O=y", "keyFile": "k"})),
+            tera::Value::from("CN=x,\u{2026}")
+        );
+        assert_eq!(
+            sig(
+                serde_json::json!({"author": "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main"})
+            ),
+            tera::Value::from(
+                "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main"
+            )
+        );
+    }
+
+    #[test]
+    fn a_path_is_escaped_segment_by_segment_with_break_opportunities() {
+        let none = HashMap::new();
+        let out = filter_path(
+            &tera::Value::from("ev\"il/<script>alert(1)</script>/\u{202e}x"),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            tera::Value::from(
+                "ev&quot;il/<wbr>&lt;script&gt;alert(1)&lt;/<wbr>script&gt;/<wbr>\\u{202e}x"
+            )
+        );
+        assert!(filter_path(&tera::Value::from(3), &none).is_err());
     }
 
     #[test]

@@ -164,6 +164,120 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# 190 mm (A4 less the print stylesheet's margins) at 96 CSS pixels per inch.
+A4_CONTENT_PX = round(190 / 25.4 * 96)
+
+# Measures the print layout (run under print media, the viewport as wide as the paper's
+# content): every element within the paper's width; every visible table cell's width against 8
+# characters ("00000000") of its own font;
+# every result code and digest (code.rc, .dg) on one line and inside its cell; and every word of
+# every table cell whose line breaks fall between two letters, digits or full stops (as in a
+# digest shortened to sha256:0123456789ab...cdef), or beside an ellipsis: a word broken
+# mid-word, found by the lines its characters are laid on.
+PRINT_LAYOUT_JS = r"""
+(() => {
+  const visible = e => e.getClientRects().length > 0;
+  // 8 characters of a font, measured once per font (a probe moved into each cell would lay a
+  // page of a thousand images out again for every cell).
+  const probe = document.createElement('span');
+  probe.textContent = '00000000';
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;';
+  document.body.appendChild(probe);
+  const widths = new Map();
+  const eight = cell => {
+    const cs = getComputedStyle(cell);
+    const font = [cs.fontStyle, cs.fontWeight, cs.fontSize, cs.fontFamily, cs.letterSpacing].join('|');
+    if (!widths.has(font)) {
+      probe.style.fontStyle = cs.fontStyle; probe.style.fontWeight = cs.fontWeight;
+      probe.style.fontSize = cs.fontSize; probe.style.fontFamily = cs.fontFamily;
+      probe.style.letterSpacing = cs.letterSpacing;
+      widths.set(font, probe.getBoundingClientRect().width);
+    }
+    return widths.get(font);
+  };
+  const cells = [];
+  let narrow = [];
+  document.querySelectorAll('table').forEach(t => {
+    t.querySelectorAll(':scope > * > tr > th, :scope > * > tr > td, :scope > tr > th, :scope > tr > td')
+      .forEach(c => {
+        if (!visible(c)) return;
+        const min = eight(c);
+        const w = c.getBoundingClientRect().width;
+        cells.push(w);
+        if (w + 0.5 < min) narrow.push({table: t.id || t.className, cell: c.textContent.trim().slice(0, 40),
+                                        width: Math.round(w), min: Math.round(min)});
+      });
+  });
+  const whole = [];
+  const overflow = [];
+  let whole_checked = 0;
+  document.querySelectorAll('code.rc, .dg').forEach(e => {
+    if (!visible(e)) return;
+    whole_checked++;
+    const tops = new Set(Array.from(e.getClientRects()).map(r => Math.round(r.top)));
+    if (tops.size > 1) whole.push(e.textContent);
+    const cell = e.closest('td, th');
+    if (cell && e.getBoundingClientRect().right > cell.getBoundingClientRect().right + 1)
+      overflow.push(e.textContent);
+  });
+  const broken = [];
+  let words = 0;
+  const alnum = /[\p{L}\p{N}.\u2026\u22ef]/u;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || !el.closest('td, th') || !visible(el)) continue;
+    const text = n.data;
+    const re = /\S+/g;
+    let m;
+    while ((m = re.exec(text))) {
+      words++;
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      if (new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size < 2) continue;
+      // The word spans lines: find where, character by character.
+      let prevTop = null;
+      for (let i = 0; i < m[0].length; i++) {
+        range.setStart(n, m.index + i);
+        range.setEnd(n, m.index + i + 1);
+        const r = range.getClientRects()[0];
+        if (!r) continue;
+        const top = Math.round(r.top);
+        if (prevTop !== null && top > prevTop + 2 &&
+            alnum.test(m[0][i - 1]) && alnum.test(m[0][i])) {
+          broken.push(m[0].slice(0, 60) + ' (at ' + i + ')');
+          break;
+        }
+        prevTop = top;
+      }
+    }
+  }
+  document.body.removeChild(probe);
+  // Nothing wider than the paper: the page would cut it off.
+  const page = document.documentElement.clientWidth;
+  const too_wide = [];
+  document.querySelectorAll('body *').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > page + 0.5)
+      too_wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ': ' + (e.textContent || '').trim().slice(0, 40));
+  });
+  narrow.sort((a, b) => a.width - b.width);
+  return {cells: cells.length, narrowest: Math.round(Math.min(...cells)), narrow: narrow.slice(0, 20),
+          narrow_count: narrow.length, whole_checked, codes_or_digests_wrapped: whole,
+          codes_or_digests_overflowing: overflow, words, broken_words: broken.slice(0, 20),
+          broken_count: broken.length, checks_cells: document.querySelectorAll('table.checks td').length,
+          page_width: page, wider_than_page: too_wide.slice(0, 20)};
+})()
+"""
+
+
+def pdf_pages(data):
+    """Pages of a PDF as Chromium writes it (page objects in the clear, no object streams)."""
+    import re
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+
+
 def problems(events, page_url):
     """Console errors, exceptions and foreign requests among `events`."""
     errors, requests = [], []
@@ -305,11 +419,22 @@ def main():
                 " controls_hidden: !c || getComputedStyle(c).display === 'none',"
                 " nav_hidden: !n || getComputedStyle(n).display === 'none'}; })()"
             )
+            # The layout of the printed page: the viewport as wide as the A4 page's content
+            # (210 mm less the stylesheet's 2 x 10 mm margins), print media.
+            b.call("Emulation.setDeviceMetricsOverride",
+                   {"width": A4_CONTENT_PX, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+            b.call("Emulation.setScrollbarsHidden", {"hidden": True})
+            out["print_layout"] = b.evaluate(PRINT_LAYOUT_JS)
+            b.call("Emulation.setScrollbarsHidden", {"hidden": False})
+            b.call("Emulation.clearDeviceMetricsOverride")
             b.call("Emulation.setEmulatedMedia", {"media": ""})
-            pdf = b.call("Page.printToPDF", {"printBackground": False})
+            # The stylesheet's @page (A4, its margins) decides the paper.
+            pdf = b.call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})
             pdf_path = path.with_suffix(".pdf")
-            pdf_path.write_bytes(base64.b64decode(pdf["data"]))
+            data = base64.b64decode(pdf["data"])
+            pdf_path.write_bytes(data)
             out["pdf"] = str(pdf_path.resolve())
+            out["pdf_pages"] = pdf_pages(data)
 
         # Without JavaScript: every row is in the documents, the script never ran.
         b.call("Emulation.setScriptExecutionDisabled", {"value": True})
