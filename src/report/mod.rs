@@ -105,20 +105,7 @@ pub fn render_to(
         None => None,
     };
     let templates = templates.as_deref();
-    let templates_or = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
-    let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
-        match f {
-            Format::Json => json::image(img),
-            Format::Csv => csv::image(img),
-            Format::Html => templates_or()?.image(img),
-            Format::Junit => junit::image(img),
-            Format::Sarif => sarif::image(img),
-            // Rendered from the summaries below; no image has a part of its own.
-            Format::Prometheus => Err(io::Error::other(
-                "report.prom has no per-image part (a bug)",
-            )),
-        }
-    };
+    let image_part = |img: &model::ImageReport| image_part(f, templates, img);
     let mut stream = PartStream {
         images: &report.images,
         reuse: &[],
@@ -325,20 +312,7 @@ fn render_one(
     keep: bool,
     out_dir: &Path,
 ) -> io::Result<Rendered> {
-    let templates = || templates.ok_or_else(|| io::Error::other("HTML templates not parsed"));
-    let image_part = |img: &model::ImageReport| -> io::Result<Vec<u8>> {
-        match f {
-            Format::Json => json::image(img),
-            Format::Csv => csv::image(img),
-            Format::Html => templates()?.image(img),
-            Format::Junit => junit::image(img),
-            Format::Sarif => sarif::image(img),
-            // Rendered from the summaries below; no image has a part of its own.
-            Format::Prometheus => Err(io::Error::other(
-                "report.prom has no per-image part (a bug)",
-            )),
-        }
-    };
+    let image_part = |img: &model::ImageReport| image_part(f, templates, img);
     let mut stream = PartStream {
         images: &report.images,
         reuse,
@@ -375,6 +349,27 @@ fn render_one(
             .write(out_dir, &mut stream)?,
     };
     Ok((written, stream.kept))
+}
+
+/// One image's part of the report in format `f` (HTML needs the parsed templates).
+fn image_part(
+    f: Format,
+    templates: Option<&html::Templates>,
+    img: &model::ImageReport,
+) -> io::Result<Vec<u8>> {
+    match f {
+        Format::Json => json::image(img),
+        Format::Csv => csv::image(img),
+        Format::Html => templates
+            .ok_or_else(|| io::Error::other("HTML templates not parsed"))?
+            .image(img),
+        Format::Junit => junit::image(img),
+        Format::Sarif => sarif::image(img),
+        // Rendered from the report's summaries; no image has a part of its own.
+        Format::Prometheus => Err(io::Error::other(
+            "report.prom has no per-image part (a bug)",
+        )),
+    }
 }
 
 /// The parts of a report's images in one format, in order: rendered a batch at a time on the
