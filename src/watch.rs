@@ -171,7 +171,6 @@ pub fn watch(
         })?;
     w.save_cache();
     let last = w.renderer.last().expect("just rendered");
-    let (s, c) = (&last.summary, &last.compliance);
     let mode = match (&events, wopts.poll) {
         (Some(_), None) => format!(
             "watching for filesystem events, debounce {} ms",
@@ -183,17 +182,10 @@ pub fn watch(
         ),
     };
     tracing::info!(
-        "initial audit of {}: {} images, {} trusted, {} untrusted, {} unsigned, {} error, {} unreadable repositories or folders; compliance: {} pass, {} fail, {} exempt; reports written in {} ms; {mode}{}",
+        "initial audit of {}: {} images, {}; reports written in {} ms; {mode}{}",
         root.display(),
-        s.images,
-        s.trusted_images,
-        s.untrusted_images,
-        s.unsigned_images,
-        s.error_images,
-        s.unreadable_repositories,
-        c.pass,
-        c.fail,
-        c.exempt,
+        last.summary.images,
+        verdict_counts(last),
         started.elapsed().as_millis(),
         if wopts.watch_repos {
             " (trust material and repositories)"
@@ -712,22 +704,10 @@ fn describe(
         }
         format!(" [{s}]")
     };
-    let s = &new.summary;
-    let c = &new.compliance;
     Change {
         what: parts.join(" and "),
         paths,
-        counts: format!(
-            "images: {} trusted, {} untrusted, {} unsigned, {} error, {} unreadable repositories or folders; compliance: {} pass, {} fail, {} exempt",
-            s.trusted_images,
-            s.untrusted_images,
-            s.unsigned_images,
-            s.error_images,
-            s.unreadable_repositories,
-            c.pass,
-            c.fail,
-            c.exempt
-        ),
+        counts: format!("images: {}", verdict_counts(new)),
         images: old.map(|o| image_changes(o, new)).unwrap_or_default(),
         now_trusted,
         now_untrusted,
@@ -1241,6 +1221,22 @@ fn resolve(path: &Path) -> Resolved {
         links,
         missing: None,
     }
+}
+
+/// A report's image and compliance counts, as every watch log line gives them.
+fn verdict_counts(r: &Report) -> String {
+    let (s, c) = (&r.summary, &r.compliance);
+    format!(
+        "{} trusted, {} untrusted, {} unsigned, {} error, {} unreadable repositories or folders; compliance: {} pass, {} fail, {} exempt",
+        s.trusted_images,
+        s.untrusted_images,
+        s.unsigned_images,
+        s.error_images,
+        s.unreadable_repositories,
+        c.pass,
+        c.fail,
+        c.exempt
+    )
 }
 
 #[cfg(test)]

@@ -232,13 +232,12 @@ fn trust_with(keys: &[&Path]) -> (tempfile::TempDir, TrustMaterial) {
     (root, tm)
 }
 
-/// A sigstore bundle verified as a signature over a blob whose digest is `blob`
-/// (`cosign verify-blob`): what the blob-signing vectors (sigstore-conformance, sign-blob)
-/// are for.
-fn verify_blob_bundle(
+/// Verify the bundle file at `bundle` with `trust`'s keys: `check` gets its layer, its bytes and
+/// a verification context as of now.
+fn with_bundle(
     bundle: &Path,
-    blob: &Digest,
     trust: &TrustMaterial,
+    check: impl FnOnce(&LayerRef, &[u8], &VerifyContext<'_>) -> sigaudit::verify::Verdict,
 ) -> sigaudit::verify::Verdict {
     let bytes = std::fs::read(bundle).expect("bundle");
     let layer = LayerRef {
@@ -256,7 +255,20 @@ fn verify_blob_bundle(
         registry: None,
         keyless: None,
     };
-    verify_detached_blob(&layer, &bytes, blob, &ctx)
+    check(&layer, &bytes, &ctx)
+}
+
+/// A sigstore bundle verified as a signature over a blob whose digest is `blob`
+/// (`cosign verify-blob`): what the blob-signing vectors (sigstore-conformance, sign-blob)
+/// are for.
+fn verify_blob_bundle(
+    bundle: &Path,
+    blob: &Digest,
+    trust: &TrustMaterial,
+) -> sigaudit::verify::Verdict {
+    with_bundle(bundle, trust, |layer, bytes, ctx| {
+        verify_detached_blob(layer, bytes, blob, ctx)
+    })
 }
 
 /// A sigstore bundle verified as a signature attached to an image whose digest is `subject`.
@@ -265,36 +277,22 @@ fn verify_bundle(
     subject: &Digest,
     trust: &TrustMaterial,
 ) -> sigaudit::verify::Verdict {
-    let blob = std::fs::read(bundle).expect("bundle");
-    let layer = LayerRef {
-        digest: Some(Digest::sha256_of(&blob)),
-        media_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
-        size: blob.len() as u64,
-        annotations: Default::default(),
-    };
-    let cache = KeyCache::default();
-    let ctx = VerifyContext {
-        trust,
-        cache: &cache,
-        as_of: Utc::now(),
-        notation: None,
-        registry: None,
-        keyless: None,
-    };
-    let subject = Subject {
-        digest: subject,
-        media_type: "application/octet-stream",
-        size: 0,
-    };
-    verify_detached(
-        "app",
-        ArtifactKind::SigstoreBundle,
-        &layer,
-        &blob,
-        subject,
-        &ctx,
-    )
-    .1
+    with_bundle(bundle, trust, |layer, bytes, ctx| {
+        let subject = Subject {
+            digest: subject,
+            media_type: "application/octet-stream",
+            size: 0,
+        };
+        verify_detached(
+            "app",
+            ArtifactKind::SigstoreBundle,
+            layer,
+            bytes,
+            subject,
+            ctx,
+        )
+        .1
+    })
 }
 
 #[test]

@@ -113,15 +113,7 @@ pub fn render(
             escape(repo, true),
             run.len()
         )?;
-        writeln!(w, "    <properties>")?;
-        for (name, value) in properties {
-            writeln!(
-                w,
-                r#"      <property name="{name}" value="{}"/>"#,
-                escape(value, true)
-            )?;
-        }
-        writeln!(w, "    </properties>")?;
+        write_properties(w, &properties)?;
         for _ in start..end {
             let part = images
                 .next()
@@ -137,15 +129,7 @@ pub fn render(
             r#"  <testsuite name="rootDir" tests="{n}" failures="{n}" errors="0" skipped="0">"#,
             n = root_cases.len()
         )?;
-        writeln!(w, "    <properties>")?;
-        for (name, value) in properties {
-            writeln!(
-                w,
-                r#"      <property name="{name}" value="{}"/>"#,
-                escape(value, true)
-            )?;
-        }
-        writeln!(w, "    </properties>")?;
+        write_properties(w, &properties)?;
         for (classname, name, kind, message) in &root_cases {
             writeln!(
                 w,
@@ -165,6 +149,19 @@ pub fn render(
     }
     writeln!(w, "</testsuites>")?;
     w.flush()
+}
+
+/// A suite's `<properties>`: what every suite of the report was audited against.
+fn write_properties(w: &mut dyn io::Write, properties: &[(&str, &str)]) -> io::Result<()> {
+    writeln!(w, "    <properties>")?;
+    for (name, value) in properties {
+        writeln!(
+            w,
+            r#"      <property name="{name}" value="{}"/>"#,
+            escape(value, true)
+        )?;
+    }
+    writeln!(w, "    </properties>")
 }
 
 /// The failing test cases of the `rootDir` suite, `(classname, name, failure type, message)`:
