@@ -59,7 +59,7 @@ for s in "${series[@]}"; do
             "$target/release/sigaudit" scan "$root" --no-config --format json --out "$out" -q
             end=$(date +%s.%N)
             times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')")
-            images=$(grep -o '"images":[0-9]*' "$out/report.json" | head -n1 | cut -d: -f2)
+            images=$(grep -o '"images":[0-9]*' "$out/report.json" | sed -n 1p | cut -d: -f2)
             rm -rf "$out"
         done
         med=$(printf '%s\n' "${times[@]}" | median)

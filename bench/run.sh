@@ -45,7 +45,7 @@ else
     "$target/release/examples/synth" "$root" --force "$@"
 fi
 stats=$(sed 's/.*"stats"://' "$root.extra/synth.json") # the counts, not the parameters
-field() { grep -o "\"$1\":[0-9]*" <<<"$stats" | head -n1 | cut -d: -f2; }
+field() { grep -o "\"$1\":[0-9]*" <<<"$stats" | sed -n 1p | cut -d: -f2; }
 images=$(field images)
 signatures=$(($(field cosign) + $(field notationRsa) + $(field notationEs384Jws) + $(field notationEs384Cose)))
 
@@ -73,7 +73,7 @@ fi
 end=$(date +%s.%N)
 unset RUST_LOG NO_COLOR
 # The elapsed_ms of the first log line whose message is $1 (0 when absent).
-phase() { grep -E " $1( |\$)" "$log" | head -n1 | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 || echo 0; }
+phase() { grep -E " $1( |\$)" "$log" | sed -n 1p | grep -o 'elapsed_ms=[0-9]*' | cut -d= -f2 || echo 0; }
 floor=$("$target/release/examples/floor" --synth "$root.extra/synth.json" -j "$threads")
 floor_s=$(grep -o 'floor_s=[0-9.]*' <<<"$floor" | cut -d= -f2)
 # The read floor: every file of the rootDir opened and read once by as many readers as the scan
