@@ -500,6 +500,53 @@ mod tests {
         crate::audit::Auditor::new(&root, opts).unwrap().audit()
     }
 
+    /// `watch` reuses an unchanged image's JSON only where its positions in the shared lists
+    /// did not move: after a change that adds an identity before every other, the file written
+    /// is the one a fresh render writes (a stale position would name another signer).
+    #[test]
+    fn watch_rerenders_json_whose_positions_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut renderer = super::Renderer::new(&[super::Format::Json], dir.path());
+        let first = demo_report();
+        let fresh = super::json::to_vec(&first).unwrap();
+        renderer.render(first).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            fresh
+        );
+        // The first signature of the first signed image has a check no other has, before its
+        // own: every other check's position moves by one, in every image.
+        let mut changed = demo_report();
+        let img = changed
+            .images
+            .iter_mut()
+            .find(|i| !i.signatures.is_empty())
+            .unwrap();
+        let mut sig = (*img.signatures[0]).clone();
+        sig.checks.insert(
+            0,
+            super::model::Check {
+                name: "extra",
+                result: crate::verify::CheckResult::Pass,
+                detail: "a check no other signature has".into(),
+            },
+        );
+        img.signatures[0] = std::sync::Arc::new(sig);
+        let expected = super::json::to_vec(&changed).unwrap();
+        assert_ne!(expected, fresh);
+        renderer.render(changed).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            expected
+        );
+        // And back: every position moves again.
+        renderer.render(demo_report()).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            fresh
+        );
+    }
+
     /// report.json says each repeated thing once, and loses nothing: every position names the
     /// entry that holds exactly the model's value.
     #[test]
