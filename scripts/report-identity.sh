@@ -25,6 +25,9 @@
 #                                              capture both and compare; exit 1 on a difference.
 #   scripts/report-identity.sh capture BIN DIR capture BIN's reports into DIR (must not exist).
 #
+# REF_BIN=FILE: a sigaudit binary already built from REF, used instead of building REF (for
+# example the binary of an untouched checkout of REF; the capture is cached as REF's).
+#
 # The reference build has its own target folder (target/report-identity/target) so it never
 # overwrites this checkout's binary; its capture is kept per commit and per fixtures content
 # (target/report-identity/capture-<commit>-<fixtures hash>), so a rerun after each step of a
@@ -135,7 +138,12 @@ mkdir -p "$work"
 fixtures_hash="$(cd "$repo" && find fixtures -path fixtures/generator -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 ref_capture="$work/capture-${sha:0:12}-$fixtures_hash"
 
-if [ ! -d "$ref_capture" ]; then
+if [ ! -d "$ref_capture" ] && [ -n "${REF_BIN:-}" ]; then
+  echo "== capturing $ref (${sha:0:12}) with REF_BIN=$REF_BIN"
+  rm -rf "$ref_capture.tmp"
+  capture "$REF_BIN" "$ref_capture.tmp"
+  mv "$ref_capture.tmp" "$ref_capture"
+elif [ ! -d "$ref_capture" ]; then
   tree="$work/ref-worktree"
   if [ -d "$tree" ]; then
     git -C "$tree" checkout -q --detach "$sha"
@@ -145,6 +153,7 @@ if [ ! -d "$ref_capture" ]; then
   fi
   echo "== building $ref (${sha:0:12}) in $tree"
   CARGO_TARGET_DIR="$work/target" cargo build -q --manifest-path "$tree/Cargo.toml" --bin sigaudit
+  rm -rf "$ref_capture.tmp"
   capture "$work/target/debug/sigaudit" "$ref_capture.tmp"
   mv "$ref_capture.tmp" "$ref_capture"
 fi
