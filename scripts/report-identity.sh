@@ -77,7 +77,7 @@ scenarios() {
 normalise() {
   local dir="$1" generated
   [ -f "$dir/report.json" ] || return 0
-  generated="$(sed -n 's/^  "generatedAt": "\([^"]*\)",$/\1/p' "$dir/report.json")"
+  generated="$(grep -o '"generatedAt": *"[^"]*"' "$dir/report.json" | sed -n '1s/.*"\([^"]*\)"$/\1/p')"
   [ -n "$generated" ] || die "$dir/report.json has no generatedAt line" "the report's layout changed; update normalise() in $0"
   find "$dir" -type f -print0 | xargs -0 sed -i "s/$generated/<generatedAt>/g"
   if [ -f "$dir/report.prom" ]; then
