@@ -1175,7 +1175,7 @@ fn go_escape_into(out: &mut String, value: &[u8]) {
     }
 }
 
-pub use crate::notation::gofmt::go_quote;
+pub use crate::gofmt::go_quote;
 
 #[cfg(test)]
 mod tests {

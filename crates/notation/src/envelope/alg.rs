@@ -11,7 +11,7 @@ use der::asn1::UintRef;
 use der::{Decode, Reader, SliceReader};
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
-use crate::notation::envelope::IntegrityError;
+use crate::envelope::IntegrityError;
 
 /// `rsaEncryption` (RFC 8017).
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -249,7 +249,7 @@ fn rsa_modulus_bits(spki: &SubjectPublicKeyInfoOwned) -> Result<usize, Integrity
 pub fn verify_signature(
     alg: Algorithm,
     spki: &SubjectPublicKeyInfoOwned,
-    leaf: Option<&crate::notation::x509::Cert>,
+    leaf: Option<&crate::x509::Cert>,
     message: &[u8],
     signature: &[u8],
     salt: PssSalt,

@@ -51,9 +51,11 @@ mod tst_info;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::notation::chain::rfc1123z;
-use crate::notation::x509::{Cert, HashAlg, X509Error, go_quote};
+use crate::chain::rfc1123z;
+use crate::x509::{Cert, HashAlg, X509Error, go_quote};
 
+pub use asn1::Asn1Error;
+pub use ber::BerError;
 pub use path::X509VerifyError;
 pub use tsa_chain::{TsaChainError, validate_timestamping_chain};
 pub use tst_info::{Accuracy, BASELINE_TIMESTAMP_POLICY, TstInfo, TstInfoError};
@@ -95,16 +97,16 @@ impl Timestamp {
 pub enum ParseError {
     /// The token is not valid BER.
     #[error("cms: syntax error: invalid signed data: failed to convert from BER to DER: {0}")]
-    Ber(String),
+    Ber(BerError),
     /// Not a `ContentInfo`.
     #[error("cms: syntax error: invalid content info: failed to unmarshal DER to ContentInfo: {0}")]
-    ContentInfo(String),
+    ContentInfo(Asn1Error),
     /// contentType is not id-signedData.
     #[error("cms: content type is not signed-data")]
     NotSignedData,
     /// Malformed `SignedData` (including its signer infos).
     #[error("cms: syntax error: invalid signed data: {0}")]
-    SignedData(String),
+    SignedData(Asn1Error),
     /// SignedData version other than 3.
     #[error("cms: syntax error: unsupported signed data version: got {0}, want 3")]
     UnsupportedVersion(i64),
@@ -126,7 +128,7 @@ pub enum SigningCertificateError {
     /// signingCertificateV2 missing (`attribute not found`; the V1 attribute alone is not
     /// accepted) or undecodable.
     #[error("failed to get SigningCertificateV2 from signed attributes: {0}")]
-    Attribute(String),
+    Attribute(Asn1Error),
     /// An empty `certs` list.
     #[error("signingCertificateV2 does not contain any certificate")]
     NoCertificate,
@@ -135,7 +137,7 @@ pub enum SigningCertificateError {
     IssuerNameMissing,
     /// issuerSerial directoryName that does not decode.
     #[error("failed to unmarshal issuer name: {0}")]
-    IssuerName(String),
+    IssuerName(Asn1Error),
     /// No token certificate with that issuer and serial.
     #[error("signing certificate not found in the timestamp token")]
     NotFound,
@@ -170,7 +172,7 @@ pub enum CmsError {
     MissingSignedAttributes,
     /// contentType attribute missing or undecodable.
     #[error("cms verification failure: invalid content type: {0}")]
-    InvalidContentType(String),
+    InvalidContentType(Asn1Error),
     /// contentType attribute != eContentType.
     #[error("cms verification failure: mismatch content type: found {} in signer info, and {} in signed data", go_quote(.found), go_quote(.expected))]
     MismatchContentType {
@@ -181,7 +183,7 @@ pub enum CmsError {
     },
     /// messageDigest attribute missing or undecodable.
     #[error("cms verification failure: invalid message digest: {0}")]
-    InvalidMessageDigest(String),
+    InvalidMessageDigest(Asn1Error),
     /// digestAlgorithm outside SHA-256/384/512.
     #[error("cms verification failure: unsupported digest algorithm")]
     UnsupportedDigestAlgorithm,
@@ -190,7 +192,7 @@ pub enum CmsError {
     MismatchMessageDigest,
     /// signingTime attribute undecodable.
     #[error("cms verification failure: invalid signing time: {0}")]
-    InvalidSigningTime(String),
+    InvalidSigningTime(Asn1Error),
     /// signingTime outside the validity of every certificate of every verified chain (Go's
     /// time rendering).
     #[error(
@@ -236,7 +238,7 @@ pub enum TimestampError {
     #[error(
         "failed to get the timestamp TSTInfo with error: cannot unmarshal TSTInfo from timestamp token: {0}"
     )]
-    TstInfo(String),
+    TstInfo(Asn1Error),
     /// Step 4: TSTInfo does not match the signature.
     #[error(
         "failed to get timestamp from timestamp countersignature with error: invalid TSTInfo: {0}"
@@ -381,7 +383,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::notation::envelope::{self, Envelope, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS};
+    use crate::envelope::{self, Envelope, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS};
 
     fn vdir() -> Option<PathBuf> {
         crate::test_vectors::dir().map(|d| d.join("notation"))
@@ -513,7 +515,13 @@ mod tests {
         let err = verify_timestamp(&t, b"notation", &roots).expect_err("bad TSTInfo");
         assert_eq!(
             err,
-            TimestampError::TstInfo("genTime: expected tag 0x18, found 0x30".into())
+            TimestampError::TstInfo(
+                Asn1Error::WrongTag {
+                    expected: 0x18,
+                    found: 0x30
+                }
+                .within("genTime")
+            )
         );
         assert!(err.to_string().starts_with(
             "failed to get the timestamp TSTInfo with error: cannot unmarshal TSTInfo from timestamp token: "
@@ -657,7 +665,7 @@ mod tests {
         assert_eq!(
             verify_err("TimeStampTokenWithoutSignedAttributes.p7s"),
             SignedTokenError::SigningCertificate(SigningCertificateError::Attribute(
-                "attribute not found".into()
+                Asn1Error::AttributeNotFound
             ))
         );
         assert!(matches!(
@@ -783,7 +791,7 @@ mod tests {
             assert_eq!(ts.gen_time, utc(gen_time), "{file}");
             check_chain_covered(&chain, &ts).expect(file);
             assert_eq!(
-                crate::notation::chain::check_validity_at(&chain, utc("2026-11-23T00:00:00Z"))
+                crate::chain::check_validity_at(&chain, utc("2026-11-23T00:00:00Z"))
                     .expect_err("expired now")
                     .to_string(),
                 "verification time is after certificate \"CN=testTSA,O=Notary,L=Seattle,ST=WA,C=US\" validity period, it was expired at \"Tue, 18 Jun 2024 07:30:31 +0000\""
@@ -1019,7 +1027,7 @@ mod tests {
             matches!(
                 &err,
                 TimestampError::TsaChain(TsaChainError::Chain(
-                    crate::notation::chain::ChainError::RootInvalid { .. }
+                    crate::chain::ChainError::RootInvalid { .. }
                 ))
             ),
             "{err}"

@@ -1,13 +1,13 @@
 //! notation-core-go `ValidateTimestampingCertChain` (reference §3.6 step 7): the structure of
-//! the code-signing rules in [`crate::notation::chain`] (same order, same messages, shared
+//! the code-signing rules in [`crate::chain`] (same order, same messages, shared
 //! [`ChainError`] variants), with the TSA rules for the leaf and the CAs.
 //!
 //! Differences from the code-signing rules, as in notation-core-go: keyUsage must be present
 //! but need not be critical; the leaf's EKU must be exactly `[timeStamping]` and critical;
 //! a single self-signed certificate is checked for its self-signature before the leaf rules.
 
-use crate::notation::chain::{self, ChainError};
-use crate::notation::x509::{Cert, oids};
+use crate::chain::{self, ChainError};
+use crate::x509::{Cert, oids};
 
 /// A TSA chain-rule failure; `Display` is notation-core-go's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,13 +17,13 @@ pub enum TsaChainError {
     #[error(transparent)]
     Chain(#[from] ChainError),
     /// Leaf EKU other than exactly timeStamping.
-    #[error("timestamp signing certificate with subject {} must have and only have Timestamping as extended key usage", crate::notation::x509::go_quote(.subject))]
+    #[error("timestamp signing certificate with subject {} must have and only have Timestamping as extended key usage", crate::x509::go_quote(.subject))]
     EkuNotOnlyTimestamping {
         /// Go-rendered subject.
         subject: String,
     },
     /// Leaf EKU extension not critical.
-    #[error("timestamp signing certificate with subject {} must have extended key usage extension marked as critical", crate::notation::x509::go_quote(.subject))]
+    #[error("timestamp signing certificate with subject {} must have extended key usage extension marked as critical", crate::x509::go_quote(.subject))]
     EkuNotCritical {
         /// Go-rendered subject.
         subject: String,

@@ -1,8 +1,8 @@
 //! Notary Project (notation) signature verification, offline, following the Notary Project
 //! specifications and notation-go's behaviour (departures are documented where they are made).
 //!
-//! Kept free of the rest of sigaudit so that it can be published on its own, but for
-//! [`crate::gojson`] (self-contained too), through which every JSON it reads that decides trust
+//! A crate of its own, usable without sigaudit: it depends on no sigaudit code but
+//! [`sigaudit_gojson`] (a crate of its own too), through which every JSON it reads that decides trust
 //! goes (envelope, protected header, payload, trust policy, CRL cache entry), so that both share
 //! one rule for keys Go reads as one field:
 //! - [`policy`]: trust policy documents (`trustpolicy.oci.json` / `trustpolicy.json`), their
@@ -29,3 +29,26 @@ pub mod timestamp;
 pub mod truststore;
 pub mod verifier;
 pub mod x509;
+
+/// The shared upstream test vectors, for unit tests.
+#[cfg(test)]
+pub(crate) mod test_vectors {
+    use std::path::PathBuf;
+
+    /// `../shared/vectors` beside the sigaudit checkout this crate lives in (`crates/notation`):
+    /// `None` (the test is skipped) when absent, and a failure under `CI=true`, where the vectors
+    /// must be present.
+    pub fn dir() -> Option<PathBuf> {
+        let d = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/vectors"
+        ));
+        if d.is_dir() {
+            return Some(d);
+        }
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but {} is missing", d.display());
+        }
+        None
+    }
+}

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::notation::x509::{Cert, PublicKeyInfo, X509Error, go_quote, key_usage, oids, sha256};
+use crate::x509::{Cert, PublicKeyInfo, X509Error, go_quote, key_usage, oids, sha256};
 
 /// A chain-rule failure; `Display` is notation-core-go's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -489,7 +489,7 @@ pub fn authenticity(chain: &[Cert], store_certs: &[Cert]) -> Result<usize, Authe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notation::x509::Cert;
+    use crate::x509::Cert;
     use std::path::PathBuf;
 
     fn vdir() -> Option<PathBuf> {
@@ -935,7 +935,7 @@ mod rule_tests {
         Cert::from_der(&der).expect("built cert parses")
     }
 
-    use crate::notation::x509::key_usage as ku_bits;
+    use crate::x509::key_usage as ku_bits;
     const DS: u16 = ku_bits::DIGITAL_SIGNATURE;
     const CS: u16 = ku_bits::KEY_CERT_SIGN;
 

@@ -22,7 +22,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::notation::x509::{Cert, go_quote};
+use crate::x509::{Cert, go_quote};
 
 /// Trust store type (the directory under `x509/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -239,7 +239,7 @@ pub fn load_store(
         for cert in certs {
             match check_store_cert(&cert, store_type) {
                 Ok(()) => out.certs.push((file_name.clone(), cert)),
-                Err(reason) => out.problems.push((path.clone(), reason)),
+                Err(reason) => out.problems.push((path.clone(), reason.to_string())),
             }
         }
     }
@@ -253,26 +253,52 @@ pub fn load_store(
     Ok(out)
 }
 
-/// notation-go's per-certificate trust-store rules; `Err` holds notation's message.
-pub fn check_store_cert(cert: &Cert, store_type: StoreType) -> Result<(), String> {
-    let s = go_quote(cert.subject_string());
+/// Why a certificate may not be in a trust store of its type (notation-go's rules).
+/// `Display` gives notation's message.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreCertError {
+    /// Every store: a certificate must be a CA, or a self-signed signing certificate.
+    #[error("certificate with subject {} is not a CA certificate or self-signed signing certificate", go_quote(.subject))]
+    NotCaOrSelfSigned {
+        /// The certificate's subject, rendered as Go renders it.
+        subject: String,
+    },
+    /// `tsa` store: the certificate's signature does not verify with its own key.
+    #[error("certificate with subject {} is not a root CA certificate: {source}", go_quote(.subject))]
+    NotSelfSignedRoot {
+        /// The certificate's subject, rendered as Go renders it.
+        subject: String,
+        /// Why its signature does not verify with its own key.
+        source: crate::x509::X509Error,
+    },
+    /// `tsa` store: the certificate's issuer is not its subject.
+    #[error("certificate with subject {} is not a root CA certificate: issuer ({issuer}) and subject ({subject}) are not the same", go_quote(.subject))]
+    IssuerIsNotSubject {
+        /// The certificate's subject, rendered as Go renders it.
+        subject: String,
+        /// Its issuer, rendered the same way.
+        issuer: String,
+    },
+}
+
+/// notation-go's per-certificate trust-store rules.
+pub fn check_store_cert(cert: &Cert, store_type: StoreType) -> Result<(), StoreCertError> {
+    let subject = || cert.subject_string().to_string();
     if !cert.is_ca() && cert.check_self_signature().is_err() {
-        return Err(format!(
-            "certificate with subject {s} is not a CA certificate or self-signed signing certificate"
-        ));
+        return Err(StoreCertError::NotCaOrSelfSigned { subject: subject() });
     }
     if store_type == StoreType::Tsa {
-        if let Err(e) = cert.check_signature_from(cert) {
-            return Err(format!(
-                "certificate with subject {s} is not a root CA certificate: {e}"
-            ));
+        if let Err(source) = cert.check_signature_from(cert) {
+            return Err(StoreCertError::NotSelfSignedRoot {
+                subject: subject(),
+                source,
+            });
         }
         if cert.subject_raw() != cert.issuer_raw() {
-            return Err(format!(
-                "certificate with subject {s} is not a root CA certificate: issuer ({}) and subject ({}) are not the same",
-                cert.issuer_string(),
-                cert.subject_string()
-            ));
+            return Err(StoreCertError::IssuerIsNotSubject {
+                subject: subject(),
+                issuer: cert.issuer_string().to_string(),
+            });
         }
     }
     Ok(())

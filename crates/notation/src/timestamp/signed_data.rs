@@ -5,8 +5,8 @@
 use const_oid::ObjectIdentifier;
 
 use super::ParseError;
-use super::asn1::{self, Reader, Tlv, tag};
-use crate::notation::x509::Cert;
+use super::asn1::{self, Asn1Error, Reader, Tlv, tag};
+use crate::x509::Cert;
 
 /// `id-signedData`.
 pub(super) const ID_SIGNED_DATA: ObjectIdentifier =
@@ -39,7 +39,7 @@ pub(super) struct Attribute {
 impl Attribute {
     /// The first value (Go's `asn1.Unmarshal(values.Bytes, out)` reads the first element and
     /// ignores the rest).
-    pub fn first_value(&self) -> Result<Tlv<'_>, String> {
+    pub fn first_value(&self) -> Result<Tlv<'_>, Asn1Error> {
         asn1::split(&self.values).map(|(t, _)| t)
     }
 }
@@ -139,7 +139,7 @@ pub(super) fn parse(der: &[u8]) -> Result<SignedData, ParseError> {
 
 type RawSignedData<'a> = (i64, SignedData, Vec<&'a [u8]>);
 
-fn signed_data(explicit: &[u8]) -> Result<RawSignedData<'_>, String> {
+fn signed_data(explicit: &[u8]) -> Result<RawSignedData<'_>, Asn1Error> {
     let sd = asn1::single(explicit, tag::SEQUENCE, "SignedData")?;
     let mut r = Reader::new(sd.content);
     let version = asn1::int_i64(&r.expect(tag::INTEGER, "version")?, "version")?;
@@ -176,7 +176,7 @@ fn signed_data(explicit: &[u8]) -> Result<RawSignedData<'_>, String> {
     ))
 }
 
-fn encap_content_info(t: &Tlv<'_>) -> Result<(String, Vec<u8>), String> {
+fn encap_content_info(t: &Tlv<'_>) -> Result<(String, Vec<u8>), Asn1Error> {
     let mut r = Reader::new(t.content);
     let oid = r.expect(tag::OID, "eContentType")?;
     let content_type = asn1::oid_string(oid.content)?;
@@ -190,12 +190,12 @@ fn encap_content_info(t: &Tlv<'_>) -> Result<(String, Vec<u8>), String> {
     Ok((content_type, content))
 }
 
-fn attributes(content: &[u8], what: &str) -> Result<Vec<Attribute>, String> {
+fn attributes(content: &[u8], what: &str) -> Result<Vec<Attribute>, Asn1Error> {
     asn1::elements(content, what)?
         .into_iter()
         .map(|a| {
             if a.tag != tag::SEQUENCE {
-                return Err(format!("{what}: expected SEQUENCE"));
+                return Err(Asn1Error::ExpectedSequence.within(what));
             }
             let mut r = Reader::new(a.content);
             let oid = r.expect(tag::OID, "attrType")?;
@@ -212,9 +212,9 @@ fn attributes(content: &[u8], what: &str) -> Result<Vec<Attribute>, String> {
         .collect()
 }
 
-fn signer_info(t: &Tlv<'_>) -> Result<SignerInfo, String> {
+fn signer_info(t: &Tlv<'_>) -> Result<SignerInfo, Asn1Error> {
     if t.tag != tag::SEQUENCE {
-        return Err("signerInfo: expected SEQUENCE".into());
+        return Err(Asn1Error::ExpectedSequence.within("signerInfo"));
     }
     let mut r = Reader::new(t.content);
     let version = asn1::int_i64(&r.expect(tag::INTEGER, "signerInfo version")?, "version")?;
@@ -223,7 +223,7 @@ fn signer_info(t: &Tlv<'_>) -> Result<SignerInfo, String> {
     let mut s = Reader::new(sid.content);
     let issuer = s.any("sid issuer")?;
     let serial = s.expect(tag::INTEGER, "sid serialNumber")?;
-    asn1::check_integer(serial.content).map_err(|e| format!("sid serialNumber: {e}"))?;
+    asn1::check_integer(serial.content).map_err(|e| e.within("sid serialNumber"))?;
     s.finish("sid")?;
     let digest = asn1::algorithm_oid(
         &r.expect(tag::SEQUENCE, "digestAlgorithm")?,

@@ -11,8 +11,143 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 
-/// A decoding failure; the text says what was wrong and where.
-pub(super) type Asn1Result<T> = Result<T, String>;
+/// A DER decoding failure of a timestamp token structure: what was wrong ([`Asn1Error`]'s
+/// variants) and in which field ([`Asn1Error::In`], outermost first in the message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Asn1Error {
+    /// No element where one was read.
+    #[error("unexpected end of data")]
+    EndOfData,
+    /// A tag number of 31 or more (none is used in the token structures).
+    #[error("unsupported high tag number form (0x{0:02x})")]
+    HighTagNumber(u8),
+    /// A tag without length octets.
+    #[error("missing length octets")]
+    MissingLength,
+    /// The indefinite length form (BER only; tokens are normalised to DER first).
+    #[error("indefinite length in DER")]
+    IndefiniteLength,
+    /// More than 4 length octets.
+    #[error("length of {0} octets is too large")]
+    LengthTooLarge(usize),
+    /// Fewer length octets than announced.
+    #[error("truncated length octets")]
+    TruncatedLength,
+    /// A length encoded in more octets than needed.
+    #[error("non-minimal length encoding")]
+    NonMinimalLength,
+    /// An element longer than what follows it.
+    #[error("element with tag 0x{tag:02x} claims {len} bytes but only {remaining} remain")]
+    Truncated {
+        /// The element's tag.
+        tag: u8,
+        /// Its announced length.
+        len: usize,
+        /// The bytes left.
+        remaining: usize,
+    },
+    /// An element of another type than the field's.
+    #[error("expected tag 0x{expected:02x}, found 0x{found:02x}")]
+    WrongTag {
+        /// The field's tag.
+        expected: u8,
+        /// The element's.
+        found: u8,
+    },
+    /// A required field is absent.
+    #[error("missing")]
+    Missing,
+    /// Elements after the last field of a SEQUENCE (Go ignores them; we refuse them).
+    #[error("unexpected trailing data")]
+    TrailingData,
+    /// An INTEGER without content octets.
+    #[error("empty integer")]
+    EmptyInteger,
+    /// An INTEGER with a redundant leading octet.
+    #[error("integer not minimally-encoded")]
+    NonMinimalInteger,
+    /// An INTEGER that does not fit 64 bits.
+    #[error("integer too large")]
+    IntegerTooLarge,
+    /// A BOOLEAN other than 0x00 or 0xff.
+    #[error("invalid boolean")]
+    InvalidBoolean,
+    /// An OBJECT IDENTIFIER without content octets.
+    #[error("zero length OBJECT IDENTIFIER")]
+    EmptyOid,
+    /// An OBJECT IDENTIFIER arc with a leading 0x80 octet.
+    #[error("OBJECT IDENTIFIER arc is not minimally encoded")]
+    NonMinimalOidArc,
+    /// An OBJECT IDENTIFIER arc larger than Go's `int` reads.
+    #[error("OBJECT IDENTIFIER arc too large")]
+    OidArcTooLarge,
+    /// An OBJECT IDENTIFIER ending inside an arc.
+    #[error("truncated OBJECT IDENTIFIER")]
+    TruncatedOid,
+    /// An AlgorithmIdentifier that is not a SEQUENCE.
+    #[error("expected an AlgorithmIdentifier SEQUENCE")]
+    NotAlgorithmIdentifier,
+    /// A time field with a character other than a digit where digits belong.
+    #[error("invalid digits")]
+    InvalidDigits,
+    /// A time zone other than `Z` or `+hhmm`/`-hhmm`.
+    #[error("invalid time zone")]
+    InvalidTimeZone,
+    /// A date or time that does not exist.
+    #[error("date or time out of range")]
+    DateOutOfRange,
+    /// A GeneralizedTime shorter than `YYYYMMDDHHMMSS`.
+    #[error("GeneralizedTime too short")]
+    GeneralizedTimeTooShort,
+    /// A year that does not fit.
+    #[error("year")]
+    Year,
+    /// Fractional seconds empty, longer than 9 digits or with a trailing zero.
+    #[error("invalid fractional seconds")]
+    InvalidFraction,
+    /// A UTCTime without `Z` or an offset.
+    #[error("UTCTime without time zone")]
+    UtcTimeWithoutZone,
+    /// A UTCTime of another length than `YYMMDDhhmm[ss]`.
+    #[error("invalid UTCTime")]
+    InvalidUtcTime,
+    /// An element that must be a SEQUENCE is not.
+    #[error("expected SEQUENCE")]
+    ExpectedSequence,
+    /// An attribute value that must be an OBJECT IDENTIFIER is not.
+    #[error("expected OBJECT IDENTIFIER")]
+    ExpectedOid,
+    /// An attribute value that must be an OCTET STRING is not.
+    #[error("expected OCTET STRING")]
+    ExpectedOctetString,
+    /// A signing time that is neither a UTCTime nor a GeneralizedTime.
+    #[error("expected UTCTime or GeneralizedTime")]
+    ExpectedTime,
+    /// A required signed attribute is absent.
+    #[error("attribute not found")]
+    AttributeNotFound,
+    /// The error, in the named field.
+    #[error("{field}: {source}")]
+    In {
+        /// The field (`TSTInfo`, `serialNumber`, `signerInfo`...).
+        field: String,
+        /// What was wrong there.
+        source: Box<Asn1Error>,
+    },
+}
+
+impl Asn1Error {
+    /// This error as found in `field`.
+    pub(super) fn within(self, field: &str) -> Self {
+        Asn1Error::In {
+            field: field.to_owned(),
+            source: Box::new(self),
+        }
+    }
+}
+
+/// A decoding result.
+pub(super) type Asn1Result<T> = Result<T, Asn1Error>;
 
 /// Universal tags used here.
 pub(super) mod tag {
@@ -45,41 +180,34 @@ pub(super) struct Tlv<'a> {
 /// Splits the first DER element off `input`. Only low tag numbers and definite, minimal
 /// lengths are accepted (the input has been through the BER normaliser).
 pub(super) fn split(input: &[u8]) -> Asn1Result<(Tlv<'_>, &[u8])> {
-    let (&tag, rest) = input
-        .split_first()
-        .ok_or_else(|| "unexpected end of data".to_string())?;
+    let (&tag, rest) = input.split_first().ok_or(Asn1Error::EndOfData)?;
     if tag & 0x1f == 0x1f {
-        return Err(format!("unsupported high tag number form (0x{tag:02x})"));
+        return Err(Asn1Error::HighTagNumber(tag));
     }
-    let (&first, rest) = rest
-        .split_first()
-        .ok_or_else(|| "missing length octets".to_string())?;
+    let (&first, rest) = rest.split_first().ok_or(Asn1Error::MissingLength)?;
     let (len, rest) = match first {
         0..=0x7f => (usize::from(first), rest),
-        0x80 => return Err("indefinite length in DER".into()),
+        0x80 => return Err(Asn1Error::IndefiniteLength),
         _ => {
             let n = usize::from(first & 0x7f);
             if n > 4 {
-                return Err(format!("length of {n} octets is too large"));
+                return Err(Asn1Error::LengthTooLarge(n));
             }
-            let (bytes, rest) = rest
-                .split_at_checked(n)
-                .ok_or_else(|| "truncated length octets".to_string())?;
+            let (bytes, rest) = rest.split_at_checked(n).ok_or(Asn1Error::TruncatedLength)?;
             if matches!(bytes.first(), Some(0))
                 || (n == 1 && matches!(bytes.first(), Some(0..=0x7f)))
             {
-                return Err("non-minimal length encoding".into());
+                return Err(Asn1Error::NonMinimalLength);
             }
             let len = bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b));
             (len, rest)
         }
     };
     let header_len = input.len() - rest.len();
-    let (content, rest) = rest.split_at_checked(len).ok_or_else(|| {
-        format!(
-            "element with tag 0x{tag:02x} claims {len} bytes but only {} remain",
-            rest.len()
-        )
+    let (content, rest) = rest.split_at_checked(len).ok_or(Asn1Error::Truncated {
+        tag,
+        len,
+        remaining: rest.len(),
     })?;
     let full = input.get(..header_len + len).unwrap_or_default();
     Ok((Tlv { tag, content, full }, rest))
@@ -106,7 +234,7 @@ impl<'a> Reader<'a> {
 
     /// The next element, whatever its tag.
     pub fn any(&mut self, what: &str) -> Asn1Result<Tlv<'a>> {
-        let (tlv, rest) = split(self.rest).map_err(|e| format!("{what}: {e}"))?;
+        let (tlv, rest) = split(self.rest).map_err(|e| e.within(what))?;
         self.rest = rest;
         Ok(tlv)
     }
@@ -115,8 +243,12 @@ impl<'a> Reader<'a> {
     pub fn expect(&mut self, tag: u8, what: &str) -> Asn1Result<Tlv<'a>> {
         match self.peek_tag() {
             Some(t) if t == tag => self.any(what),
-            Some(t) => Err(format!("{what}: expected tag 0x{tag:02x}, found 0x{t:02x}")),
-            None => Err(format!("{what}: missing")),
+            Some(found) => Err(Asn1Error::WrongTag {
+                expected: tag,
+                found,
+            }
+            .within(what)),
+            None => Err(Asn1Error::Missing.within(what)),
         }
     }
 
@@ -134,7 +266,7 @@ impl<'a> Reader<'a> {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(format!("{what}: unexpected trailing data"))
+            Err(Asn1Error::TrailingData.within(what))
         }
     }
 }
@@ -160,18 +292,18 @@ pub(super) fn elements<'a>(content: &'a [u8], what: &str) -> Asn1Result<Vec<Tlv<
 /// Checks INTEGER content like Go (`asn1: invalid integer` / not minimally encoded).
 pub(super) fn check_integer(content: &[u8]) -> Asn1Result<()> {
     match content {
-        [] => Err("empty integer".into()),
-        [0x00, b, ..] if *b < 0x80 => Err("integer not minimally-encoded".into()),
-        [0xff, b, ..] if *b >= 0x80 => Err("integer not minimally-encoded".into()),
+        [] => Err(Asn1Error::EmptyInteger),
+        [0x00, b, ..] if *b < 0x80 => Err(Asn1Error::NonMinimalInteger),
+        [0xff, b, ..] if *b >= 0x80 => Err(Asn1Error::NonMinimalInteger),
         _ => Ok(()),
     }
 }
 
 /// An INTEGER that must fit Go's `int` (64 bits).
 pub(super) fn int_i64(t: &Tlv<'_>, what: &str) -> Asn1Result<i64> {
-    check_integer(t.content).map_err(|e| format!("{what}: {e}"))?;
+    check_integer(t.content).map_err(|e| e.within(what))?;
     if t.content.len() > 8 {
-        return Err(format!("{what}: integer too large"));
+        return Err(Asn1Error::IntegerTooLarge.within(what));
     }
     let negative = t.content.first().is_some_and(|b| b & 0x80 != 0);
     let init: i64 = if negative { -1 } else { 0 };
@@ -220,7 +352,7 @@ pub(super) fn boolean(t: &Tlv<'_>, what: &str) -> Asn1Result<bool> {
     match t.content {
         [0x00] => Ok(false),
         [0xff] => Ok(true),
-        _ => Err(format!("{what}: invalid boolean")),
+        _ => Err(Asn1Error::InvalidBoolean.within(what)),
     }
 }
 
@@ -228,19 +360,19 @@ pub(super) fn boolean(t: &Tlv<'_>, what: &str) -> Asn1Result<bool> {
 /// fit an `int32`).
 pub(super) fn oid_string(content: &[u8]) -> Asn1Result<String> {
     if content.is_empty() {
-        return Err("zero length OBJECT IDENTIFIER".into());
+        return Err(Asn1Error::EmptyOid);
     }
     let mut arcs: Vec<u64> = Vec::new();
     let mut cur: u64 = 0;
     let mut len = 0usize;
     for &b in content {
         if len == 0 && b == 0x80 {
-            return Err("OBJECT IDENTIFIER arc is not minimally encoded".into());
+            return Err(Asn1Error::NonMinimalOidArc);
         }
         cur = (cur << 7) | u64::from(b & 0x7f);
         len += 1;
         if len > 5 || cur > u64::from(i32::MAX.unsigned_abs()) {
-            return Err("OBJECT IDENTIFIER arc too large".into());
+            return Err(Asn1Error::OidArcTooLarge);
         }
         if b & 0x80 == 0 {
             if arcs.is_empty() {
@@ -259,7 +391,7 @@ pub(super) fn oid_string(content: &[u8]) -> Asn1Result<String> {
         }
     }
     if len != 0 {
-        return Err("truncated OBJECT IDENTIFIER".into());
+        return Err(Asn1Error::TruncatedOid);
     }
     Ok(arcs
         .iter()
@@ -272,11 +404,11 @@ pub(super) fn oid_string(content: &[u8]) -> Asn1Result<String> {
 /// content bytes (compare them with `ObjectIdentifier::as_bytes`).
 pub(super) fn algorithm_oid<'a>(t: &Tlv<'a>, what: &str) -> Asn1Result<&'a [u8]> {
     if t.tag != tag::SEQUENCE {
-        return Err(format!("{what}: expected an AlgorithmIdentifier SEQUENCE"));
+        return Err(Asn1Error::NotAlgorithmIdentifier.within(what));
     }
     let mut r = Reader::new(t.content);
     let oid = r.expect(tag::OID, what)?;
-    oid_string(oid.content).map_err(|e| format!("{what}: {e}"))?;
+    oid_string(oid.content).map_err(|e| e.within(what))?;
     if !r.is_empty() {
         r.any(what)?;
     }
@@ -286,14 +418,14 @@ pub(super) fn algorithm_oid<'a>(t: &Tlv<'a>, what: &str) -> Asn1Result<&'a [u8]>
 
 fn digits(s: &[u8], what: &str) -> Asn1Result<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
-        return Err(format!("{what}: invalid digits"));
+        return Err(Asn1Error::InvalidDigits.within(what));
     }
     Ok(s.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
 }
 
 /// The zone suffix Go's `Z0700` layout round-trips: `Z`, or `±hhmm` with a non-zero offset.
 fn zone(s: &[u8], what: &str) -> Asn1Result<FixedOffset> {
-    let bad = || format!("{what}: invalid time zone");
+    let bad = || Asn1Error::InvalidTimeZone.within(what);
     match s {
         [b'Z'] => FixedOffset::east_opt(0).ok_or_else(bad),
         [sign @ (b'+' | b'-'), hh @ ..] if hh.len() == 4 => {
@@ -320,7 +452,7 @@ fn civil(
     what: &str,
 ) -> Asn1Result<DateTime<Utc>> {
     let (h, mi, s) = hms;
-    let bad = || format!("{what}: date or time out of range");
+    let bad = || Asn1Error::DateOutOfRange.within(what);
     if s > 59 {
         return Err(bad());
     }
@@ -338,9 +470,9 @@ fn civil(
 pub(super) fn generalized_time(content: &[u8], what: &str) -> Asn1Result<DateTime<Utc>> {
     let (main, rest) = content
         .split_at_checked(14)
-        .ok_or_else(|| format!("{what}: GeneralizedTime too short"))?;
+        .ok_or_else(|| Asn1Error::GeneralizedTimeTooShort.within(what))?;
     let num = |r: std::ops::Range<usize>| digits(main.get(r).unwrap_or_default(), what);
-    let year = i32::try_from(num(0..4)?).map_err(|_| format!("{what}: year"))?;
+    let year = i32::try_from(num(0..4)?).map_err(|_| Asn1Error::Year.within(what))?;
     let (month, day, h, mi, s) = (
         num(4..6)?,
         num(6..8)?,
@@ -353,7 +485,7 @@ pub(super) fn generalized_time(content: &[u8], what: &str) -> Asn1Result<DateTim
             let n = after.iter().take_while(|b| b.is_ascii_digit()).count();
             let frac = after.get(..n).unwrap_or_default();
             if n == 0 || n > 9 || frac.last() == Some(&b'0') {
-                return Err(format!("{what}: invalid fractional seconds"));
+                return Err(Asn1Error::InvalidFraction.within(what));
             }
             let mut nanos = digits(frac, what)?;
             for _ in n..9 {
@@ -373,15 +505,15 @@ pub(super) fn utc_time(content: &[u8], what: &str) -> Asn1Result<DateTime<Utc>> 
     let zone_at = content
         .iter()
         .position(|b| matches!(b, b'Z' | b'+' | b'-'))
-        .ok_or_else(|| format!("{what}: UTCTime without time zone"))?;
+        .ok_or_else(|| Asn1Error::UtcTimeWithoutZone.within(what))?;
     let (main, zone_part) = content.split_at(zone_at);
     if main.len() != 10 && main.len() != 12 {
-        return Err(format!("{what}: invalid UTCTime"));
+        return Err(Asn1Error::InvalidUtcTime.within(what));
     }
     let num = |r: std::ops::Range<usize>| digits(main.get(r).unwrap_or_default(), what);
     let yy = num(0..2)?;
     let year = i32::try_from(if yy < 50 { 2000 + yy } else { 1900 + yy })
-        .map_err(|_| format!("{what}: year"))?;
+        .map_err(|_| Asn1Error::Year.within(what))?;
     let s = if main.len() == 12 { num(10..12)? } else { 0 };
     let tz = zone(zone_part, what)?;
     civil(

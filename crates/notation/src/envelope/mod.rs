@@ -40,7 +40,7 @@ pub mod jws;
 
 use std::collections::BTreeMap;
 
-use crate::notation::x509::Cert;
+use crate::x509::Cert;
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, Utc};
@@ -48,7 +48,7 @@ use der::Decode;
 use serde::Deserialize;
 use x509_cert::Certificate;
 
-pub use crate::notation::envelope::alg::Algorithm;
+pub use crate::envelope::alg::Algorithm;
 
 /// Media type of a JWS envelope (the signature manifest layer's `mediaType`).
 pub const MEDIA_TYPE_JWS: &str = "application/jose+json";
@@ -218,7 +218,7 @@ pub enum IntegrityError {
     #[error("{0}")]
     InvalidHeader(String),
     /// Two keys of the JWS envelope or protected header that Go reads as one field (see
-    /// [`crate::gojson`]; Go keeps the last one, and its JWT library reads keys exactly).
+    /// [`sigaudit_gojson`]; Go keeps the last one, and its JWT library reads keys exactly).
     #[error("{0}")]
     AmbiguousJson(String),
     /// No (or an unusable) certificate chain.
@@ -343,7 +343,7 @@ pub enum PayloadError {
     /// The payload is not `{"targetArtifact": <descriptor>}` JSON.
     #[error("invalid signature payload: {0}")]
     Json(String),
-    /// Two keys of the payload fold to one field (see [`crate::gojson`]).
+    /// Two keys of the payload fold to one field (see [`sigaudit_gojson`]).
     #[error("invalid signature payload: {0}")]
     Ambiguous(String),
 }
@@ -618,7 +618,7 @@ pub fn check_extended_attributes(env: &Envelope) -> Result<(), AttributeGateErro
 /// Read as notation-go reads it (`json.Unmarshal` into `envelope.Payload`): keys match fields
 /// under Go's folding (`TargetArtifact`, `mediaType`, `ſize`), unknown members are ignored and
 /// missing descriptor fields default to empty/zero (the descriptor comparison then fails). A
-/// payload in which two keys fold to one field is refused as ambiguous ([`crate::gojson`]).
+/// payload in which two keys fold to one field is refused as ambiguous ([`sigaudit_gojson`]).
 pub fn target_artifact(env: &Envelope) -> Result<Descriptor, PayloadError> {
     parse_payload(&env.payload)
 }
@@ -630,10 +630,10 @@ pub fn parse_payload(payload: &[u8]) -> Result<Descriptor, PayloadError> {
         #[serde(rename = "targetArtifact")]
         target_artifact: Descriptor,
     }
-    crate::gojson::from_slice::<Payload>(payload)
+    sigaudit_gojson::from_slice::<Payload>(payload)
         .map(|p| p.target_artifact)
         .map_err(|e| match e {
-            crate::gojson::Error::Ambiguous { .. } => PayloadError::Ambiguous(e.to_string()),
+            sigaudit_gojson::Error::Ambiguous { .. } => PayloadError::Ambiguous(e.to_string()),
             other => PayloadError::Json(other.to_string()),
         })
 }
@@ -672,28 +672,35 @@ const STD: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// Decodes base64url without padding, with Go's error text
-/// (`illegal base64 data at input byte N`).
-pub(crate) fn decode_raw_url(input: &str) -> Result<Vec<u8>, String> {
+/// Invalid base64, reported as Go's `base64.CorruptInputError`: notation's messages quote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("illegal base64 data at input byte {offset}")]
+pub struct Base64Error {
+    /// Where Go's decoder stops: the offending byte, or where the padding or length went wrong.
+    pub offset: usize,
+}
+
+/// Decodes base64url without padding, failing as Go does.
+pub(crate) fn decode_raw_url(input: &str) -> Result<Vec<u8>, Base64Error> {
     RAW_URL
         .decode(input)
         .map_err(|e| go_base64_error(input, &e))
 }
 
 /// Decodes standard padded base64, with Go's error text.
-pub(crate) fn decode_std(input: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_std(input: &str) -> Result<Vec<u8>, Base64Error> {
     STD.decode(input).map_err(|e| go_base64_error(input, &e))
 }
 
-/// Renders a base64 error as Go's `CorruptInputError`.
-fn go_base64_error(input: &str, e: &base64::DecodeError) -> String {
+/// A base64 error as Go's `CorruptInputError`.
+fn go_base64_error(input: &str, e: &base64::DecodeError) -> Base64Error {
     let offset = match e {
         base64::DecodeError::InvalidByte(off, _)
         | base64::DecodeError::InvalidLastSymbol(off, _) => *off,
         base64::DecodeError::InvalidLength(len) => len.saturating_sub(1),
         base64::DecodeError::InvalidPadding => input.find('=').unwrap_or(input.len()),
     };
-    format!("illegal base64 data at input byte {offset}")
+    Base64Error { offset }
 }
 
 #[cfg(test)]
@@ -931,11 +938,11 @@ mod tests {
     fn base64_errors_like_go() {
         assert_eq!(decode_raw_url("AAAA").unwrap(), vec![0, 0, 0]);
         assert_eq!(
-            decode_raw_url("AAA=").unwrap_err(),
+            decode_raw_url("AAA=").unwrap_err().to_string(),
             "illegal base64 data at input byte 3"
         );
         assert_eq!(
-            decode_raw_url("AA*A").unwrap_err(),
+            decode_raw_url("AA*A").unwrap_err().to_string(),
             "illegal base64 data at input byte 2"
         );
         assert!(decode_raw_url("AAAAA").is_err());

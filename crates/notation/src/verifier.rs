@@ -31,16 +31,16 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use crate::notation::chain::{self, rfc1123z};
-use crate::notation::envelope::{self, Envelope, EnvelopeFormat, SigningScheme};
-use crate::notation::policy::{
+use crate::chain::{self, rfc1123z};
+use crate::envelope::{self, Envelope, EnvelopeFormat, SigningScheme};
+use crate::policy::{
     Action, Check, PolicyError, TrustPolicyDocument, TrustPolicyStatement, VerificationLevel,
     VerifyTimestamp,
 };
-use crate::notation::revocation::{self, CrlStore, Overall};
-use crate::notation::timestamp::{self, Timestamp};
-use crate::notation::truststore::{self, LoadedStore, StoreType, TrustStoreError};
-use crate::notation::x509::{Cert, X509Error, go_quote, hex};
+use crate::revocation::{self, CrlStore, Overall};
+use crate::timestamp::{self, Timestamp};
+use crate::truststore::{self, LoadedStore, StoreType, TrustStoreError};
+use crate::x509::{Cert, X509Error, go_quote, hex};
 
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub enum FailureKind {
     /// The payload's `targetArtifact` is not the subject.
     DescriptorMismatch,
     /// The envelope, its protected header or its payload has two keys that Go reads as one
-    /// field (see [`crate::gojson`]): Go verifiers may read other values than this one.
+    /// field (see [`sigaudit_gojson`]): Go verifiers may read other values than this one.
     AmbiguousJson,
 }
 
@@ -876,7 +876,11 @@ impl<'a> Verifier<'a> {
             .map(|c| c.subject_string())
             .unwrap_or_default();
         if let Err(msg) = statement.matches_identity(leaf_subject) {
-            return !run.fail(Check::Authenticity, FailureKind::IdentityMismatch, msg);
+            return !run.fail(
+                Check::Authenticity,
+                FailureKind::IdentityMismatch,
+                msg.to_string(),
+            );
         }
         run.record(
             Step::Level(Check::Authenticity),

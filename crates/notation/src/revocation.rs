@@ -61,7 +61,7 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 
-use crate::notation::x509::{
+use crate::x509::{
     Cert, PublicKeyInfo, X509Error, expect_tlv, go_name_string, hex, key_usage, range_of, sha256,
     sig_alg_from_ai, split_tlv, to_chrono,
 };
@@ -860,17 +860,19 @@ fn url_key_from_name(name: Option<&str>) -> Option<[u8; 32]> {
 
 /// A notation CLI cache entry: Go's `json.Unmarshal` into `{BaseCRL []byte; DeltaCRL []byte}`
 /// (standard base64; `null` or absent delta; keys matched under Go's folding, and an entry
-/// with two keys that fold to one field refused, as [`crate::gojson`] does: two CRLs under
+/// with two keys that fold to one field refused, as [`sigaudit_gojson`] does: two CRLs under
 /// `baseCRL` and `BaseCRL` would be one to Go and another to us).
 fn parse_cache_entry(bytes: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
-    let value = crate::gojson::parse(bytes).map_err(|e| match e {
-        crate::gojson::Error::Ambiguous { .. } => format!("notation CRL cache entry refused: {e}"),
+    let value = sigaudit_gojson::parse(bytes).map_err(|e| match e {
+        sigaudit_gojson::Error::Ambiguous { .. } => {
+            format!("notation CRL cache entry refused: {e}")
+        }
         other => format!("not a notation CRL cache entry ({other})"),
     })?;
     let obj = value
         .as_object()
         .ok_or("not a notation CRL cache entry (not a JSON object)")?;
-    let field = |name: &str| crate::gojson::get_in(obj, name);
+    let field = |name: &str| sigaudit_gojson::get_in(obj, name);
     let decode = |name: &str| -> Result<Option<Vec<u8>>, String> {
         match field(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
@@ -2123,7 +2125,7 @@ mod synthetic {
 
     use super::tests::{at, cache_entry, now};
     use super::*;
-    use crate::notation::x509::oids as xoids;
+    use crate::x509::oids as xoids;
 
     const URL: &str = "http://crl.example/ca.crl";
     const DELTA_URL: &str = "http://crl.example/ca-delta.crl";

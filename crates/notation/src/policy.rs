@@ -9,7 +9,7 @@
 //!   ignored, `null` means "absent", and data after the first JSON value is ignored. We do the
 //!   same for key case (Go's Unicode folding: `truſtedIdentities` with U+017F names
 //!   `trustedIdentities`), unknown fields and `null`, but we **reject**: a document in which two
-//!   keys of one object fold to the same name, at any depth ([`crate::gojson`]'s rule; Go
+//!   keys of one object fold to the same name, at any depth ([`sigaudit_gojson`]'s rule; Go
 //!   silently keeps the last one, so the document is ambiguous; this includes exact duplicates,
 //!   two spellings such as `"version"` and `"Version"`, and keys inside `override`), trailing
 //!   data after the document, and strings that are not valid UTF-8.
@@ -32,9 +32,9 @@ use regex_lite::Regex;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
-use crate::notation::dn::{Dn, go_quote, is_subset, parse_dn};
-use crate::notation::file::{open_nonblocking, same_file};
-use crate::notation::truststore::StoreType;
+use crate::dn::{Dn, DnError, go_quote, is_subset, parse_dn};
+use crate::file::{open_nonblocking, same_file};
+use crate::truststore::StoreType;
 
 /// Preferred policy file name (notation-go ≥ 1.2), read first.
 pub const OCI_POLICY_FILE: &str = "trustpolicy.oci.json";
@@ -107,6 +107,13 @@ pub enum PolicyError {
     /// A validation rule failed; the message is notation-go's, word for word.
     #[error("{0}")]
     Invalid(String),
+    /// A statement failed notation-go's `validatePolicyCore` ([`TrustPolicyDocument::validate`]).
+    #[error("oci trust policy: {0}")]
+    Statement(StatementError),
+    /// A statement's `signatureVerification` is invalid (when its level or `verifyTimestamp` is
+    /// asked for).
+    #[error(transparent)]
+    Verification(StatementError),
     /// No statement's scope matches the artifact and there is no `*` statement.
     #[error(
         "artifact {} has no applicable oci trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {POLICY_LINK}",
@@ -121,6 +128,162 @@ pub enum PolicyError {
         "no trust policy statement uses the wildcard registry scope '*', and the other statements apply to artifact paths <registry>/<repository>: give --registry HOST[:PORT] to select scoped statements"
     )]
     RegistryNeeded,
+}
+
+/// Why a statement's `signatureVerification` is invalid (notation-go `GetVerificationLevel`
+/// and the `verifyTimestamp` check). `Display` gives notation's message.
+#[derive(Debug, Error)]
+pub enum VerificationError {
+    /// `level` is empty or missing.
+    #[error("signature verification level is empty or missing in the trust policy statement")]
+    EmptyLevel,
+    /// `level` is not one of notation's levels.
+    #[error("invalid signature verification level {}", go_quote(.0))]
+    UnknownLevel(String),
+    /// `override` was given with the `skip` level.
+    #[error("signature verification level {} can't be used to customize signature verification", go_quote(.0))]
+    SkipCustomized(&'static str),
+    /// `verifyTimestamp` is neither `always` nor `afterCertExpiry`.
+    #[error(r#"verifyTimestamp must be "always" or "afterCertExpiry", but got {}"#, go_quote(.0))]
+    UnknownVerifyTimestamp(String),
+    /// An `override` key that is not a verification type.
+    #[error("verification type {} in custom signature verification is not supported, supported values are {SUPPORTED_TYPES}", go_quote(.0))]
+    UnsupportedCheck(String),
+    /// An `override` value that is not a verification action.
+    #[error("verification action {} in custom signature verification is not supported, supported values are {SUPPORTED_ACTIONS}", go_quote(.0))]
+    UnsupportedAction(String),
+    /// `integrity` cannot be overridden.
+    #[error("{} verification can not be overridden in custom signature verification", go_quote(.0))]
+    IntegrityOverridden(String),
+    /// Only `revocation` may be skipped.
+    #[error("{} verification can not be skipped in custom signature verification", go_quote(.0))]
+    SkipNotAllowed(String),
+}
+
+/// Why one trust policy statement is invalid (notation-go `validatePolicyCore`,
+/// `validateTrustStore`, `validateTrustedIdentities`). `Display` gives notation's message,
+/// without the `oci trust policy: ` prefix that [`PolicyError::Statement`] adds.
+#[derive(Debug, Error)]
+pub enum StatementError {
+    /// A statement without a name.
+    #[error("a trust policy statement is missing a name, every statement requires a name")]
+    MissingName,
+    /// Its `signatureVerification` is invalid.
+    #[error("trust policy statement {} has invalid signatureVerification: {source}", go_quote(.statement))]
+    Verification {
+        /// The statement's name.
+        statement: String,
+        /// What is invalid.
+        source: VerificationError,
+    },
+    /// `skip` with trust stores or trusted identities.
+    #[error("trust policy statement {} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped", go_quote(.0))]
+    SkipWithTrust(String),
+    /// Trust stores or trusted identities missing.
+    #[error("trust policy statement {} is either missing trust stores or trusted identities, both must be specified", go_quote(.0))]
+    MissingStoresOrIdentities(String),
+    /// A `trustStores` value without `:`.
+    #[error("trust policy statement {} has malformed trust store value {}. The required format is <TrustStoreType>:<TrustStoreName>", go_quote(.statement), go_quote(.value))]
+    MalformedStore {
+        /// The statement's name.
+        statement: String,
+        /// The `trustStores` value.
+        value: String,
+    },
+    /// A `trustStores` value of an unknown type.
+    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", go_quote(.statement), go_quote(.store_type), go_quote(.value))]
+    UnsupportedStoreType {
+        /// The statement's name.
+        statement: String,
+        /// The type part.
+        store_type: String,
+        /// The `trustStores` value.
+        value: String,
+    },
+    /// A `trustStores` value whose name is not `[a-zA-Z0-9_.-]+`.
+    #[error("trust policy statement {} uses an unsupported trust store name {} in trust store value {}. Named store name needs to follow [a-zA-Z0-9_.-]+ format", go_quote(.statement), go_quote(.store), go_quote(.value))]
+    UnsupportedStoreName {
+        /// The statement's name.
+        statement: String,
+        /// The name part.
+        store: String,
+        /// The `trustStores` value.
+        value: String,
+    },
+    /// `*` beside other trusted identities.
+    #[error("trust policy statement {} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values", go_quote(.0))]
+    WildcardIdentityWithOthers(String),
+    /// An empty trusted identity.
+    #[error("trust policy statement {} has an empty trusted identity", go_quote(.0))]
+    EmptyIdentity(String),
+    /// A trusted identity without `:`.
+    #[error("trust policy statement {} has trusted identity {} missing separator", go_quote(.statement), go_quote(.identity))]
+    IdentityMissingSeparator {
+        /// The statement's name.
+        statement: String,
+        /// The trusted identity.
+        identity: String,
+    },
+    /// `x509.subject:` with nothing after it.
+    #[error("trust policy statement {} has trusted identity {} without an identity value", go_quote(.statement), go_quote(.identity))]
+    IdentityWithoutValue {
+        /// The statement's name.
+        statement: String,
+        /// The trusted identity.
+        identity: String,
+    },
+    /// An `x509.subject` identity that is not a DN notation accepts.
+    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", go_quote(.statement), go_quote(.identity))]
+    InvalidIdentityValue {
+        /// The statement's name.
+        statement: String,
+        /// The trusted identity.
+        identity: String,
+        /// Why its DN is refused.
+        source: DnError,
+    },
+    /// Two x509 identities of which one is a subset of the other.
+    #[error("trust policy statement {} has overlapping x509 trustedIdentities, {} overlaps with {}", go_quote(.statement), go_quote(.first), go_quote(.second))]
+    OverlappingIdentities {
+        /// The statement's name.
+        statement: String,
+        /// The identity that is a subset...
+        first: String,
+        /// ...of this one.
+        second: String,
+    },
+}
+
+/// Why a signing certificate does not satisfy a statement's trusted identities (notation-go
+/// `verifyX509TrustedIdentities`): an **authenticity** failure. `Display` gives notation's
+/// message.
+#[derive(Debug, Error)]
+pub enum IdentityError {
+    /// The statement lists no `x509.subject` identity (and no `*`).
+    #[error("no x509 trusted identities are configured in the trust policy {}", go_quote(.0))]
+    NoX509Identities(String),
+    /// A trusted identity without `:`.
+    #[error("trust policy statement {} has trusted identity {} missing separator", go_quote(.statement), go_quote(.identity))]
+    MissingSeparator {
+        /// The statement's name.
+        statement: String,
+        /// The trusted identity.
+        identity: String,
+    },
+    /// An `x509.subject` identity that is not a DN notation accepts.
+    #[error(transparent)]
+    InvalidIdentity(DnError),
+    /// The leaf certificate's subject could not be read as a DN.
+    #[error("error while parsing the certificate subject from the digital signature. error : {}", go_quote(&.0.to_string()))]
+    LeafSubject(DnError),
+    /// No identity is a subset of the leaf's subject.
+    #[error("signing certificate from the digital signature does not match the X.509 trusted identities [{}] defined in the trust policy {}", .identities.join(" "), go_quote(.statement))]
+    NotMatched {
+        /// The statement's `x509.subject` identities, rendered as Go prints its DN maps.
+        identities: Vec<String>,
+        /// The statement's name.
+        statement: String,
+    },
 }
 
 /// Loads the OCI trust policy from notation configuration directory `dir`.
@@ -291,7 +454,7 @@ fn type_error(location: &str, expected: &str, got: &Json) -> PolicyError {
 }
 
 /// Picks the struct fields `names` out of object `value` the way Go does: a key matches a field
-/// name under Go's folding ([`crate::gojson::same_field`]), unknown keys are ignored, `null` is
+/// name under Go's folding ([`sigaudit_gojson::same_field`]), unknown keys are ignored, `null` is
 /// "absent". Two keys that match the same field are rejected (the document-wide rule of
 /// [`TrustPolicyDocument::from_json`] already refuses them; kept for `from_raw`'s callers).
 fn fields<'a, const N: usize>(
@@ -307,7 +470,10 @@ fn fields<'a, const N: usize>(
     };
     let mut seen: [Option<&str>; N] = [None; N];
     for (key, val) in members {
-        let Some(idx) = names.iter().position(|n| crate::gojson::same_field(key, n)) else {
+        let Some(idx) = names
+            .iter()
+            .position(|n| sigaudit_gojson::same_field(key, n))
+        else {
             continue;
         };
         if let Some(first) = seen[idx] {
@@ -381,12 +547,12 @@ impl TrustPolicyDocument {
             detail: e.to_string(),
         };
         // The shared rule first: no two keys of one object that Go reads as one field.
-        if let Err(crate::gojson::Error::Ambiguous {
+        if let Err(sigaudit_gojson::Error::Ambiguous {
             path,
             first,
             second,
             ..
-        }) = crate::gojson::parse(bytes)
+        }) = sigaudit_gojson::parse(bytes)
         {
             return Err(PolicyError::DuplicateKey {
                 key: if first == second {
@@ -594,28 +760,19 @@ pub enum VerifyTimestamp {
 }
 
 impl SignatureVerification {
-    /// notation-go `GetVerificationLevel`; the error is the unwrapped notation message.
-    fn level_inner(&self) -> Result<VerificationLevel, String> {
+    /// notation-go `GetVerificationLevel`.
+    fn level_inner(&self) -> Result<VerificationLevel, VerificationError> {
         if self.level.is_empty() {
-            return Err(
-                "signature verification level is empty or missing in the trust policy statement"
-                    .to_owned(),
-            );
+            return Err(VerificationError::EmptyLevel);
         }
         let Some(mut level) = VerificationLevel::base(&self.level) else {
-            return Err(format!(
-                "invalid signature verification level {}",
-                go_quote(&self.level)
-            ));
+            return Err(VerificationError::UnknownLevel(self.level.clone()));
         };
         if self.overrides.is_empty() {
             return Ok(level);
         }
         if level.is_skip() {
-            return Err(format!(
-                "signature verification level {} can't be used to customize signature verification",
-                go_quote(level.name)
-            ));
+            return Err(VerificationError::SkipCustomized(level.name));
         }
         level.name = "custom";
         for (key, value) in &self.overrides {
@@ -625,44 +782,27 @@ impl SignatureVerification {
         Ok(level)
     }
 
-    /// `verifyTimestamp`, unwrapped notation message on error.
-    fn verify_timestamp_inner(&self) -> Result<VerifyTimestamp, String> {
+    /// `verifyTimestamp`.
+    fn verify_timestamp_inner(&self) -> Result<VerifyTimestamp, VerificationError> {
         match self.verify_timestamp.as_str() {
             "" | "always" => Ok(VerifyTimestamp::Always),
             "afterCertExpiry" => Ok(VerifyTimestamp::AfterCertExpiry),
-            other => Err(format!(
-                r#"verifyTimestamp must be "always" or "afterCertExpiry", but got {}"#,
-                go_quote(other)
-            )),
+            other => Err(VerificationError::UnknownVerifyTimestamp(other.to_owned())),
         }
     }
 }
 
 /// Checks one `override` entry with notation-go's rules, in its order.
-fn parse_override(key: &str, value: &str) -> Result<(Check, Action), String> {
-    let check = Check::parse(key).ok_or_else(|| {
-        format!(
-            "verification type {} in custom signature verification is not supported, supported values are {SUPPORTED_TYPES}",
-            go_quote(key)
-        )
-    })?;
-    let action = Action::parse(value).ok_or_else(|| {
-        format!(
-            "verification action {} in custom signature verification is not supported, supported values are {SUPPORTED_ACTIONS}",
-            go_quote(value)
-        )
-    })?;
+fn parse_override(key: &str, value: &str) -> Result<(Check, Action), VerificationError> {
+    let check =
+        Check::parse(key).ok_or_else(|| VerificationError::UnsupportedCheck(key.to_owned()))?;
+    let action = Action::parse(value)
+        .ok_or_else(|| VerificationError::UnsupportedAction(value.to_owned()))?;
     if check == Check::Integrity {
-        return Err(format!(
-            "{} verification can not be overridden in custom signature verification",
-            go_quote(key)
-        ));
+        return Err(VerificationError::IntegrityOverridden(key.to_owned()));
     }
     if check != Check::Revocation && action == Action::Skip {
-        return Err(format!(
-            "{} verification can not be skipped in custom signature verification",
-            go_quote(key)
-        ));
+        return Err(VerificationError::SkipNotAllowed(key.to_owned()));
     }
     Ok((check, action))
 }
@@ -681,28 +821,27 @@ fn is_valid_store_name(name: &str) -> bool {
 }
 
 /// notation-go `validateTrustStore` for one statement.
-fn validate_trust_stores(statement: &str, stores: &[String]) -> Result<(), String> {
-    let name = go_quote(statement);
+fn validate_trust_stores(statement: &str, stores: &[String]) -> Result<(), StatementError> {
     for value in stores {
         let Some((ty, store)) = value.split_once(':') else {
-            return Err(format!(
-                "trust policy statement {name} has malformed trust store value {}. The required format is <TrustStoreType>:<TrustStoreName>",
-                go_quote(value)
-            ));
+            return Err(StatementError::MalformedStore {
+                statement: statement.to_owned(),
+                value: value.clone(),
+            });
         };
         if ty.parse::<StoreType>().is_err() {
-            return Err(format!(
-                "trust policy statement {name} uses an unsupported trust store type {} in trust store value {}",
-                go_quote(ty),
-                go_quote(value)
-            ));
+            return Err(StatementError::UnsupportedStoreType {
+                statement: statement.to_owned(),
+                store_type: ty.to_owned(),
+                value: value.clone(),
+            });
         }
         if !is_valid_store_name(store) {
-            return Err(format!(
-                "trust policy statement {name} uses an unsupported trust store name {} in trust store value {}. Named store name needs to follow [a-zA-Z0-9_.-]+ format",
-                go_quote(store),
-                go_quote(value)
-            ));
+            return Err(StatementError::UnsupportedStoreName {
+                statement: statement.to_owned(),
+                store: store.to_owned(),
+                value: value.clone(),
+            });
         }
     }
     Ok(())
@@ -713,59 +852,58 @@ fn validate_trust_stores(statement: &str, stores: &[String]) -> Result<(), Strin
 // ---------------------------------------------------------------------------------------------
 
 /// notation-go `validateTrustedIdentities` (format, DN parsing and overlap).
-fn validate_trusted_identities(statement: &str, identities: &[String]) -> Result<(), String> {
-    let name = go_quote(statement);
+fn validate_trusted_identities(
+    statement: &str,
+    identities: &[String],
+) -> Result<(), StatementError> {
     if identities.len() > 1 && identities.iter().any(|i| i == WILDCARD) {
-        return Err(format!(
-            "trust policy statement {name} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values"
+        return Err(StatementError::WildcardIdentityWithOthers(
+            statement.to_owned(),
         ));
     }
     let mut parsed: Vec<(&str, Dn)> = Vec::new();
     for identity in identities {
         if identity.is_empty() {
-            return Err(format!(
-                "trust policy statement {name} has an empty trusted identity"
-            ));
+            return Err(StatementError::EmptyIdentity(statement.to_owned()));
         }
         if identity == WILDCARD {
             continue;
         }
         let Some((prefix, value)) = identity.split_once(':') else {
-            return Err(format!(
-                "trust policy statement {name} has trusted identity {} missing separator",
-                go_quote(identity)
-            ));
+            return Err(StatementError::IdentityMissingSeparator {
+                statement: statement.to_owned(),
+                identity: identity.clone(),
+            });
         };
         if prefix != X509_SUBJECT {
             continue;
         }
         if value.is_empty() {
-            return Err(format!(
-                "trust policy statement {name} has trusted identity {} without an identity value",
-                go_quote(identity)
-            ));
+            return Err(StatementError::IdentityWithoutValue {
+                statement: statement.to_owned(),
+                identity: identity.clone(),
+            });
         }
-        let dn = parse_dn(value).map_err(|e| {
-            format!(
-                "trust policy statement {name} has trusted identity {} with invalid identity value: {e}",
-                go_quote(identity)
-            )
+        let dn = parse_dn(value).map_err(|source| StatementError::InvalidIdentityValue {
+            statement: statement.to_owned(),
+            identity: identity.clone(),
+            source,
         })?;
         parsed.push((identity, dn));
     }
-    check_overlap(&name, &parsed)
+    check_overlap(statement, &parsed)
 }
 
 /// Rejects two x509 identities where one is a subset of the other (identical ones included).
-fn check_overlap(quoted_name: &str, parsed: &[(&str, Dn)]) -> Result<(), String> {
+fn check_overlap(statement: &str, parsed: &[(&str, Dn)]) -> Result<(), StatementError> {
     for (i, (raw_i, dn_i)) in parsed.iter().enumerate() {
         for (j, (raw_j, dn_j)) in parsed.iter().enumerate() {
             if i != j && is_subset(dn_i, dn_j) {
-                return Err(format!(
-                    "trust policy statement {quoted_name} has overlapping x509 trustedIdentities, {} overlaps with {}",
-                    go_quote(raw_i),
-                    go_quote(raw_j)
-                ));
+                return Err(StatementError::OverlappingIdentities {
+                    statement: statement.to_owned(),
+                    first: (*raw_i).to_owned(),
+                    second: (*raw_j).to_owned(),
+                });
             }
         }
     }
@@ -837,9 +975,7 @@ impl TrustPolicyDocument {
                     go_quote(&statement.name)
                 )));
             }
-            statement
-                .validate_core()
-                .map_err(|e| PolicyError::Invalid(format!("oci trust policy: {e}")))?;
+            statement.validate_core().map_err(PolicyError::Statement)?;
             names.insert(statement.name.as_str());
         }
         self.validate_registry_scopes()
@@ -931,18 +1067,13 @@ impl TrustPolicyDocument {
 
 impl TrustPolicyStatement {
     /// notation-go `validatePolicyCore` (without the `oci trust policy: ` prefix).
-    fn validate_core(&self) -> Result<(), String> {
+    fn validate_core(&self) -> Result<(), StatementError> {
         if self.name.is_empty() {
-            return Err(
-                "a trust policy statement is missing a name, every statement requires a name"
-                    .to_owned(),
-            );
+            return Err(StatementError::MissingName);
         }
-        let invalid_sv = |e: String| {
-            format!(
-                "trust policy statement {} has invalid signatureVerification: {e}",
-                go_quote(&self.name)
-            )
+        let invalid_sv = |source| StatementError::Verification {
+            statement: self.name.clone(),
+            source,
         };
         let level = self
             .signature_verification
@@ -954,18 +1085,12 @@ impl TrustPolicyStatement {
         let empty = self.trust_stores.is_empty() || self.trusted_identities.is_empty();
         if level.is_skip() {
             if !self.trust_stores.is_empty() || !self.trusted_identities.is_empty() {
-                return Err(format!(
-                    "trust policy statement {} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped",
-                    go_quote(&self.name)
-                ));
+                return Err(StatementError::SkipWithTrust(self.name.clone()));
             }
             return Ok(());
         }
         if empty {
-            return Err(format!(
-                "trust policy statement {} is either missing trust stores or trusted identities, both must be specified",
-                go_quote(&self.name)
-            ));
+            return Err(StatementError::MissingStoresOrIdentities(self.name.clone()));
         }
         validate_trust_stores(&self.name, &self.trust_stores)?;
         validate_trusted_identities(&self.name, &self.trusted_identities)
@@ -974,24 +1099,23 @@ impl TrustPolicyStatement {
     /// The effective level (`override` applied, then named `custom`). Default: none, `level`
     /// is required. Error: notation's `... has invalid signatureVerification: ...`.
     pub fn verification_level(&self) -> Result<VerificationLevel, PolicyError> {
-        self.signature_verification.level_inner().map_err(|e| {
-            PolicyError::Invalid(format!(
-                "trust policy statement {} has invalid signatureVerification: {e}",
-                go_quote(&self.name)
-            ))
-        })
+        self.signature_verification
+            .level_inner()
+            .map_err(|source| self.invalid_verification(source))
     }
 
     /// `verifyTimestamp`; [`VerifyTimestamp::Always`] when absent.
     pub fn verify_timestamp(&self) -> Result<VerifyTimestamp, PolicyError> {
         self.signature_verification
             .verify_timestamp_inner()
-            .map_err(|e| {
-                PolicyError::Invalid(format!(
-                    "trust policy statement {} has invalid signatureVerification: {e}",
-                    go_quote(&self.name)
-                ))
-            })
+            .map_err(|source| self.invalid_verification(source))
+    }
+
+    fn invalid_verification(&self, source: VerificationError) -> PolicyError {
+        PolicyError::Verification(StatementError::Verification {
+            statement: self.name.clone(),
+            source,
+        })
     }
 
     /// Names of the stores of type `ty` listed in `trustStores`, in order, each once (notation
@@ -1011,51 +1135,40 @@ impl TrustPolicyStatement {
     }
 
     /// notation-go `verifyX509TrustedIdentities` for the leaf certificate whose subject, rendered
-    /// by Go's `pkix.Name.String()` (`crate::notation::x509::go_name_string`), is
+    /// by Go's `pkix.Name.String()` (`crate::x509::go_name_string`), is
     /// `leaf_subject_go_string`. `*` matches anything. Otherwise some `x509.subject` identity
     /// must be a subset of the leaf's DN (exact, case-sensitive). The error is notation's
     /// message, to be reported as an **authenticity** failure.
-    pub fn matches_identity(&self, leaf_subject_go_string: &str) -> Result<(), String> {
+    pub fn matches_identity(&self, leaf_subject_go_string: &str) -> Result<(), IdentityError> {
         if self.trusted_identities.iter().any(|i| i == WILDCARD) {
             return Ok(());
         }
         let identities = self.x509_identities()?;
         if identities.is_empty() {
-            return Err(format!(
-                "no x509 trusted identities are configured in the trust policy {}",
-                go_quote(&self.name)
-            ));
+            return Err(IdentityError::NoX509Identities(self.name.clone()));
         }
-        let leaf = parse_dn(leaf_subject_go_string).map_err(|e| {
-            format!(
-                "error while parsing the certificate subject from the digital signature. error : {}",
-                go_quote(&e.to_string())
-            )
-        })?;
+        let leaf = parse_dn(leaf_subject_go_string).map_err(IdentityError::LeafSubject)?;
         if identities.iter().any(|id| is_subset(id, &leaf)) {
             return Ok(());
         }
-        let maps: Vec<String> = identities.iter().map(Dn::to_string).collect();
-        Err(format!(
-            "signing certificate from the digital signature does not match the X.509 trusted identities [{}] defined in the trust policy {}",
-            maps.join(" "),
-            go_quote(&self.name)
-        ))
+        Err(IdentityError::NotMatched {
+            identities: identities.iter().map(Dn::to_string).collect(),
+            statement: self.name.clone(),
+        })
     }
 
     /// The parsed `x509.subject` identities (other prefixes ignored), with notation's errors.
-    fn x509_identities(&self) -> Result<Vec<Dn>, String> {
+    fn x509_identities(&self) -> Result<Vec<Dn>, IdentityError> {
         let mut out = Vec::new();
         for identity in &self.trusted_identities {
             let Some((prefix, value)) = identity.split_once(':') else {
-                return Err(format!(
-                    "trust policy statement {} has trusted identity {} missing separator",
-                    go_quote(&self.name),
-                    go_quote(identity)
-                ));
+                return Err(IdentityError::MissingSeparator {
+                    statement: self.name.clone(),
+                    identity: identity.clone(),
+                });
             };
             if prefix == X509_SUBJECT {
-                out.push(parse_dn(value).map_err(|e| e.to_string())?);
+                out.push(parse_dn(value).map_err(IdentityError::InvalidIdentity)?);
             }
         }
         Ok(out)
@@ -1574,17 +1687,20 @@ mod tests {
         assert!(s.matches_identity(leaf).is_ok());
         assert_eq!(
             s.matches_identity("CN=x,O=someorg,ST=WA,C=US")
-                .expect_err("case differs"),
+                .expect_err("case differs")
+                .to_string(),
             r#"signing certificate from the digital signature does not match the X.509 trusted identities [map["C":"US" "O":"SomeOrg" "ST":"WA"]] defined in the trust policy "p""#
         );
         assert_eq!(
             s.matches_identity("CN=x,O=SomeOrg,C=US")
-                .expect_err("no ST"),
+                .expect_err("no ST")
+                .to_string(),
             r#"error while parsing the certificate subject from the digital signature. error : "distinguished name (DN) \"CN=x,O=SomeOrg,C=US\" has no mandatory RDN attribute for \"ST\", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum""#
         );
         assert!(
             s.matches_identity("1.2.840.113549.1.9.1=#0c01,O=SomeOrg,ST=WA,C=US")
                 .expect_err("=#")
+                .to_string()
                 .contains("=#")
         );
         assert!(
@@ -1598,7 +1714,8 @@ mod tests {
         assert_eq!(
             identity_statement(r#"["plugin:x"]"#)
                 .matches_identity(leaf)
-                .expect_err("none"),
+                .expect_err("none")
+                .to_string(),
             r#"no x509 trusted identities are configured in the trust policy "p""#
         );
     }
@@ -2043,7 +2160,7 @@ mod tests {
                     identity.unwrap_or_else(|e| panic!("{id}: {e}"));
                 }
                 "e2e-valid-wrong-identity" | "mock-ca-wrong-identity" => {
-                    let err = identity.expect_err(id);
+                    let err = identity.expect_err(id).to_string();
                     assert!(
                         err.starts_with("signing certificate from the digital signature does not match the X.509 trusted identities"),
                         "{id}: {err}"
@@ -2098,7 +2215,8 @@ mod tests {
         );
         let err = s
             .matches_identity("O=SomeOrg,OU=SomeOU,CN=Bad=#CN,L=Seattle,ST=WA,C=US")
-            .expect_err("bad-cert");
+            .expect_err("bad-cert")
+            .to_string();
         assert!(
             err.contains(r#"notation does not support x509.subject identities containing \"=#\""#),
             "{err}"

@@ -34,11 +34,23 @@ fn is_string_type(tag: u8) -> bool {
     matches!(tag, 3 | 4 | 12 | 18..=22 | 25..=30)
 }
 
-fn syntax(msg: &str) -> String {
-    format!("asn1: syntax error: {msg}")
+/// Why a token is not BER that Go's `encoding/asn1` (through notation-go's normaliser)
+/// accepts. `Display` gives Go's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BerError {
+    /// A structural rule broken, in Go's words (`decoding BER length octets: ...`).
+    #[error("asn1: syntax error: {0}")]
+    Syntax(&'static str),
+    /// Bytes left after the top-level value.
+    #[error("asn1: syntax error: decoding BER: {0} trailing bytes after the top-level value")]
+    TrailingBytes(usize),
 }
 
-fn identifier(input: &[u8]) -> Result<(Identifier<'_>, &[u8]), String> {
+fn syntax(reason: &'static str) -> BerError {
+    BerError::Syntax(reason)
+}
+
+fn identifier(input: &[u8]) -> Result<(Identifier<'_>, &[u8]), BerError> {
     let Some(&first) = input.first() else {
         return Err(syntax(
             "decoding BER identifier octets: identifier octets is empty",
@@ -94,7 +106,7 @@ fn identifier(input: &[u8]) -> Result<(Identifier<'_>, &[u8]), String> {
 }
 
 /// Length octets: `Some(n)` for a definite length, `None` for the indefinite form.
-fn length(input: &[u8]) -> Result<(Option<usize>, &[u8]), String> {
+fn length(input: &[u8]) -> Result<(Option<usize>, &[u8]), BerError> {
     let Some((&first, rest)) = input.split_first() else {
         return Err(syntax("decoding BER length octets: length octets is empty"));
     };
@@ -164,7 +176,7 @@ struct Header<'a> {
     body: &'a [u8],
 }
 
-fn header(input: &[u8], depth: usize) -> Result<Header<'_>, String> {
+fn header(input: &[u8], depth: usize) -> Result<Header<'_>, BerError> {
     if depth > MAX_DEPTH {
         return Err(syntax("decoding BER: nesting too deep"));
     }
@@ -182,7 +194,7 @@ fn header(input: &[u8], depth: usize) -> Result<Header<'_>, String> {
 }
 
 /// The content of a primitive element and the input after it.
-fn primitive<'a>(h: &Header<'a>) -> Result<(&'a [u8], &'a [u8]), String> {
+fn primitive<'a>(h: &Header<'a>) -> Result<(&'a [u8], &'a [u8]), BerError> {
     h.len
         .and_then(|n| h.body.split_at_checked(n))
         .ok_or_else(|| syntax("decoding BER: content shorter than its length"))
@@ -193,8 +205,8 @@ fn primitive<'a>(h: &Header<'a>) -> Result<(&'a [u8], &'a [u8]), String> {
 /// if the length is indefinite.
 fn for_each_child<'a>(
     h: &Header<'a>,
-    mut child: impl FnMut(&'a [u8]) -> Result<&'a [u8], String>,
-) -> Result<&'a [u8], String> {
+    mut child: impl FnMut(&'a [u8]) -> Result<&'a [u8], BerError>,
+) -> Result<&'a [u8], BerError> {
     match h.len {
         Some(n) => {
             let (mut region, rest) = h
@@ -232,7 +244,11 @@ struct Merge<'v> {
     value: Option<&'v mut Vec<u8>>,
 }
 
-fn merge_segments<'a>(h: &Header<'a>, depth: usize, m: &mut Merge<'_>) -> Result<&'a [u8], String> {
+fn merge_segments<'a>(
+    h: &Header<'a>,
+    depth: usize,
+    m: &mut Merge<'_>,
+) -> Result<&'a [u8], BerError> {
     for_each_child(h, |input| {
         let seg = header(input, depth + 1)?;
         if seg.id.universal != Some(m.tag) {
@@ -283,7 +299,7 @@ fn measure<'a>(
     input: &'a [u8],
     depth: usize,
     plan: &mut Vec<usize>,
-) -> Result<(usize, &'a [u8]), String> {
+) -> Result<(usize, &'a [u8]), BerError> {
     let h = header(input, depth)?;
     let id_len = h.id.octets.len();
     if !h.id.constructed {
@@ -324,7 +340,7 @@ fn emit<'a>(
     depth: usize,
     plan: &mut std::slice::Iter<'_, usize>,
     out: &mut Vec<u8>,
-) -> Result<&'a [u8], String> {
+) -> Result<&'a [u8], BerError> {
     let h = header(input, depth)?;
     if !h.id.constructed {
         let (content, rest) = primitive(&h)?;
@@ -364,17 +380,14 @@ fn emit<'a>(
 }
 
 /// Converts one BER-encoded value (the whole input, nothing may follow it) to DER.
-pub(super) fn to_der(input: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn to_der(input: &[u8]) -> Result<Vec<u8>, BerError> {
     if input.is_empty() {
         return Err(syntax("BER-encoded ASN.1 data structures is empty"));
     }
     let mut plan = Vec::new();
     let (len, rest) = measure(input, 0, &mut plan)?;
     if !rest.is_empty() {
-        return Err(syntax(&format!(
-            "decoding BER: {} trailing bytes after the top-level value",
-            rest.len()
-        )));
+        return Err(BerError::TrailingBytes(rest.len()));
     }
     let mut out = Vec::with_capacity(len);
     emit(input, 0, &mut plan.iter(), &mut out)?;
@@ -445,7 +458,7 @@ mod tests {
             assert!(to_der(c).is_err(), "{c:02x?}");
         }
         assert_eq!(
-            to_der(b"invalid\n").expect_err("short form"),
+            to_der(b"invalid\n").expect_err("short form").to_string(),
             "asn1: syntax error: decoding BER length octets: short form length octets value should be less or equal to the subsequent octets length"
         );
     }
@@ -459,7 +472,12 @@ mod tests {
         for _ in 0..(MAX_DEPTH + 2) {
             deep.extend([0x00, 0x00]);
         }
-        assert!(to_der(&deep).expect_err("deep").contains("too deep"));
+        assert!(
+            to_der(&deep)
+                .expect_err("deep")
+                .to_string()
+                .contains("too deep")
+        );
         let mut ok = Vec::new();
         for _ in 0..10 {
             ok.extend([0x30, 0x80]);

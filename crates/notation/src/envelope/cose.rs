@@ -10,7 +10,7 @@ use coset::{
     TaggedCborSerializable as _, iana, iana::EnumI64 as _,
 };
 
-use crate::notation::envelope::{
+use crate::envelope::{
     Algorithm, Envelope, EnvelopeFormat, ExtendedAttribute, HEADER_AUTHENTIC_SIGNING_TIME,
     HEADER_EXPIRY, HEADER_SIGNING_AGENT, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME,
     HEADER_TIMESTAMP_SIGNATURE, HEADER_VERIFICATION_PLUGIN, HEADER_VERIFICATION_PLUGIN_MIN_VERSION,
@@ -299,8 +299,8 @@ fn header_from_bytes(b: &[u8]) -> Header {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notation::envelope::test_support::{leaf_cert_for, p256_key, sign};
-    use crate::notation::envelope::{PAYLOAD_CONTENT_TYPE, verify_integrity};
+    use crate::envelope::test_support::{leaf_cert_for, p256_key, sign};
+    use crate::envelope::{PAYLOAD_CONTENT_TYPE, verify_integrity};
     use coset::{CoseSign1Builder, HeaderBuilder};
 
     fn protected(extra: impl FnOnce(HeaderBuilder) -> HeaderBuilder) -> Header {
@@ -442,7 +442,7 @@ mod tests {
 
     #[test]
     fn conformance_protected_header() {
-        let Some(bytes) = crate::notation::envelope::test_support::read(
+        let Some(bytes) = crate::envelope::test_support::read(
             "notation-core-go/conformance/cose-conformance.json",
         ) else {
             return;

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use const_oid::ObjectIdentifier;
 
 use super::asn1::{self, Reader, rfc3339, tag};
-use crate::notation::x509::{Cert, PublicKeyInfo, go_quote, oids};
+use crate::x509::{Cert, PublicKeyInfo, go_quote, oids};
 
 /// Go's `maxChainSignatureChecks`.
 const MAX_SIGNATURE_CHECKS: usize = 100;

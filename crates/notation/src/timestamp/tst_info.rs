@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::asn1::{self, Reader, Tlv, tag};
-use crate::notation::x509::{HashAlg, oids};
+use super::asn1::{self, Asn1Error, Reader, Tlv, tag};
+use crate::x509::{HashAlg, oids};
 
 /// The baseline time-stamp policy of ETSI EN 319 421 (`0.4.0.2023.1.1`); a token under it
 /// that states no accuracy is taken to be accurate to one second (RFC 3628 §5.1).
@@ -72,16 +72,16 @@ pub enum TstInfoError {
 impl TstInfo {
     /// Decodes DER `TSTInfo` (the eContent octets). Trailing data, inside or after the
     /// SEQUENCE, is rejected.
-    pub fn decode(der: &[u8]) -> Result<TstInfo, String> {
+    pub fn decode(der: &[u8]) -> Result<TstInfo, Asn1Error> {
         let seq = asn1::single(der, tag::SEQUENCE, "TSTInfo")?;
         let mut r = Reader::new(seq.content);
         let version = asn1::int_i64(&r.expect(tag::INTEGER, "version")?, "version")?;
         let policy = asn1::oid_string(r.expect(tag::OID, "policy")?.content)
-            .map_err(|e| format!("policy: {e}"))?;
+            .map_err(|e| e.within("policy"))?;
         let (hash_algorithm, hashed_message) =
             message_imprint(&r.expect(tag::SEQUENCE, "messageImprint")?)?;
         let serial = r.expect(tag::INTEGER, "serialNumber")?;
-        asn1::check_integer(serial.content).map_err(|e| format!("serialNumber: {e}"))?;
+        asn1::check_integer(serial.content).map_err(|e| e.within("serialNumber"))?;
         let gen_time = asn1::generalized_time(
             r.expect(tag::GENERALIZED_TIME, "genTime")?.content,
             "genTime",
@@ -96,7 +96,7 @@ impl TstInfo {
         };
         let nonce = match r.optional(tag::INTEGER, "nonce")? {
             Some(n) => {
-                asn1::check_integer(n.content).map_err(|e| format!("nonce: {e}"))?;
+                asn1::check_integer(n.content).map_err(|e| e.within("nonce"))?;
                 Some(n.content.to_vec())
             }
             None => None,
@@ -167,7 +167,7 @@ impl TstInfo {
     }
 }
 
-fn message_imprint(t: &Tlv<'_>) -> Result<(String, Vec<u8>), String> {
+fn message_imprint(t: &Tlv<'_>) -> Result<(String, Vec<u8>), Asn1Error> {
     let mut r = Reader::new(t.content);
     let alg = asn1::algorithm_oid(&r.expect(tag::SEQUENCE, "hashAlgorithm")?, "hashAlgorithm")?;
     let hashed = r.expect(tag::OCTET_STRING, "hashedMessage")?;
@@ -175,7 +175,7 @@ fn message_imprint(t: &Tlv<'_>) -> Result<(String, Vec<u8>), String> {
     Ok((asn1::oid_string(alg)?, hashed.content.to_vec()))
 }
 
-fn accuracy(t: &Tlv<'_>) -> Result<Accuracy, String> {
+fn accuracy(t: &Tlv<'_>) -> Result<Accuracy, Asn1Error> {
     let mut r = Reader::new(t.content);
     let mut a = Accuracy::default();
     if let Some(s) = r.optional(tag::INTEGER, "accuracy seconds")? {
@@ -193,10 +193,10 @@ fn accuracy(t: &Tlv<'_>) -> Result<Accuracy, String> {
 
 /// `Extensions ::= SEQUENCE OF Extension` (IMPLICIT `[1]`), each
 /// `SEQUENCE { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }`.
-fn check_extensions(content: &[u8]) -> Result<(), String> {
+fn check_extensions(content: &[u8]) -> Result<(), Asn1Error> {
     for ext in asn1::elements(content, "extension")? {
         if ext.tag != tag::SEQUENCE {
-            return Err("extension: expected SEQUENCE".into());
+            return Err(Asn1Error::ExpectedSequence.within("extension"));
         }
         let mut r = Reader::new(ext.content);
         asn1::oid_string(r.expect(tag::OID, "extnID")?.content)?;

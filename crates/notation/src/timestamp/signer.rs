@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::asn1::{self, Reader, Tlv, tag};
+use super::asn1::{self, Asn1Error, Reader, Tlv, tag};
 use super::path;
 use super::signed_data::{
     self, Attribute, ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNING_CERTIFICATE_V2,
@@ -15,7 +15,7 @@ use super::signed_data::{
 };
 use super::tsa_chain::eku_critical;
 use super::{CmsError, SignedTokenError, SigningCertificateError};
-use crate::notation::x509::{Cert, HashAlg, HashAlg::Sha256, SigAlg, oids};
+use crate::x509::{Cert, HashAlg, HashAlg::Sha256, SigAlg, oids};
 
 /// A signer that passed: the verified chain (signing certificate first, trusted root last).
 pub(super) struct VerifiedSigner {
@@ -71,7 +71,7 @@ enum IssuerSerial<'a> {
     NoDirectoryName,
 }
 
-fn attribute_err(e: String) -> SigningCertificateError {
+fn attribute_err(e: Asn1Error) -> SigningCertificateError {
     SigningCertificateError::Attribute(e)
 }
 
@@ -79,7 +79,7 @@ fn attribute_err(e: String) -> SigningCertificateError {
 fn first_ess_cert_id<'a>(value: &Tlv<'a>) -> Result<EssCertIdV2<'a>, SigningCertificateError> {
     if value.tag != tag::SEQUENCE {
         return Err(attribute_err(
-            "SigningCertificateV2: expected SEQUENCE".into(),
+            Asn1Error::ExpectedSequence.within("SigningCertificateV2"),
         ));
     }
     let mut r = Reader::new(value.content);
@@ -100,7 +100,9 @@ fn first_ess_cert_id<'a>(value: &Tlv<'a>) -> Result<EssCertIdV2<'a>, SigningCert
 
 fn ess_cert_id<'a>(id: &Tlv<'a>) -> Result<EssCertIdV2<'a>, SigningCertificateError> {
     if id.tag != tag::SEQUENCE {
-        return Err(attribute_err("ESSCertIDv2: expected SEQUENCE".into()));
+        return Err(attribute_err(
+            Asn1Error::ExpectedSequence.within("ESSCertIDv2"),
+        ));
     }
     let mut r = Reader::new(id.content);
     let hash_algorithm = match r
@@ -131,7 +133,7 @@ fn ess_cert_id<'a>(id: &Tlv<'a>) -> Result<EssCertIdV2<'a>, SigningCertificateEr
 
 /// `IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }`; like Go, only
 /// the first GeneralName is looked at, and only as a directoryName.
-fn issuer_serial<'a>(t: &Tlv<'a>) -> Result<IssuerSerial<'a>, String> {
+fn issuer_serial<'a>(t: &Tlv<'a>) -> Result<IssuerSerial<'a>, Asn1Error> {
     let mut r = Reader::new(t.content);
     let names = r.expect(tag::SEQUENCE, "issuer")?;
     let serial = r.expect(tag::INTEGER, "serialNumber")?;
@@ -162,8 +164,9 @@ fn signing_certificate<'a>(
     sd: &'a SignedData,
     si: &SignerInfo,
 ) -> Result<&'a Cert, SigningCertificateError> {
-    let attr = signed_data::find_attribute(&si.signed_attrs, &ID_SIGNING_CERTIFICATE_V2)
-        .ok_or_else(|| SigningCertificateError::Attribute("attribute not found".into()))?;
+    let attr = signed_data::find_attribute(&si.signed_attrs, &ID_SIGNING_CERTIFICATE_V2).ok_or(
+        SigningCertificateError::Attribute(Asn1Error::AttributeNotFound),
+    )?;
     let value = attr.first_value().map_err(attribute_err)?;
     let id = first_ess_cert_id(&value)?;
     let candidate = match id.issuer_serial {
@@ -250,7 +253,7 @@ fn verify_signer(
 fn attribute_value<'a>(
     attrs: &'a [Attribute],
     oid: &const_oid::ObjectIdentifier,
-) -> Option<Result<Tlv<'a>, String>> {
+) -> Option<Result<Tlv<'a>, Asn1Error>> {
     signed_data::find_attribute(attrs, oid).map(Attribute::first_value)
 }
 
@@ -264,13 +267,13 @@ fn verify_signed_attributes(
         return Err(CmsError::MissingSignedAttributes);
     }
     let content_type = match attribute_value(&si.signed_attrs, &ID_CONTENT_TYPE) {
-        None => return Err(CmsError::InvalidContentType("attribute not found".into())),
+        None => return Err(CmsError::InvalidContentType(Asn1Error::AttributeNotFound)),
         Some(v) => v
             .and_then(|t| {
                 if t.tag == tag::OID {
                     asn1::oid_string(t.content)
                 } else {
-                    Err("expected OBJECT IDENTIFIER".into())
+                    Err(Asn1Error::ExpectedOid)
                 }
             })
             .map_err(CmsError::InvalidContentType)?,
@@ -282,13 +285,13 @@ fn verify_signed_attributes(
         });
     }
     let expected_digest = match attribute_value(&si.signed_attrs, &ID_MESSAGE_DIGEST) {
-        None => return Err(CmsError::InvalidMessageDigest("attribute not found".into())),
+        None => return Err(CmsError::InvalidMessageDigest(Asn1Error::AttributeNotFound)),
         Some(v) => v
             .and_then(|t| {
                 if t.tag == tag::OCTET_STRING {
                     Ok(t.content)
                 } else {
-                    Err("expected OCTET STRING".into())
+                    Err(Asn1Error::ExpectedOctetString)
                 }
             })
             .map_err(CmsError::InvalidMessageDigest)?,
@@ -309,7 +312,7 @@ fn verify_signed_attributes(
                 .and_then(|t| match t.tag {
                     tag::UTC_TIME => asn1::utc_time(t.content, "signingTime"),
                     tag::GENERALIZED_TIME => asn1::generalized_time(t.content, "signingTime"),
-                    _ => Err("expected UTCTime or GeneralizedTime".into()),
+                    _ => Err(Asn1Error::ExpectedTime),
                 })
                 .map_err(CmsError::InvalidSigningTime)?,
         };
@@ -351,7 +354,7 @@ mod tests {
         type Check = fn(&CmsError) -> bool;
         let cases: [(&str, Check); 7] = [
             ("TimeStampTokenWithoutSignedAttributeContentType.p7s", |e| {
-                *e == CmsError::InvalidContentType("attribute not found".into())
+                *e == CmsError::InvalidContentType(Asn1Error::AttributeNotFound)
             }),
             ("TimeStampTokenInvalidSignedAttributeContentType.p7s", |e| {
                 *e == CmsError::MismatchContentType {
@@ -360,7 +363,7 @@ mod tests {
                 }
             }),
             ("TimeStampTokenWithoutSignedAttributeDigest.p7s", |e| {
-                *e == CmsError::InvalidMessageDigest("attribute not found".into())
+                *e == CmsError::InvalidMessageDigest(Asn1Error::AttributeNotFound)
             }),
             ("TimeStampTokenWithSignedAttributeSHA1.p7s", |e| {
                 *e == CmsError::UnsupportedDigestAlgorithm

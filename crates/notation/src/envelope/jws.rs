@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::gojson;
+use sigaudit_gojson as gojson;
 
-use crate::notation::envelope::{
+use crate::envelope::{
     Algorithm, Envelope, EnvelopeFormat, ExtendedAttribute, HEADER_AUTHENTIC_SIGNING_TIME,
     HEADER_EXPIRY, HEADER_SIGNING_SCHEME, HEADER_SIGNING_TIME, HEADER_VERIFICATION_PLUGIN,
     HEADER_VERIFICATION_PLUGIN_MIN_VERSION, IntegrityError, SigningScheme, check_chain_parses,
@@ -84,11 +84,12 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope, IntegrityError> {
             IntegrityError::MalformedEnvelope(format!("{}: {e}", super::HEADER_TIMESTAMP_SIGNATURE))
         })?;
 
-    let protected_bytes =
-        decode_raw_url(&raw.protected).map_err(IntegrityError::SignatureInvalid)?;
+    let protected_bytes = decode_raw_url(&raw.protected)
+        .map_err(|e| IntegrityError::SignatureInvalid(e.to_string()))?;
     let header = parse_protected(&protected_bytes)?;
 
-    let payload = decode_raw_url(&raw.payload).map_err(IntegrityError::SignatureInvalid)?;
+    let payload = decode_raw_url(&raw.payload)
+        .map_err(|e| IntegrityError::SignatureInvalid(e.to_string()))?;
     // golang-jwt decodes the payload as JWT claims: it must be a JSON object.
     if !matches!(
         serde_json::from_slice::<Value>(&payload),
@@ -98,7 +99,8 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope, IntegrityError> {
             "token is malformed: could not JSON decode claim".to_string(),
         ));
     }
-    let signature = decode_raw_url(&raw.signature).map_err(IntegrityError::SignatureInvalid)?;
+    let signature = decode_raw_url(&raw.signature)
+        .map_err(|e| IntegrityError::SignatureInvalid(e.to_string()))?;
 
     let mut signed_bytes = Vec::with_capacity(raw.protected.len() + 1 + raw.payload.len());
     signed_bytes.extend_from_slice(raw.protected.as_bytes());
@@ -323,8 +325,8 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notation::envelope::test_support::{leaf_cert_for, p256_key, sign};
-    use crate::notation::envelope::{
+    use crate::envelope::test_support::{leaf_cert_for, p256_key, sign};
+    use crate::envelope::{
         IntegrityError, PAYLOAD_CONTENT_TYPE, parse_and_verify, verify_integrity,
     };
     use base64::Engine as _;
@@ -361,7 +363,7 @@ mod tests {
         let Some(bytes) = build(&header_json(""), PAYLOAD) else {
             return;
         };
-        let env = parse_and_verify(crate::notation::envelope::MEDIA_TYPE_JWS, &bytes).unwrap();
+        let env = parse_and_verify(crate::envelope::MEDIA_TYPE_JWS, &bytes).unwrap();
         assert_eq!(env.alg, Algorithm::ES256);
         assert_eq!(env.signing_agent.as_deref(), Some("t/1"));
         assert_eq!(

@@ -9,7 +9,7 @@
 //!   earlier value was empty (`C=,C=US`), an accident of its `map[key] == ""` test.
 //! * Values are Rust strings: an escape sequence such as `\FF` that unescapes to bytes that are not
 //!   valid UTF-8 is rejected (Go would keep the raw bytes). A certificate subject rendered by
-//!   `crate::notation::x509::go_name_string` is always UTF-8, so such an identity could never
+//!   `crate::x509::go_name_string` is always UTF-8, so such an identity could never
 //!   match anyway.
 //! * Leading/trailing trimming removes ASCII spaces only, not tabs (recent go-ldap v3.4.x; older
 //!   releases used `strings.TrimSpace`). A trailing space is kept only when escaped by an odd
@@ -84,13 +84,13 @@ pub enum DnError {
         /// The DN as given.
         dn: String,
     },
-    /// RFC 4514 syntax error (go-ldap's message in `reason`).
+    /// RFC 4514 syntax error (go-ldap's message is `reason`'s `Display`).
     #[error("parsing distinguished name (DN) {dn} failed with err: {reason}. {RFC4514_HINT}", dn = go_quote(.dn))]
     Syntax {
         /// The DN as given.
         dn: String,
-        /// go-ldap's error text, for example `incomplete type, value pair`.
-        reason: String,
+        /// What go-ldap refused, for example an incomplete type, value pair.
+        reason: LdapError,
     },
     /// An RDN joined several attributes with `+`.
     #[error(
@@ -171,12 +171,51 @@ pub fn is_subset(a: &Dn, b: &Dn) -> bool {
     a.iter().all(|(k, v)| b.get(k).unwrap_or("") == v)
 }
 
+/// Why go-ldap's `ParseDN` refuses a DN. `Display` gives go-ldap's exact wording, which notation
+/// quotes in its own message ([`DnError::Syntax`]).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LdapError {
+    /// A separator (`,`, `;`, `+`) came before the attribute's `=`.
+    #[error("incomplete type, value pair")]
+    IncompletePair,
+    /// The string ended inside an attribute type.
+    #[error("DN ended with incomplete type, value pair")]
+    EndedIncomplete,
+    /// A `\` ended the (space-trimmed) attribute text.
+    #[error("got corrupted escaped character: '{trimmed}'")]
+    CorruptedEscape {
+        /// The attribute text, insignificant spaces trimmed.
+        trimmed: String,
+    },
+    /// A `\H` escape lacked its second hex digit.
+    #[error("failed to decode escaped character: encoding/hex: invalid byte: {first}")]
+    ShortHexEscape {
+        /// The one character after the backslash.
+        first: char,
+    },
+    /// A `\HH` escape with a non-ASCII character (Go's `encoding/hex` reads bytes, so the
+    /// message shows both characters).
+    #[error("failed to decode escaped character: invalid byte: {hi}{lo}")]
+    NonAsciiHexEscape {
+        /// The first character after the backslash.
+        hi: char,
+        /// The second.
+        lo: char,
+    },
+    /// A `\HH` escape with an ASCII character that is not a hex digit.
+    #[error("failed to decode escaped character: encoding/hex: invalid byte: {}", go_unicode(*.0))]
+    InvalidHexDigit(char),
+    /// The escaped bytes of an attribute are not UTF-8.
+    #[error("escaped bytes in {} do not form valid UTF-8", go_quote(.0))]
+    InvalidUtf8(String),
+}
+
 /// One RDN: its `(type, value)` pairs in order.
 type Rdn = Vec<(String, String)>;
 
 /// go-ldap v3 `ParseDN`: splits on unescaped `,`/`;` (RDNs) and `+` (attributes), the first
-/// unescaped `=` of an attribute ending its type. Returns go-ldap's error text on failure.
-fn ldap_parse_dn(input: &str) -> Result<Vec<Rdn>, String> {
+/// unescaped `=` of an attribute ending its type. Fails as go-ldap does.
+fn ldap_parse_dn(input: &str) -> Result<Vec<Rdn>, LdapError> {
     let mut rdns = Vec::new();
     if input.trim_matches(' ').is_empty() {
         return Ok(rdns);
@@ -197,7 +236,7 @@ fn ldap_parse_dn(input: &str) -> Result<Vec<Rdn>, String> {
             start = i + 1;
         } else if matches!(c, b',' | b'+' | b';') {
             if ty.is_empty() {
-                return Err("incomplete type, value pair".to_owned());
+                return Err(LdapError::IncompletePair);
             }
             let value = decode_string(&input[start..i])?;
             rdn.push((std::mem::take(&mut ty), value));
@@ -208,7 +247,7 @@ fn ldap_parse_dn(input: &str) -> Result<Vec<Rdn>, String> {
         }
     }
     if ty.is_empty() {
-        return Err("DN ended with incomplete type, value pair".to_owned());
+        return Err(LdapError::EndedIncomplete);
     }
     let value = decode_string(&input[start..])?;
     rdn.push((ty, value));
@@ -218,7 +257,7 @@ fn ldap_parse_dn(input: &str) -> Result<Vec<Rdn>, String> {
 
 /// go-ldap `decodeString`: trims insignificant spaces, keeps an escaped trailing space, and
 /// resolves `\<special>` and `\HH` escapes.
-fn decode_string(raw: &str) -> Result<String, String> {
+fn decode_string(raw: &str) -> Result<String, LdapError> {
     let trimmed = trim_spaces(raw);
     let chars: Vec<char> = trimmed.chars().collect();
     let mut out: Vec<u8> = Vec::with_capacity(trimmed.len());
@@ -232,7 +271,9 @@ fn decode_string(raw: &str) -> Result<String, String> {
             continue;
         }
         let Some(&next) = chars.get(i + 1) else {
-            return Err(format!("got corrupted escaped character: '{trimmed}'"));
+            return Err(LdapError::CorruptedEscape {
+                trimmed: trimmed.to_owned(),
+            });
         };
         if matches!(
             next,
@@ -243,37 +284,23 @@ fn decode_string(raw: &str) -> Result<String, String> {
             continue;
         }
         let Some(&second) = chars.get(i + 2) else {
-            return Err(format!(
-                "failed to decode escaped character: encoding/hex: invalid byte: {next}"
-            ));
+            return Err(LdapError::ShortHexEscape { first: next });
         };
         out.push(decode_hex_pair(next, second)?);
         i += 3;
     }
-    String::from_utf8(out).map_err(|_| {
-        format!(
-            "escaped bytes in {} do not form valid UTF-8",
-            go_quote(trimmed)
-        )
-    })
+    String::from_utf8(out).map_err(|_| LdapError::InvalidUtf8(trimmed.to_owned()))
 }
 
 /// Decodes the two characters of a `\HH` escape with Go `encoding/hex` error wording.
-fn decode_hex_pair(hi: char, lo: char) -> Result<u8, String> {
+fn decode_hex_pair(hi: char, lo: char) -> Result<u8, LdapError> {
     if !hi.is_ascii() || !lo.is_ascii() {
-        return Err(format!(
-            "failed to decode escaped character: invalid byte: {hi}{lo}"
-        ));
+        return Err(LdapError::NonAsciiHexEscape { hi, lo });
     }
     let digit = |c: char| {
         c.to_digit(16)
             .and_then(|d| u8::try_from(d).ok())
-            .ok_or_else(|| {
-                format!(
-                    "failed to decode escaped character: encoding/hex: invalid byte: {}",
-                    go_unicode(c)
-                )
-            })
+            .ok_or(LdapError::InvalidHexDigit(c))
     };
     Ok(digit(hi)? << 4 | digit(lo)?)
 }
@@ -304,7 +331,7 @@ fn trim_spaces(raw: &str) -> &str {
     }
 }
 
-pub(crate) use crate::notation::gofmt::go_quote;
+pub(crate) use crate::gofmt::go_quote;
 
 #[cfg(test)]
 mod tests {
