@@ -28,7 +28,7 @@
 //! Also refused, where Go would substitute U+FFFD: invalid UTF-8 and unpaired surrogate escapes.
 //!
 //! This module uses nothing else from the crate, so that `notation` (to become a crate of its
-//! own) and the rest share one rule. `tests/go_differential.rs` checks it against Go itself.
+//! own) and the rest share one rule. `tests/it/go_differential.rs` checks it against Go itself.
 
 mod de;
 mod fold;

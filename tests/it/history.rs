@@ -3,12 +3,12 @@
 //! changed, an image deleted, a repository pushed); the `changes` section and `changes.csv`
 //! must list exactly those changes. Bad baselines are usage errors with a `help:` line.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
@@ -17,10 +17,8 @@ const API_KEY: &str = "sha256:0734787a2bde046abe3fc0db1fcfba4936acb83760afb1e8de
 /// The no-trust fixture's signing key (in the demo's `_cosign`).
 const APP_KEY: &str = "sha256:92c1b7c11cc270d70b91ef0a31d6f9437b0c43b7ad5934d8ad2b20abe913e77e";
 
-fn sigaudit() -> Command {
-    let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(common::project());
-    c
+fn sigaudit() -> Sigaudit {
+    Sigaudit::new()
 }
 
 fn scan(root: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
@@ -447,14 +445,13 @@ fn watch_compares_every_cycle_with_the_baseline() {
     let (before, out) = (tmp.path().join("before"), tmp.path().join("out"));
     copy_fixture("no-trust", &root);
     scan(&root, &before, &["--format", "json"]).code(0);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-        .arg("watch")
-        .arg(&root)
+    let mut child = Sigaudit::watch(&root)
         .arg("--out")
         .arg(&out)
         .args(["--as-of", AS_OF, "--format", "json", "--baseline"])
         .arg(before.join("report.json"))
         .env_remove("RUST_LOG")
+        .std_command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -7,11 +7,11 @@
 //! several leaves (`release signer`, `ci signer`, ...) under the fixture root CA, valid until
 //! 2036-01-01; prod/web expired-signature's signature expires 2026-06-01.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
@@ -21,10 +21,10 @@ const P256_FILE: &str =
 const P384_FILE: &str =
     "_cosign/sha256:28ee256e16c60327829aaf13d96eb3c9fa10ee8975cc157f47642b46a5910983";
 
-fn sigaudit(cwd: &Path) -> Command {
-    let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(cwd).env_remove("SIGAUDIT_CONFIG");
-    c
+/// sigaudit from `cwd`, looking for its config as a user's run does: these tests are about
+/// `./sigaudit.toml`, `--config` and `SIGAUDIT_CONFIG`.
+fn sigaudit(cwd: &Path) -> Sigaudit {
+    Sigaudit::new().current_dir(cwd).config_discovery()
 }
 
 fn demo() -> String {

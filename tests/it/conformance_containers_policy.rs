@@ -3,12 +3,12 @@
 //! c/image's own policy tests expect; each is checked here through a whole audit of a rootDir
 //! built from the fixture).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use common::put_blob;
+use crate::common::put_blob;
 use serde_json::{Value, json};
 use sigaudit::audit::{self, AuditOptions};
 use sigaudit::containers_policy::ContainersPolicy;

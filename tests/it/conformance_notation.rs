@@ -12,7 +12,7 @@
 //! `--require-revocation` is given (notation-go goes online and, offline, fails), and an unknown
 //! critical attribute fails (the specification's rule; notation-go ignores it).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

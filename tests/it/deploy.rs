@@ -6,7 +6,8 @@
 //! trust; the CI gate fails on the demo and passes on a registry that complies; the container
 //! image is built with podman and audits the demo as uid 65532 on a read-only root.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
+/// The binary, written into the deployment files (units, scripts) the tests run.
 const BIN: &str = env!("CARGO_BIN_EXE_sigaudit");
 
 fn project_file(rel: &str) -> PathBuf {
@@ -35,12 +37,13 @@ fn report(out: &Path) -> Value {
         .expect("valid JSON")
 }
 
-/// `sigaudit` with `args`, run in `cwd` with no config from the environment.
+/// `sigaudit` with a deployment's `args` as written, run in `cwd` with no config from the
+/// environment.
 fn sigaudit(args: &[String], cwd: &Path) -> std::process::Output {
-    Process::new(BIN)
+    Sigaudit::new()
         .args(args)
         .current_dir(cwd)
-        .env_remove("SIGAUDIT_CONFIG")
+        .verbatim()
         .output()
         .expect("run sigaudit")
 }
@@ -101,7 +104,7 @@ fn systemd_units_verify_and_the_service_audits_and_publishes_the_metrics() {
         std::fs::write(units.join("sigaudit.timer"), &timer).expect("write");
         let man = dir.path().join("man/man1");
         std::fs::create_dir_all(&man).expect("mkdir");
-        let page = Process::new(BIN).arg("man").output().expect("man");
+        let page = Sigaudit::new().arg("man").output().expect("man");
         std::fs::write(man.join("sigaudit.1"), page.stdout).expect("write");
         let verify = |files: &[PathBuf]| {
             let out = Process::new(&analyze)
@@ -581,10 +584,11 @@ fn watch_deployment_runs_its_arguments_and_stops_cleanly_on_sigterm() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let ours = lay_out(pod, &args, dir.path(), Trust::Linked);
-    let mut child = Process::new(BIN)
+    let mut child = Sigaudit::new()
         .args(&ours)
         .current_dir(dir.path())
-        .env_remove("SIGAUDIT_CONFIG")
+        .verbatim()
+        .std_command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -1,18 +1,15 @@
 //! The binary as a user runs it: exit codes, messages, outputs, and that the rootDir is never
 //! written to.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
 
-fn sigaudit() -> Command {
-    let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(common::project())
-        .env_remove("SIGAUDIT_CONFIG");
-    c
+fn sigaudit() -> Sigaudit {
+    Sigaudit::new()
 }
 
 fn scan(root: &str, out: &std::path::Path, extra: &[&str]) -> assert_cmd::assert::Assert {
@@ -569,11 +566,8 @@ fn fail_on_takes_several_conditions() {
 
 /// A scan run in a fresh working folder, so a stray `-` folder would be seen.
 fn scan_in(cwd: &std::path::Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(cwd)
-        .env_remove("SIGAUDIT_CONFIG")
-        .arg("scan")
-        .arg(common::project().join("fixtures/demo"))
+    Sigaudit::scan(common::project().join("fixtures/demo"))
+        .current_dir(cwd)
         .args(["--as-of", AS_OF])
         .args(args)
         .assert()
@@ -680,11 +674,8 @@ fn out_dash_needs_one_format_and_one_html_page() {
     assert!(html.contains("</html>") && !html.contains("report-images-0001.html"));
     assert_eq!(std::fs::read_dir(cwd.path()).expect("dir").count(), 0);
     // watch rewrites its reports: no stdout for it.
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::watch(common::project().join("fixtures/demo"))
         .current_dir(cwd.path())
-        .arg("watch")
-        .arg(common::project().join("fixtures/demo"))
         .args(["--out", "-", "--format", "json"])
         .assert()
         .code(2)
@@ -729,11 +720,10 @@ fn out_dash_with_a_baseline_has_the_changes_in_the_report() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     for (fail_on, code) in [("untrusted", 1), ("never", 0)] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
-            .current_dir(common::project())
-            .env_remove("SIGAUDIT_CONFIG")
-            .args(["scan", "fixtures/demo", "--as-of", AS_OF, "--out", "-"])
+        let mut child = Sigaudit::scan("fixtures/demo")
+            .args(["--as-of", AS_OF, "--out", "-"])
             .args(["--format", "json", "--fail-on", fail_on])
+            .std_command()
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -754,8 +744,7 @@ fn a_closed_stdout_is_not_an_error() {
 #[test]
 fn init_dash_prints_the_template() {
     let cwd = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .current_dir(cwd.path())
         .args(["init", "-"])
         .assert()
@@ -764,8 +753,7 @@ fn init_dash_prints_the_template() {
         .stderr("");
     assert_eq!(std::fs::read_dir(cwd.path()).expect("dir").count(), 0);
     // Control: without `-` the file is written.
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .current_dir(cwd.path())
         .arg("init")
         .assert()

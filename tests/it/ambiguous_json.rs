@@ -5,11 +5,9 @@
 //! `trustedIdentities`) is never trusted; beside each, the same key or signer signing the clean
 //! document is trusted, so no case passes by everything failing.
 
-mod common;
-
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::Sigaudit;
 use predicates::str::contains;
 use serde_json::{Value, json};
 use sigaudit_fixtures::bundle;
@@ -25,14 +23,10 @@ const AS_OF: &str = "2026-11-23T00:00:00Z";
 
 fn scan(root: &Path, extra: &[&str]) -> (Value, String) {
     let out = root.parent().expect("parent").join("out");
-    let assert = Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .env_remove("SIGAUDIT_CONFIG")
-        .arg("scan")
-        .arg(root)
+    let assert = Sigaudit::scan(root)
         .arg("--out")
         .arg(&out)
-        .args(["--as-of", AS_OF, "--format", "json", "--no-config"])
+        .args(["--as-of", AS_OF, "--format", "json"])
         .args(extra)
         .assert();
     let output = assert.get_output();
@@ -355,11 +349,8 @@ fn a_containers_policy_with_a_folded_duplicate_is_a_usage_error() {
         let path = dir.path().join(format!("{name}.json"));
         std::fs::write(&path, policy).expect("write");
         let out = dir.path().join(format!("out-{name}"));
-        let assert = Command::cargo_bin("sigaudit")
-            .expect("binary")
-            .current_dir(common::project())
-            .env_remove("SIGAUDIT_CONFIG")
-            .args(["scan", "fixtures/demo", "--no-config", "--as-of", AS_OF])
+        let assert = Sigaudit::scan("fixtures/demo")
+            .args(["--as-of", AS_OF])
             .args(["--registry", "registry.example", "--out"])
             .arg(&out)
             .arg("--policy")

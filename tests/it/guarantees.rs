@@ -6,7 +6,8 @@
 //! installs both. Without them a check prints why it cannot run and passes, except under
 //! `CI=true`, where that is a failure.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,10 +16,6 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const AS_OF: &str = "2026-02-01T00:00:00Z";
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("sigaudit")
-}
 
 /// Whether `tool --version`-like probing finds `program`; otherwise explain, and fail under CI.
 fn have(program: &str, why: &str) -> bool {
@@ -114,19 +111,19 @@ fn watch_briefly(
     } else {
         cmd.args(&prefix[1..]).args(["timeout", "-s", "TERM", "4"]);
     }
-    cmd.arg(bin())
-        .arg("watch")
-        .arg(root)
-        .arg("--out")
-        .arg(out)
-        .args([
-            "--no-config",
-            "-q",
-            "--watch-repos",
-            "--format",
-            "json,csv,html,junit,sarif",
-        ])
-        .args(extra);
+    cmd.args(
+        Sigaudit::watch(root)
+            .arg("--out")
+            .arg(out)
+            .args([
+                "-q",
+                "--watch-repos",
+                "--format",
+                "json,csv,html,junit,sarif",
+            ])
+            .args(extra)
+            .argv(),
+    );
     let started = Instant::now();
     let status = cmd.status().expect("run watch");
     assert!(started.elapsed() < Duration::from_secs(60));
@@ -146,9 +143,7 @@ fn scan_and_watch_change_nothing_in_a_read_only_root() {
     let before = tree_state(&root);
     let out = tmp.path().join("out");
     let cache = tmp.path().join("cache");
-    let status = Command::new(bin())
-        .arg("scan")
-        .arg(&root)
+    let status = Sigaudit::scan(&root)
         .arg("--out")
         .arg(&out)
         .arg("--cache")
@@ -156,11 +151,11 @@ fn scan_and_watch_change_nothing_in_a_read_only_root() {
         .args([
             "--as-of",
             AS_OF,
-            "--no-config",
             "-q",
             "--format",
             "json,csv,html,junit,sarif",
         ])
+        .std_command()
         .status()
         .expect("scan");
     assert_eq!(status.code(), Some(0));
@@ -218,19 +213,19 @@ fn no_socket_is_ever_opened() {
     let status = Command::new("strace")
         .args(["-f", "-qq", "-e", "trace=network", "-o"])
         .arg(&log)
-        .arg(bin())
-        .arg("scan")
-        .arg(&root)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .args([
-            "--as-of",
-            AS_OF,
-            "--no-config",
-            "-q",
-            "--format",
-            "json,csv,html,junit,sarif",
-        ])
+        .args(
+            Sigaudit::scan(&root)
+                .arg("--out")
+                .arg(tmp.path().join("out"))
+                .args([
+                    "--as-of",
+                    AS_OF,
+                    "-q",
+                    "--format",
+                    "json,csv,html,junit,sarif",
+                ])
+                .argv(),
+        )
         .status()
         .expect("strace");
     assert_eq!(status.code(), Some(0));
@@ -277,21 +272,11 @@ fn scan_works_without_a_network() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = audited_root(tmp.path());
     let scan = |prefix: &[&str], out: &Path| {
-        let mut cmd = Command::new(
-            prefix
-                .first()
-                .copied()
-                .unwrap_or(bin().to_str().expect("utf-8")),
-        );
-        if !prefix.is_empty() {
-            cmd.args(&prefix[1..]).arg(bin());
-        }
-        let status = cmd
-            .arg("scan")
-            .arg(&root)
+        let status = Sigaudit::scan(&root)
             .arg("--out")
             .arg(out)
-            .args(["--as-of", AS_OF, "--no-config", "-q", "--format", "json"])
+            .args(["--as-of", AS_OF, "-q", "--format", "json"])
+            .std_command_under((!prefix.is_empty()).then_some(prefix))
             .status()
             .expect("scan");
         assert_eq!(status.code(), Some(0));
@@ -324,21 +309,13 @@ fn peak_rss_kib(root: &Path, out: &Path, strace_log: Option<&Path>) -> u64 {
         .arg(log);
     }
     let status = cmd
-        .arg(bin())
-        .arg("scan")
-        .arg(root)
-        .arg("--out")
-        .arg(out)
-        .args([
-            "--as-of",
-            AS_OF,
-            "--no-config",
-            "-q",
-            "--format",
-            "json",
-            "-j",
-            "2",
-        ])
+        .args(
+            Sigaudit::scan(root)
+                .arg("--out")
+                .arg(out)
+                .args(["--as-of", AS_OF, "-q", "--format", "json", "-j", "2"])
+                .argv(),
+        )
         .status()
         .expect("time");
     assert_eq!(status.code(), Some(0));

@@ -3,18 +3,17 @@
 //! pages of a larger report removed), and `--template-dir` overrides checked before anything is
 //! written. `tests/html_browser.rs` loads the same reports in a real browser.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use base64::Engine as _;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
 
 fn scan(root: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .current_dir(common::project())
         .arg("scan")
         .arg(root)
@@ -183,8 +182,7 @@ fn the_expiry_timeline_lists_what_expires_within_90_days() {
     // The demo's certificates and most notation signatures expire on 2036-01-01; as of
     // 2035-11-23 that is 39 days ahead. One signature expired in 2026 and is not listed.
     let out = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .arg("scan")
         .arg(demo())
         .arg("--out")
@@ -395,8 +393,7 @@ fn a_broken_template_is_fatal_before_any_report_is_written() {
     )
     .expect("write");
     let run = |extra: &[&str]| {
-        Command::cargo_bin("sigaudit")
-            .expect("binary")
+        Sigaudit::new()
             .arg("scan")
             .arg(demo())
             .arg("--out")
@@ -434,8 +431,7 @@ fn a_broken_template_is_fatal_before_any_report_is_written() {
     // Without the HTML format the templates are not needed.
     run(&["--format", "json"]).code(0);
     // A template folder that does not exist is an error too.
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .arg("scan")
         .arg(demo())
         .arg("--out")
@@ -455,8 +451,7 @@ fn watch_checks_the_templates_before_its_first_audit() {
     .expect("write");
     let out = tempfile::tempdir().expect("tempdir");
     let reports = out.path().join("reports");
-    let assert = Command::cargo_bin("sigaudit")
-        .expect("binary")
+    let assert = Sigaudit::new()
         .arg("watch")
         .arg(demo())
         .arg("--out")
@@ -593,8 +588,7 @@ expires = 2027-01-31
 
 /// Scans `root` into `out` with the JSON and HTML reports; returns report.json and report.html.
 fn scan_both(root: &Path, out: &Path, extra: &[&str]) -> (serde_json::Value, String) {
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .current_dir(common::project())
         .arg("scan")
         .arg(root)
@@ -882,8 +876,7 @@ fn the_formats_line_tells_whether_keyless_signatures_were_verified() {
     .expect("config");
     let run = |extra: &[&std::ffi::OsStr]| {
         let dir = tempfile::tempdir().expect("out");
-        Command::cargo_bin("sigaudit")
-            .expect("binary")
+        Sigaudit::new()
             .arg("scan")
             .arg(root.path())
             .arg("--out")

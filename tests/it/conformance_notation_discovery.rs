@@ -3,7 +3,7 @@
 //! never listed as images, and, with no `_notation` trust material in the rootDir, no notation
 //! signature is trusted.
 
-mod common;
+use crate::common;
 
 use sigaudit::audit::{self, AuditOptions};
 use sigaudit::report::model::ImageStatus;

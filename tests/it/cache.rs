@@ -1,7 +1,7 @@
 //! Incremental re-verification: facts are kept by content, so a repeated audit redoes only the
 //! work a trust change requires, and a persistent cache can never make a signature trusted.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-mod common;
-use common::vectors;
+use crate::common;
+use crate::common::Sigaudit;
+use crate::common::vectors;
 use serde_json::{Value, json};
 
 /// A rootDir with `team/app:latest` and its `.sig` from a containers/image `dir:` fixture.
@@ -22,10 +21,7 @@ fn scan(root: &Path, config: &str, args: &[&str]) -> Value {
     let out = tempfile::tempdir().expect("out");
     let cfg = out.path().join("sigaudit.toml");
     std::fs::write(&cfg, config).expect("config");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .arg("scan")
-        .arg(root)
+    Sigaudit::scan(root)
         .arg("--out")
         .arg(out.path())
         .args(["--format", "json", "--as-of", "2026-11-23T00:00:00Z"])
@@ -129,13 +125,9 @@ fn an_unusable_trusted_root_is_a_usage_error() {
     let bad = dir.path().join("trusted_root.json");
     std::fs::write(&bad, br#"{"mediaType":"application/json"}"#).expect("write");
     for path in [bad.clone(), dir.path().join("missing.json")] {
-        let out = Command::cargo_bin("sigaudit")
-            .expect("binary")
-            .arg("scan")
-            .arg(dir.path())
+        let out = Sigaudit::scan(dir.path())
             .arg("--out")
             .arg(dir.path().join("out"))
-            .arg("--no-config")
             .arg("--trusted-root")
             .arg(&path)
             .assert()

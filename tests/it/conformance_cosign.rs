@@ -1,7 +1,7 @@
 //! Conformance against the real upstream cosign vectors in ../shared/vectors/cosign (see its
 //! README for provenance and the expected outcomes checked here).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,11 +1,11 @@
 //! `sigaudit trust ...` as a user runs it, on temporary rootDirs built from the fixtures and
 //! the shared vectors: what lands where, what is refused, and that nothing else changes.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -18,10 +18,8 @@ const ROOT_CA_SUBJECT: &str = "CN=fixture root CA,O=sigaudit fixtures,L=Seattle,
 const SIGNING_AUTHORITY: &str = "fixtures/demo/_notation/truststore/x509/signingAuthority/default/sha256:d1ff786a331393bf2ccdf21282848f20fba6ea532dd28616acd41e7bd2d23cd4";
 const RELEASE_STORE: &str = "fixtures/notation-policy/_notation/truststore/x509/ca/release";
 
-fn sigaudit() -> Command {
-    let mut c = Command::cargo_bin("sigaudit").expect("binary");
-    c.current_dir(common::project());
-    c
+fn sigaudit() -> Sigaudit {
+    Sigaudit::new()
 }
 
 fn trust(args: &[&str]) -> assert_cmd::assert::Assert {

@@ -4,29 +4,22 @@
 //! one built now with fresh keys (a random seed, printed; `SIGAUDIT_ADVERSARIAL_SEED` replays
 //! one).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::Sigaudit;
 use serde_json::Value;
 use sigaudit_fixtures::adversarial::{self, Case};
 
 /// Scan `root` as of a fixed instant with no config; the report.json.
 fn scan(root: &Path) -> Value {
-    let out = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .env_remove("SIGAUDIT_CONFIG")
-        .args(["scan", "--no-config", "--format", "json", "-q"])
-        .args(["--as-of", "2026-11-23T00:00:00Z", "--out"])
-        .arg(out.path())
-        .arg(root)
-        .assert()
-        .success();
-    serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
-        .expect("json")
+    Sigaudit::scan(root)
+        .args(["--format", "json", "-q"])
+        .run()
+        .success()
+        .report()
 }
 
 fn images_of<'a>(report: &'a Value, repository: &str) -> Vec<&'a Value> {

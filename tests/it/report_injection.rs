@@ -8,12 +8,12 @@
 //! exposition format requires; the log on stderr carries none of them. (The strict
 //! JUnit and SARIF structure checks run on this fixture too, in tests/formats.rs.)
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AS_OF: &str = "2026-02-01T00:00:00Z";
@@ -29,8 +29,7 @@ fn root() -> std::path::PathBuf {
 
 /// Scans the fixture with every format and `-vv` logging; returns the report and stderr.
 fn scan(out: &Path) -> (Value, String) {
-    let assert = Command::cargo_bin("sigaudit")
-        .expect("binary")
+    let assert = Sigaudit::new()
         .arg("scan")
         .arg(root())
         .arg("--out")
@@ -328,8 +327,7 @@ fn the_summary_names_hostile_images_as_single_words() {
         "[[rule]]\nname = \"two\"\nrepository = \"**\"\nmin-signatures = 2\n",
     )
     .expect("config");
-    let assert = Command::cargo_bin("sigaudit")
-        .expect("binary")
+    let assert = Sigaudit::new()
         .arg("scan")
         .arg(root())
         .arg("--out")

@@ -13,11 +13,11 @@
 //! Skipped when `chromium` (or `$CHROMIUM`) is not installed, except under `CI=true`, where
 //! that is a failure; likewise poppler's `pdftoppm` and `pdftotext` (Debian `poppler-utils`).
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
@@ -69,8 +69,7 @@ fn artefacts() -> PathBuf {
 
 /// Writes the demo's reports (JSON and HTML) into `out`; returns report.json.
 fn demo_reports(out: &Path, extra: &[&str]) -> Value {
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .arg("scan")
         .arg(common::project().join("fixtures/demo"))
         .arg("--out")

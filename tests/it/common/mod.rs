@@ -174,9 +174,9 @@ pub fn dir_fixture_layout(root: &Path, repo_name: &str, fixture: &Path, extra: &
 #[cfg(unix)]
 pub fn run_with_timeout(args: &[String]) -> std::process::Output {
     use std::time::{Duration, Instant};
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
-        .current_dir(project())
+    let mut child = Sigaudit::new()
         .args(args)
+        .std_command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -223,3 +223,6 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 }
 
 pub mod prom;
+pub mod runner;
+
+pub use runner::Sigaudit;

@@ -10,7 +10,8 @@
 //! The steps run in order in one test so that watchers never compete for the machine.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::symlink;
@@ -40,15 +41,17 @@ impl Watch {
 
     /// `as_of: None` follows the clock.
     fn start_at(root: &Path, out: &Path, as_of: Option<&str>, extra: &[&str]) -> Watch {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sigaudit"))
-            .arg("watch")
-            .arg(root)
+        let mut watch = Sigaudit::watch(root)
             .arg("--out")
             .arg(out)
             .args(as_of.map(|t| ["--as-of", t]).into_iter().flatten())
             .args(extra)
-            .env_remove("RUST_LOG")
-            .env_remove("SIGAUDIT_CONFIG")
+            .env_remove("RUST_LOG");
+        if as_of.is_none() {
+            watch = watch.clock_now();
+        }
+        let mut child = watch
+            .std_command()
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -305,7 +308,7 @@ fn watch_follows_the_trust_material() {
     );
 
     // The same key added with `sigaudit trust add-key`, then removed again.
-    let added = std::process::Command::new(assert_cmd::cargo::cargo_bin("sigaudit"))
+    let added = Sigaudit::new()
         .args(["trust", "add-key"])
         .arg(&root)
         .arg(key_file())
@@ -608,9 +611,10 @@ fn watch_logs_an_empty_rootdir_unreadable_repositories_and_unmatched_rules() {
 fn watch_exits_3_when_the_root_is_missing_and_2_on_usage_errors() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        Sigaudit::new()
             .arg("watch")
             .args(args)
+            .std_command()
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()

@@ -2,9 +2,9 @@
 //! `--as-of`, and the wall-clock `generatedAt` and the machine's `rootDirAbsolute` and `host`
 //! redacted (each checked against the machine first).
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn report(fixture: &str) -> Value {
@@ -13,10 +13,11 @@ fn report(fixture: &str) -> Value {
 
 fn report_with(fixture: &str, extra: &[&str]) -> Value {
     let out = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    // The snapshots record a run that finds no config (`configSource` "none"): no
+    // `--no-config`, from the project folder, which holds no sigaudit.toml.
+    Sigaudit::new()
         .current_dir(common::project())
-        .env_remove("SIGAUDIT_CONFIG")
+        .config_discovery()
         .args([
             "scan",
             &format!("fixtures/{fixture}"),
@@ -365,9 +366,10 @@ fn demo_verdicts() {
 /// machine's `rootDirAbsolute` and `host` redacted.
 fn rendering(fixture: &str, format: &str, file: &str) -> String {
     let out = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    // As the snapshots were made (see `report_with`): no `--no-config`.
+    Sigaudit::new()
         .current_dir(common::project())
+        .config_discovery()
         .args([
             "scan",
             &format!("fixtures/{fixture}"),
@@ -443,8 +445,7 @@ fn header_names_the_folder_read_and_the_host() {
     )
     .expect("symlink");
     let out = tmp.path().join("out");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .current_dir(tmp.path())
         .env_remove("SIGAUDIT_CONFIG")
         .args([

@@ -4,11 +4,11 @@
 //! (`additionalProperties: false` everywhere) so that a field missing from the schema fails
 //! too. The validator is `boon`, with format assertions on (`date-time`).
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 const AS_OF: &str = "2026-11-23T00:00:00Z";
@@ -23,11 +23,7 @@ fn checked_in_schema_is_the_generated_one() {
         "{} is not the schema the model generates; regenerate it with\n  cargo run -q -- schema report > docs/report.schema.json",
         path.display()
     );
-    let printed = Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .args(["schema", "report"])
-        .assert()
-        .code(0);
+    let printed = Sigaudit::new().args(["schema", "report"]).assert().code(0);
     assert_eq!(
         String::from_utf8_lossy(&printed.get_output().stdout),
         generated
@@ -38,8 +34,7 @@ fn checked_in_schema_is_the_generated_one() {
 /// The exit code is 0, or 3 for a rootDir holding no repository (the report is written all
 /// the same).
 fn scan(root: &Path, out: &Path, extra: &[&str]) -> Value {
-    let output = Command::cargo_bin("sigaudit")
-        .expect("binary")
+    let output = Sigaudit::new()
         .arg("scan")
         .arg(root)
         .arg("--out")

@@ -2,7 +2,7 @@
 //! ../shared/vectors/cosign/containers-image/gpg (README section 2b gives the verdicts checked
 //! here).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -4,30 +4,23 @@
 //! and as one page per command (`--out DIR`). Each checker is shown to catch a broken input
 //! beside the real one, so no check passes because it checks nothing.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use clap::CommandFactory;
 
 /// The binary's clap definitions, compiled into this test: `cli.rs` names the report formats
-/// as `crate::report::Format`.
-mod report {
-    pub use sigaudit::report::Format;
-}
-#[path = "../src/cli.rs"]
+/// as `crate::report::Format`, which `main.rs` provides.
+#[path = "../../src/cli.rs"]
 #[allow(dead_code)]
 mod cli;
 
 fn sigaudit(args: &[&str]) -> Vec<u8> {
-    let out = Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .args(args)
-        .output()
-        .expect("run");
+    let out = Sigaudit::new().args(args).output().expect("run");
     assert!(
         out.status.success(),
         "sigaudit {args:?}: {}",
@@ -308,8 +301,7 @@ fn man_out_writes_one_page_per_command() {
     // A folder that cannot be made is a usage error naming it.
     let blocked = dir.path().join("file");
     std::fs::write(&blocked, b"").expect("write");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .args(["man", "--out"])
         .arg(blocked.join("man1"))
         .assert()

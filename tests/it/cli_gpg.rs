@@ -3,11 +3,11 @@
 //! they sign, its `signature-N` files outside the rootDir, the keyring given with
 //! --gpg-keyring.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use sigaudit::digest::Digest;
 
@@ -56,13 +56,10 @@ fn setup(v: &Path, signatures: &[&str]) -> Setup {
 }
 
 fn scan(s: &Setup, extra: &[&str]) -> Value {
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .arg("scan")
-        .arg(&s.root)
+    Sigaudit::scan(&s.root)
         .arg("--out")
         .arg(&s.out)
-        .args(["--format", "json,csv,html", "--as-of", AS_OF, "--no-config"])
+        .args(["--format", "json,csv,html", "--as-of", AS_OF])
         .args(extra)
         .assert()
         .success();
@@ -272,10 +269,9 @@ fn a_broken_keyring_is_a_finding_not_a_crash() {
 fn demo_lookaside_gives_the_generator_readme_verdicts() {
     let project = common::project();
     let dir = tempfile::tempdir().expect("tempdir");
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::scan("fixtures/demo")
         .current_dir(&project)
-        .args(["scan", "fixtures/demo", "--no-config", "--as-of", AS_OF])
+        .args(["--as-of", AS_OF])
         .args(["--lookaside", "fixtures/demo-lookaside"])
         .args(["--gpg-keyring", "fixtures/demo-lookaside/release.gpg"])
         .args(["--format", "json,html", "--out"])

@@ -9,7 +9,8 @@
 //! `fixtures/broken/` (written by the fixture generator); damage git cannot hold is made here
 //! at run time, in a temporary copy.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -112,22 +113,13 @@ fn scan_with(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
 /// for a rootDir holding no repository).
 fn scan_any(wrapper: Option<&[&str]>, root: &Path, extra: &[&str]) -> Scan {
     let out = tempfile::tempdir().expect("tempdir");
-    let bin = assert_cmd::cargo::cargo_bin("sigaudit");
-    let mut cmd = match wrapper {
-        Some(w) => {
-            let mut c = StdCommand::new(w[0]);
-            c.args(&w[1..]).arg(&bin);
-            c
-        }
-        None => StdCommand::new(&bin),
-    };
-    cmd.arg("scan")
-        .arg(root)
+    let cmd = Sigaudit::scan(root)
         .arg("--out")
         .arg(out.path())
-        .args(["--as-of", AS_OF, "--no-config", "-q"])
+        .args(["--as-of", AS_OF, "-q"])
         .args(["--format", "json,csv,html,junit,sarif"])
-        .args(extra);
+        .args(extra)
+        .std_command_under(wrapper);
     let output = Command::from_std(cmd)
         .timeout(Duration::from_secs(120))
         .output()
@@ -624,21 +616,11 @@ fn unreadable_folders_and_files() {
     // An unreadable rootDir itself is exit 3, with no report, naming the path.
     set_mode(&root, 0o000);
     let out = tempfile::tempdir().expect("tempdir");
-    let bin = assert_cmd::cargo::cargo_bin("sigaudit");
-    let mut cmd = match wrapper {
-        Some(w) => {
-            let mut c = StdCommand::new(w[0]);
-            c.args(&w[1..]).arg(&bin);
-            c
-        }
-        None => StdCommand::new(&bin),
-    };
-    let output = cmd
-        .arg("scan")
-        .arg(&root)
+    let output = Sigaudit::scan(&root)
         .arg("--out")
         .arg(out.path())
-        .args(["--no-config", "-q"])
+        .arg("-q")
+        .std_command_under(wrapper)
         .output()
         .expect("run");
     set_mode(&root, 0o755);
@@ -735,22 +717,14 @@ fn unreadable_repositories_are_counted_and_fail_every_fail_on() {
     // Without -q, the summary says why the exit code is 1 though no image meets the condition.
     let summary = {
         let out = tempfile::tempdir().expect("tempdir");
-        let bin = assert_cmd::cargo::cargo_bin("sigaudit");
-        let mut cmd = match wrapper {
-            Some(w) => {
-                let mut c = StdCommand::new(w[0]);
-                c.args(&w[1..]).arg(&bin);
-                c
-            }
-            None => StdCommand::new(&bin),
-        };
-        cmd.arg("scan")
-            .arg(&root)
+        Sigaudit::scan(&root)
             .arg("--out")
             .arg(out.path())
-            .args(["--as-of", AS_OF, "--no-config", "--format", "json"])
-            .args(["--fail-on", "untrusted,violations"]);
-        cmd.output().expect("run")
+            .args(["--as-of", AS_OF, "--format", "json"])
+            .args(["--fail-on", "untrusted,violations"])
+            .std_command_under(wrapper)
+            .output()
+            .expect("run")
     };
     let log = String::from_utf8_lossy(&summary.stderr);
     assert_eq!(summary.status.code(), Some(1), "{log}");
@@ -1177,19 +1151,17 @@ fn repositories_deleted_during_a_scan() {
             common::copy_tree(&root.join("app"), &root.join(format!("gc/app-{i:03}")));
         }
         let out = tempfile::tempdir().expect("tempdir");
-        let child = StdCommand::new(assert_cmd::cargo::cargo_bin("sigaudit"))
-            .arg("scan")
-            .arg(&root)
+        let child = Sigaudit::scan(&root)
             .arg("--out")
             .arg(out.path())
             .args([
                 "--as-of",
                 AS_OF,
-                "--no-config",
                 "-q",
                 "--format",
                 "json,csv,html,junit,sarif",
             ])
+            .std_command()
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn");
@@ -1252,22 +1224,11 @@ fn watch_survives_pipes_and_links_to_devices() {
     std::os::unix::fs::symlink("/dev/zero", root.join("endless/index.json")).expect("symlink");
     let out = tmp.path().join("out");
     let started = std::time::Instant::now();
-    let status = StdCommand::new("timeout")
-        .args(["-k", "10", "-s", "TERM", "4"])
-        .arg(assert_cmd::cargo::cargo_bin("sigaudit"))
-        .arg("watch")
-        .arg(&root)
+    let status = Sigaudit::watch(&root)
         .arg("--out")
         .arg(&out)
-        .args([
-            "--as-of",
-            AS_OF,
-            "--no-config",
-            "-q",
-            "--watch-repos",
-            "--format",
-            "json",
-        ])
+        .args(["--as-of", AS_OF, "-q", "--watch-repos", "--format", "json"])
+        .std_command_under(Some(&["timeout", "-k", "10", "-s", "TERM", "4"]))
         .status()
         .expect("timeout");
     assert_ne!(status.code(), Some(137), "watch had to be killed");

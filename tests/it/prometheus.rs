@@ -4,14 +4,14 @@
 //! audit: counts by status and compliance, per repository, expiring material, as-of, duration,
 //! the trust fingerprint. Each parser is shown to refuse a broken file beside the real one.
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::BTreeMap;
 
-use common::prom::{Sample, promtool, python_parse};
+use crate::common::prom::{Sample, promtool, python_parse};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// A month before the demo's certificates expire (tests/compliance.rs lists them).
@@ -19,8 +19,7 @@ const AS_OF: &str = "2035-12-01T00:00:00Z";
 
 /// Scans `root` into `out` with json and prometheus; returns report.json and report.prom.
 fn scan(root: &Path, out: &Path, as_of: &str) -> (Value, String) {
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .arg("scan")
         .arg(root)
         .arg("--out")
@@ -343,8 +342,7 @@ fn repository_labels_round_trip_backslash_quote_newline_and_braces() {
 fn containers_policy_verdicts_are_counted_when_a_policy_is_given() {
     let out = tempfile::tempdir().expect("tempdir");
     let root = demo();
-    Command::cargo_bin("sigaudit")
-        .expect("binary")
+    Sigaudit::new()
         .arg("scan")
         .arg(&root)
         .arg("--out")

@@ -3,12 +3,12 @@
 //! including with hostile tags and repository names (markup, quotes, control characters,
 //! line breaks, non-characters).
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use assert_cmd::Command;
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 use serde_json::Value;
@@ -26,10 +26,7 @@ fn scan(root: &Path, out: &Path) -> Value {
 /// Scans with every format; the exit code is 0, or 3 for a rootDir holding no repository (the
 /// reports are written all the same).
 fn scan_with(root: &Path, out: &Path, extra: &[&str]) -> Value {
-    let output = Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .arg("scan")
-        .arg(root)
+    let output = Sigaudit::scan(root)
         .arg("--out")
         .arg(out)
         .args(["--as-of", AS_OF, "--format", "json,csv,junit,sarif"])

@@ -1,9 +1,9 @@
 //! `scan --policy`: the containers-policy.json verdicts of fixtures/containers-policy through
 //! the binary (exit codes, messages, every report format).
 
-mod common;
+use crate::common;
+use crate::common::Sigaudit;
 
-use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -11,17 +11,8 @@ const POLICY: &str = "fixtures/containers-policy/_policy/policy.json";
 
 fn scan(extra: &[&str]) -> (tempfile::TempDir, assert_cmd::assert::Assert) {
     let out = tempfile::tempdir().expect("tempdir");
-    let assert = Command::cargo_bin("sigaudit")
-        .expect("binary")
-        .current_dir(common::project())
-        .env_remove("SIGAUDIT_CONFIG")
-        .args([
-            "scan",
-            "fixtures/containers-policy",
-            "--as-of",
-            "2026-11-23T00:00:00Z",
-            "--out",
-        ])
+    let assert = Sigaudit::scan("fixtures/containers-policy")
+        .args(["--as-of", "2026-11-23T00:00:00Z", "--out"])
         .arg(out.path())
         .args(extra)
         .assert();
