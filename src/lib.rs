@@ -29,6 +29,7 @@ pub mod sorted_map;
 pub mod trust;
 pub mod verify;
 pub mod watch;
+pub mod zot_config;
 
 /// The shared upstream test vectors, for unit tests.
 #[cfg(test)]
