@@ -102,13 +102,12 @@ impl DedupeIndex {
     ) -> Result<Vec<u8>, BlobError> {
         let key = format!("{}/{}", digest.algorithm().name(), digest.hex());
         let here = super::blob_rel(repo, digest);
-        if let Some(done) = self.lock().get(&here) {
-            // Already settled: read the same copy again (it is checked again).
-            if let Outcome::Unresolved(tried) = done {
-                return Err(BlobError::UnresolvedPlaceholder {
-                    tried: tried.clone(),
-                });
-            }
+        // Already found unresolvable: the same answer without listing the copies again. A
+        // resolved one is read again from the copies (and checked again).
+        if let Some(Outcome::Unresolved(tried)) = self.lock().get(&here) {
+            return Err(BlobError::UnresolvedPlaceholder {
+                tried: tried.clone(),
+            });
         }
         let mut tried = Vec::new();
         let candidates = self.holders().get(&key).map_or(&[][..], Vec::as_slice);
