@@ -61,6 +61,11 @@ impl DedupeIndex {
             let mut map: HashMap<String, Vec<usize>> = HashMap::new();
             for (i, (_, path)) in self.repos.iter().enumerate() {
                 let blobs = path.join("blobs");
+                // `blobs/` itself may be a link (to another repository, or out of the rootDir):
+                // never listed, as it is never read.
+                if !std::fs::symlink_metadata(&blobs).is_ok_and(|m| m.is_dir()) {
+                    continue;
+                }
                 let Ok(algs) = std::fs::read_dir(&blobs) else {
                     continue;
                 };
@@ -166,4 +171,77 @@ impl DedupeIndex {
 fn is_empty_file(repo: &std::path::Path, digest: &Digest) -> bool {
     std::fs::symlink_metadata(BlobStore::new(repo).path(digest))
         .is_ok_and(|m| m.is_file() && m.len() == 0)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// `(repository name, folder)` locations under `root`.
+    fn repos(root: &std::path::Path, names: &[&str]) -> Vec<RepoLocation> {
+        names
+            .iter()
+            .map(|n| RepoLocation {
+                name: n.to_string(),
+                path: root.join(n),
+                root: root.to_path_buf(),
+            })
+            .collect()
+    }
+
+    fn put(root: &std::path::Path, repo: &str, digest: &Digest, content: &[u8]) {
+        let d = root.join(repo).join("blobs/sha256");
+        std::fs::create_dir_all(&d).expect("mkdir");
+        std::fs::write(d.join(digest.hex()), content).expect("write");
+    }
+
+    #[test]
+    fn resolves_from_a_matching_copy_only_and_never_through_a_link() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let root = t.path();
+        let content = b"the real content";
+        let digest = Digest::sha256_of(content);
+        put(root, "a", &digest, b"");
+        put(root, "b", &digest, b"");
+        put(root, "c", &digest, b"overwritten by a pusher");
+        // `d/blobs` leads to a folder holding the right content: never used.
+        let outside = root.join("outside/sha256");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(outside.join(digest.hex()), content).expect("write");
+        std::fs::create_dir_all(root.join("d")).expect("mkdir");
+        std::os::unix::fs::symlink(root.join("outside"), root.join("d/blobs")).expect("link");
+        let index = Arc::new(DedupeIndex::new(&repos(root, &["a", "b", "c", "d"])));
+        let store = BlobStore::with_dedupe(&root.join("a"), "a", index.clone());
+        let err = store.read(&digest, 1 << 10).expect_err("no usable copy");
+        let text = err.to_string();
+        assert!(
+            text.contains("b/blobs/sha256/") && text.contains("a placeholder too"),
+            "{text}"
+        );
+        assert!(
+            text.contains("c/blobs/sha256/") && text.contains("does not match"),
+            "{text}"
+        );
+        assert!(!text.contains("d/blobs"), "{text}");
+        assert!(index.findings().is_empty());
+        // The control: a good copy in `e` is found and named.
+        put(root, "e", &digest, content);
+        let index = Arc::new(DedupeIndex::new(&repos(root, &["a", "b", "c", "d", "e"])));
+        let store = BlobStore::with_dedupe(&root.join("a"), "a", index.clone());
+        assert_eq!(store.read(&digest, 1 << 10).expect("resolved"), content);
+        let f = index.findings();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].path, format!("a/blobs/sha256/{}", digest.hex()));
+        assert!(
+            f[0].message
+                .contains(&format!("e/blobs/sha256/{}", digest.hex()))
+        );
+        // Over the limit, the copy is refused like any blob.
+        let store = BlobStore::with_dedupe(&root.join("b"), "b", index);
+        assert!(matches!(
+            store.read(&digest, 4),
+            Err(BlobError::UnresolvedPlaceholder { .. })
+        ));
+    }
 }
