@@ -64,7 +64,7 @@ impl ZotConfigError {
 pub struct ZotConfig {
     /// The file, as given.
     pub file: PathBuf,
-    /// SHA-256 of its bytes: the report records which config an audit followed.
+    /// `sha256:<hex>` of its bytes: the report records which config an audit followed.
     pub sha256: String,
     /// `storage.rootDirectory`: the default store's local folder, where zot keeps the trust
     /// material (`_cosign`, `_notation`) even when its images are in object storage.
@@ -263,7 +263,7 @@ pub fn parse(file: &Path, bytes: &[u8]) -> Result<ZotConfig, ZotConfigError> {
     };
     Ok(ZotConfig {
         file: file.to_path_buf(),
-        sha256: Digest::sha256_of(bytes).hex().to_string(),
+        sha256: format!("sha256:{}", Digest::sha256_of(bytes).hex()),
         trust_root,
         stores,
         trust,
@@ -529,7 +529,7 @@ mod tests {
                 notation: false
             }
         );
-        assert_eq!(c.sha256.len(), 64);
+        assert!(c.sha256.starts_with("sha256:") && c.sha256.len() == 71);
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn exit_0_writes_three_reports() {
     let r: Value =
         serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("read"))
             .expect("json");
-    assert_eq!(r["schemaVersion"], 1);
+    assert_eq!(r["schemaVersion"], 2);
     assert_eq!(r["asOf"], AS_OF);
 }
 

@@ -67,7 +67,7 @@ fn scan(s: &Setup, extra: &[&str]) -> Value {
         .assert()
         .success();
     let text = std::fs::read_to_string(s.out.join("report.json")).expect("report");
-    serde_json::from_str(&text).expect("json")
+    common::expand(&serde_json::from_str(&text).expect("json"))
 }
 
 fn sigs(r: &Value) -> Vec<Value> {

@@ -34,9 +34,10 @@ fn scan(root: &Path, config: &str, args: &[&str]) -> Value {
         .args(args)
         .assert()
         .success();
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
-            .expect("json");
+    let report: Value = common::expand(
+        &serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report"))
+            .expect("json"),
+    );
     let img = report["images"]
         .as_array()
         .expect("images")

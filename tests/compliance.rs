@@ -204,7 +204,8 @@ fn config_is_found_in_the_current_folder_and_through_the_environment() {
     assert_eq!(r["settings"]["config"], "sigaudit.toml");
     assert_eq!(r["compliance"]["defaultRule"], false);
     let sha = r["compliance"]["configSha256"].as_str().expect("sha");
-    assert_eq!(sha.len(), 64);
+    assert_eq!(sha.len(), 71);
+    assert!(sha.starts_with("sha256:"), "{sha}");
     assert_eq!(r["compliance"]["rules"][0]["name"], "two");
     // --no-config ignores it.
     let r = scan_in(cwd.path(), &["--no-config"], AS_OF);

@@ -98,7 +98,7 @@ fn every_image_gets_the_verdict_in_the_fixture_readme() {
     assert_eq!(r["settings"]["containersPolicy"]["path"], POLICY);
     assert_eq!(
         r["settings"]["containersPolicy"]["sha256"],
-        sigaudit::digest::sha256_hex(&policy_bytes)
+        format!("sha256:{}", sigaudit::digest::sha256_hex(&policy_bytes))
     );
     assert_eq!(
         (

@@ -2,6 +2,8 @@
 
 use sigaudit::codes::{FindingCode, LintCode, ResultCode};
 
+mod common;
+
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
 }
@@ -100,4 +102,78 @@ fn every_format_is_documented_with_its_file() {
             f.file_name()
         );
     }
+}
+
+/// The README's `jq` line gives each signature of a version-2 report its version-1 fields:
+/// the same document as the tests' own expansion of every position.
+#[test]
+fn the_readmes_jq_line_restores_the_version_1_signatures() {
+    let Some(jq) = common::tool("jq") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "jq is missing (.ci/run installs it)"
+        );
+        eprintln!("skipped: jq is not installed");
+        return;
+    };
+    let r = readme();
+    let start = r
+        .find("The version-1 form of every signature, with `jq`:\n\n```sh\n")
+        .expect("the jq example");
+    let block = &r[start..];
+    let block = &block[block.find("```sh\n").expect("fence") + 6..];
+    let block = &block[..block.find("```").expect("end of fence")];
+    let program = block
+        .trim()
+        .strip_prefix("jq '")
+        .and_then(|p| p.strip_suffix("' report.json"))
+        .expect("jq '...' report.json");
+    let out = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_sigaudit"))
+        .args([
+            "scan",
+            "fixtures/demo",
+            "--no-config",
+            "--as-of",
+            "2026-11-23",
+            "-q",
+        ])
+        .args(["--format", "json", "--out"])
+        .arg(out.path())
+        .current_dir(common::project())
+        .env_remove("SIGAUDIT_CONFIG")
+        .status()
+        .expect("scan");
+    assert!(matches!(status.code(), Some(0 | 1)), "{status}");
+    let report = out.path().join("report.json");
+    let output = std::process::Command::new(jq)
+        .arg("-c")
+        .arg(program)
+        .arg(&report)
+        .output()
+        .expect("jq");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let by_jq: serde_json::Value = serde_json::from_slice(&output.stdout).expect("jq prints JSON");
+    let v2: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("read")).expect("json");
+    let expanded = common::expand(&v2);
+    assert_eq!(by_jq["images"], expanded["images"]);
+    let images = expanded["images"].as_array().expect("images");
+    // A trusted signature's identity is there, with zot's Author, and the checks are objects.
+    let trusted = images
+        .iter()
+        .flat_map(|i| i["signatures"].as_array().expect("signatures"))
+        .find(|s| s["trusted"] == true && s["tool"] == "cosign")
+        .expect("a trusted cosign signature");
+    assert!(
+        trusted["author"]
+            .as_str()
+            .expect("author")
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
+    assert!(trusted["checks"][0]["name"].is_string());
 }

@@ -604,8 +604,10 @@ fn scan_both(root: &Path, out: &Path, extra: &[&str]) -> (serde_json::Value, Str
         .args(extra)
         .assert()
         .code(0);
-    let json = serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
-        .expect("parse");
+    let json = common::expand(
+        &serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("parse"),
+    );
     let html = std::fs::read_to_string(out.join("report.html")).expect("html");
     (json, html)
 }

@@ -245,7 +245,7 @@ fn every_value_is_what_report_json_says() {
             "sigaudit_build_info",
             &[
                 ("version", env!("CARGO_PKG_VERSION")),
-                ("schema_version", "1")
+                ("schema_version", "2")
             ]
         ),
         1.0

@@ -47,8 +47,10 @@ fn scan(out: &Path) -> (Value, String) {
         .assert()
         .code(0);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    let report = serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
-        .expect("valid JSON");
+    let report = common::expand(
+        &serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("valid JSON"),
+    );
     (report, stderr)
 }
 

@@ -110,6 +110,7 @@ fn containers_policy_verdicts() {
 
 /// The result of the `revocation` check of `repo:tag`'s signature.
 fn revocation_check(r: &Value, repo: &str, tag: &str) -> (String, String) {
+    let r = &common::expand(r);
     let img = r["images"]
         .as_array()
         .expect("images")
@@ -168,6 +169,7 @@ fn notation_revocation_offline() {
 
 /// `(status, code, trustStore)` of the one signature of `repo:tag`.
 fn signature_of(r: &Value, repo: &str, tag: &str) -> (String, String, Option<String>) {
+    let r = &common::expand(r);
     let img = r["images"]
         .as_array()
         .expect("images")
@@ -186,7 +188,7 @@ fn signature_of(r: &Value, repo: &str, tag: &str) -> (String, String, Option<Str
 
 #[test]
 fn demo_notation_verdicts() {
-    let r = report("demo");
+    let r = common::expand(&report("demo"));
     let want = [
         ("jws-rsa", "trusted", "verified", Some("ca:default")),
         ("cose-ecdsa", "trusted", "verified", Some("ca:default")),
@@ -289,7 +291,7 @@ fn notation_policy_scopes_follow_registry() {
 
 #[test]
 fn demo_verdicts() {
-    let r = report("demo");
+    let r = common::expand(&report("demo"));
     let status = |repo: &str, tag: &str| -> String {
         r["images"]
             .as_array()

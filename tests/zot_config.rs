@@ -122,7 +122,7 @@ fn substores_audit_like_one_rootdir_with_the_default_stores_trust() {
     assert_eq!(split["zotConfig"]["path"], config.display().to_string());
     assert_eq!(
         split["zotConfig"]["sha256"],
-        sigaudit::digest::sha256_hex(&bytes)
+        format!("sha256:{}", sigaudit::digest::sha256_hex(&bytes))
     );
     assert_eq!(
         split["zotConfig"]["trust"],

@@ -223,3 +223,61 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 }
 
 pub mod prom;
+
+/// A `report.json` (schema version 2) with every position into `shared` replaced by the entry
+/// it names: each signature gets its identity's fields (`author`, `keyFile`, `keyFingerprint`,
+/// `signer`, `trustStore`), its check objects and its details object inline, and each image
+/// its zot `SignatureInfo` list, as version 1 wrote them. Tests that read what a signature
+/// says use this; nothing else changes (a trusted signature's `reason` stays null) but the
+/// `shared` section, which is dropped (so expanding twice is expanding once).
+#[allow(dead_code)]
+pub fn expand(report: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut out = report.clone();
+    if report.get("shared").is_none() {
+        return out; // expanded already
+    }
+    out.as_object_mut().expect("a report").remove("shared");
+    let shared = &report["shared"];
+    let at = |list: &str, i: &Value| -> Value {
+        let i = i
+            .as_u64()
+            .unwrap_or_else(|| panic!("{list} position {i} is not a number"));
+        shared[list]
+            .get(i as usize)
+            .unwrap_or_else(|| panic!("{list} has no entry {i}"))
+            .clone()
+    };
+    let no_identity = json!({
+        "author": null, "keyFile": null, "keyFingerprint": null, "signer": null, "trustStore": null
+    });
+    if let Some(images) = out["images"].as_array_mut() {
+        for img in images {
+            let info = at("signatureInfo", &img["signatureInfo"]);
+            img["SignatureInfo"] = info;
+            for list in ["signatures", "attestations"] {
+                for sig in img[list].as_array_mut().into_iter().flatten() {
+                    let id = match &sig["identity"] {
+                        Value::Null => no_identity.clone(),
+                        i => at("identities", i),
+                    };
+                    for (k, v) in id.as_object().expect("identity object") {
+                        sig[k] = v.clone();
+                    }
+                    let checks: Vec<Value> = sig["checks"]
+                        .as_array()
+                        .expect("checks")
+                        .iter()
+                        .map(|i| at("checks", i))
+                        .collect();
+                    sig["checks"] = Value::from(checks);
+                    sig["details"] = match &sig["details"] {
+                        Value::Null => json!({}),
+                        i => at("details", i),
+                    };
+                }
+            }
+        }
+    }
+    out
+}
