@@ -15,15 +15,18 @@ use rayon::prelude::*;
 use crate::codes::{FindingCode, ResultCode};
 use crate::containers_policy::ContainersPolicy;
 use crate::digest::Digest;
-use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover};
+use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover_with};
 use crate::finding::Finding;
 use crate::history::Baseline;
-use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES, find_repositories, rel_path};
+use crate::layout::{
+    BlobError, BlobStore, DedupeIndex, LocalStore, MAX_SIGNATURE_BYTES, find_in_stores,
+};
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
     Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
-    SCHEMA_VERSION, Settings, SignatureReport, Summary, Tool, ZotSignatureInfo,
+    SCHEMA_VERSION, Settings, SignatureReport, StoreRecord, Summary, Tool, ZotConfigRecord,
+    ZotSignatureInfo,
 };
 use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
@@ -44,6 +47,23 @@ pub enum AuditError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A store of `--zot-config` other than the default one cannot be read: its images would
+    /// be missing from the report, so there is no report.
+    #[error("{store} cannot be audited: {source}")]
+    Store {
+        store: String,
+        source: Box<AuditError>,
+    },
+}
+
+/// What `--zot-config` names: the stores to audit besides the rootDir's trust material.
+#[derive(Debug, Clone)]
+pub struct ZotTarget {
+    pub record: ZotConfigRecord,
+    /// `storage.rootDirectory`: the trust material's folder (the default store's, when local).
+    pub trust_root: PathBuf,
+    /// The default store first; substores sharing a folder are one store with several routes.
+    pub stores: Vec<LocalStore>,
 }
 
 /// How to run an audit.
@@ -78,6 +98,8 @@ pub struct AuditOptions {
     /// `--allow-empty`: a rootDir holding no repository is expected (recorded in the report's
     /// settings; the exit status is the binary's).
     pub allow_empty: bool,
+    /// `--zot-config`: the stores to audit; `None` audits the rootDir alone.
+    pub zot: Option<Arc<ZotTarget>>,
 }
 
 impl AuditOptions {
@@ -99,6 +121,7 @@ impl AuditOptions {
             registries_d: None,
             keyless: None,
             allow_empty: false,
+            zot: None,
         }
     }
 }
@@ -130,7 +153,14 @@ pub const KEYLESS_FORMAT: &str = "cosign keyless (Fulcio)";
 /// by content (a signature checked against a key, an envelope's integrity, a certificate
 /// link), so a repeated audit after a trust change redoes only the work the change requires.
 pub struct Auditor {
+    /// The rootDir, or the default store's: where the trust material is.
     root: PathBuf,
+    /// The stores whose repositories are audited (the rootDir alone without `--zot-config`).
+    stores: Vec<LocalStore>,
+    /// How many repositories each of `stores` served at the last discovery.
+    store_counts: Vec<usize>,
+    /// Where deduplication placeholders are resolved from (rebuilt by each discovery).
+    dedupe: Arc<DedupeIndex>,
     opts: AuditOptions,
     walk_findings: Vec<Finding>,
     /// Folders the walk could not list, `(path, why)` (see [`crate::layout::Walk`]).
@@ -219,8 +249,21 @@ impl Auditor {
     /// Checks the rootDir and discovers its repositories.
     pub fn new(root: &Path, opts: AuditOptions) -> Result<Self, AuditError> {
         check_root(root)?;
+        let stores = match &opts.zot {
+            None => vec![LocalStore::default_at(root.to_path_buf())],
+            Some(z) => z.stores.clone(),
+        };
+        for s in stores.iter().filter(|s| s.root != root) {
+            check_root(&s.root).map_err(|e| AuditError::Store {
+                store: s.description.clone(),
+                source: Box::new(e),
+            })?;
+        }
         let mut a = Auditor {
             root: root.to_path_buf(),
+            store_counts: vec![0; stores.len()],
+            stores,
+            dedupe: Arc::default(),
             opts,
             walk_findings: Vec::new(),
             unreadable_folders: Vec::new(),
@@ -267,13 +310,15 @@ impl Auditor {
     /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
     pub fn rediscover(&mut self) {
         let started = std::time::Instant::now();
-        let walk = find_repositories(&self.root);
+        let (walk, counts) = find_in_stores(&self.stores);
+        self.store_counts = counts;
         tracing::info!(repositories = walk.repositories.len(), "discovering");
-        let root = &self.root;
+        self.dedupe = Arc::new(DedupeIndex::new(&walk.repositories));
+        let dedupe = &self.dedupe;
         self.graphs = walk
             .repositories
             .par_iter()
-            .map(|r| discover(root, r))
+            .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
             .collect();
         self.walk_findings = walk.findings;
         self.unreadable_folders = walk.unreadable;
@@ -416,6 +461,7 @@ impl Auditor {
             keyless: opts.keyless.as_deref(),
         };
         let graphs = &self.graphs;
+        let dedupe = &self.dedupe;
         let subjects: Vec<HashMap<&Digest, &ImageNode>> = graphs
             .iter()
             .map(|g| g.images.iter().map(|i| (&i.digest, i)).collect())
@@ -470,7 +516,7 @@ impl Auditor {
                             }
                             _ => {
                                 let (r, f) = verify_one(
-                                    root,
+                                    dedupe,
                                     &graphs[g],
                                     &subjects[g],
                                     (a, l),
@@ -510,7 +556,15 @@ impl Auditor {
         note_unreadable(&mut report, &self.unreadable_folders, graphs);
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
-            containers_policy_stage(policy, registry, opts.as_of, graphs, &mut report, blobs);
+            containers_policy_stage(
+                policy,
+                registry,
+                opts.as_of,
+                graphs,
+                &mut report,
+                blobs,
+                dedupe,
+            );
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "containers policy evaluated"
@@ -520,6 +574,24 @@ impl Auditor {
             elapsed_ms = aggregate_started.elapsed().as_millis() as u64,
             "aggregated"
         );
+        report.add_findings(self.dedupe.findings());
+        report.zot_config = self.opts.zot.as_ref().map(|z| z.record.clone());
+        report.stores = self
+            .stores
+            .iter()
+            .zip(&self.store_counts)
+            .map(|(s, &n)| StoreRecord {
+                routes: s.routes.iter().map(|r| format!("/{r}")).collect(),
+                description: s.description.clone(),
+                repositories: n,
+            })
+            .collect();
+        if self.dedupe.placeholders() > 0 {
+            tracing::info!(
+                placeholders = self.dedupe.placeholders(),
+                "deduplication placeholders met"
+            );
+        }
         report.duration = Some(started.elapsed());
         report
     }
@@ -625,7 +697,7 @@ where
 }
 
 fn verify_one(
-    root: &Path,
+    dedupe: &Arc<DedupeIndex>,
     graph: &RepoGraph,
     subjects: &HashMap<&Digest, &ImageNode>,
     (a, l): (usize, usize),
@@ -676,7 +748,7 @@ fn verify_one(
             None,
         );
     };
-    let store = BlobStore::new(&graph.path);
+    let store = BlobStore::with_dedupe(&graph.path, &graph.name, dedupe.clone());
     let (verdict, finding) = match read_blob(&store, digest, blobs) {
         Ok(blob) => {
             let input = SignatureInput {
@@ -714,9 +786,10 @@ fn verify_one(
                 BlobError::DigestMismatch { .. } => FindingCode::DigestMismatch,
                 BlobError::Symlink { .. } => FindingCode::SymlinkNotFollowed,
                 BlobError::NotRegularFile { .. } => FindingCode::NotRegularFile,
+                BlobError::UnresolvedPlaceholder { .. } => FindingCode::DedupeUnresolved,
                 BlobError::Io(_) => FindingCode::Unreadable,
             };
-            let path = rel_path(root, &store.path(digest));
+            let path = crate::layout::blob_rel(&graph.name, digest);
             let f = Finding::new(code, path, format!("signature blob {digest}: {e}"));
             (
                 Verdict::new(
@@ -1035,6 +1108,8 @@ fn aggregate(
         root_dir: root.display().to_string(),
         root_dir_absolute: absolute_root(root),
         host: host_name(),
+        zot_config: None,
+        stores: Vec::new(),
         settings: Settings {
             formats: opts.formats.clone(),
             fail_on: opts.fail_on.clone(),
@@ -1157,6 +1232,7 @@ fn containers_policy_stage(
     graphs: &[RepoGraph],
     report: &mut Report,
     blobs: &Mutex<BlobMemo>,
+    dedupe: &Arc<DedupeIndex>,
 ) {
     use crate::containers_policy::SigstoreAttachment;
     use crate::containers_policy::stage::{StageImage, evaluate_image};
@@ -1186,7 +1262,7 @@ fn containers_policy_stage(
         let arts: &[&crate::discover::Artifact] = attached
             .get(&(&*img.repository, &img.digest))
             .map_or(&[], Vec::as_slice);
-        let store = BlobStore::new(&graph.path);
+        let store = BlobStore::with_dedupe(&graph.path, &graph.name, dedupe.clone());
         // (media type, payload or why it is unreadable, annotations) per `.sig` layer.
         let mut layers: Vec<SigLayer<'_>> = Vec::new();
         for art in arts.iter().filter(|a| a.kind == ArtifactKind::CosignTag) {

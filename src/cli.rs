@@ -372,7 +372,15 @@ pub struct WatchArgs {
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// The zot rootDir (storage.rootDirectory) to audit. Nothing is ever written there.
-    pub root: PathBuf,
+    /// Not with --zot-config, which names the rootDir and every substore.
+    #[arg(required_unless_present = "zot_config", conflicts_with = "zot_config")]
+    pub root: Option<PathBuf>,
+    /// zot's own config file (the config.json zot serves with): audit every store it names
+    /// (`storage.rootDirectory` and each `storage.subPaths` substore; repositories under route
+    /// `/a` are named `a/...`) against the trust material of the default store, as zot does.
+    /// The report records the file's path and SHA-256 and every store audited.
+    #[arg(long, value_name = "FILE")]
+    pub zot_config: Option<PathBuf>,
     /// Folder the reports are written to (created if missing); `-` writes the one report
     /// `--format` names to stdout (scan only).
     #[arg(long, default_value = "reports")]

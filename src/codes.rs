@@ -132,6 +132,9 @@ codes! {
         TooDeep = "too-deep": "image indexes nested deeper than sigaudit follows (8 levels); the children below were not listed",
         NotASignature = "not-a-signature": "a cosign signature or attestation tag (`sha256-<hex>.sig`, `.att`) names a manifest that is not such an artifact (an image, an index, other layers); it is audited as an image under that tag and never counted as a signature",
         DescriptorContentMismatch = "descriptor-content-mismatch": "a descriptor (in `index.json` or an image index) gives a size or media type other than its manifest's own; the content's values are used",
+        DedupePlaceholder = "dedupe-placeholder": "a zero-byte deduplication placeholder (zot's remote storage keeps a blob once); its content was read from another repository's copy, which matches the digest",
+        DedupeUnresolved = "dedupe-unresolved": "a zero-byte deduplication placeholder whose content no other repository holds (or whose copies do not match the digest); the blob is unusable and nothing depending on it is trusted",
+        RepositoryNotServed = "repository-not-served": "a repository in a store that zot does not serve it from (its name's first component routes it to another store of `--zot-config`); not audited there",
         RuleUnmatched = "rule-unmatched": "a compliance rule of the config matches no image (a typo in its repository or tag glob?), so it checks nothing",
     }
 }
@@ -189,11 +192,12 @@ impl FindingCode {
             | DescriptorContentMismatch
             | PrivateKey
             | UnsafeLink
+            | DedupeUnresolved
             | NoRepositories => Severity::Error,
             UnknownMediaType | OrphanSignature | InvalidTrustMaterial | IncompleteLayout
-            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched => {
-                Severity::Warning
-            }
+            | RegistryScopesUnused | LookasideUnusable | NonUtf8Name | TooDeep | RuleUnmatched
+            | RepositoryNotServed => Severity::Warning,
+            DedupePlaceholder => Severity::Info,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use serde_json::Value;
@@ -15,7 +16,8 @@ use crate::digest::Digest;
 use crate::finding::Finding;
 use crate::gojson;
 use crate::layout::{
-    BlobError, BlobStore, MAX_MANIFEST_BYTES, RepoLocation, read_regular, rel_path, symlink_finding,
+    BlobError, BlobStore, DedupeIndex, MAX_MANIFEST_BYTES, RepoLocation, read_regular,
+    symlink_finding,
 };
 use crate::media;
 
@@ -199,10 +201,24 @@ struct Discoverer<'a> {
 
 /// Build the graph of `repo`.
 pub fn discover(root: &Path, repo: &RepoLocation) -> RepoGraph {
+    discover_with(root, repo, None)
+}
+
+/// [`discover`], resolving deduplication placeholders through `dedupe` (see
+/// [`crate::layout::DedupeIndex`]).
+pub fn discover_with(
+    root: &Path,
+    repo: &RepoLocation,
+    dedupe: Option<Arc<DedupeIndex>>,
+) -> RepoGraph {
+    let store = match dedupe {
+        Some(index) => BlobStore::with_dedupe(&repo.path, &repo.name, index),
+        None => BlobStore::new(&repo.path),
+    };
     let mut d = Discoverer {
         root,
         repo,
-        store: BlobStore::new(&repo.path),
+        store,
         findings: Vec::new(),
         nodes: HashMap::new(),
         node_order: Vec::new(),
@@ -253,7 +269,7 @@ impl Discoverer<'_> {
     }
 
     fn blob_rel(&self, digest: &Digest) -> String {
-        rel_path(self.root, &self.store.path(digest))
+        crate::layout::blob_rel(&self.repo.name, digest)
     }
 
     fn run(&mut self) -> bool {
@@ -522,6 +538,7 @@ impl Discoverer<'_> {
                     BlobError::DigestMismatch { .. } => FindingCode::DigestMismatch,
                     BlobError::Symlink { .. } => FindingCode::SymlinkNotFollowed,
                     BlobError::NotRegularFile { .. } => FindingCode::NotRegularFile,
+                    BlobError::UnresolvedPlaceholder { .. } => FindingCode::DedupeUnresolved,
                     BlobError::Io(_) => FindingCode::Unreadable,
                 };
                 let path = self.blob_rel(digest);

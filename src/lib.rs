@@ -27,6 +27,7 @@ pub mod sorted_map;
 pub mod trust;
 pub mod verify;
 pub mod watch;
+pub mod zot_config;
 
 /// The one JSON reader for signed and trust-deciding documents (Go's key folding and the
 /// ambiguity rule): the `sigaudit-gojson` crate (`crates/gojson`), under its old path.

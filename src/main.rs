@@ -4,8 +4,8 @@
 //! |------|---------|
 //! | 0 | reports written (to stdout with `--out -`, even if its reader closed it early), no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
 //! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image), or a repository or folder could not be read under any `--fail-on` but `never`; `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
-//! | 3 | rootDir missing or unreadable, no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file, `--zot-config` or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
+//! | 3 | rootDir, or a store of `--zot-config`, missing or unreadable (or in object storage), no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -149,6 +149,7 @@ fn audit_options(
         registries_d: args.registries_d.clone(),
         keyless: None,
         allow_empty: args.allow_empty,
+        zot: None,
     }
 }
 
@@ -216,6 +217,9 @@ fn root_help(e: &AuditError) -> &'static str {
         AuditError::RootNotDir(_) => "pass a folder, not a file",
         AuditError::RootUnreadable { .. } => {
             "run sigaudit as a user that can read the rootDir (read access is enough)"
+        }
+        AuditError::Store { .. } => {
+            "mount or fix the store's folder (zot's config names it), or run sigaudit as a user that can read it; its images are not left out silently"
         }
     }
 }
@@ -402,7 +406,85 @@ fn prepare(
     let html = html_options(args, out)?;
     let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
     opts.keyless = keyless;
+    opts.zot = zot_target(args)?;
     Ok((policy, html, opts))
+}
+
+/// Reads `--zot-config` into the stores to audit, or says why it cannot be used: a config
+/// error is exit 2, a store this build cannot read is exit 3 (its images would be missing).
+fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
+    use sigaudit::zot_config::{self, Driver};
+    let Some(file) = &args.zot_config else {
+        return Ok(None);
+    };
+    let cfg = match zot_config::load(file) {
+        Ok(c) => c,
+        Err(e) => {
+            error(&e, e.help());
+            return Err(EXIT_USAGE);
+        }
+    };
+    let mut stores: Vec<sigaudit::layout::LocalStore> = Vec::new();
+    for s in &cfg.stores {
+        if s.driver != Driver::Local {
+            error(
+                format!(
+                    "zot config {}: {} ({}) cannot be audited: this version of sigaudit reads local folders only, and would leave its images out",
+                    file.display(),
+                    s.describe(),
+                    s.json_path
+                ),
+                "audit a local copy of the store (its keys under a folder, with zot's layout) through a config whose store is that folder",
+            );
+            return Err(EXIT_ROOT);
+        }
+        // Substores sharing a folder are one store serving several routes, as in zot.
+        match stores.iter_mut().find(|l| l.root == s.root_directory) {
+            Some(l) => {
+                l.routes.extend(s.route_component().map(str::to_string));
+                l.description.push_str(&format!(", {}", s.route));
+            }
+            None => stores.push(sigaudit::layout::LocalStore {
+                routes: s
+                    .route_component()
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect(),
+                root: s.root_directory.clone(),
+                description: s.describe(),
+            }),
+        }
+    }
+    tracing::info!(
+        config = %file.display(),
+        sha256 = %cfg.sha256,
+        stores = stores.len(),
+        "zot config"
+    );
+    if !cfg.trust.enable {
+        tracing::warn!(
+            "zot config {}: extensions.trust is not enabled, so zot itself verifies no signature; sigaudit audits them all the same",
+            file.display()
+        );
+    }
+    Ok(Some(Arc::new(audit::ZotTarget {
+        record: sigaudit::report::model::ZotConfigRecord {
+            path: file.display().to_string(),
+            sha256: cfg.sha256.clone(),
+            trust: cfg.trust,
+        },
+        trust_root: cfg.trust_root.clone(),
+        stores,
+    })))
+}
+
+/// The folder whose trust material is used: ROOT, or the default store of `--zot-config`.
+fn audit_root(args: &AuditArgs, opts: &AuditOptions) -> std::path::PathBuf {
+    match (&opts.zot, &args.root) {
+        (Some(z), _) => z.trust_root.clone(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => std::path::PathBuf::from("."),
+    }
 }
 
 /// The `--trusted-root` and the config's keyless identities, when a root is given.
@@ -472,7 +554,7 @@ fn scan(scan: ScanArgs, quiet: bool) -> u8 {
     };
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
-    let report = match audit::run(&args.root, &opts) {
+    let report = match audit::run(&audit_root(args, &opts), &opts) {
         Ok(r) => r,
         Err(e) => {
             root_error(&e);
@@ -608,7 +690,7 @@ fn empty_or_unreadable(
         error(
             format!(
                 "rootDir {} holds no repository that could be read: {} folder(s) could not be listed ({}); reports written to {}",
-                args.root.display(),
+                report.root_dir,
                 s.unreadable_repositories,
                 places(),
                 written_to
@@ -621,8 +703,7 @@ fn empty_or_unreadable(
         error(
             format!(
                 "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",
-                args.root.display(),
-                written_to
+                report.root_dir, written_to
             ),
             "check that ROOT is zot's storage.rootDirectory and that its volume is mounted; pass --allow-empty if an empty registry is expected",
         );
@@ -685,7 +766,8 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         refresh: (watch.refresh > 0).then(|| Duration::from_secs(watch.refresh.into())),
         allow_empty: args.allow_empty,
     };
-    match sigaudit::watch::watch(&args.root, opts, &wopts, &shutdown) {
+    let root = audit_root(args, &opts);
+    match sigaudit::watch::watch(&root, opts, &wopts, &shutdown) {
         Ok(()) => EXIT_OK,
         Err(WatchError::Root(e)) => {
             root_error(&e);

@@ -41,7 +41,7 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
 use crate::digest::sha256_hex;
-use crate::layout::{find_repositories, walked_folders};
+use crate::layout::{LocalStore, find_in_stores, walked_folders};
 use crate::report::{self, Report};
 
 /// How to watch (the audit itself is described by [`AuditOptions`]).
@@ -126,13 +126,13 @@ pub fn watch(
     if let Some(ev) = &mut events {
         trust_plan_now = trust_plan(&real_root, &opts);
         if wopts.watch_repos {
-            repo_plan_now = repo_plan(&real_root);
+            repo_plan_now = repo_plan(&real_root, &opts);
         }
         ev.arm(&[&trust_plan_now, &repo_plan_now, &lookaside_plan_now]);
     }
     let lookaside_fp = lookaside_fingerprint(&lookaside_plan_now);
     let repos_fp = if wopts.watch_repos {
-        repos_fingerprint(root)
+        repos_fingerprint(root, &opts)
     } else {
         String::new()
     };
@@ -485,7 +485,7 @@ impl Session<'_> {
                 self.trust_plan = trust_plan(&self.real_root, self.auditor.options());
             }
             if trigger.repos {
-                self.repo_plan = repo_plan(&self.real_root);
+                self.repo_plan = repo_plan(&self.real_root, self.auditor.options());
             }
             if trigger.lookaside {
                 self.lookaside_plan = lookaside_plan(self.auditor.options());
@@ -498,7 +498,7 @@ impl Session<'_> {
             .as_ref()
             .is_some_and(|t| t.fingerprint() != self.trust_fp);
         let repos_changed = trigger.repos && {
-            let fp = repos_fingerprint(&self.root);
+            let fp = repos_fingerprint(&self.root, self.auditor.options());
             let changed = fp != self.repos_fp;
             self.repos_fp = fp;
             changed
@@ -763,9 +763,18 @@ fn image_changes(old: &Report, new: &Report) -> String {
     s
 }
 
-/// The repositories' identity: every repository's name and the SHA-256 of its `index.json`.
-fn repos_fingerprint(root: &Path) -> String {
-    let walk = find_repositories(root);
+/// The stores whose repositories are audited: the rootDir, or every store of `--zot-config`.
+fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<LocalStore> {
+    match &opts.zot {
+        Some(z) => z.stores.clone(),
+        None => vec![LocalStore::default_at(root.to_path_buf())],
+    }
+}
+
+/// The repositories' identity: every repository's name and the SHA-256 of its `index.json`,
+/// in every store audited.
+fn repos_fingerprint(root: &Path, opts: &AuditOptions) -> String {
+    let (walk, _) = find_in_stores(&stores_of(root, opts));
     let mut s = String::new();
     for r in &walk.repositories {
         // Read like discovery reads it: never through a link, never a named pipe or a device
@@ -1111,10 +1120,21 @@ fn lookaside_fingerprint(plan: &Plan) -> String {
 }
 
 /// The repository watches: every folder the repository walk enters, non-recursively.
-fn repo_plan(real_root: &Path) -> Plan {
+fn repo_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
     let mut plan = Plan::default();
     for d in walked_folders(real_root) {
         plan.watch(&d, false);
+    }
+    // The substores of `--zot-config`, each once, by their real folder.
+    for store in stores_of(real_root, opts) {
+        match store.root.canonicalize() {
+            Ok(r) if r != real_root => {
+                for d in walked_folders(&r) {
+                    plan.watch(&d, false);
+                }
+            }
+            _ => {}
+        }
     }
     plan
 }
@@ -1387,7 +1407,7 @@ mod tests {
         let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo"))
             .canonicalize()
             .expect("demo");
-        let plan = repo_plan(&root);
+        let plan = repo_plan(&root, &AuditOptions::at(chrono::Utc::now()));
         assert!(plan.watches.values().all(|r| !r));
         for d in [
             "",

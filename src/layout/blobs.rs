@@ -2,7 +2,9 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::dedupe::DedupeIndex;
 use super::regular_file::{read_bounded, same_file};
 use crate::digest::Digest;
 
@@ -31,8 +33,20 @@ pub enum BlobError {
     /// the scan forever if it were opened, so the type is checked before opening.
     #[error("not a regular file but {kind}")]
     NotRegularFile { kind: &'static str },
+    /// A zero-byte deduplication placeholder (see [`super::DedupeIndex`]) whose content no
+    /// other repository holds: `tried` names each copy looked at and why it was not used.
+    #[error("a zero-byte deduplication placeholder, and no other repository holds content with this digest{}", describe_tried(.tried))]
+    UnresolvedPlaceholder { tried: Vec<String> },
     #[error("cannot read blob: {0}")]
     Io(#[from] io::Error),
+}
+
+fn describe_tried(tried: &[String]) -> String {
+    if tried.is_empty() {
+        String::new()
+    } else {
+        format!(" (copies not used: {})", tried.join(", "))
+    }
 }
 
 /// What a file that is not a regular file is, in words.
@@ -65,12 +79,25 @@ pub fn file_kind(ft: std::fs::FileType) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     repo: PathBuf,
+    /// Where a zero-byte placeholder's content is looked for, and this repository's name;
+    /// `None`: a placeholder is a digest mismatch.
+    dedupe: Option<(Arc<DedupeIndex>, String)>,
 }
 
 impl BlobStore {
     pub fn new(repo: &Path) -> Self {
         BlobStore {
             repo: repo.to_path_buf(),
+            dedupe: None,
+        }
+    }
+
+    /// The blob store of the repository `name` at `repo`, resolving deduplication
+    /// placeholders through `index`.
+    pub fn with_dedupe(repo: &Path, name: &str, index: Arc<DedupeIndex>) -> Self {
+        BlobStore {
+            repo: repo.to_path_buf(),
+            dedupe: Some((index, name.to_string())),
         }
     }
 
@@ -104,6 +131,9 @@ impl BlobStore {
         }
         let buf = read_regular(&path, limit, "the blob")?;
         if !digest.matches(&buf) {
+            if let (true, Some((index, name))) = (buf.is_empty(), &self.dedupe) {
+                return index.resolve(name, digest, limit);
+            }
             return Err(BlobError::DigestMismatch {
                 actual: Digest::of(digest.algorithm(), &buf).hex().to_string(),
                 placeholder: if buf.is_empty() {

@@ -1,20 +1,25 @@
 //! The rootDir on disk: finding repositories and reading their blobs safely.
 
 mod blobs;
+mod dedupe;
 mod regular_file;
+mod stores;
 mod walk;
 
 pub use blobs::{
     BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
+pub use dedupe::DedupeIndex;
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
+pub use stores::{LocalStore, find_in_stores};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 
 use std::path::Path;
 
 use crate::codes::FindingCode;
+use crate::digest::Digest;
 use crate::finding::Finding;
 
 /// The finding for a symbolic link met under the rootDir: where it points, whether that is
@@ -36,6 +41,16 @@ pub fn symlink_finding(root: &Path, link: &Path) -> Finding {
         format!(
             "symbolic link to {target} ({whither}); not followed, so nothing it leads to is audited"
         ),
+    )
+}
+
+/// Where the blob `digest` of repository `repo` is, as reports name it
+/// (`team/app/blobs/sha256/<hex>`): the same for every store a repository can be in.
+pub fn blob_rel(repo: &str, digest: &Digest) -> String {
+    format!(
+        "{repo}/blobs/{}/{}",
+        digest.algorithm().name(),
+        digest.hex()
     )
 }
 

@@ -14,6 +14,8 @@ pub struct RepoLocation {
     /// Repository name relative to the rootDir, `/`-separated (`team/app`).
     pub name: String,
     pub path: PathBuf,
+    /// The store folder `name` is relative to (the rootDir, or a substore's rootDirectory).
+    pub root: PathBuf,
 }
 
 /// What the walk found.
@@ -102,6 +104,7 @@ pub fn find_repositories(root: &Path) -> Walk {
         walk.repositories.push(RepoLocation {
             name,
             path: dir.to_path_buf(),
+            root: root.to_path_buf(),
         });
     }
     walk.repositories.sort();

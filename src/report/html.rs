@@ -1301,6 +1301,8 @@ fn empty_report() -> Report {
         root_dir: String::new(),
         root_dir_absolute: String::new(),
         host: String::new(),
+        zot_config: None,
+        stores: Vec::new(),
         settings: Settings {
             formats: vec![super::Format::Html],
             fail_on: "never".into(),

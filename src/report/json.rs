@@ -369,6 +369,12 @@ struct Head<'a> {
     /// The name of the host that made the report (uname(2)'s node name; empty where the
     /// system does not give one).
     host: &'a str,
+    /// `--zot-config`: the zot config file that named the stores audited, with the SHA-256 of
+    /// its bytes and its `extensions.trust` flags; null when a rootDir was given instead.
+    zot_config: &'a Option<super::model::ZotConfigRecord>,
+    /// Every store audited (the rootDir alone, or zot's default store and each substore), with
+    /// how many repositories it served.
+    stores: &'a [super::model::StoreRecord],
     settings: &'a Settings,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the
     /// same value were checked against the same trust material.
@@ -417,6 +423,8 @@ pub fn render(
         root_dir: &report.root_dir,
         root_dir_absolute: &report.root_dir_absolute,
         host: &report.host,
+        zot_config: &report.zot_config,
+        stores: &report.stores,
         settings: &report.settings,
         trust_fingerprint: &report.trust_fingerprint,
         trust_material: &report.trust_material,

@@ -54,6 +54,12 @@ pub struct Report {
     /// The name of the host that made the report (uname(2)'s node name; empty where the
     /// system does not give one): with `rootDirAbsolute`, which machine's storage was audited.
     pub host: String,
+    /// `--zot-config`: the zot config file that named the stores audited, with the SHA-256 of
+    /// its bytes and its `extensions.trust` flags; null when a rootDir was given instead.
+    pub zot_config: Option<ZotConfigRecord>,
+    /// Every store audited (the rootDir alone, or zot's default store and each substore), with
+    /// how many repositories it served: which storage the verdicts are about.
+    pub stores: Vec<StoreRecord>,
     pub settings: Settings,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.
@@ -94,6 +100,31 @@ impl Report {
         self.findings.dedup();
         self.summary.findings = self.findings.len();
     }
+}
+
+/// The zot config an audit followed, as evidence.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ZotConfigRecord {
+    /// The file, as given to `--zot-config`.
+    pub path: String,
+    /// `sha256:<hex>` of its bytes.
+    pub sha256: String,
+    /// Its `extensions.trust`: whether zot itself verifies signatures, and of which tools.
+    pub trust: crate::zot_config::TrustFlags,
+}
+
+/// One store audited.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreRecord {
+    /// The routes it serves (`/a`: repositories named `a/...`); empty for the default store,
+    /// which serves every other name.
+    pub routes: Vec<String>,
+    /// Its driver and where its content is (`default store: local folder /var/lib/zot`).
+    pub description: String,
+    /// How many repositories it served.
+    pub repositories: usize,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

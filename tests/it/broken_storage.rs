@@ -425,16 +425,75 @@ fn zero_byte_placeholders() {
     assert_eq!(s.trusted(), set(&[OK]));
     assert_eq!(s.status("app", "v1"), "error");
     assert_eq!(s.status("app", "v2"), "untrusted");
+    // No other repository holds their content: unresolved, and nothing resting on them is
+    // trusted.
     s.finding(
-        "digest-mismatch",
+        "dedupe-unresolved",
         "",
-        &["manifest sha256:", "zero-byte file", "placeholder"],
+        &["manifest sha256:", "zero-byte deduplication placeholder"],
     );
     s.finding(
-        "digest-mismatch",
+        "dedupe-unresolved",
         "",
-        &["signature blob sha256:", "zero-byte file", "placeholder"],
+        &[
+            "signature blob sha256:",
+            "zero-byte deduplication placeholder",
+        ],
     );
+    check_exit_codes(&root, &s);
+}
+
+/// Placeholders whose content another repository holds are read from that copy (checked
+/// against the digest, and named in a `dedupe-placeholder` finding); a placeholder whose only
+/// copy was overwritten by a pusher is never resolved from it, beside the trusted control.
+#[test]
+fn dedupe_placeholders_resolved_from_another_repository() {
+    let root = fixture("dedupe-copies");
+    let s = scan(&root, &[]);
+    assert_eq!(
+        s.trusted(),
+        set(&[OK, "app:v1", "app:v2", "mirror:v1", "mirror:v2"])
+    );
+    assert_eq!(s.status("app", "v3"), "untrusted");
+    assert_eq!(s.status("mirror", "v3"), "untrusted");
+    let manifest = s.finding(
+        "dedupe-placeholder",
+        "",
+        &["read from mirror/blobs/sha256/"],
+    );
+    assert!(
+        manifest["path"]
+            .as_str()
+            .expect("path")
+            .starts_with("app/blobs/sha256/"),
+        "{manifest}"
+    );
+    assert_eq!(manifest["severity"], "info");
+    let placeholders = s.report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "dedupe-placeholder")
+        .count();
+    assert_eq!(placeholders, 2, "app:v1's manifest and app:v2's payload");
+    // app:v3: the copy in mirror does not hash to the digest, so it is not used.
+    let unresolved = s.finding(
+        "dedupe-unresolved",
+        "",
+        &[
+            "signature blob sha256:",
+            "mirror/blobs/sha256/",
+            "does not match its digest",
+        ],
+    );
+    assert!(
+        unresolved["path"]
+            .as_str()
+            .expect("path")
+            .starts_with("app/"),
+        "{unresolved}"
+    );
+    s.finding("digest-mismatch", "", &["signature blob sha256:"]);
     check_exit_codes(&root, &s);
 }
 

@@ -1,0 +1,158 @@
+//! Several stores audited as one registry: zot's default store and its substores
+//! (`storage.subPaths`). zot picks the store of a repository by the first component of its
+//! name (`GetRoutePrefix`): `a/app` is served from the substore of route `/a` when there is
+//! one, every other name from the default store. A repository found in a store that zot would
+//! not serve it from is reported (`repository-not-served`) rather than audited: zot never
+//! shows it, and auditing it would report an image nobody can pull.
+
+use std::path::PathBuf;
+
+use super::walk::{Walk, find_repositories};
+use crate::codes::FindingCode;
+use crate::finding::Finding;
+
+/// One local folder of repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalStore {
+    /// The first components of the repository names this store serves (`["a"]` for the
+    /// substore of route `/a`; several routes may share one folder, as zot lets them); empty
+    /// for the default store.
+    pub routes: Vec<String>,
+    pub root: PathBuf,
+    /// How reports and messages name it (`default store: local folder /var/lib/zot`).
+    pub description: String,
+}
+
+impl LocalStore {
+    /// The default store at `root` alone: what a plain `ROOT` argument audits.
+    pub fn default_at(root: PathBuf) -> Self {
+        LocalStore {
+            routes: Vec::new(),
+            description: format!("default store: local folder {}", root.display()),
+            root,
+        }
+    }
+}
+
+/// The route component zot picks the store of `name` by: its first component when it has
+/// more than one (`a` for `a/app`; `app` alone is always the default store's).
+fn route_of(name: &str) -> Option<&str> {
+    name.split_once('/').map(|(first, _)| first)
+}
+
+/// Walks every store and keeps each repository in the store zot serves it from; also returns
+/// how many repositories each store holds. Findings of a substore that are not about one of
+/// its repositories name the folder in full (a relative path would read as the rootDir's).
+pub fn find_in_stores(stores: &[LocalStore]) -> (Walk, Vec<usize>) {
+    let mut all = Walk::default();
+    let mut counts = Vec::with_capacity(stores.len());
+    for (i, store) in stores.iter().enumerate() {
+        let serving = |name: &str| -> Option<usize> {
+            let route = route_of(name)?;
+            stores
+                .iter()
+                .position(|s| s.routes.iter().any(|r| r == route))
+        };
+        let default = stores.iter().position(|s| s.routes.is_empty());
+        let walk = find_repositories(&store.root);
+        let mut n = 0;
+        for repo in walk.repositories {
+            let server = serving(&repo.name).or(default);
+            if server == Some(i) {
+                n += 1;
+                all.repositories.push(repo);
+                continue;
+            }
+            let by = match server {
+                Some(s) => stores[s].description.clone(),
+                None => "no store of this config".to_string(),
+            };
+            all.findings.push(Finding::new(
+                FindingCode::RepositoryNotServed,
+                qualified(store, &repo.name),
+                format!(
+                    "a repository in the {}, but zot serves the name {:?} from the {by}; not audited here",
+                    store.description, repo.name
+                ),
+            ));
+        }
+        counts.push(n);
+        for mut f in walk.findings {
+            f.path = qualified(store, &f.path);
+            all.findings.push(f);
+        }
+        for (path, why) in walk.unreadable {
+            all.unreadable.push((qualified(store, &path), why));
+        }
+    }
+    all.repositories.sort();
+    all.unreadable.sort();
+    (all, counts)
+}
+
+/// `path` (relative to `store`'s folder) as reports name it: as it is for the default store
+/// and for a substore's own repositories, in full otherwise.
+fn qualified(store: &LocalStore, path: &str) -> String {
+    let own = route_of(path).is_some_and(|r| store.routes.iter().any(|x| x == r));
+    if store.routes.is_empty() || own {
+        path.to_string()
+    } else if path == "." {
+        store.root.display().to_string()
+    } else {
+        store.root.join(path).display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(root: &std::path::Path, name: &str) {
+        let d = root.join(name);
+        std::fs::create_dir_all(d.join("blobs/sha256")).expect("mkdir");
+        std::fs::write(d.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).expect("w");
+        std::fs::write(
+            d.join("index.json"),
+            br#"{"schemaVersion":2,"manifests":[]}"#,
+        )
+        .expect("w");
+    }
+
+    #[test]
+    fn each_repository_comes_from_the_store_zot_serves_it_from() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let (main, sub) = (t.path().join("main"), t.path().join("sub"));
+        repo(&main, "app");
+        repo(&main, "team/app");
+        repo(&main, "a/shadowed");
+        repo(&sub, "a/app");
+        repo(&sub, "a");
+        repo(&sub, "b/stray");
+        let stores = [
+            LocalStore::default_at(main.clone()),
+            LocalStore {
+                routes: vec!["a".into()],
+                root: sub.clone(),
+                description: "substore /a: local folder sub".into(),
+            },
+        ];
+        let (walk, counts) = find_in_stores(&stores);
+        let names: Vec<_> = walk.repositories.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a/app", "app", "team/app"]);
+        assert_eq!(counts, [2, 1]);
+        let a_app = &walk.repositories[0];
+        assert_eq!(a_app.root, sub);
+        let mut not_served: Vec<_> = walk
+            .findings
+            .iter()
+            .filter(|f| f.code == FindingCode::RepositoryNotServed)
+            .map(|f| f.path.clone())
+            .collect();
+        not_served.sort();
+        let stray = sub.join("a").display().to_string();
+        let other = sub.join("b/stray").display().to_string();
+        let mut want = vec!["a/shadowed".to_string(), stray, other];
+        want.sort();
+        assert_eq!(not_served, want);
+    }
+}
