@@ -64,3 +64,4 @@ mod schema;
 mod snapshots;
 mod trust_cli;
 mod watch;
+mod zot_config;

@@ -7,31 +7,22 @@
 //! JSON path (exit 2); a store that cannot be read stops the run (exit 3) rather than leaving
 //! its images out.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-const AS_OF: &str = "2026-11-23T00:00:00Z";
+use crate::common;
 
-fn sigaudit() -> Command {
-    Command::cargo_bin("sigaudit").expect("binary")
-}
-
-/// Runs `scan` with `args`, returning the exit code, report.json (if written) and stderr.
+/// Runs `scan` with `args` (a ROOT, or `--zot-config FILE`) and the builder's defaults,
+/// returning the exit code, report.json (if written) and stderr.
 fn scan(args: &[&std::ffi::OsStr]) -> (i32, Option<Value>, String) {
-    let out = tempfile::tempdir().expect("tempdir");
-    let o = sigaudit()
+    let run = common::Sigaudit::new()
         .arg("scan")
         .args(args)
-        .arg("--out")
-        .arg(out.path())
-        .args(["--format", "json", "--no-config", "--as-of", AS_OF])
-        .output()
-        .expect("run");
-    let report = std::fs::read(out.path().join("report.json"))
+        .args(["--format", "json"])
+        .run();
+    let o = run.assert.get_output();
+    let report = std::fs::read(run.out().join("report.json"))
         .ok()
         .map(|b| serde_json::from_slice(&b).expect("report.json is JSON"));
     (
