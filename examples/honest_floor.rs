@@ -135,10 +135,13 @@ struct Counts {
     verified: AtomicU64,
 }
 
+/// The algorithm a leaf certificate's key was parsed for, and the key.
+type LeafKey = (&'static str, Arc<ParsedPublicKey>);
+
 struct Floor {
     cosign_keys: Vec<ParsedPublicKey>,
     /// Leaf certificate DER -> the algorithm and key it was parsed for.
-    leaf_keys: RwLock<HashMap<Vec<u8>, (&'static str, Arc<ParsedPublicKey>)>>,
+    leaf_keys: RwLock<HashMap<Vec<u8>, LeafKey>>,
     counts: Counts,
 }
 
