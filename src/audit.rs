@@ -466,6 +466,12 @@ impl Auditor {
             .iter()
             .map(|g| g.images.iter().map(|i| (&i.digest, i)).collect())
             .collect();
+        // One blob store per repository for this audit: its `blobs/sha256` folder is opened
+        // once, on the first read, and closed when the audit ends.
+        let stores: Vec<BlobStore> = graphs
+            .iter()
+            .map(|g| BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone()))
+            .collect();
         let done = AtomicUsize::new(0);
         let blobs = &self.blobs;
         let work = &self.work;
@@ -516,8 +522,8 @@ impl Auditor {
                             }
                             _ => {
                                 let (r, f) = verify_one(
-                                    dedupe,
                                     &graphs[g],
+                                    &stores[g],
                                     &subjects[g],
                                     (a, l),
                                     &ctx,
@@ -696,9 +702,10 @@ where
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn verify_one(
-    dedupe: &Arc<DedupeIndex>,
     graph: &RepoGraph,
+    store: &BlobStore,
     subjects: &HashMap<&Digest, &ImageNode>,
     (a, l): (usize, usize),
     ctx: &VerifyContext<'_>,
@@ -748,8 +755,7 @@ fn verify_one(
             None,
         );
     };
-    let store = BlobStore::with_dedupe(&graph.path, &graph.name, dedupe.clone());
-    let (verdict, finding) = match read_blob(&store, digest, blobs) {
+    let (verdict, finding) = match read_blob(store, digest, blobs) {
         Ok(blob) => {
             let input = SignatureInput {
                 repository: &graph.name,
@@ -1236,7 +1242,14 @@ fn containers_policy_stage(
 ) {
     use crate::containers_policy::SigstoreAttachment;
     use crate::containers_policy::stage::{StageImage, evaluate_image};
-    let by_repo: HashMap<&str, &RepoGraph> = graphs.iter().map(|g| (g.name.as_str(), g)).collect();
+    // One blob store per repository for the stage: its `blobs/sha256` folder is opened once.
+    let by_repo: HashMap<&str, BlobStore> = graphs
+        .iter()
+        .map(|g| {
+            let store = BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone());
+            (g.name.as_str(), store)
+        })
+        .collect();
     // What c/image reads for an image: the manifests under its `.sig` tag (signature artifacts
     // or not) and its GPG lookaside files, indexed by (repository, subject) once, so the stage
     // stays linear in signatures.
@@ -1256,20 +1269,19 @@ fn containers_policy_stage(
     }
     let no_annotations = crate::discover::Annotations::default();
     report.images.par_iter_mut().for_each(|img| {
-        let Some(graph) = by_repo.get(&*img.repository) else {
+        let Some(store) = by_repo.get(&*img.repository) else {
             return;
         };
         let arts: &[&crate::discover::Artifact] = attached
             .get(&(&*img.repository, &img.digest))
             .map_or(&[], Vec::as_slice);
-        let store = BlobStore::with_dedupe(&graph.path, &graph.name, dedupe.clone());
         // (media type, payload or why it is unreadable, annotations) per `.sig` layer.
         let mut layers: Vec<SigLayer<'_>> = Vec::new();
         for art in arts.iter().filter(|a| a.kind == ArtifactKind::CosignTag) {
             for layer in &art.layers {
                 let blob = match &layer.digest {
                     Some(d) => {
-                        read_blob(&store, d, blobs).map_err(|e| format!("signature blob {d}: {e}"))
+                        read_blob(store, d, blobs).map_err(|e| format!("signature blob {d}: {e}"))
                     }
                     None => Err("a signature layer's digest is invalid".to_string()),
                 };

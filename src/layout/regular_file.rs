@@ -81,13 +81,15 @@ pub fn read_operator_file(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// Reads an opened regular file (`meta` its `fstat`), refusing it if it holds more than `limit`
 /// bytes, by its size or by what it turns out to hold (a file still growing).
 pub(crate) fn read_bounded(file: File, meta: &Metadata, limit: u64) -> Result<Vec<u8>, BlobError> {
-    if meta.len() > limit {
-        return Err(BlobError::TooLarge {
-            size: meta.len(),
-            limit,
-        });
+    read_bounded_len(file, meta.len(), limit)
+}
+
+/// [`read_bounded`] given the size `fstat` found (`len`).
+pub(crate) fn read_bounded_len(file: File, len: u64, limit: u64) -> Result<Vec<u8>, BlobError> {
+    if len > limit {
+        return Err(BlobError::TooLarge { size: len, limit });
     }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
+    let mut buf = Vec::with_capacity(len as usize);
     file.take(limit + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > limit {
         return Err(BlobError::TooLarge {

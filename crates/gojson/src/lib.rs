@@ -35,7 +35,7 @@ mod fold;
 mod fold_table;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -296,29 +296,58 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        let mut seen: HashMap<String, String> = HashMap::new();
+        // The class of every key so far: scanned while the object is small (most are: a
+        // descriptor has four or five keys), hashed beyond. Each key is moved into the path
+        // while its value is read and taken back after, not copied.
+        let mut classes: Vec<String> = Vec::new();
+        let mut hashed: Option<HashSet<String>> = None;
         while let Some(key) = map.next_key::<String>()? {
             let class = self.0.mode.class(&key);
-            if let Some(first) = seen.get(&class) {
+            let seen = match &hashed {
+                Some(set) => set.contains(&class),
+                None => classes.contains(&class),
+            };
+            if seen {
+                let mode = self.0.mode;
+                let first = out
+                    .keys()
+                    .find(|k| mode.class(k) == class)
+                    .cloned()
+                    .unwrap_or_else(|| key.clone());
                 let err = Error::Ambiguous {
                     path: render_path(&self.0.path.borrow()),
-                    first: quote_key(first),
+                    first: quote_key(&first),
                     second: quote_key(&key),
-                    how: self.0.mode.how(first, &key),
+                    how: mode.how(&first, &key),
                 };
                 let text = err.to_string();
                 *self.0.ambiguity.borrow_mut() = Some(err);
                 return Err(serde::de::Error::custom(text));
             }
-            self.0.path.borrow_mut().push(Segment::Key(key.clone()));
+            self.0.path.borrow_mut().push(Segment::Key(key));
             let v = map.next_value_seed(self);
-            self.0.path.borrow_mut().pop();
-            seen.insert(class, key.clone());
+            let Some(Segment::Key(key)) = self.0.path.borrow_mut().pop() else {
+                return Err(serde::de::Error::custom("the JSON path lost its key"));
+            };
+            match &mut hashed {
+                Some(set) => {
+                    set.insert(class);
+                }
+                None if classes.len() < SMALL_OBJECT => classes.push(class),
+                None => {
+                    let mut set: HashSet<String> = classes.drain(..).collect();
+                    set.insert(class);
+                    hashed = Some(set);
+                }
+            }
             out.insert(key, v?);
         }
         Ok(Value::Object(out))
     }
 }
+
+/// Keys up to which an object's key classes are compared one by one rather than hashed.
+const SMALL_OBJECT: usize = 16;
 
 #[cfg(test)]
 mod tests {

@@ -218,6 +218,9 @@ pub mod oids {
 /// How many distinct certificates [`Cert::from_der_shared`] remembers.
 pub const SHARED_CERTS: usize = 4096;
 
+/// Most certificates [`Cert::from_der_shared`] keeps under one hash (see there).
+const SHARED_BUCKET: usize = 8;
+
 /// One parsed certificate with its original encodings.
 ///
 /// Equality (`PartialEq`) is DER equality, which is what notation's trust-store matching uses.
@@ -424,7 +427,7 @@ impl Cert {
         })))
     }
 
-    /// [`Cert::from_der`], remembered by the SHA-256 of the DER for the life of the process.
+    /// [`Cert::from_der`], remembered by the DER bytes for the life of the process.
     ///
     /// Parsing is a pure function of the bytes, so the memo cannot change an answer; it only
     /// means that the certificates a registry's signatures share (the same chain on every
@@ -432,23 +435,43 @@ impl Cert {
     /// whether the bytes are at least a DER certificate to `x509-cert` (the envelope parsers'
     /// own check, which is looser than this module's). At most [`SHARED_CERTS`] distinct
     /// certificates are kept; beyond that they are parsed afresh each time.
+    ///
+    /// The memo is found by a hash of the length and the last 64 bytes (the end of the
+    /// issuer's signature, which differs between any two certificates an issuer signs), then
+    /// the whole DER is compared: a SHA-256 of every certificate of every signature was 2% of a
+    /// large scan's CPU. Bytes chosen to share an end only share a bucket, and a bucket holds at
+    /// most [`SHARED_BUCKET`] certificates (others are parsed afresh), so such a storage cannot
+    /// make a lookup compare more than that many.
     pub fn from_der_shared(der: &[u8]) -> (Result<Cert>, bool) {
         type Parsed = (Result<Cert>, bool);
-        static MEMO: OnceLock<Mutex<HashMap<[u8; 32], Parsed>>> = OnceLock::new();
-        let mut key = [0u8; 32];
-        key.copy_from_slice(digest::digest(&digest::SHA256, der).as_ref());
+        type Memo = HashMap<u64, Vec<(Box<[u8]>, Parsed)>>;
+        static MEMO: OnceLock<Mutex<(Memo, usize)>> = OnceLock::new();
+        let key = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            der.len().hash(&mut h);
+            der[der.len().saturating_sub(64)..].hash(&mut h);
+            h.finish()
+        };
         let memo = MEMO.get_or_init(Default::default);
         // A poisoned memo only means another thread panicked mid-insert; the map is intact.
-        if let Some(hit) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(bucket) = memo.lock().unwrap_or_else(|e| e.into_inner()).0.get(&key)
+            && let Some((_, hit)) = bucket.iter().find(|(d, _)| **d == *der)
+        {
             return hit.clone();
         }
         let parsed = match Cert::from_der(der) {
             Ok(c) => (Ok(c), true),
             Err(e) => (Err(e), Certificate::from_der(der).is_ok()),
         };
-        let mut map = memo.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() < SHARED_CERTS {
-            map.insert(key, parsed.clone());
+        let mut guard = memo.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, kept) = &mut *guard;
+        if *kept < SHARED_CERTS {
+            let bucket = map.entry(key).or_default();
+            if bucket.len() < SHARED_BUCKET && !bucket.iter().any(|(d, _)| **d == *der) {
+                bucket.push((der.into(), parsed.clone()));
+                *kept += 1;
+            }
         }
         parsed
     }
@@ -1214,6 +1237,40 @@ mod tests {
         // A PEM block of another label must be a certificate too.
         let bogus = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
         assert!(Cert::parse_pem_or_der(bogus).is_err());
+    }
+
+    /// Certificates that differ only in the middle share the memo's hash (same length, same
+    /// last 64 bytes): each still gets its own parse, also past a bucket's capacity.
+    #[test]
+    fn the_shared_memo_tells_certificates_with_one_ending_apart() {
+        let Some(dir) = crate::test_vectors::dir() else {
+            return;
+        };
+        let der = std::fs::read(dir.join("notation/notation-core-go/x509/der.der")).expect("read");
+        let at = der
+            .windows(b"Root CA - R3".len())
+            .position(|w| w == b"Root CA - R3")
+            .expect("the subject's OU")
+            + b"Root CA - R".len();
+        let tail = der[der.len() - 64..].to_vec();
+        for round in 0..2 {
+            for digit in b'0'..=b'9' {
+                let mut variant = der.clone();
+                variant[at] = digit;
+                assert_eq!(variant[variant.len() - 64..], tail[..]);
+                let (cert, is_der) = Cert::from_der_shared(&variant);
+                let cert = cert.expect("parses");
+                assert!(is_der);
+                // The first occurrence is the issuer's (it comes before the subject).
+                let ou = format!("Root CA - R{}", char::from(digit));
+                assert!(
+                    cert.issuer_string().contains(&ou),
+                    "round {round}: {} for {ou}",
+                    cert.issuer_string()
+                );
+                assert_eq!(cert.der(), &variant[..]);
+            }
+        }
     }
 
     #[test]
