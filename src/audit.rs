@@ -23,9 +23,10 @@ use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
     Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
-    SCHEMA_VERSION, Settings, SignatureReport, Summary, Tool, ZotSignatureInfo,
+    SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary, Tool, ZotSignatureInfo,
 };
 use crate::report::text::{Interner, Text};
+use crate::shard::Shard;
 use crate::trust::TrustMaterial;
 use crate::verify::{
     KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
@@ -78,6 +79,9 @@ pub struct AuditOptions {
     /// `--allow-empty`: a rootDir holding no repository is expected (recorded in the report's
     /// settings; the exit status is the binary's).
     pub allow_empty: bool,
+    /// `--shard I/N`: audit only the repositories of shard I (zot's cluster rule, see
+    /// [`crate::shard`]); `None` audits every repository.
+    pub shard: Option<Shard>,
 }
 
 impl AuditOptions {
@@ -99,6 +103,7 @@ impl AuditOptions {
             registries_d: None,
             keyless: None,
             allow_empty: false,
+            shard: None,
         }
     }
 }
@@ -136,6 +141,10 @@ pub struct Auditor {
     /// Folders the walk could not list, `(path, why)` (see [`crate::layout::Walk`]).
     unreadable_folders: Vec<(String, String)>,
     graphs: Vec<RepoGraph>,
+    /// Repositories the walk found in the whole rootDir, those of other shards included (equal
+    /// to `graphs.len()` without `--shard`): an empty shard of a registry is not an empty
+    /// registry.
+    registry_repositories: usize,
     /// `(graph, artifact, layer)` of every signature to verify.
     work: Vec<(usize, usize, usize)>,
     blobs: Mutex<BlobMemo>,
@@ -225,6 +234,7 @@ impl Auditor {
             walk_findings: Vec::new(),
             unreadable_folders: Vec::new(),
             graphs: Vec::new(),
+            registry_repositories: 0,
             work: Vec::new(),
             blobs: Mutex::new(BlobMemo::default()),
             keys: KeyCache::default(),
@@ -267,7 +277,20 @@ impl Auditor {
     /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
     pub fn rediscover(&mut self) {
         let started = std::time::Instant::now();
-        let walk = find_repositories(&self.root);
+        let mut walk = find_repositories(&self.root);
+        self.registry_repositories = walk.repositories.len();
+        // A shard reads only its own repositories; the walk's findings and unreadable folders
+        // stay, since a folder that could not be listed may hide repositories of any shard.
+        if let Some(shard) = &self.opts.shard {
+            walk.repositories.retain(|r| shard.owns(&r.name));
+            tracing::info!(
+                shard = shard.index,
+                shards = shard.count,
+                repositories = walk.repositories.len(),
+                of = self.registry_repositories,
+                "shard"
+            );
+        }
         tracing::info!(repositories = walk.repositories.len(), "discovering");
         let root = &self.root;
         self.graphs = walk
@@ -507,7 +530,12 @@ impl Auditor {
             verdicts,
             &text,
         );
-        note_unreadable(&mut report, &self.unreadable_folders, graphs);
+        note_unreadable(
+            &mut report,
+            &self.unreadable_folders,
+            graphs,
+            self.registry_repositories,
+        );
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
             containers_policy_stage(policy, registry, opts.as_of, graphs, &mut report, blobs);
@@ -1082,6 +1110,7 @@ fn aggregate(
             }),
             allow_empty: opts.allow_empty,
         },
+        shard: opts.shard.as_ref().map(ShardReport::of),
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
         summary,
@@ -1103,7 +1132,12 @@ fn aggregate(
 /// and the `no-repositories` finding when no repository was found at all. A repository that
 /// could not be read is never silently absent: its images are unknown, which fails
 /// `--fail-on`.
-fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[RepoGraph]) {
+fn note_unreadable(
+    report: &mut Report,
+    folders: &[(String, String)],
+    graphs: &[RepoGraph],
+    registry_repositories: usize,
+) {
     use crate::report::model::{UnreadableKind, UnreadableRepository};
     let mut places: Vec<UnreadableRepository> = folders
         .iter()
@@ -1127,7 +1161,11 @@ fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[
     }
     places.sort_by(|a, b| a.path.cmp(&b.path));
     report.summary.unreadable_repositories = places.len();
-    if graphs.is_empty() {
+    if let Some(shard) = &mut report.shard {
+        shard.registry_repositories = registry_repositories;
+    }
+    // Sharded, only a registry with no repository in any shard is empty.
+    if registry_repositories == 0 {
         let message = match folders.len() {
             0 if report.settings.allow_empty => "no OCI image layout was found under the rootDir; --allow-empty says an empty registry is expected".to_string(),
             0 => "no OCI image layout was found under the rootDir (an unmounted volume, or not zot's storage.rootDirectory?); pass --allow-empty if an empty registry is expected".to_string(),

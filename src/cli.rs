@@ -461,6 +461,18 @@ pub struct AuditArgs {
     /// its folder. Read once at start.
     #[arg(long, value_name = "FILE", requires = "registry")]
     pub policy: Option<PathBuf>,
+    /// Audit only shard I of N (numbered from 0): the repositories zot's scale-out cluster rule
+    /// assigns to member I of N (SipHash-2-4 of the repository name keyed with the hashKey,
+    /// modulo N). Trust material is read whole. `sigaudit merge` joins the N reports. In a
+    /// Kubernetes Indexed Job: `--shard $(JOB_COMPLETION_INDEX)/N`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The 16-character key of --shard: the zot cluster's `hashKey`, so that shard I audits
+    /// exactly what member I serves [default: sigaudit's own key, `sigaudit:default`, which
+    /// matches no zot cluster]. Also read from $SIGAUDIT_SHARD_KEY (e.g. a Secret), so that it
+    /// stays out of the process list. Used only with --shard.
+    #[arg(long, value_name = "KEY", env = "SIGAUDIT_SHARD_KEY", hide_env_values = true)]
+    pub shard_key: Option<String>,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

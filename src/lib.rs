@@ -25,6 +25,7 @@ pub mod layout;
 pub mod media;
 pub mod notation;
 pub mod report;
+pub mod shard;
 pub mod sorted_map;
 pub mod trust;
 pub mod verify;

@@ -122,6 +122,28 @@ fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
     }
 }
 
+/// Reads `--shard` and `--shard-key`, or says why they cannot be used.
+fn shard(args: &AuditArgs) -> Result<Option<sigaudit::shard::Shard>, u8> {
+    use sigaudit::shard::{Shard, ShardError};
+    let Some(spec) = &args.shard else {
+        return Ok(None);
+    };
+    Shard::parse(spec, args.shard_key.as_deref())
+        .map(Some)
+        .map_err(|e| {
+            let help = match &e {
+                ShardError::KeyLength(_) => {
+                    "pass the cluster's hashKey as zot's config has it (cluster.hashKey, 16 characters), or leave --shard-key out for sigaudit's default key"
+                }
+                _ => {
+                    "pass --shard I/N with 0 <= I < N, e.g. --shard 0/4 ... --shard 3/4 (in an Indexed Job: --shard $(JOB_COMPLETION_INDEX)/N)"
+                }
+            };
+            error(e, help);
+            EXIT_USAGE
+        })
+}
+
 /// The audit options of `scan` and `watch`.
 fn audit_options(
     args: &AuditArgs,
@@ -149,6 +171,7 @@ fn audit_options(
         registries_d: args.registries_d.clone(),
         keyless: None,
         allow_empty: args.allow_empty,
+        shard: None,
     }
 }
 
@@ -400,8 +423,10 @@ fn prepare(
     let baseline = load_baseline(args)?;
     let containers_policy = load_containers_policy(args)?;
     let html = html_options(args, out)?;
+    let shard = shard(args)?;
     let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
     opts.keyless = keyless;
+    opts.shard = shard;
     Ok((policy, html, opts))
 }
 
@@ -604,7 +629,12 @@ fn empty_or_unreadable(
         }
         names.join(", ")
     };
-    if s.repositories == 0 && s.unreadable_repositories > 0 {
+    // A shard with no repository of a registry that has some is not an empty registry.
+    let registry_repositories = report
+        .shard
+        .as_ref()
+        .map_or(s.repositories, |sh| sh.registry_repositories);
+    if registry_repositories == 0 && s.unreadable_repositories > 0 {
         error(
             format!(
                 "rootDir {} holds no repository that could be read: {} folder(s) could not be listed ({}); reports written to {}",
@@ -617,7 +647,7 @@ fn empty_or_unreadable(
         );
         return Some(EXIT_ROOT);
     }
-    if s.repositories == 0 && !args.allow_empty {
+    if registry_repositories == 0 && !args.allow_empty {
         error(
             format!(
                 "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",

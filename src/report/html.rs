@@ -1314,6 +1314,7 @@ fn empty_report() -> Report {
             containers_policy: None,
             allow_empty: false,
         },
+        shard: None,
         trust_fingerprint: String::new(),
         trust_material: Vec::new(),
         summary: Summary::default(),

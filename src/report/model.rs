@@ -55,6 +55,10 @@ pub struct Report {
     /// system does not give one): with `rootDirAbsolute`, which machine's storage was audited.
     pub host: String,
     pub settings: Settings,
+    /// Which shard of the registry this report covers (`scan --shard I/N`); absent when the
+    /// audit covered every repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardReport>,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.
     pub trust_fingerprint: String,
@@ -132,6 +136,41 @@ pub struct Settings {
     /// `--allow-empty`: a rootDir holding no repository is expected (`scan` exits 0 rather
     /// than 3 when nothing else fails, and `report.junit.xml` has no failing test case for it).
     pub allow_empty: bool,
+}
+
+/// The shard a report covers: its repositories are those zot's cluster rule assigns to
+/// member `index` of `count` (see [`crate::shard`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardReport {
+    /// From 0, like zot's member index and Kubernetes' `JOB_COMPLETION_INDEX`.
+    pub index: u64,
+    pub count: u64,
+    /// The assignment rule: SipHash-2-4 of the repository name keyed with the hashKey, modulo
+    /// `count` (zot's `pkg/cluster`).
+    pub rule: &'static str,
+    /// Where the key came from: `default` (sigaudit's documented key, matching no zot
+    /// cluster) or `--shard-key` (the cluster's hashKey). The key itself is never written.
+    pub key: &'static str,
+    /// Hex SHA-256 of the key's 16 bytes: shards that agree on it split the registry alike.
+    pub key_sha256: String,
+    /// Repositories in the whole rootDir, every shard's: an empty shard of a registry that
+    /// has repositories is not an empty registry.
+    pub registry_repositories: usize,
+}
+
+impl ShardReport {
+    /// The header of a report of `shard` (`registryRepositories` filled after the walk).
+    pub fn of(shard: &crate::shard::Shard) -> Self {
+        ShardReport {
+            index: shard.index,
+            count: shard.count,
+            rule: crate::shard::RULE,
+            key: shard.key_source.as_str(),
+            key_sha256: shard.key_sha256(),
+            registry_repositories: 0,
+        }
+    }
 }
 
 /// A policy file read, as evidence: its path and the SHA-256 of its bytes.
