@@ -1014,7 +1014,6 @@ fn aggregate(
             image_report(names[g].clone(), media_type, node.clone(), sigs)
         })
         .collect();
-    let mut summary = Summary::default();
     let mut repositories: Vec<RepositorySummary> = graphs
         .iter()
         .map(|graph| RepositorySummary {
@@ -1025,30 +1024,8 @@ fn aggregate(
     for graph in graphs {
         findings.extend(graph.findings.iter().cloned());
     }
-    for (img, &(g, _)) in images.iter().zip(&nodes) {
-        let repo = &mut repositories[g];
-        match img.status {
-            ImageStatus::Trusted => repo.trusted += 1,
-            ImageStatus::Untrusted => repo.untrusted += 1,
-            ImageStatus::Unsigned => repo.unsigned += 1,
-            ImageStatus::Error => repo.error += 1,
-        }
-        repo.images += 1;
-        if !img.signatures.is_empty() {
-            summary.signed_images += 1;
-        }
-        summary.signatures += img.signatures.len();
-        summary.trusted_signatures += img.signatures.iter().filter(|s| s.trusted).count();
-        summary.attestations += img.attestations.len();
-    }
-    for repo in &repositories {
-        summary.images += repo.images;
-        summary.trusted_images += repo.trusted;
-        summary.untrusted_images += repo.untrusted;
-        summary.unsigned_images += repo.unsigned;
-        summary.error_images += repo.error;
-    }
-    summary.repositories = repositories.len();
+    drop(nodes);
+    let mut summary = tally(&images, &mut repositories);
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
@@ -1111,6 +1088,7 @@ fn aggregate(
             allow_empty: opts.allow_empty,
         },
         shard: opts.shard.as_ref().map(ShardReport::of),
+        merged: None,
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
         summary,
@@ -1125,6 +1103,71 @@ fn aggregate(
         changes: None,
         duration: None,
     }
+}
+
+/// The counts that follow from the images: each repository's images by status, and the
+/// registry's `summary` of images and signatures (`findings`, `unreadableRepositories` and the
+/// containers-policy counts are the later stages'). `repositories` holds every repository, by
+/// name, its counts are set here. A scan's aggregation and `merge` count with this one function,
+/// so a merged report counts exactly as a scan of the whole registry does.
+pub fn tally(images: &[ImageReport], repositories: &mut [RepositorySummary]) -> Summary {
+    let index: HashMap<String, usize> = repositories
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
+    for r in repositories.iter_mut() {
+        (r.images, r.trusted, r.untrusted, r.unsigned, r.error) = (0, 0, 0, 0, 0);
+    }
+    let mut summary = Summary::default();
+    for img in images {
+        if let Some(&i) = index.get(&*img.repository) {
+            let repo = &mut repositories[i];
+            match img.status {
+                ImageStatus::Trusted => repo.trusted += 1,
+                ImageStatus::Untrusted => repo.untrusted += 1,
+                ImageStatus::Unsigned => repo.unsigned += 1,
+                ImageStatus::Error => repo.error += 1,
+            }
+            repo.images += 1;
+        }
+        if !img.signatures.is_empty() {
+            summary.signed_images += 1;
+        }
+        summary.signatures += img.signatures.len();
+        summary.trusted_signatures += img.signatures.iter().filter(|s| s.trusted).count();
+        summary.attestations += img.attestations.len();
+    }
+    for repo in repositories.iter() {
+        summary.images += repo.images;
+        summary.trusted_images += repo.trusted;
+        summary.untrusted_images += repo.untrusted;
+        summary.unsigned_images += repo.unsigned;
+        summary.error_images += repo.error;
+    }
+    summary.repositories = repositories.len();
+    summary
+}
+
+/// `summary.containersPolicyAccept` and `Reject`: every image is judged when a `--policy` is
+/// given, none otherwise.
+pub fn count_policy_verdicts(report: &mut Report) {
+    let judged = report
+        .images
+        .iter()
+        .filter(|i| i.containers_policy.is_some())
+        .count();
+    let rejected = report
+        .images
+        .iter()
+        .filter(|i| {
+            i.containers_policy
+                .as_ref()
+                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
+        })
+        .count();
+    report.summary.containers_policy_reject = rejected;
+    report.summary.containers_policy_accept = judged - rejected;
 }
 
 /// Records what could not be read: every folder the walk could not list and every repository
@@ -1295,17 +1338,7 @@ fn containers_policy_stage(
         }
         img.containers_policy = Some(out);
     });
-    let rejected = report
-        .images
-        .iter()
-        .filter(|i| {
-            i.containers_policy
-                .as_ref()
-                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
-        })
-        .count();
-    report.summary.containers_policy_reject = rejected;
-    report.summary.containers_policy_accept = report.images.len() - rejected;
+    count_policy_verdicts(report);
 }
 
 /// Reads at most `limit` bytes of the regular file `path` (links followed; a named pipe or

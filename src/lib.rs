@@ -23,6 +23,7 @@ pub mod history;
 pub mod keyless;
 pub mod layout;
 pub mod media;
+pub mod merge;
 pub mod notation;
 pub mod report;
 pub mod shard;

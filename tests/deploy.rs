@@ -702,6 +702,68 @@ fn sharded_job_audits_every_image_once_across_its_indexes() {
         .collect();
     assert!(!whole.is_empty());
     assert_eq!(seen, whole);
+
+    // The merge Job: one file per index, read from the shared volume, merged reports beside.
+    let merge_job = yaml("deploy/kubernetes/merge-job.yaml");
+    assert_eq!(merge_job["spec"]["backoffLimit"].as_i64(), Some(0));
+    let merge_pod = &merge_job["spec"]["template"]["spec"];
+    assert_eq!(s(&merge_pod["restartPolicy"]), "Never");
+    let c = &merge_pod["containers"][0];
+    let margs: Vec<String> = list(&c["args"]).iter().map(|a| s(a).to_string()).collect();
+    assert_eq!(margs[0], "merge");
+    let files: Vec<&String> = margs.iter().filter(|a| a.ends_with(".json")).collect();
+    let want: Vec<String> = (0..n)
+        .map(|i| format!("/reports/shards/{i}/report.json"))
+        .collect();
+    assert_eq!(files, want.iter().collect::<Vec<_>>(), "every index once");
+    let mount = list(&c["volumeMounts"])
+        .iter()
+        .find(|m| s(&m["mountPath"]) == "/reports")
+        .expect("the shared volume at /reports");
+    assert_eq!(
+        s(&list(&merge_pod["volumes"])
+            .iter()
+            .find(|v| s(&v["name"]) == s(&mount["name"]))
+            .expect("volume")["persistentVolumeClaim"]["claimName"]),
+        s(&list(&pod["volumes"])
+            .iter()
+            .find(|v| s(&v["name"]) == "reports")
+            .expect("volume")["persistentVolumeClaim"]["claimName"]),
+        "the shards' claim"
+    );
+    let here: Vec<String> = margs
+        .iter()
+        .map(|a| a.replace("/reports", &dir.path().display().to_string()))
+        .collect();
+    let run = sigaudit(&here, dir.path());
+    // The demo has images that fail the built-in rule: --fail-on violations fails the Job.
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let merged = report(&dir.path().join("merged"));
+    assert_eq!(merged["merged"]["count"].as_i64(), Some(n));
+    let statuses: BTreeMap<(String, String, String), String> = merged["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|img| {
+            (
+                (
+                    s_json(&img["repository"]),
+                    s_json(&img["digest"]),
+                    img["parent"].to_string(),
+                ),
+                s_json(&img["status"]),
+            )
+        })
+        .collect();
+    assert_eq!(statuses, whole);
+    for f in ["report.json", "report.csv", "report.html", "report.prom"] {
+        assert!(dir.path().join("merged").join(f).is_file(), "{f}");
+    }
 }
 
 fn s_json(v: &Value) -> String {
@@ -746,7 +808,7 @@ fn kubernetes_manifests_pass_the_api_schemas() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "{files:?}");
+    assert!(files.len() >= 4, "{files:?}");
     for f in &files {
         let (ok, out) = validate(f);
         assert!(ok && out.contains("passed"), "{}: {out}", f.display());

@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use serde_json::Value;
@@ -326,4 +326,338 @@ fn bad_shard_flags_are_usage_errors_that_say_what_to_pass() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("has 12 bytes"), "{err}");
     assert!(!err.contains("secret-short"), "the key is not echoed: {err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+
+const ALL_FORMATS: &str = "json,csv,html,junit,sarif,prometheus";
+
+/// A config whose rules each match part of a registry, one of them nothing, and an exemption:
+/// a shard alone would count, exempt and report unmatched rules differently from the whole.
+const CONFIG: &str = r#"
+[[rule]]
+name = "signed"
+repository = "**"
+min-signatures = 1
+
+[[rule]]
+name = "two-for-prod"
+repository = "prod/**"
+min-signatures = 2
+
+[[rule]]
+name = "nothing-matches"
+repository = "no/such/repository/**"
+
+[[exemption]]
+repository = "data/**"
+rule = "signed"
+reason = "a data mirror (TICKET-1)"
+expires = 2027-01-31
+"#;
+
+/// `sigaudit` with `args` (strings), exit code and stderr.
+fn run(args: &[String]) -> (i32, String) {
+    let o = Process::new(BIN)
+        .args(args)
+        .env_remove("SIGAUDIT_CONFIG")
+        .env_remove("SIGAUDIT_SHARD_KEY")
+        .output()
+        .expect("run sigaudit");
+    (
+        o.status.code().expect("exit code"),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// `scan ROOT --out OUT --format ALL --as-of AS_OF` plus `extra`; exit 0 or 1 required.
+fn scan_all(root: &Path, out: &Path, extra: &[String]) {
+    let mut args = strings(&["scan"]);
+    args.push(root.display().to_string());
+    args.extend(strings(&["--out"]));
+    args.push(out.display().to_string());
+    args.extend(strings(&["--format", ALL_FORMATS, "--as-of", AS_OF]));
+    args.extend_from_slice(extra);
+    let (code, err) = run(&args);
+    assert!(code == 0 || code == 1, "scan {args:?}: exit {code}\n{err}");
+}
+
+/// `merge SHARDS --out OUT --format ALL` plus `extra`: exit code and stderr.
+fn merge(shards: &[PathBuf], out: &Path, extra: &[String]) -> (i32, String) {
+    let mut args = strings(&["merge"]);
+    args.extend(shards.iter().map(|p| p.display().to_string()));
+    args.extend(strings(&["--out"]));
+    args.push(out.display().to_string());
+    args.extend(strings(&["--format", ALL_FORMATS]));
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The `,"merged":{...}` member of a report.json's text, cut out (the fields that record the
+/// shards); the text is otherwise untouched.
+fn without_merged(json: &str) -> String {
+    let start = json.find(",\"merged\":{").expect("a merged object");
+    let bytes = json.as_bytes();
+    let mut i = start + ",\"merged\":".len();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    loop {
+        let c = bytes[i];
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_string = true,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    format!("{}{}", &json[..start], &json[i + 1..])
+}
+
+/// Every file of a report folder as text, with what differs between any two runs made the
+/// same: the run's own `generatedAt` (RFC 3339 and Unix time) and the audit's duration, which
+/// a merge does not measure.
+fn report_files(dir: &Path) -> BTreeMap<String, String> {
+    let r: Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("json"))
+        .expect("JSON");
+    let generated = r["generatedAt"].as_str().expect("generatedAt").to_string();
+    let unix = chrono::DateTime::parse_from_rfc3339(&generated)
+        .expect("time")
+        .timestamp()
+        .to_string();
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(dir).expect("out") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().expect("name").to_string_lossy().into_owned();
+        let mut text = std::fs::read_to_string(&p).expect("text");
+        text = text.replace(&generated, "GENERATED-AT");
+        if name == "report.prom" {
+            text = text
+                .lines()
+                .filter(|l| !l.contains("sigaudit_audit_duration_seconds"))
+                .map(|l| {
+                    if l.starts_with("sigaudit_generated_timestamp_seconds ") {
+                        l.replace(&unix, "GENERATED-AT")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        files.insert(name, text);
+    }
+    files
+}
+
+/// Scans `root` whole and in `n` shards with `extra` flags, merges the shards with
+/// `merge_extra`, and checks every report file of the merge is the full scan's, byte for
+/// byte, apart from the `merged` object and the run's own time.
+fn check_merge(root: &Path, tmp: &Path, n: u64, extra: &[String], merge_extra: &[String]) {
+    let full = tmp.join(format!("full-{n}"));
+    scan_all(root, &full, extra);
+    let mut shards = Vec::new();
+    // Given in reverse: the order of the files does not matter.
+    for i in (0..n).rev() {
+        let out = tmp.join(format!("shard-{n}-{i}"));
+        let mut e = extra.to_vec();
+        e.extend(strings(&["--shard", &format!("{i}/{n}")]));
+        scan_all(root, &out, &e);
+        shards.push(out.join("report.json"));
+    }
+    let merged = tmp.join(format!("merged-{n}"));
+    let (code, err) = merge(&shards, &merged, merge_extra);
+    assert!(code == 0 || code == 1, "merge: exit {code}\n{err}");
+    let mut want = report_files(&full);
+    let mut got = report_files(&merged);
+    let m: Value = serde_json::from_str(&got["report.json"]).expect("JSON");
+    assert_eq!(m["merged"]["count"], n);
+    assert_eq!(m["merged"]["shards"].as_array().expect("shards").len() as u64, n);
+    assert!(m.get("shard").is_none());
+    let json = without_merged(&got["report.json"]);
+    got.insert("report.json".into(), json);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (name, text) in std::mem::take(&mut want) {
+        assert!(
+            got[&name] == text,
+            "{} N={n}: {name} differs from the full scan's\n--- full\n{}\n--- merged\n{}",
+            root.display(),
+            &text[..text.len().min(3000)],
+            &got[&name][..got[&name].len().min(3000)]
+        );
+    }
+}
+
+#[test]
+fn merged_shards_of_the_fixtures_equal_a_full_scan_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let config = tmp.path().join("sigaudit.toml");
+    std::fs::write(&config, CONFIG).expect("config");
+    for fixture in ["demo", "adversarial", "corrupt-blob", "notation-policy"] {
+        let root = common::project().join("fixtures").join(fixture);
+        for n in [1, 2, 7] {
+            let dir = tmp.path().join(format!("{fixture}-{n}"));
+            let no_config = strings(&["--no-config"]);
+            check_merge(&root, &dir, n, &no_config, &no_config);
+        }
+    }
+    // With rules that only parts of the registry match, an exemption and a rule no image
+    // matches, judged by the merge over the whole registry; and a baseline (another registry's
+    // report, so that there are changes) compared over the whole registry.
+    let demo = common::project().join("fixtures/demo");
+    let baseline_dir = tmp.path().join("baseline");
+    scan_all(
+        &common::project().join("fixtures/adversarial"),
+        &baseline_dir,
+        &strings(&["--no-config"]),
+    );
+    let baseline = baseline_dir.join("report.json").display().to_string();
+    let c = config.display().to_string();
+    for n in [2, 7] {
+        let dir = tmp.path().join(format!("config-{n}"));
+        check_merge(
+            &demo,
+            &dir,
+            n,
+            &strings(&["--config", &c, "--baseline", &baseline, "--registry", "registry.example"]),
+            &strings(&["--config", &c, "--baseline", &baseline]),
+        );
+    }
+}
+
+#[test]
+fn merged_shards_of_a_synthetic_registry_equal_a_full_scan_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("root");
+    let params = sigaudit_fixtures::synth::Params {
+        repos: 23,
+        images: 92,
+        cosign: 1,
+        notation_rsa: 0,
+        notation_es384: 1,
+        cosign_referrers: 1,
+        ..Default::default()
+    };
+    let keys = sigaudit_fixtures::synth::SynthKeys::new();
+    sigaudit_fixtures::synth::generate(&root, &tmp.path().join("extra"), &params, &keys)
+        .expect("synth");
+    for n in [1, 2, 7] {
+        let key = strings(&["--no-config", "--shard-key", "loremipsumdolors"]);
+        let dir = tmp.path().join(format!("n{n}"));
+        // --shard-key without --shard does nothing on the full scan: only the shards use it.
+        check_merge(&root, &dir, n, &key, &strings(&["--no-config"]));
+    }
+}
+
+/// What `merge` refuses, each naming the file and the reason, exit 2, no report written; the
+/// control, the same shards as they were written, merges.
+#[test]
+fn merge_refuses_shards_that_are_not_one_audit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let t = tmp.path();
+    let demo = common::project().join("fixtures/demo");
+    let shard = |name: &str, root: &Path, extra: &[&str]| -> PathBuf {
+        let out = t.join(name);
+        let mut e = strings(&["--no-config"]);
+        e.extend(strings(extra));
+        scan_all(root, &out, &e);
+        out.join("report.json")
+    };
+    let s0 = shard("s0", &demo, &["--shard", "0/2"]);
+    let s1 = shard("s1", &demo, &["--shard", "1/2"]);
+    let out = t.join("merged");
+    let no_config = strings(&["--no-config"]);
+    let (code, err) = merge(&[s0.clone(), s1.clone()], &out, &no_config);
+    assert_eq!(code, 0, "the control merges: {err}");
+    std::fs::remove_dir_all(&out).expect("rm");
+
+    // A copy of the demo with one more cosign key: other trust material.
+    let other_root = t.join("other-root");
+    common::copy_tree(&demo, &other_root);
+    let key = std::fs::read_dir(demo.join("_cosign"))
+        .expect("_cosign")
+        .map(|e| e.expect("entry").path())
+        .next()
+        .expect("a key");
+    std::fs::copy(&key, other_root.join("_cosign/copy.pub")).expect("copy key");
+    let other_trust = shard("trust", &other_root, &["--shard", "1/2"]);
+    let other_time = {
+        let out = t.join("time");
+        let mut args = strings(&["scan"]);
+        args.push(demo.display().to_string());
+        args.extend(strings(&["--out"]));
+        args.push(out.display().to_string());
+        args.extend(strings(&[
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-24T00:00:00Z",
+            "--no-config",
+            "--shard",
+            "1/2",
+        ]));
+        assert_eq!(run(&args).0, 0);
+        out.join("report.json")
+    };
+    let other_settings = shard("settings", &demo, &["--shard", "1/2", "--require-revocation"]);
+    let other_count = shard("count", &demo, &["--shard", "1/3"]);
+    let other_key = shard(
+        "key",
+        &demo,
+        &["--shard", "1/2", "--shard-key", "loremipsumdolors"],
+    );
+    let full = shard("full", &demo, &[]);
+    let garbage = t.join("garbage.json");
+    std::fs::write(&garbage, "{\"not\": [\"a report\"").expect("write");
+    // Shard 0's report presented as shard 1: its repositories would be counted twice.
+    let forged = t.join("forged.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&s0).expect("s0")).expect("JSON");
+    v["shard"]["index"] = 1.into();
+    std::fs::write(&forged, serde_json::to_vec(&v).expect("JSON")).expect("write");
+
+    let cases: Vec<(Vec<PathBuf>, &Path, &str)> = vec![
+        (vec![s0.clone()], &s0, "shard 1 of 2 is missing"),
+        (vec![s0.clone(), s0.clone()], &s0, "are both shard 0"),
+        (vec![s0.clone(), other_trust.clone()], &other_trust, "the trust material"),
+        (vec![s0.clone(), other_time.clone()], &other_time, "the audit's instant"),
+        (vec![s0.clone(), other_settings.clone()], &other_settings, "the settings"),
+        (vec![s0.clone(), other_count.clone()], &other_count, "the shard count"),
+        (vec![s0.clone(), other_key.clone()], &other_key, "the shard key"),
+        (vec![s0.clone(), full.clone()], &full, "not a shard report"),
+        (vec![s0.clone(), garbage.clone()], &garbage, "not a sigaudit report"),
+        (vec![s0.clone(), forged.clone()], &forged, "is also in"),
+    ];
+    for (files, named, reason) in cases {
+        let (code, err) = merge(&files, &out, &no_config);
+        assert_eq!(code, 2, "{reason}: {err}");
+        assert!(err.contains(reason), "{reason}: {err}");
+        assert!(
+            err.contains(&named.display().to_string()),
+            "{reason}: the file is named: {err}"
+        );
+        assert!(err.contains("help:"), "{err}");
+        assert!(!out.join("report.json").exists(), "{reason}: nothing written");
+    }
 }

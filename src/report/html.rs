@@ -1315,6 +1315,7 @@ fn empty_report() -> Report {
             allow_empty: false,
         },
         shard: None,
+        merged: None,
         trust_fingerprint: String::new(),
         trust_material: Vec::new(),
         summary: Summary::default(),

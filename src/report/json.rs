@@ -28,6 +28,10 @@ struct Head<'a> {
     root_dir_absolute: &'a str,
     host: &'a str,
     settings: &'a super::model::Settings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<&'a super::model::ShardReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merged: Option<&'a super::model::MergedReport>,
     trust_fingerprint: &'a str,
     trust_material: &'a [crate::trust::MaterialRecord],
     summary: &'a super::model::Summary,
@@ -52,6 +56,8 @@ pub fn render(
         root_dir_absolute: &report.root_dir_absolute,
         host: &report.host,
         settings: &report.settings,
+        shard: report.shard.as_ref(),
+        merged: report.merged.as_ref(),
         trust_fingerprint: &report.trust_fingerprint,
         trust_material: &report.trust_material,
         summary: &report.summary,

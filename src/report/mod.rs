@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod model;
 pub mod prometheus;
+pub mod read;
 pub mod sarif;
 pub mod schema;
 pub mod text;

@@ -59,6 +59,9 @@ pub struct Report {
     /// audit covered every repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardReport>,
+    /// The shard reports `sigaudit merge` joined into this one; absent in a scan's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged: Option<MergedReport>,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.
     pub trust_fingerprint: String,
@@ -171,6 +174,36 @@ impl ShardReport {
             registry_repositories: 0,
         }
     }
+}
+
+/// The shard reports a merged report was made from (`sigaudit merge`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedReport {
+    /// How many shards the registry was split into; every one is among `shards`.
+    pub count: u64,
+    /// The assignment rule the shards used (their `shard.rule`).
+    pub rule: String,
+    /// `default` or `--shard-key`, as the shards say.
+    pub key: String,
+    /// Hex SHA-256 of the shards' key.
+    pub key_sha256: String,
+    /// Each shard report read, by index.
+    pub shards: Vec<MergedShard>,
+}
+
+/// One shard report `merge` read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedShard {
+    pub index: u64,
+    /// As given on the command line.
+    pub file: String,
+    /// Hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// The shard's own `host` and `generatedAt`: which worker audited it, and when.
+    pub host: String,
+    pub generated_at: String,
 }
 
 /// A policy file read, as evidence: its path and the SHA-256 of its bytes.
