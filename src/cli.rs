@@ -337,7 +337,8 @@ impl FailOnSet {
     }
 }
 
-const MERGE_ABOUT: &str = "Join the reports of a sharded audit into one report of the whole registry.
+const MERGE_ABOUT: &str =
+    "Join the reports of a sharded audit into one report of the whole registry.
 
 Each SHARD.json is the report.json of one `sigaudit scan --shard I/N`. The shards must be of \
 one audit: written by this sigaudit version, with the same trust material (trustFingerprint), \
@@ -520,7 +521,12 @@ pub struct AuditArgs {
     /// exactly what member I serves [default: sigaudit's own key, `sigaudit:default`, which
     /// matches no zot cluster]. Also read from $SIGAUDIT_SHARD_KEY (e.g. a Secret), so that it
     /// stays out of the process list. Used only with --shard.
-    #[arg(long, value_name = "KEY", env = "SIGAUDIT_SHARD_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "SIGAUDIT_SHARD_KEY",
+        hide_env_values = true
+    )]
     pub shard_key: Option<String>,
 }
 

@@ -670,8 +670,7 @@ fn empty_or_unreadable(
         error(
             format!(
                 "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",
-                root,
-                written_to
+                root, written_to
             ),
             "check that ROOT is zot's storage.rootDirectory and that its volume is mounted; pass --allow-empty if an empty registry is expected",
         );

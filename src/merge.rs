@@ -26,7 +26,7 @@ use crate::finding::Finding;
 use crate::history::Baseline;
 use crate::report::Format;
 use crate::report::model::{
-    ImageReport, MergedReport, MergedShard, RepositorySummary, Report, SCHEMA_VERSION, Settings,
+    ImageReport, MergedReport, MergedShard, Report, RepositorySummary, SCHEMA_VERSION, Settings,
     Tool, UnreadableRepository,
 };
 use crate::report::read::{self, Head};
@@ -78,7 +78,11 @@ struct ShardHead {
 
 /// Reads every shard in `files`, checks they are the whole of one sharded audit, and builds
 /// the merged report, compliance judged under `policy`.
-pub fn merge(files: &[PathBuf], policy: &Policy, opts: &MergeOptions) -> Result<Report, MergeError> {
+pub fn merge(
+    files: &[PathBuf],
+    policy: &Policy,
+    opts: &MergeOptions,
+) -> Result<Report, MergeError> {
     let text = Interner::default();
     let mut images: Vec<ImageReport> = Vec::new();
     let mut heads: Vec<ShardHead> = Vec::with_capacity(files.len());
@@ -89,19 +93,10 @@ pub fn merge(files: &[PathBuf], policy: &Policy, opts: &MergeOptions) -> Result<
             file: file.clone(),
             reason,
         };
+        let mut repos: Vec<Arc<str>> = Vec::new();
         let (head, sha256) = read_shard(file, &text, &mut |img| {
-            match owner.get(&img.repository) {
-                Some(&other) if other != n => {
-                    return Err(format!(
-                        "repository {:?} is also in {}: the shards were not split by one rule",
-                        &*img.repository,
-                        files[other].display()
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    owner.insert(img.repository.clone(), n);
-                }
+            if repos.last() != Some(&img.repository) {
+                repos.push(img.repository.clone());
             }
             images.push(img);
             Ok(())
@@ -115,6 +110,23 @@ pub fn merge(files: &[PathBuf], policy: &Policy, opts: &MergeOptions) -> Result<
                 first: first.file.clone(),
                 second: file.clone(),
             });
+        }
+        // A repository in two shards would be counted twice: the files were not split by one
+        // rule (or one was edited).
+        for r in repos {
+            match owner.get(&r) {
+                Some(&other) if other != n => {
+                    return Err(refuse(format!(
+                        "repository {:?} is also in {}: the shards were not split by one rule",
+                        &*r,
+                        files[other].display()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    owner.insert(r, n);
+                }
+            }
         }
         heads.push(ShardHead {
             file: file.clone(),
@@ -237,7 +249,12 @@ fn check_head(head: &Head, first: Option<(&Head, &Path)>) -> Result<u64, String>
         &shard["registryRepositories"],
         &first.get("shard")["registryRepositories"],
     )?;
-    same("asOf", "the audit's instant", head.get("asOf"), first.get("asOf"))?;
+    same(
+        "asOf",
+        "the audit's instant",
+        head.get("asOf"),
+        first.get("asOf"),
+    )?;
     same(
         "trustFingerprint",
         "the trust material",
@@ -250,7 +267,12 @@ fn check_head(head: &Head, first: Option<(&Head, &Path)>) -> Result<u64, String>
         head.get("trustMaterial"),
         first.get("trustMaterial"),
     )?;
-    same("rootDir", "the rootDir", head.get("rootDir"), first.get("rootDir"))?;
+    same(
+        "rootDir",
+        "the rootDir",
+        head.get("rootDir"),
+        first.get("rootDir"),
+    )?;
     let settings = |h: &Head| -> Value {
         let mut s = h.get("settings").clone();
         if let Some(o) = s.as_object_mut() {
@@ -304,7 +326,8 @@ fn assemble(
             });
         }
         for u in list("unreadableRepositories")? {
-            let u = read::unreadable(u).map_err(|e| refuse(h, format!("unreadableRepositories[]: {e}")))?;
+            let u = read::unreadable(u)
+                .map_err(|e| refuse(h, format!("unreadableRepositories[]: {e}")))?;
             unreadable.entry(u.path.clone()).or_insert(u);
         }
         for f in list("findings")? {

@@ -234,7 +234,11 @@ mod tests {
         );
         assert!(matches!(
             Shard::parse("2/2", None),
-            Err(ShardError::OutOfRange { index: 2, last: 1, .. })
+            Err(ShardError::OutOfRange {
+                index: 2,
+                last: 1,
+                ..
+            })
         ));
         assert!(matches!(
             Shard::parse("0/0", None),

@@ -610,7 +610,10 @@ fn sharded_job_audits_every_image_once_across_its_indexes() {
     };
     assert_eq!(flag("--shard"), format!("$(JOB_COMPLETION_INDEX)/{n}"));
     assert_eq!(flag("--as-of"), "$(AS_OF)");
-    assert!(flag("--out").contains("$(JOB_COMPLETION_INDEX)"), "one folder per shard");
+    assert!(
+        flag("--out").contains("$(JOB_COMPLETION_INDEX)"),
+        "one folder per shard"
+    );
     assert!(flag("--format").split(',').any(|f| f == "json"));
     assert_eq!(
         s(&env_from(pod, "AS_OF")["configMapKeyRef"]["name"]),
@@ -678,28 +681,31 @@ fn sharded_job_audits_every_image_once_across_its_indexes() {
             skip = true;
             continue;
         }
-        full.push(expand(a, &[("JOB_COMPLETION_INDEX", "full"), ("AS_OF", as_of)]));
+        full.push(expand(
+            a,
+            &[("JOB_COMPLETION_INDEX", "full"), ("AS_OF", as_of)],
+        ));
     }
     let o = full.iter().position(|a| a == "--out").expect("--out");
     full[o + 1] = dir.path().join("full").display().to_string();
     let run = sigaudit(&full, dir.path());
     assert_eq!(run.status.code(), Some(0));
-    let whole: BTreeMap<(String, String, String), String> = report(&dir.path().join("full"))
-        ["images"]
-        .as_array()
-        .expect("images")
-        .iter()
-        .map(|img| {
-            (
+    let whole: BTreeMap<(String, String, String), String> =
+        report(&dir.path().join("full"))["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .map(|img| {
                 (
-                    s_json(&img["repository"]),
-                    s_json(&img["digest"]),
-                    img["parent"].to_string(),
-                ),
-                s_json(&img["status"]),
-            )
-        })
-        .collect();
+                    (
+                        s_json(&img["repository"]),
+                        s_json(&img["digest"]),
+                        img["parent"].to_string(),
+                    ),
+                    s_json(&img["status"]),
+                )
+            })
+            .collect();
     assert!(!whole.is_empty());
     assert_eq!(seen, whole);
 
@@ -781,7 +787,9 @@ fn kubernetes_manifests_pass_the_api_schemas() {
         .is_ok_and(|s| s.success());
     if !have {
         if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but the kubernetes-validate Python package is missing: .ci/run installs it");
+            panic!(
+                "CI=true but the kubernetes-validate Python package is missing: .ci/run installs it"
+            );
         }
         eprintln!("skipping: python3 -m pip install kubernetes-validate");
         return;

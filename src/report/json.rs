@@ -28,9 +28,7 @@ struct Head<'a> {
     root_dir_absolute: &'a str,
     host: &'a str,
     settings: &'a super::model::Settings,
-    #[serde(skip_serializing_if = "Option::is_none")]
     shard: Option<&'a super::model::ShardReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     merged: Option<&'a super::model::MergedReport>,
     trust_fingerprint: &'a str,
     trust_material: &'a [crate::trust::MaterialRecord],

@@ -55,12 +55,10 @@ pub struct Report {
     /// system does not give one): with `rootDirAbsolute`, which machine's storage was audited.
     pub host: String,
     pub settings: Settings,
-    /// Which shard of the registry this report covers (`scan --shard I/N`); absent when the
+    /// Which shard of the registry this report covers (`scan --shard I/N`); null when the
     /// audit covered every repository.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardReport>,
-    /// The shard reports `sigaudit merge` joined into this one; absent in a scan's report.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The shard reports `sigaudit merge` joined into this one; null in a scan's report.
     pub merged: Option<MergedReport>,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.

@@ -21,9 +21,9 @@ use crate::codes::{FindingCode, ResultCode};
 use crate::digest::Digest;
 use crate::finding::Finding;
 use crate::report::model::{
-    AppliedExemption, Check, Compliance, ContainersPolicyReport, Expiry, ImageReport,
-    ImageStatus, PolicyFile, PolicyReferenceOutcome, PolicyVerdict, SignatureReport,
-    UnreadableKind, UnreadableRepository, Violation, ZotSignatureInfo,
+    AppliedExemption, Check, Compliance, ContainersPolicyReport, Expiry, ImageReport, ImageStatus,
+    PolicyFile, PolicyReferenceOutcome, PolicyVerdict, SignatureReport, UnreadableKind,
+    UnreadableRepository, Violation, ZotSignatureInfo,
 };
 use crate::report::text::{Details, Interner, Text};
 use crate::trust::{MaterialRecord, MaterialStatus};
@@ -101,7 +101,9 @@ impl<'de> Visitor<'de> for ReportSeed<'_, '_> {
                 })?;
                 head.fields.insert(key, Value::Bool(true));
             } else if head.fields.contains_key(&key) {
-                return Err(de::Error::custom(format!("the field {key:?} appears twice")));
+                return Err(de::Error::custom(format!(
+                    "the field {key:?} appears twice"
+                )));
             } else {
                 let v: Value = map.next_value()?;
                 head.fields.insert(key, v);
@@ -131,15 +133,14 @@ impl<'de> Visitor<'de> for ImagesSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut n = 0usize;
         while let Some(v) = seq.next_element::<Value>()? {
-            let img = image(&v, self.text)
-                .map_err(|e| de::Error::custom(format!("images[{n}]: {e}")))?;
+            let img =
+                image(&v, self.text).map_err(|e| de::Error::custom(format!("images[{n}]: {e}")))?;
             (self.image)(img).map_err(de::Error::custom)?;
             n += 1;
         }
         Ok(())
     }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Field readers: each names the field it refuses.
@@ -502,7 +503,10 @@ mod tests {
     #[test]
     fn a_refused_field_is_named() {
         let t = Interner::default();
-        let v: Value = serde_json::json!({"repository": "app", "digest": "sha256:zz"});
+        let v: Value = serde_json::json!({
+            "SignatureInfo": [], "violations": [], "exemptions": [],
+            "repository": "app", "digest": "sha256:zz"
+        });
         let e = image(&v, &t).expect_err("bad digest");
         assert!(e.contains("digest"), "{e}");
         let head = read_report(&b"[]"[..], &t, &mut |_| Ok(())).expect_err("not an object");
