@@ -716,3 +716,63 @@ fn merge_refuses_shards_that_are_not_one_audit() {
         );
     }
 }
+
+/// `watch --shard I/N` keeps shard I's report: the repositories of that shard only, the header
+/// saying so; it stops cleanly on SIGTERM.
+#[test]
+fn watch_keeps_the_report_of_its_shard() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = common::project().join("fixtures/demo");
+    let (_, full) = scan(&root, &tmp.path().join("full"), &[]);
+    let (_, shard) = scan(&root, &tmp.path().join("shard"), &["--shard", "1/3"]);
+    let out = tmp.path().join("watch");
+    let mut child = Process::new(BIN)
+        .args([
+            "watch",
+            root.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+            "--no-config",
+            "--shard",
+            "1/3",
+        ])
+        .env_remove("SIGAUDIT_CONFIG")
+        .env_remove("SIGAUDIT_SHARD_KEY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("watch");
+    let start = std::time::Instant::now();
+    while !out.join("report.json").exists() {
+        if start.elapsed() > std::time::Duration::from_secs(60)
+            || child.try_wait().expect("wait").is_some()
+        {
+            let _ = child.kill();
+            let o = child.wait_with_output().expect("output");
+            panic!("no report: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let kill = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let o = child.wait_with_output().expect("output");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report"))
+        .expect("JSON");
+    assert_eq!(r["shard"], shard["shard"]);
+    assert_eq!(repositories(&r), repositories(&shard));
+    assert!(repositories(&r).len() < repositories(&full).len());
+    assert_eq!(images(&r), images(&shard));
+}
