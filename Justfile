@@ -43,3 +43,7 @@ image:
     cargo build --release --locked
     sh deploy/container/rootfs.sh target/release/sigaudit target/container-rootfs
     podman build --build-arg BINARY_FROM=prebuilt -t sigaudit .
+
+# Are every fixture scenario's reports byte-identical to those of REF (default: main)? Builds REF in a worktree under target/ (scripts/report-identity.sh).
+report-identity REF="main":
+    bash scripts/report-identity.sh {{REF}}

@@ -176,9 +176,43 @@ pub fn to_hex(bytes: &[u8]) -> String {
     out
 }
 
-/// `sha256:<hex>` of `bytes`, as used for trust-material fingerprints.
+/// The hex SHA-256 of `bytes` (no algorithm prefix: see [`prefixed`] for the reports' form).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(lc::digest(&lc::SHA256, bytes).as_ref())
+}
+
+/// How every report writes a content hash: `sha256:<hex>`, as OCI digests are written (schema
+/// version 2; version 1 wrote some bare). A hash held as bare hex is written through this;
+/// an empty one (nothing could be read) is `null`.
+pub fn serialize_sha256<S: Serializer>(hex: &str, s: S) -> Result<S::Ok, S::Error> {
+    if hex.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(&prefixed(hex))
+    }
+}
+
+/// [`serialize_sha256`] of an optional hash.
+pub fn serialize_sha256_opt<S: Serializer>(hex: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match hex {
+        Some(h) => serialize_sha256(h, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// `sha256:<hex>` of a bare hex hash (unchanged if it already has the prefix).
+pub fn prefixed(hex: &str) -> String {
+    if hex.starts_with("sha256:") {
+        hex.to_string()
+    } else {
+        format!("sha256:{hex}")
+    }
+}
+
+/// The bare hex of a hash written either way (`sha256:<hex>` or `<hex>`), as reports of
+/// schema versions 1 and 2 hold them.
+pub fn bare_hex(hash: &str) -> &str {
+    hash.strip_prefix("sha256:").unwrap_or(hash)
 }
 
 #[cfg(test)]

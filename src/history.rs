@@ -234,7 +234,11 @@ impl Baseline {
             material.insert(
                 path,
                 BaselineMaterial {
-                    sha256: str_of(&m.sha256).unwrap_or_default(),
+                    // Version 1 wrote bare hex (empty when unreadable), version 2 writes
+                    // `sha256:<hex>` (null): held as bare hex, as the new report's records are.
+                    sha256: str_of(&m.sha256)
+                        .map(|h| crate::digest::bare_hex(&h).to_string())
+                        .unwrap_or_default(),
                     kind: str_of(&m.kind).unwrap_or_default(),
                 },
             );
@@ -285,8 +289,11 @@ impl Baseline {
             parent: None,
             tags: Vec::new(),
             path: Some(path.to_string()),
-            before: before.map(str::to_string),
-            after: after.map(str::to_string),
+            // A hash as the reports write it (`sha256:<hex>`); none when it could not be read.
+            before: before
+                .filter(|h| !h.is_empty())
+                .map(crate::digest::prefixed),
+            after: after.filter(|h| !h.is_empty()).map(crate::digest::prefixed),
             detail,
         };
         let mut out = Vec::new();
@@ -498,6 +505,63 @@ mod tests {
         crate::audit::Auditor::new(&root, opts).unwrap().audit()
     }
 
+    /// A baseline of schema version 1 (bare hex trust-material hashes, an unreadable file's
+    /// hash empty) is read as the same material as a version-2 report of the same files: no
+    /// trust-material change. A changed hash in either form is a change, written `sha256:<hex>`.
+    #[test]
+    fn a_version_1_baseline_compares_with_version_2_hashes() {
+        let report = demo();
+        assert!(
+            report.trust_material.iter().any(|m| m.sha256.is_empty()),
+            "an unreadable file"
+        );
+        let v2: Value =
+            serde_json::from_slice(&crate::report::json::to_vec(&report).unwrap()).unwrap();
+        let mut v1 = v2.clone();
+        v1["schemaVersion"] = Value::from(1);
+        for m in v1["trustMaterial"].as_array_mut().unwrap() {
+            let bare = m["sha256"]
+                .as_str()
+                .map(|h| h.strip_prefix("sha256:").unwrap().to_string())
+                .unwrap_or_default();
+            m["sha256"] = Value::from(bare);
+        }
+        for (v, version) in [(&v1, 1), (&v2, 2)] {
+            let b = Baseline::from_slice(
+                Path::new("b.json"),
+                &serde_json::to_vec(v).unwrap(),
+                "00".into(),
+            )
+            .unwrap();
+            assert_eq!(b.info.schema_version, version);
+            assert_eq!(b.compare(&report).entries, Vec::new(), "version {version}");
+        }
+        // The control: one hash changed in the version-1 form is a change.
+        let first = v1["trustMaterial"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|m| m["sha256"] != "")
+            .unwrap();
+        first["sha256"] = Value::from("0".repeat(64));
+        let path = first["path"].as_str().unwrap().to_string();
+        let b = Baseline::from_slice(
+            Path::new("b.json"),
+            &serde_json::to_vec(&v1).unwrap(),
+            "00".into(),
+        )
+        .unwrap();
+        let entries = b.compare(&report).entries;
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(entries[0].kind, ChangeKind::TrustMaterialChanged);
+        assert_eq!(entries[0].path.as_deref(), Some(path.as_str()));
+        assert_eq!(
+            entries[0].before,
+            Some(format!("sha256:{}", "0".repeat(64)))
+        );
+        assert!(entries[0].after.as_deref().unwrap().starts_with("sha256:"));
+    }
+
     #[test]
     fn compliance_transitions() {
         assert_eq!(compliance_change("pass", "pass"), None);
@@ -538,7 +602,9 @@ mod tests {
                 .iter()
                 .any(|i| i.compliance == Compliance::Fail)
         );
-        let mut value = serde_json::to_value(&report).unwrap();
+        let mut value =
+            serde_json::from_slice::<Value>(&crate::report::json::to_vec(&report).unwrap())
+                .unwrap();
         for img in value["images"].as_array_mut().unwrap() {
             img.as_object_mut().unwrap().remove("compliance");
         }
@@ -582,7 +648,9 @@ mod tests {
     #[test]
     fn a_changed_status_between_untrusted_kinds_is_status_changed() {
         let report = demo();
-        let mut value = serde_json::to_value(&report).unwrap();
+        let mut value =
+            serde_json::from_slice::<Value>(&crate::report::json::to_vec(&report).unwrap())
+                .unwrap();
         let img = value["images"]
             .as_array_mut()
             .unwrap()

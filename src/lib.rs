@@ -17,20 +17,25 @@ pub mod digest;
 pub mod discover;
 pub mod expiry;
 pub mod finding;
-pub mod gojson;
 pub mod gpg;
 pub mod history;
 pub mod keyless;
 pub mod layout;
 pub mod media;
 pub mod merge;
-pub mod notation;
 pub mod report;
 pub mod shard;
 pub mod sorted_map;
 pub mod trust;
 pub mod verify;
 pub mod watch;
+
+/// The one JSON reader for signed and trust-deciding documents (Go's key folding and the
+/// ambiguity rule): the `sigaudit-gojson` crate (`crates/gojson`), under its old path.
+pub use sigaudit_gojson as gojson;
+/// The Notary Project verifier: the `sigaudit-notation` crate (`crates/notation`), under its
+/// old path so that `crate::notation::...` reads as before.
+pub use sigaudit_notation as notation;
 
 /// The shared upstream test vectors, for unit tests.
 #[cfg(test)]

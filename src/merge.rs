@@ -173,8 +173,12 @@ fn read_shard(
     }
     let f = std::fs::File::open(file).map_err(|e| format!("cannot read it: {e}"))?;
     let mut hashing = HashingReader::new(std::io::BufReader::with_capacity(1 << 16, f));
-    let head = read::read_report(&mut hashing, text, image)
-        .map_err(|e| format!("not a sigaudit report that can be read: {e}"))?;
+    let head = read::read_report(&mut hashing, text, image).map_err(|e| match e {
+        read::ReadError::Version { .. } => format!(
+            "{e}: shards are merged by the sigaudit that made them; make every shard again with this one"
+        ),
+        read::ReadError::Invalid(e) => format!("not a sigaudit report that can be read: {e}"),
+    })?;
     Ok((head, hashing.finish()))
 }
 
@@ -379,7 +383,8 @@ fn assemble(
         count: shard["count"].as_u64().unwrap_or(0),
         rule: shard["rule"].as_str().unwrap_or_default().to_string(),
         key: shard["key"].as_str().unwrap_or_default().to_string(),
-        key_sha256: shard["keySha256"].as_str().unwrap_or_default().to_string(),
+        key_sha256: crate::digest::bare_hex(shard["keySha256"].as_str().unwrap_or_default())
+            .to_string(),
         shards: heads
             .iter()
             .map(|h| MergedShard {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 /// Entries sorted by key, keys unique.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SortedMap<K, V>(Box<[(K, V)]>);
 
 impl<K, V> Default for SortedMap<K, V> {

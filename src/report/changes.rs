@@ -33,7 +33,9 @@ pub struct Changes {
 pub struct BaselineInfo {
     /// The `--baseline` path, as given on the command line.
     pub path: String,
-    /// SHA-256 (hex) of the baseline file's bytes.
+    /// `sha256:<hex>` of the baseline file's bytes.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub sha256: String,
     pub schema_version: u32,
     /// The baseline's `generatedAt`, as written there.
@@ -170,7 +172,7 @@ pub struct Change {
     pub tags: Vec<String>,
     /// The trust-material file, relative to the rootDir; null for image changes.
     pub path: Option<String>,
-    /// The value before: an image status, a compliance value, or a file's SHA-256; null when
+    /// The value before: an image status, a compliance value, or a file's `sha256:<hex>`; null when
     /// there was nothing.
     pub before: Option<String>,
     /// The value after, as `before`; null when there is nothing any more.

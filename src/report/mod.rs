@@ -84,7 +84,7 @@ pub fn render_all_with(
     out_dir: &Path,
     html: &html::HtmlOptions,
 ) -> io::Result<Vec<PathBuf>> {
-    render(report, formats, out_dir, html, None, false).map(|(written, _)| written)
+    render(report, formats, out_dir, html, None, false).map(|(written, _, _)| written)
 }
 
 /// Render `report` in one format to `w` (`scan --out -`): the same bytes as the file
@@ -106,7 +106,9 @@ pub fn render_to(
         None => None,
     };
     let templates = templates.as_deref();
-    let image_part = |img: &model::ImageReport| image_part(f, templates, img);
+    let tables = (f == Format::Json).then(|| json::Tables::of(report));
+    let image_part =
+        |i: usize, img: &model::ImageReport| image_part(f, templates, tables.as_ref(), i, img);
     let mut stream = PartStream {
         images: &report.images,
         reuse: &[],
@@ -117,7 +119,7 @@ pub fn render_to(
         kept: None,
     };
     match f {
-        Format::Json => json::render(report, &mut stream, w),
+        Format::Json => json::render(report, tables_shared(&tables)?, &mut stream, w),
         Format::Csv => csv::render(&mut stream, w),
         Format::Junit => junit::render(report, &mut stream, w),
         Format::Sarif => sarif::render(report, &mut stream, w),
@@ -141,6 +143,9 @@ pub struct Renderer {
     html: html::HtmlOptions,
     last: Option<Report>,
     parts: Parts,
+    /// Per image of the last report, its positions in report.json's shared lists: its JSON
+    /// is reused only where they are unchanged too.
+    json_refs: Vec<json::ImageRefs>,
 }
 
 impl Renderer {
@@ -151,6 +156,7 @@ impl Renderer {
             html: html::HtmlOptions::default(),
             last: None,
             parts: Parts::new(),
+            json_refs: Vec::new(),
         }
     }
 
@@ -173,7 +179,10 @@ impl Renderer {
         if self.html.templates.is_none() && self.formats.contains(&Format::Html) {
             self.html.templates = Some(Arc::new(html::Templates::new()?));
         }
-        let prev = self.last.as_ref().map(|r| (r, &self.parts));
+        let prev = self
+            .last
+            .as_ref()
+            .map(|r| (r, &self.parts, self.json_refs.as_slice()));
         let result = render(
             &report,
             &self.formats,
@@ -184,14 +193,16 @@ impl Renderer {
         );
         self.last = Some(report);
         match result {
-            Ok((written, parts)) => {
+            Ok((written, parts, json_refs)) => {
                 self.parts = parts;
+                self.json_refs = json_refs;
                 Ok(written)
             }
             Err(e) => {
                 // Parts are rendered before anything is written, but a failure may leave them
                 // incomplete: start afresh next time.
                 self.parts.clear();
+                self.json_refs.clear();
                 Err(e)
             }
         }
@@ -231,18 +242,37 @@ fn reusable(old: &Report, new: &Report) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// The previous render of a `watch`: its report, its parts per format, and its images'
+/// positions in report.json's shared lists.
+type Previous<'a> = (&'a Report, &'a Parts, &'a [json::ImageRefs]);
+
+/// Renders every format; returns the files written, the parts kept (if `keep`) and the
+/// images' report.json positions (if `keep` and JSON is written).
 fn render(
     report: &Report,
     formats: &[Format],
     out_dir: &Path,
     html_opts: &html::HtmlOptions,
-    prev: Option<(&Report, &Parts)>,
+    prev: Option<Previous<'_>>,
     keep: bool,
-) -> io::Result<(Vec<PathBuf>, Parts)> {
+) -> io::Result<(Vec<PathBuf>, Parts, Vec<json::ImageRefs>)> {
     std::fs::create_dir_all(out_dir)?;
     let reuse = match prev {
-        Some((old, _)) => reusable(old, report),
+        Some((old, _, _)) => reusable(old, report),
         None => Vec::new(),
+    };
+    let tables = formats
+        .contains(&Format::Json)
+        .then(|| json::Tables::of(report));
+    // An image's JSON names positions in the shared lists, which move when an entry is added
+    // or removed before them: it is reused only if its positions are the same as well.
+    let json_reuse: Vec<Option<usize>> = match (&tables, prev) {
+        (Some(t), Some((_, _, old_refs))) => reuse
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.filter(|&k| old_refs.get(k).is_some() && old_refs.get(k) == t.refs(i)))
+            .collect(),
+        _ => Vec::new(),
     };
     let templates = match (&html_opts.templates, formats.contains(&Format::Html)) {
         (_, false) => None,
@@ -258,18 +288,27 @@ fn render(
     let templates = templates.as_deref();
     let prepared = prepared.as_ref();
     let reuse = reuse.as_slice();
+    let json_reuse = json_reuse.as_slice();
+    let tables_ref = tables.as_ref();
     // One thread per format: their writes and syncs overlap, their rendering shares the pool.
     let results: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
             .iter()
             .map(|&f| {
                 let old = prev
-                    .and_then(|(_, p)| p.get(&f))
+                    .and_then(|(_, p, _)| p.get(&f))
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                scope.spawn(move || {
-                    render_one(report, f, templates, prepared, reuse, old, keep, out_dir)
-                })
+                let reuse = if f == Format::Json { json_reuse } else { reuse };
+                let ctx = RenderContext {
+                    templates,
+                    prepared,
+                    tables: tables_ref,
+                    reuse,
+                    old,
+                    keep,
+                };
+                scope.spawn(move || render_one(report, f, &ctx, out_dir))
             })
             .collect();
         handles
@@ -295,38 +334,56 @@ fn render(
         write_atomic(&path, |w| w.write_all(&text))?;
         written.push(path);
     }
-    Ok((written, kept))
+    let json_refs = match tables {
+        Some(t) if keep => t.into_refs(),
+        _ => Vec::new(),
+    };
+    Ok((written, kept, json_refs))
 }
 
 /// The files one format wrote and, if kept, the image parts they were made of.
 type Rendered = (Vec<PathBuf>, Option<Vec<Part>>);
 
+/// What one format's rendering reads besides the report.
+struct RenderContext<'a> {
+    templates: Option<&'a html::Templates>,
+    prepared: Option<&'a html::Prepared<'a>>,
+    /// report.json's shared lists and positions (when JSON is written).
+    tables: Option<&'a json::Tables<'a>>,
+    /// Per image, the index of an equal image of the previous report whose part is reused.
+    reuse: &'a [Option<usize>],
+    /// The previous report's parts in this format.
+    old: &'a [Part],
+    /// Keep the parts for the next render.
+    keep: bool,
+}
+
 /// Writes one format's files; returns them and, if `keep`, the image parts they were made of.
-#[allow(clippy::too_many_arguments)]
 fn render_one(
     report: &Report,
     f: Format,
-    templates: Option<&html::Templates>,
-    prepared: Option<&html::Prepared<'_>>,
-    reuse: &[Option<usize>],
-    old: &[Part],
-    keep: bool,
+    ctx: &RenderContext<'_>,
     out_dir: &Path,
 ) -> io::Result<Rendered> {
-    let image_part = |img: &model::ImageReport| image_part(f, templates, img);
+    let (templates, tables) = (ctx.templates, ctx.tables);
+    let image_part = |i: usize, img: &model::ImageReport| image_part(f, templates, tables, i, img);
     let mut stream = PartStream {
         images: &report.images,
-        reuse,
-        old,
+        reuse: ctx.reuse,
+        old: ctx.old,
         render: &image_part,
         next: 0,
         batch: std::collections::VecDeque::new(),
-        kept: keep.then(|| Vec::with_capacity(report.images.len())),
+        kept: ctx.keep.then(|| Vec::with_capacity(report.images.len())),
     };
+    let prepared = ctx.prepared;
     let path = out_dir.join(f.file_name());
     let written = match f {
         Format::Json => {
-            write_atomic(&path, |w| json::render(report, &mut stream, w))?;
+            let shared = &tables
+                .ok_or_else(|| io::Error::other("report.json's shared lists not built"))?
+                .shared;
+            write_atomic(&path, |w| json::render(report, shared, &mut stream, w))?;
             vec![path]
         }
         Format::Csv => {
@@ -352,14 +409,28 @@ fn render_one(
     Ok((written, stream.kept))
 }
 
-/// One image's part of the report in format `f` (HTML needs the parsed templates).
+/// report.json's shared lists, which a JSON rendering must have built.
+fn tables_shared<'a>(tables: &'a Option<json::Tables<'a>>) -> io::Result<&'a json::Shared<'a>> {
+    tables
+        .as_ref()
+        .map(|t| &t.shared)
+        .ok_or_else(|| io::Error::other("report.json's shared lists not built"))
+}
+
+/// The part of the report's image at `i` in format `f` (HTML needs the parsed templates, JSON
+/// the report's shared lists).
 fn image_part(
     f: Format,
     templates: Option<&html::Templates>,
+    tables: Option<&json::Tables<'_>>,
+    i: usize,
     img: &model::ImageReport,
 ) -> io::Result<Vec<u8>> {
     match f {
-        Format::Json => json::image(img),
+        Format::Json => match tables.and_then(|t| t.refs(i)) {
+            Some(refs) => json::image(img, refs),
+            None => Err(io::Error::other("report.json: an image without positions")),
+        },
         Format::Csv => csv::image(img),
         Format::Html => templates
             .ok_or_else(|| io::Error::other("HTML templates not parsed"))?
@@ -381,7 +452,7 @@ struct PartStream<'a> {
     reuse: &'a [Option<usize>],
     /// The previous report's parts in this format (empty: none).
     old: &'a [Part],
-    render: &'a (dyn Fn(&model::ImageReport) -> io::Result<Vec<u8>> + Sync),
+    render: &'a (dyn Fn(usize, &model::ImageReport) -> io::Result<Vec<u8>> + Sync),
     next: usize,
     batch: std::collections::VecDeque<io::Result<Part>>,
     /// Every part handed out, when they are to be kept for the next render.
@@ -401,7 +472,7 @@ impl Iterator for PartStream<'_> {
                 .map(
                     |i| match reuse.get(i).copied().flatten().and_then(|k| old.get(k)) {
                         Some(part) => Ok(part.clone()),
-                        None => render(&images[i]).map(Part::from),
+                        None => render(i, &images[i]).map(Part::from),
                     },
                 )
                 .collect();
@@ -418,44 +489,138 @@ impl Iterator for PartStream<'_> {
 
 #[cfg(test)]
 mod tests {
-    /// `report.json` is written by hand around the images: it must equal the model's own
-    /// serialisation, field for field and in order.
-    #[test]
-    fn json_rendering_is_the_model_serialised() {
+    use serde_json::Value;
+
+    fn demo_report() -> super::Report {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
         let opts = crate::audit::AuditOptions::at(
             chrono::DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
                 .unwrap()
                 .to_utc(),
         );
-        let mut report = crate::audit::Auditor::new(&root, opts).unwrap().audit();
+        crate::audit::Auditor::new(&root, opts).unwrap().audit()
+    }
+
+    /// `watch` reuses an unchanged image's JSON only where its positions in the shared lists
+    /// did not move: after a change that adds an identity before every other, the file written
+    /// is the one a fresh render writes (a stale position would name another signer).
+    #[test]
+    fn watch_rerenders_json_whose_positions_moved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut renderer = super::Renderer::new(&[super::Format::Json], dir.path());
+        let first = demo_report();
+        let fresh = super::json::to_vec(&first).unwrap();
+        renderer.render(first).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            fresh
+        );
+        // The first signature of the first signed image has a check no other has, before its
+        // own: every other check's position moves by one, in every image.
+        let mut changed = demo_report();
+        let img = changed
+            .images
+            .iter_mut()
+            .find(|i| !i.signatures.is_empty())
+            .unwrap();
+        let mut sig = (*img.signatures[0]).clone();
+        sig.checks.insert(
+            0,
+            super::model::Check {
+                name: "extra",
+                result: crate::verify::CheckResult::Pass,
+                detail: "a check no other signature has".into(),
+            },
+        );
+        img.signatures[0] = std::sync::Arc::new(sig);
+        let expected = super::json::to_vec(&changed).unwrap();
+        assert_ne!(expected, fresh);
+        renderer.render(changed).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            expected
+        );
+        // And back: every position moves again.
+        renderer.render(demo_report()).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            fresh
+        );
+    }
+
+    /// report.json says each repeated thing once, and loses nothing: every position names the
+    /// entry that holds exactly the model's value.
+    #[test]
+    fn json_positions_name_the_models_values() {
+        let report = demo_report();
         assert!(report.images.len() > 3, "the demo has images");
-        let check = |report: &super::Report| {
-            let mut parts = report
-                .images
-                .iter()
-                .map(|i| super::json::image(i).map(super::Part::from));
-            let mut ours = Vec::new();
-            super::json::render(report, &mut parts, &mut ours).unwrap();
-            let mut expected = serde_json::to_vec(report).unwrap();
-            expected.push(b'\n');
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                String::from_utf8(expected).unwrap()
-            );
-        };
-        check(&report);
-        // With a changes section (against a baseline missing the first image).
-        let mut old = serde_json::to_value(&report).unwrap();
-        old["images"].as_array_mut().unwrap().remove(0);
-        let baseline = crate::history::Baseline::from_slice(
-            std::path::Path::new("b.json"),
-            &serde_json::to_vec(&old).unwrap(),
-            "00".into(),
-        )
-        .unwrap();
-        report.changes = Some(baseline.compare(&report));
-        assert_eq!(report.changes.as_ref().unwrap().entries.len(), 1);
-        check(&report);
+        let v: Value = serde_json::from_slice(&super::json::to_vec(&report).unwrap()).unwrap();
+        assert_eq!(v["schemaVersion"], 2);
+        let shared = &v["shared"];
+        let images = v["images"].as_array().unwrap();
+        assert_eq!(images.len(), report.images.len());
+        let mut signatures = 0;
+        for (img, model) in images.iter().zip(&report.images) {
+            assert_eq!(img["digest"], model.digest.to_string());
+            let info = &shared["signatureInfo"][img["signatureInfo"].as_u64().unwrap() as usize];
+            assert_eq!(*info, serde_json::to_value(&model.signature_info).unwrap());
+            let wire = img["signatures"].as_array().unwrap().iter();
+            let wire = wire.chain(img["attestations"].as_array().unwrap());
+            let models = model.signatures.iter().chain(&model.attestations);
+            for (sig, m) in wire.zip(models) {
+                signatures += 1;
+                let id = match sig["identity"].as_u64() {
+                    Some(i) => shared["identities"][i as usize].clone(),
+                    None => serde_json::json!({
+                        "author": null, "keyFile": null, "keyFingerprint": null,
+                        "signer": null, "trustStore": null
+                    }),
+                };
+                assert_eq!(id["author"].as_str(), m.author.as_deref());
+                assert_eq!(id["keyFile"].as_str(), m.key_file.as_deref());
+                assert_eq!(id["keyFingerprint"].as_str(), m.key_fingerprint.as_deref());
+                assert_eq!(id["signer"].as_str(), m.signer.as_deref());
+                assert_eq!(id["trustStore"].as_str(), m.trust_store.as_deref());
+                let checks: Vec<Value> = sig["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| shared["checks"][i.as_u64().unwrap() as usize].clone())
+                    .collect();
+                assert_eq!(
+                    Value::from(checks),
+                    serde_json::to_value(&m.checks).unwrap()
+                );
+                let details = match sig["details"].as_u64() {
+                    Some(i) => shared["details"][i as usize].clone(),
+                    None => serde_json::json!({}),
+                };
+                assert_eq!(details, serde_json::to_value(&m.details).unwrap());
+                match m.trusted {
+                    true => assert_eq!(sig["reason"], Value::Null),
+                    false => assert_eq!(sig["reason"].as_str(), Some(&*m.reason)),
+                }
+                assert_eq!(
+                    sig["signatureDigest"].as_str().map(str::to_string),
+                    m.signature_digest.as_ref().map(ToString::to_string)
+                );
+            }
+        }
+        assert!(signatures > 10, "the demo has signatures");
+        // Each shared entry is said once.
+        for list in ["identities", "checks", "details", "signatureInfo"] {
+            let entries = shared[list].as_array().unwrap();
+            let distinct: std::collections::HashSet<String> =
+                entries.iter().map(Value::to_string).collect();
+            assert_eq!(distinct.len(), entries.len(), "{list} has no repeats");
+            assert!(!entries.is_empty(), "the demo uses {list}");
+        }
+        // The streamed rendering of the files writes the same bytes.
+        let dir = tempfile::tempdir().unwrap();
+        super::render_all(&report, &[super::Format::Json], dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("report.json")).unwrap(),
+            super::json::to_vec(&report).unwrap()
+        );
     }
 }

@@ -1,8 +1,9 @@
-//! The report model (schema version 1): the hub every rendering is made from.
+//! The report model: the hub every rendering is made from.
 //!
 //! Field names are the JSON names. A field documented as "null when ..." is always present.
+//! `report.json` writes the images' repeated parts once and refers to them (schema version 2,
+//! see [`super::json`]); the other renderings read the model as it is here.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -19,31 +20,30 @@ use crate::trust::MaterialRecord;
 use crate::verify::{CheckResult, SigStatus};
 
 /// Version of this JSON schema; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub(super) fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn rfc3339_opt<S: Serializer>(
+    t: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => rfc3339(t, s),
         None => s.serialize_none(),
     }
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
+/// Written by [`super::json`] (whose types give `report.json`'s schema), not serialised as is.
+#[derive(Debug)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
     /// Wall-clock time the report was produced.
-    #[serde(serialize_with = "rfc3339")]
-    #[schemars(with = "String", extend("format" = "date-time"))]
     pub generated_at: DateTime<Utc>,
     /// The instant every time-dependent decision was taken at (`--as-of`, default: now).
-    #[serde(serialize_with = "rfc3339")]
-    #[schemars(with = "String", extend("format" = "date-time"))]
     pub as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
     pub root_dir: String,
@@ -77,7 +77,6 @@ pub struct Report {
     /// [`EXPIRY_WINDOW_DAYS`] days after `asOf`, soonest first.
     pub expiring: Vec<Expiry>,
     /// `report.json` renders these itself, in parallel (see [`super::json`]).
-    #[schemars(description = "Every image of every repository, with its signatures and verdict.")]
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
     /// What changed since the `--baseline` report; null without `--baseline`.
@@ -86,8 +85,6 @@ pub struct Report {
     /// `watch` cycle: its verification and aggregation); `None` when not measured. Not written
     /// to report.json, which stays the same for the same storage, trust material and `--as-of`
     /// apart from `generatedAt`; report.prom exposes it for dashboards.
-    #[serde(skip)]
-    #[schemars(skip)]
     pub duration: Option<std::time::Duration>,
 }
 
@@ -153,7 +150,9 @@ pub struct ShardReport {
     /// Where the key came from: `default` (sigaudit's documented key, matching no zot
     /// cluster) or `--shard-key` (the cluster's hashKey). The key itself is never written.
     pub key: &'static str,
-    /// Hex SHA-256 of the key's 16 bytes: shards that agree on it split the registry alike.
+    /// `sha256:<hex>` of the key's 16 bytes: shards that agree on it split the registry alike.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub key_sha256: String,
     /// Repositories in the whole rootDir, every shard's: an empty shard of a registry that
     /// has repositories is not an empty registry.
@@ -184,7 +183,9 @@ pub struct MergedReport {
     pub rule: String,
     /// `default` or `--shard-key`, as the shards say.
     pub key: String,
-    /// Hex SHA-256 of the shards' key.
+    /// `sha256:<hex>` of the shards' key.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub key_sha256: String,
     /// Each shard report read, by index.
     pub shards: Vec<MergedShard>,
@@ -197,7 +198,9 @@ pub struct MergedShard {
     pub index: u64,
     /// As given on the command line.
     pub file: String,
-    /// Hex SHA-256 of the file's bytes.
+    /// `sha256:<hex>` of the file's bytes.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub sha256: String,
     /// The shard's own `host` and `generatedAt`: which worker audited it, and when.
     pub host: String,
@@ -210,7 +213,9 @@ pub struct MergedShard {
 pub struct PolicyFile {
     /// As given on the command line.
     pub path: String,
-    /// Hex SHA-256 of the file's bytes.
+    /// `sha256:<hex>` of the file's bytes.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub sha256: String,
     /// Key files it names that could not be read or used (each rejects the images its
     /// requirement applies to).
@@ -352,13 +357,12 @@ impl ImageStatus {
     }
 }
 
+/// One image: a manifest or index of a repository, identified by (repository, digest, parent).
+///
 /// Equality is what lets a `watch` reuse an image's rendered rows: an image equal to one
-/// already rendered renders the same.
-#[derive(Debug, PartialEq, Serialize, JsonSchema)]
+/// already rendered renders the same. Serialised as is for the HTML templates only.
+#[derive(Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[schemars(
-    description = "One image: a manifest or index of a repository, identified by (repository, digest, parent)."
-)]
 pub struct ImageReport {
     pub repository: Text,
     pub digest: Digest,
@@ -372,8 +376,8 @@ pub struct ImageReport {
     pub status: ImageStatus,
     /// Why the image could not be read; null unless `status` is `error`.
     pub error: Option<String>,
-    /// Shared with the audit's verdict memo: an unchanged verdict is not copied.
-    #[schemars(description = "The signatures attached to the image, in a deterministic order.")]
+    /// The signatures attached to the image, in a deterministic order. Shared with the
+    /// audit's verdict memo: an unchanged verdict is not copied.
     pub signatures: Vec<Arc<SignatureReport>>,
     /// Attestations attached to the image: listed, never counted as signatures.
     pub attestations: Vec<Arc<SignatureReport>>,
@@ -403,7 +407,9 @@ impl ImageReport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+/// One signature or attestation (`report.json` writes it as [`super::json`] says; the HTML
+/// templates read it as serialised here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureReport {
     /// `cosign`, `notation` or `gpg`.
@@ -443,26 +449,23 @@ pub struct SignatureReport {
     /// The notation trust store (`ca:default`) whose certificate anchored the signature; null
     /// otherwise.
     pub trust_store: Option<Text>,
-    /// Why the signature is not trusted; empty when trusted.
+    /// Why the signature is not trusted, or the failed checks a trusted one was accepted
+    /// despite (`verified-with-warnings`); empty otherwise (`report.json`: null).
     pub reason: Text,
     #[serde(serialize_with = "rfc3339_opt")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub signed_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub expires_at: Option<DateTime<Utc>>,
     /// The earliest notAfter of the certificate chain the signature's trust rests on (notation:
     /// the envelope's chain, leaf to root); null for key-based (cosign) signatures and when the
     /// envelope could not be parsed.
     #[serde(serialize_with = "rfc3339_opt")]
-    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub cert_expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
     pub predicate_type: Option<Text>,
     pub checks: Vec<Check>,
     /// Further facts the format records (`dockerReference`, `tlogLogIndex`, `trustPolicy`,
     /// `signingScheme`, `certificateChain`, `timestamp`, ...).
-    #[schemars(with = "BTreeMap<String, String>")]
     pub details: Details,
 }
 
@@ -481,7 +484,7 @@ impl SignatureReport {
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
-#[derive(Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,
@@ -492,7 +495,7 @@ pub struct ZotSignatureInfo {
 // The report's copy of `crate::verify::Check`: its detail is shared with every signature whose
 // check found the same.
 /// One named check and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct Check {
     pub name: &'static str,
     pub result: CheckResult,
@@ -550,7 +553,9 @@ pub struct ComplianceSummary {
     /// How the config was chosen: `--config`, `SIGAUDIT_CONFIG`, `./sigaudit.toml`,
     /// `--no-config` or `none` (no file found).
     pub config_source: String,
-    /// SHA-256 of the config file's bytes; null when no file was read.
+    /// `sha256:<hex>` of the config file's bytes; null when no file was read.
+    #[serde(serialize_with = "crate::digest::serialize_sha256_opt")]
+    #[schemars(with = "Option<String>", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub config_sha256: Option<String>,
     /// True when no config was read and the built-in rule (`**`: one trusted signature) applied.
     pub default_rule: bool,

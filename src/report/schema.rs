@@ -1,4 +1,4 @@
-//! The JSON Schema (draft 2020-12) of `report.json`, generated from the model
+//! The JSON Schema (draft 2020-12) of `report.json`, generated from the types that write it
 //! (`sigaudit schema report`; checked in as `docs/report.schema.json`).
 //!
 //! It describes exactly what serde writes: custom serialisers (RFC 3339 times, digests, result
@@ -10,12 +10,10 @@
 
 use serde_json::Value;
 
-use super::Report;
-
 /// The published schema of `report.json`.
 pub fn report_schema() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-    let schema = generator.into_root_schema_for::<Report>();
+    let schema = generator.into_root_schema_for::<super::json::Document<'static>>();
     let mut value = schema.to_value();
     require_all(&mut value);
     if let Value::Object(o) = &mut value {

@@ -52,7 +52,10 @@ pub struct MaterialRecord {
     /// `cosign-public-key`, `notation-trust-policy`, `notation-certificate`, `gpg-keyring` or
     /// `other`.
     pub kind: &'static str,
-    /// SHA-256 of the file's bytes (empty when unreadable).
+    /// `sha256:<hex>` of the file's bytes; null when it could not be read. (Held as bare hex,
+    /// empty when unreadable: the trust fingerprint is computed over that form.)
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "Option<String>", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
     pub sha256: String,
     pub status: MaterialStatus,
     pub detail: String,

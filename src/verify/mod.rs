@@ -89,7 +89,7 @@ pub enum SigStatus {
 }
 
 /// Result of one check within a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckResult {
     Pass,

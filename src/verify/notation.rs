@@ -234,7 +234,8 @@ fn verdict_of(o: SignatureOutcome) -> Verdict {
     }
     if let Some(s) = &o.signer {
         v.details.insert("certificateChain", s.chain.join(" <- "));
-        v.details.insert("leafSha256", s.sha256.clone());
+        v.details
+            .insert("leafSha256", crate::digest::prefixed(&s.sha256));
     }
     if let Some(t) = &o.timestamp {
         v.details.insert(

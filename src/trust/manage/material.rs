@@ -107,7 +107,9 @@ pub enum Fit {
 /// sigaudit's store rule: stricter than notation for `ca` (a CA certificate, unless the leaf is
 /// accepted on purpose), notation's rule for `signingAuthority` and `tsa`.
 pub fn store_fit(cert: &Cert, store_type: StoreType) -> Fit {
-    let notation = check_store_cert(cert, store_type).err();
+    let notation = check_store_cert(cert, store_type)
+        .err()
+        .map(|e| e.to_string());
     match (store_type, cert.is_ca(), notation) {
         (_, true, None) => Fit::Fits,
         (StoreType::SigningAuthority, false, None) => Fit::Fits,

@@ -1,6 +1,6 @@
 // Command gojsondiff reads JSON documents the way cosign, notation-go, zot and in-toto-golang
 // do (Go's encoding/json into mirrors of their structs) and prints what it read, so that
-// tests/go_differential.rs can compare it with what sigaudit reads from the same bytes.
+// tests/it/go_differential.rs can compare it with what sigaudit reads from the same bytes.
 //
 // Standard library only (Go 1.19, Debian 12's golang-go), so it builds offline.
 //
