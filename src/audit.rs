@@ -25,10 +25,11 @@ use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
     Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
-    SCHEMA_VERSION, Settings, SignatureReport, StoreRecord, Summary, Tool, ZotConfigRecord,
-    ZotSignatureInfo,
+    SCHEMA_VERSION, Settings, ShardReport, SignatureReport, StoreRecord, Summary, Tool,
+    ZotConfigRecord, ZotSignatureInfo,
 };
 use crate::report::text::{Interner, Text};
+use crate::shard::Shard;
 use crate::trust::TrustMaterial;
 use crate::verify::{
     KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
@@ -100,6 +101,10 @@ pub struct AuditOptions {
     pub allow_empty: bool,
     /// `--zot-config`: the stores to audit; `None` audits the rootDir alone.
     pub zot: Option<Arc<ZotTarget>>,
+    /// `--shard I/N`: audit only the repositories of shard I (zot's cluster rule over the
+    /// repository's full name, whichever store serves it; see [`crate::shard`]); `None` audits
+    /// every repository.
+    pub shard: Option<Shard>,
 }
 
 impl AuditOptions {
@@ -122,6 +127,7 @@ impl AuditOptions {
             keyless: None,
             allow_empty: false,
             zot: None,
+            shard: None,
         }
     }
 }
@@ -166,6 +172,10 @@ pub struct Auditor {
     /// Folders the walk could not list, `(path, why)` (see [`crate::layout::Walk`]).
     unreadable_folders: Vec<(String, String)>,
     graphs: Vec<RepoGraph>,
+    /// Repositories the walk found in the whole rootDir, those of other shards included (equal
+    /// to `graphs.len()` without `--shard`): an empty shard of a registry is not an empty
+    /// registry.
+    registry_repositories: usize,
     /// `(graph, artifact, layer)` of every signature to verify.
     work: Vec<(usize, usize, usize)>,
     blobs: Mutex<BlobMemo>,
@@ -268,6 +278,7 @@ impl Auditor {
             walk_findings: Vec::new(),
             unreadable_folders: Vec::new(),
             graphs: Vec::new(),
+            registry_repositories: 0,
             work: Vec::new(),
             blobs: Mutex::new(BlobMemo::default()),
             keys: KeyCache::default(),
@@ -310,10 +321,25 @@ impl Auditor {
     /// Walks the rootDir again (pushed or deleted images); signature blobs are read afresh.
     pub fn rediscover(&mut self) {
         let started = std::time::Instant::now();
-        let (walk, counts) = find_in_stores(&self.stores);
+        let (mut walk, counts) = find_in_stores(&self.stores);
         self.store_counts = counts;
-        tracing::info!(repositories = walk.repositories.len(), "discovering");
+        self.registry_repositories = walk.repositories.len();
+        // Every repository may hold the copy a placeholder stands for, whichever shard audits
+        // it (the index is built only when a placeholder is met).
         self.dedupe = Arc::new(DedupeIndex::new(&walk.repositories));
+        // A shard reads only its own repositories; the walk's findings and unreadable folders
+        // stay, since a folder that could not be listed may hide repositories of any shard.
+        if let Some(shard) = &self.opts.shard {
+            walk.repositories.retain(|r| shard.owns(&r.name));
+            tracing::info!(
+                shard = shard.index,
+                shards = shard.count,
+                repositories = walk.repositories.len(),
+                of = self.registry_repositories,
+                "shard"
+            );
+        }
+        tracing::info!(repositories = walk.repositories.len(), "discovering");
         let dedupe = &self.dedupe;
         self.graphs = walk
             .repositories
@@ -559,7 +585,12 @@ impl Auditor {
             verdicts,
             &text,
         );
-        note_unreadable(&mut report, &self.unreadable_folders, graphs);
+        note_unreadable(
+            &mut report,
+            &self.unreadable_folders,
+            graphs,
+            self.registry_repositories,
+        );
         if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
             let started = std::time::Instant::now();
             containers_policy_stage(
@@ -1065,7 +1096,6 @@ fn aggregate(
             image_report(names[g].clone(), media_type, node.clone(), sigs)
         })
         .collect();
-    let mut summary = Summary::default();
     let mut repositories: Vec<RepositorySummary> = graphs
         .iter()
         .map(|graph| RepositorySummary {
@@ -1076,30 +1106,8 @@ fn aggregate(
     for graph in graphs {
         findings.extend(graph.findings.iter().cloned());
     }
-    for (img, &(g, _)) in images.iter().zip(&nodes) {
-        let repo = &mut repositories[g];
-        match img.status {
-            ImageStatus::Trusted => repo.trusted += 1,
-            ImageStatus::Untrusted => repo.untrusted += 1,
-            ImageStatus::Unsigned => repo.unsigned += 1,
-            ImageStatus::Error => repo.error += 1,
-        }
-        repo.images += 1;
-        if !img.signatures.is_empty() {
-            summary.signed_images += 1;
-        }
-        summary.signatures += img.signatures.len();
-        summary.trusted_signatures += img.signatures.iter().filter(|s| s.trusted).count();
-        summary.attestations += img.attestations.len();
-    }
-    for repo in &repositories {
-        summary.images += repo.images;
-        summary.trusted_images += repo.trusted;
-        summary.untrusted_images += repo.untrusted;
-        summary.unsigned_images += repo.unsigned;
-        summary.error_images += repo.error;
-    }
-    summary.repositories = repositories.len();
+    drop(nodes);
+    let mut summary = tally(&images, &mut repositories);
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
@@ -1163,6 +1171,8 @@ fn aggregate(
             }),
             allow_empty: opts.allow_empty,
         },
+        shard: opts.shard.as_ref().map(ShardReport::of),
+        merged: None,
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
         summary,
@@ -1179,12 +1189,82 @@ fn aggregate(
     }
 }
 
+/// The counts that follow from the images: each repository's images by status, and the
+/// registry's `summary` of images and signatures (`findings`, `unreadableRepositories` and the
+/// containers-policy counts are the later stages'). `repositories` holds every repository, by
+/// name, its counts are set here. A scan's aggregation and `merge` count with this one function,
+/// so a merged report counts exactly as a scan of the whole registry does.
+pub fn tally(images: &[ImageReport], repositories: &mut [RepositorySummary]) -> Summary {
+    let index: HashMap<String, usize> = repositories
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
+    for r in repositories.iter_mut() {
+        (r.images, r.trusted, r.untrusted, r.unsigned, r.error) = (0, 0, 0, 0, 0);
+    }
+    let mut summary = Summary::default();
+    for img in images {
+        if let Some(&i) = index.get(&*img.repository) {
+            let repo = &mut repositories[i];
+            match img.status {
+                ImageStatus::Trusted => repo.trusted += 1,
+                ImageStatus::Untrusted => repo.untrusted += 1,
+                ImageStatus::Unsigned => repo.unsigned += 1,
+                ImageStatus::Error => repo.error += 1,
+            }
+            repo.images += 1;
+        }
+        if !img.signatures.is_empty() {
+            summary.signed_images += 1;
+        }
+        summary.signatures += img.signatures.len();
+        summary.trusted_signatures += img.signatures.iter().filter(|s| s.trusted).count();
+        summary.attestations += img.attestations.len();
+    }
+    for repo in repositories.iter() {
+        summary.images += repo.images;
+        summary.trusted_images += repo.trusted;
+        summary.untrusted_images += repo.untrusted;
+        summary.unsigned_images += repo.unsigned;
+        summary.error_images += repo.error;
+    }
+    summary.repositories = repositories.len();
+    summary
+}
+
+/// `summary.containersPolicyAccept` and `Reject`: every image is judged when a `--policy` is
+/// given, none otherwise.
+pub fn count_policy_verdicts(report: &mut Report) {
+    let judged = report
+        .images
+        .iter()
+        .filter(|i| i.containers_policy.is_some())
+        .count();
+    let rejected = report
+        .images
+        .iter()
+        .filter(|i| {
+            i.containers_policy
+                .as_ref()
+                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
+        })
+        .count();
+    report.summary.containers_policy_reject = rejected;
+    report.summary.containers_policy_accept = judged - rejected;
+}
+
 /// Records what could not be read: every folder the walk could not list and every repository
 /// whose `index.json` could not be read or parsed (`unreadableRepositories` and its count),
 /// and the `no-repositories` finding when no repository was found at all. A repository that
 /// could not be read is never silently absent: its images are unknown, which fails
 /// `--fail-on`.
-fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[RepoGraph]) {
+fn note_unreadable(
+    report: &mut Report,
+    folders: &[(String, String)],
+    graphs: &[RepoGraph],
+    registry_repositories: usize,
+) {
     use crate::report::model::{UnreadableKind, UnreadableRepository};
     let mut places: Vec<UnreadableRepository> = folders
         .iter()
@@ -1208,7 +1288,11 @@ fn note_unreadable(report: &mut Report, folders: &[(String, String)], graphs: &[
     }
     places.sort_by(|a, b| a.path.cmp(&b.path));
     report.summary.unreadable_repositories = places.len();
-    if graphs.is_empty() {
+    if let Some(shard) = &mut report.shard {
+        shard.registry_repositories = registry_repositories;
+    }
+    // Sharded, only a registry with no repository in any shard is empty.
+    if registry_repositories == 0 {
         let message = match folders.len() {
             0 if report.settings.allow_empty => "no OCI image layout was found under the rootDir; --allow-empty says an empty registry is expected".to_string(),
             0 => "no OCI image layout was found under the rootDir (an unmounted volume, or not zot's storage.rootDirectory?); pass --allow-empty if an empty registry is expected".to_string(),
@@ -1345,17 +1429,7 @@ fn containers_policy_stage(
         }
         img.containers_policy = Some(out);
     });
-    let rejected = report
-        .images
-        .iter()
-        .filter(|i| {
-            i.containers_policy
-                .as_ref()
-                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
-        })
-        .count();
-    report.summary.containers_policy_reject = rejected;
-    report.summary.containers_policy_accept = report.images.len() - rejected;
+    count_policy_verdicts(report);
 }
 
 /// Reads at most `limit` bytes of the regular file `path` (links followed; a named pipe or

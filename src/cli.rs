@@ -33,6 +33,11 @@ pub enum Command {
     /// Audit a rootDir, then re-audit and rewrite the reports whenever its trust material
     /// (`_cosign`, `_notation`) changes, until SIGINT or SIGTERM.
     Watch(WatchArgs),
+    /// Join the reports of a sharded audit (`scan --shard I/N`, every I) into one report of
+    /// the whole registry, in every format, with summary, compliance, expiry and changes
+    /// computed over all of it.
+    #[command(long_about = MERGE_ABOUT)]
+    Merge(MergeArgs),
     /// Add, list and check the trust material of a rootDir (cosign keys, Notary Project
     /// certificates and trust policy).
     #[command(subcommand)]
@@ -332,6 +337,51 @@ impl FailOnSet {
     }
 }
 
+const MERGE_ABOUT: &str =
+    "Join the reports of a sharded audit into one report of the whole registry.
+
+Each SHARD.json is the report.json of one `sigaudit scan --shard I/N`. The shards must be of \
+one audit: written by this sigaudit version, with the same trust material (trustFingerprint), \
+the same --as-of, the same settings, shard count and key, and every shard 0 to N-1 given \
+exactly once; anything else is refused (exit 2) naming the file and the reason. The merged \
+report is the one a scan of the whole registry writes, apart from its `merged` object (the \
+shards read) and `generatedAt`: summary, compliance (under this command's --config), expiry \
+and changes (--baseline) are computed over every shard's images. Shard reports are streamed: \
+memory is that of the merged report, as for a scan.";
+
+/// `merge`: shard reports joined into one.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The report.json of every shard (`scan --shard I/N`, I = 0 to N-1), in any order.
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub shards: Vec<PathBuf>,
+    /// Folder the merged reports are written to (created if missing).
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated: json, csv, html, junit, sarif, prometheus.
+    #[arg(long, value_delimiter = ',', default_value = "json,csv,html")]
+    pub format: Vec<Format>,
+    /// The compliance rules judged over the whole registry (default: $SIGAUDIT_CONFIG, else
+    /// ./sigaudit.toml if it exists, else the built-in rule).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read no config file: apply the built-in rule only.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// An earlier report.json of this registry (a scan's or a merge's) to compare with.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when any of these conditions is met, as for scan.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "never")]
+    pub fail_on: Vec<FailOn>,
+    /// Folder of HTML templates overriding the embedded ones, as for scan.
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// Images per page of report.html, as for scan [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub html_page_size: Option<usize>,
+}
+
 /// `scan`: one audit.
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -469,6 +519,23 @@ pub struct AuditArgs {
     /// its folder. Read once at start.
     #[arg(long, value_name = "FILE", requires = "registry")]
     pub policy: Option<PathBuf>,
+    /// Audit only shard I of N (numbered from 0): the repositories zot's scale-out cluster rule
+    /// assigns to member I of N (SipHash-2-4 of the repository name keyed with the hashKey,
+    /// modulo N). Trust material is read whole. `sigaudit merge` joins the N reports. In a
+    /// Kubernetes Indexed Job: `--shard $(JOB_COMPLETION_INDEX)/N`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The 16-character key of --shard: the zot cluster's `hashKey`, so that shard I audits
+    /// exactly what member I serves [default: sigaudit's own key, `sigaudit:default`, which
+    /// matches no zot cluster]. Also read from $SIGAUDIT_SHARD_KEY (e.g. a Secret), so that it
+    /// stays out of the process list. Used only with --shard.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "SIGAUDIT_SHARD_KEY",
+        hide_env_values = true
+    )]
+    pub shard_key: Option<String>,
 }
 
 fn parse_registry(s: &str) -> Result<String, String> {

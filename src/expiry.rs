@@ -18,6 +18,40 @@ pub fn expiring(
     let limit = as_of + Duration::days(EXPIRY_WINDOW_DAYS);
     let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
     let mut out = Vec::new();
+    for ((ty, name), loaded) in trust.notation.stores.loaded() {
+        if let Ok(store) = loaded.as_ref() {
+            for (file, cert) in &store.certs {
+                let t = cert.not_after();
+                if soon(t) {
+                    out.push(Expiry {
+                        kind: TRUST_CERTIFICATE,
+                        what: cert.subject_string().to_string(),
+                        location: format!("_notation/truststore/x509/{ty}/{name}/{file}"),
+                        expires_at: t,
+                        days_left: (t - as_of).num_days(),
+                    });
+                }
+            }
+        }
+    }
+    with_images(as_of, out, images)
+}
+
+/// The `kind` of a trust-store certificate's entry.
+pub const TRUST_CERTIFICATE: &str = "trust-certificate";
+
+/// `trust_certificates` (the entries of the trust stores, as [`expiring`] made them) and every
+/// signature of `images` expiring in `(as_of, as_of + 90 days]`, soonest first: what `merge`
+/// computes over the whole registry from the shards' trust entries, which every shard has
+/// alike.
+pub fn with_images(
+    as_of: DateTime<Utc>,
+    trust_certificates: Vec<Expiry>,
+    images: &[ImageReport],
+) -> Vec<Expiry> {
+    let limit = as_of + Duration::days(EXPIRY_WINDOW_DAYS);
+    let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
+    let mut out = trust_certificates;
     let mut push = |kind: &'static str, what: String, location: String, t: DateTime<Utc>| {
         if soon(t) {
             out.push(Expiry {
@@ -29,18 +63,6 @@ pub fn expiring(
             });
         }
     };
-    for ((ty, name), loaded) in trust.notation.stores.loaded() {
-        if let Ok(store) = loaded.as_ref() {
-            for (file, cert) in &store.certs {
-                push(
-                    "trust-certificate",
-                    cert.subject_string().to_string(),
-                    format!("_notation/truststore/x509/{ty}/{name}/{file}"),
-                    cert.not_after(),
-                );
-            }
-        }
-    }
     for img in images {
         let location = format!("{}@{}", img.repository, img.digest);
         for s in &img.signatures {

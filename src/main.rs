@@ -4,7 +4,7 @@
 //! |------|---------|
 //! | 0 | reports written (to stdout with `--out -`, even if its reader closed it early), no `--fail-on` condition met; `watch`: stopped by SIGINT or SIGTERM; `trust`: done (or nothing to do), no problem found; `init`, `schema`: done |
 //! | 1 | reports written, a `--fail-on` condition met (`violations`: an image fails a compliance rule; `policy-reject`: the `--policy` rejects an image), or a repository or folder could not be read under any `--fail-on` but `never`; `trust check`: problems found |
-//! | 2 | usage or configuration error (an invalid or unreadable config file, `--zot-config` or `--policy`, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
+//! | 2 | usage or configuration error (an invalid or unreadable config file, `--zot-config` or `--policy`, a `--shard` or `--shard-key` that cannot be used, shard reports `merge` refuses, `init` over an existing file without `--force`, an output folder that cannot be written or is a file, `--out -` with several formats or an HTML report needing pages, `--fail-on never` with another condition, a `--baseline` that cannot be used; `trust add-*`: ROOT not a zot rootDir without `--init`, a file refused, an invalid policy to update, a write that failed) |
 //! | 3 | rootDir, or a store of `--zot-config`, missing or unreadable (or in object storage), no report written (`watch`: at start; later it is logged and waited for); `scan`: a rootDir holding no repository, reports written, unless `--allow-empty` (never when a folder could not be listed) |
 
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ mod summary;
 
 use cli::{
     AddCertArgs, AddKeyArgs, AuditArgs, CheckArgs, Cli, Command, FailOnSet, InitArgs,
-    InventoryArgs, ListArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
+    InventoryArgs, ListArgs, MergeArgs, ScanArgs, SchemaArgs, SchemaOf, TrustCommand, WatchArgs,
 };
 use sigaudit::config::{self, ConfigError, Policy};
 use sigaudit::containers_policy::{ContainersPolicy, PolicyError};
@@ -46,6 +46,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Scan(args) => scan(args, cli.quiet),
         Command::Watch(args) => watch(args, !cli.quiet),
+        Command::Merge(args) => merge(args, cli.quiet),
         Command::Trust(cmd) => trust(cmd, cli.quiet),
         Command::Init(args) => init(args),
         Command::Schema(args) => schema(args),
@@ -95,8 +96,8 @@ fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
 }
 
 /// Reads `--baseline`, or says why it cannot be used.
-fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
-    let Some(path) = &args.baseline else {
+fn load_baseline(baseline: Option<&std::path::Path>) -> Result<Option<Arc<Baseline>>, u8> {
+    let Some(path) = baseline else {
         return Ok(None);
     };
     match Baseline::load(path) {
@@ -120,6 +121,28 @@ fn load_baseline(args: &AuditArgs) -> Result<Option<Arc<Baseline>>, u8> {
             Err(EXIT_USAGE)
         }
     }
+}
+
+/// Reads `--shard` and `--shard-key`, or says why they cannot be used.
+fn shard(args: &AuditArgs) -> Result<Option<sigaudit::shard::Shard>, u8> {
+    use sigaudit::shard::{Shard, ShardError};
+    let Some(spec) = &args.shard else {
+        return Ok(None);
+    };
+    Shard::parse(spec, args.shard_key.as_deref())
+        .map(Some)
+        .map_err(|e| {
+            let help = match &e {
+                ShardError::KeyLength(_) => {
+                    "pass the cluster's hashKey as zot's config has it (cluster.hashKey, 16 characters), or leave --shard-key out for sigaudit's default key"
+                }
+                _ => {
+                    "pass --shard I/N with 0 <= I < N, e.g. --shard 0/4 ... --shard 3/4 (in an Indexed Job: --shard $(JOB_COMPLETION_INDEX)/N)"
+                }
+            };
+            error(e, help);
+            EXIT_USAGE
+        })
 }
 
 /// The audit options of `scan` and `watch`.
@@ -150,6 +173,7 @@ fn audit_options(
         keyless: None,
         allow_empty: args.allow_empty,
         zot: None,
+        shard: None,
     }
 }
 
@@ -185,18 +209,23 @@ fn load_containers_policy(args: &AuditArgs) -> Result<Option<Arc<ContainersPolic
 /// The HTML report's options; the templates are loaded and checked now, before the audit, so a
 /// broken template stops the run before any report is written. Written to stdout, the report
 /// is one page unless `--html-page-size` says otherwise.
-fn html_options(args: &AuditArgs, out: &Out) -> Result<report::html::HtmlOptions, u8> {
-    let page_size = args.html_page_size.unwrap_or(match out {
+fn html_options(
+    formats: &[report::Format],
+    template_dir: Option<&std::path::Path>,
+    html_page_size: Option<usize>,
+    out: &Out,
+) -> Result<report::html::HtmlOptions, u8> {
+    let page_size = html_page_size.unwrap_or(match out {
         Out::Stdout(_) => 0,
         Out::Dir(_) => report::html::DEFAULT_PAGE_SIZE,
     });
-    if !args.format.contains(&report::Format::Html) {
+    if !formats.contains(&report::Format::Html) {
         return Ok(report::html::HtmlOptions {
             templates: None,
             page_size,
         });
     }
-    match report::html::Templates::load(args.template_dir.as_deref()) {
+    match report::html::Templates::load(template_dir) {
         Ok(t) => Ok(report::html::HtmlOptions {
             templates: Some(Arc::new(t)),
             page_size,
@@ -230,10 +259,10 @@ fn root_error(e: &AuditError) {
 
 /// The compliance rules `args` select (`--no-config`, `--config`, `SIGAUDIT_CONFIG`,
 /// `./sigaudit.toml`, else the built-in rule).
-fn policy(args: &AuditArgs) -> Result<Policy, u8> {
+fn policy(no_config: bool, config_file: Option<&std::path::Path>) -> Result<Policy, u8> {
     let env = std::env::var_os(config::ENV_VAR).map(std::path::PathBuf::from);
     let cwd = std::env::current_dir().unwrap_or_default();
-    match config::resolve(args.no_config, args.config.as_deref(), env.as_deref(), &cwd) {
+    match config::resolve(no_config, config_file, env.as_deref(), &cwd) {
         Ok(p) => {
             match &p.path {
                 Some(path) => {
@@ -399,14 +428,21 @@ fn prepare(
     progress: bool,
     out: &Out,
 ) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
-    let policy = policy(args)?;
+    let policy = policy(args.no_config, args.config.as_deref())?;
     let keyless = keyless(args, &policy)?;
-    let baseline = load_baseline(args)?;
+    let baseline = load_baseline(args.baseline.as_deref())?;
     let containers_policy = load_containers_policy(args)?;
-    let html = html_options(args, out)?;
+    let html = html_options(
+        &args.format,
+        args.template_dir.as_deref(),
+        args.html_page_size,
+        out,
+    )?;
+    let shard = shard(args)?;
     let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
     opts.keyless = keyless;
     opts.zot = zot_target(args)?;
+    opts.shard = shard;
     Ok((policy, html, opts))
 }
 
@@ -642,7 +678,18 @@ fn scan(scan: ScanArgs, quiet: bool) -> u8 {
             let _ = writeln!(err, "{line}");
         }
     }
-    if let Some(code) = empty_or_unreadable(&report, args, &fail_on) {
+    let written_to = if args.out.as_os_str() == "-" {
+        "stdout".to_string()
+    } else {
+        args.out.display().to_string()
+    };
+    if let Some(code) = empty_or_unreadable(
+        &report,
+        &report.root_dir,
+        &written_to,
+        args.allow_empty,
+        &fail_on,
+    ) {
         return code;
     }
     if outcome.failed {
@@ -662,15 +709,12 @@ fn scan(scan: ScanArgs, quiet: bool) -> u8 {
 /// ruled out.
 fn empty_or_unreadable(
     report: &report::Report,
-    args: &AuditArgs,
+    root: &str,
+    written_to: &str,
+    allow_empty: bool,
     fail_on: &FailOnSet,
 ) -> Option<u8> {
     let s = &report.summary;
-    let written_to = if args.out.as_os_str() == "-" {
-        "stdout".to_string()
-    } else {
-        args.out.display().to_string()
-    };
     let places = || {
         let mut names: Vec<String> = report
             .unreadable_repositories
@@ -686,11 +730,16 @@ fn empty_or_unreadable(
         }
         names.join(", ")
     };
-    if s.repositories == 0 && s.unreadable_repositories > 0 {
+    // A shard with no repository of a registry that has some is not an empty registry.
+    let registry_repositories = report
+        .shard
+        .as_ref()
+        .map_or(s.repositories, |sh| sh.registry_repositories);
+    if registry_repositories == 0 && s.unreadable_repositories > 0 {
         error(
             format!(
                 "rootDir {} holds no repository that could be read: {} folder(s) could not be listed ({}); reports written to {}",
-                report.root_dir,
+                root,
                 s.unreadable_repositories,
                 places(),
                 written_to
@@ -699,11 +748,11 @@ fn empty_or_unreadable(
         );
         return Some(EXIT_ROOT);
     }
-    if s.repositories == 0 && !args.allow_empty {
+    if registry_repositories == 0 && !allow_empty {
         error(
             format!(
                 "rootDir {} holds no repository (no OCI image layout under it); reports written to {}",
-                report.root_dir, written_to
+                root, written_to
             ),
             "check that ROOT is zot's storage.rootDirectory and that its volume is mounted; pass --allow-empty if an empty registry is expected",
         );
@@ -719,6 +768,111 @@ fn empty_or_unreadable(
         return Some(EXIT_FAIL_ON);
     }
     None
+}
+
+/// `merge`: the shard reports checked and joined, then written and judged as a scan's report.
+fn merge(args: MergeArgs, quiet: bool) -> u8 {
+    use sigaudit::merge::{MergeError, MergeOptions};
+    let fail_on = match FailOnSet::new(&args.fail_on) {
+        Ok(f) => f,
+        Err(e) => {
+            error(
+                e,
+                "pass --fail-on never alone, or the conditions that should fail the run (e.g. --fail-on untrusted,violations)",
+            );
+            return EXIT_USAGE;
+        }
+    };
+    if let Ok(md) = std::fs::metadata(&args.out)
+        && !md.is_dir()
+    {
+        error(
+            format!("--out {} is not a folder", args.out.display()),
+            "--out names the folder the merged reports are written to (created if missing)",
+        );
+        return EXIT_USAGE;
+    }
+    let out = Out::Dir(args.out.clone());
+    let policy = match policy(args.no_config, args.config.as_deref()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let baseline = match load_baseline(args.baseline.as_deref()) {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    let html = match html_options(
+        &args.format,
+        args.template_dir.as_deref(),
+        args.html_page_size,
+        &out,
+    ) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let mut formats = args.format.clone();
+    formats.sort();
+    formats.dedup();
+    let opts = MergeOptions {
+        formats: formats.clone(),
+        fail_on: fail_on.as_setting(),
+        baseline,
+    };
+    let report = match sigaudit::merge::merge(&args.shards, &policy, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            let help = match &e {
+                MergeError::Refused { .. } => {
+                    "pass the report.json of every shard of one run: scan --shard I/N with the same --as-of, trust material, settings, N and --shard-key"
+                }
+                MergeError::Missing { .. } => {
+                    "pass one report.json per shard, 0 to N-1 (a shard that failed must be run again)"
+                }
+                MergeError::Repeated { .. } => {
+                    "pass each shard's report.json once; two runs of one shard are two audits"
+                }
+            };
+            error(e, help);
+            return EXIT_USAGE;
+        }
+    };
+    let written = match report::render_all_with(&report, &formats, &args.out, &html) {
+        Ok(w) => w,
+        Err(e) => {
+            error(
+                format!("cannot write reports to {}: {e}", args.out.display()),
+                "pass --out with a folder you can write to",
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let outcome = summary::summarise(
+        &report,
+        &fail_on,
+        &summary::Written::Files(&written),
+        &args.out,
+    );
+    if !quiet {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        for line in &outcome.lines {
+            let _ = writeln!(err, "{line}");
+        }
+    }
+    if let Some(code) = empty_or_unreadable(
+        &report,
+        &report.root_dir,
+        &args.out.display().to_string(),
+        report.settings.allow_empty,
+        &fail_on,
+    ) {
+        return code;
+    }
+    if outcome.failed {
+        EXIT_FAIL_ON
+    } else {
+        EXIT_OK
+    }
 }
 
 fn watch(watch: WatchArgs, progress: bool) -> u8 {

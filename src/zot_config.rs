@@ -76,7 +76,17 @@ pub struct ZotConfig {
 }
 
 /// `extensions.trust` (zot's `ImageTrustConfig`); all false when absent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct TrustFlags {
     pub enable: bool,
     pub cosign: bool,

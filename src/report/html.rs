@@ -1316,6 +1316,8 @@ fn empty_report() -> Report {
             containers_policy: None,
             allow_empty: false,
         },
+        shard: None,
+        merged: None,
         trust_fingerprint: String::new(),
         trust_material: Vec::new(),
         summary: Summary::default(),

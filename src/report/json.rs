@@ -34,8 +34,8 @@ use super::Report;
 use super::changes::Changes;
 use super::model::{
     AppliedExemption, Check, Compliance, ComplianceSummary, ContainersPolicyReport, Expiry,
-    ImageReport, ImageStatus, RepositorySummary, Settings, SignatureReport, Summary, Tool,
-    UnreadableRepository, Violation, ZotSignatureInfo,
+    ImageReport, ImageStatus, MergedReport, RepositorySummary, Settings, ShardReport,
+    SignatureReport, Summary, Tool, UnreadableRepository, Violation, ZotSignatureInfo,
 };
 use super::text::Details;
 use crate::codes::ResultCode;
@@ -224,7 +224,9 @@ struct Signature<'a> {
     /// Position in `shared.identities` of who the signature is attributed to; null when it
     /// names no one (an untrusted signature of a key-only format).
     identity: Option<u32>,
-    /// Why the signature is not trusted; null when it is trusted.
+    /// Why the signature is not trusted, or what a trusted one was accepted despite (a
+    /// notation trust policy level that only logs a failed check); null when there is
+    /// nothing to say, as for a trusted signature whose every check passed.
     reason: Option<&'a str>,
     #[serde(serialize_with = "super::model::rfc3339_opt")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
@@ -260,7 +262,8 @@ impl<'a> Signature<'a> {
             status: s.status,
             code: s.code,
             identity: refs.identity,
-            reason: (!s.trusted).then_some(&*s.reason),
+            // Not `!trusted`: a `verified-with-warnings` signature is trusted and says why.
+            reason: (!s.reason.is_empty()).then_some(&*s.reason),
             signed_at: s.signed_at,
             expires_at: s.expires_at,
             cert_expires_at: s.cert_expires_at,
@@ -376,6 +379,11 @@ struct Head<'a> {
     /// how many repositories it served.
     stores: &'a [super::model::StoreRecord],
     settings: &'a Settings,
+    /// Which shard of the registry this report covers (`scan --shard I/N`); null when the
+    /// audit covered every repository.
+    shard: Option<&'a ShardReport>,
+    /// The shard reports `sigaudit merge` joined into this one; null in a scan's report.
+    merged: Option<&'a MergedReport>,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the
     /// same value were checked against the same trust material.
     trust_fingerprint: &'a str,
@@ -426,6 +434,8 @@ pub fn render(
         zot_config: &report.zot_config,
         stores: &report.stores,
         settings: &report.settings,
+        shard: report.shard.as_ref(),
+        merged: report.merged.as_ref(),
         trust_fingerprint: &report.trust_fingerprint,
         trust_material: &report.trust_material,
         summary: &report.summary,

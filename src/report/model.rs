@@ -61,6 +61,11 @@ pub struct Report {
     /// how many repositories it served: which storage the verdicts are about.
     pub stores: Vec<StoreRecord>,
     pub settings: Settings,
+    /// Which shard of the registry this report covers (`scan --shard I/N`); null when the
+    /// audit covered every repository.
+    pub shard: Option<ShardReport>,
+    /// The shard reports `sigaudit merge` joined into this one; null in a scan's report.
+    pub merged: Option<MergedReport>,
     /// SHA-256 over every trust-material file's path and content hash: two reports with the same
     /// value were checked against the same trust material.
     pub trust_fingerprint: String,
@@ -102,8 +107,8 @@ impl Report {
     }
 }
 
-/// The zot config an audit followed, as evidence.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// The zot config an audit followed, as evidence (read back by `merge`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ZotConfigRecord {
     /// The file, as given to `--zot-config`.
@@ -114,8 +119,8 @@ pub struct ZotConfigRecord {
     pub trust: crate::zot_config::TrustFlags,
 }
 
-/// One store audited.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+/// One store audited (read back by `merge`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreRecord {
     /// The routes it serves (`/a`: repositories named `a/...`); empty for the default store,
@@ -160,6 +165,77 @@ pub struct Settings {
     /// `--allow-empty`: a rootDir holding no repository is expected (`scan` exits 0 rather
     /// than 3 when nothing else fails, and `report.junit.xml` has no failing test case for it).
     pub allow_empty: bool,
+}
+
+/// The shard a report covers: its repositories are those zot's cluster rule assigns to
+/// member `index` of `count` (see [`crate::shard`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardReport {
+    /// From 0, like zot's member index and Kubernetes' `JOB_COMPLETION_INDEX`.
+    pub index: u64,
+    pub count: u64,
+    /// The assignment rule: SipHash-2-4 of the repository name keyed with the hashKey, modulo
+    /// `count` (zot's `pkg/cluster`).
+    pub rule: &'static str,
+    /// Where the key came from: `default` (sigaudit's documented key, matching no zot
+    /// cluster) or `--shard-key` (the cluster's hashKey). The key itself is never written.
+    pub key: &'static str,
+    /// `sha256:<hex>` of the key's 16 bytes: shards that agree on it split the registry alike.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
+    pub key_sha256: String,
+    /// Repositories in the whole rootDir, every shard's: an empty shard of a registry that
+    /// has repositories is not an empty registry.
+    pub registry_repositories: usize,
+}
+
+impl ShardReport {
+    /// The header of a report of `shard` (`registryRepositories` filled after the walk).
+    pub fn of(shard: &crate::shard::Shard) -> Self {
+        ShardReport {
+            index: shard.index,
+            count: shard.count,
+            rule: crate::shard::RULE,
+            key: shard.key_source.as_str(),
+            key_sha256: shard.key_sha256(),
+            registry_repositories: 0,
+        }
+    }
+}
+
+/// The shard reports a merged report was made from (`sigaudit merge`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedReport {
+    /// How many shards the registry was split into; every one is among `shards`.
+    pub count: u64,
+    /// The assignment rule the shards used (their `shard.rule`).
+    pub rule: String,
+    /// `default` or `--shard-key`, as the shards say.
+    pub key: String,
+    /// `sha256:<hex>` of the shards' key.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
+    pub key_sha256: String,
+    /// Each shard report read, by index.
+    pub shards: Vec<MergedShard>,
+}
+
+/// One shard report `merge` read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MergedShard {
+    pub index: u64,
+    /// As given on the command line.
+    pub file: String,
+    /// `sha256:<hex>` of the file's bytes.
+    #[serde(serialize_with = "crate::digest::serialize_sha256")]
+    #[schemars(with = "String", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
+    pub sha256: String,
+    /// The shard's own `host` and `generatedAt`: which worker audited it, and when.
+    pub host: String,
+    pub generated_at: String,
 }
 
 /// A policy file read, as evidence: its path and the SHA-256 of its bytes.
@@ -404,7 +480,8 @@ pub struct SignatureReport {
     /// The notation trust store (`ca:default`) whose certificate anchored the signature; null
     /// otherwise.
     pub trust_store: Option<Text>,
-    /// Why the signature is not trusted; empty when trusted (`report.json`: null).
+    /// Why the signature is not trusted, or the failed checks a trusted one was accepted
+    /// despite (`verified-with-warnings`); empty otherwise (`report.json`: null).
     pub reason: Text,
     #[serde(serialize_with = "rfc3339_opt")]
     pub signed_at: Option<DateTime<Utc>>,
@@ -438,7 +515,7 @@ impl SignatureReport {
 }
 
 /// zot's `SignatureSummary {Tool, IsTrusted, Author}`.
-#[derive(Debug, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[allow(non_snake_case)]
 pub struct ZotSignatureInfo {
     pub Tool: &'static str,

@@ -302,10 +302,15 @@ fn check_pod(pod: &Yaml, what: &str) -> Vec<String> {
             "{what}: {target} from a ConfigMap"
         );
     }
-    // Every folder sigaudit writes to is a volume of its own (the root filesystem is read-only).
+    // Every folder sigaudit writes to is on a volume (the root filesystem is read-only): the
+    // mount is the folder or one above it (`/reports/shards/$(JOB_COMPLETION_INDEX)`).
     for flag in ["--out", "--cache"] {
         if let Some(i) = args.iter().position(|a| a == flag) {
-            let m = mount_at(&args[i + 1]);
+            let m = mounts
+                .iter()
+                .filter(|m| Path::new(&args[i + 1]).starts_with(s(&m["mountPath"])))
+                .max_by_key(|m| s(&m["mountPath"]).len())
+                .unwrap_or_else(|| panic!("{what}: {flag} {} on no volume", args[i + 1]));
             assert_ne!(
                 m["readOnly"].as_bool(),
                 Some(true),
@@ -559,6 +564,275 @@ fn cronjob_trusts_through_configmap_links_and_fails_the_job_when_fail_on_trips()
         "{}",
         r["findings"]
     );
+}
+
+/// `$(NAME)` in a container argument, expanded as the kubelet does from `vars`.
+fn expand(arg: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = arg.to_string();
+    for (name, value) in vars {
+        out = out.replace(&format!("$({name})"), value);
+    }
+    assert!(!out.contains("$("), "unexpanded variable in {arg}");
+    out
+}
+
+/// The environment variable `name` of the Pod's container, as its `valueFrom` says it.
+fn env_from<'a>(pod: &'a Yaml, name: &str) -> &'a Yaml {
+    let c = &pod["containers"][0];
+    let var = list(&c["env"])
+        .iter()
+        .find(|e| s(&e["name"]) == name)
+        .unwrap_or_else(|| panic!("no env {name}"));
+    &var["valueFrom"]
+}
+
+/// The Indexed Job of shards: N completions, N Pods at once, each `--shard
+/// $(JOB_COMPLETION_INDEX)/N`, the same `--as-of` for all from a ConfigMap, the cluster's
+/// hashKey from a Secret as $SIGAUDIT_SHARD_KEY, each report in its own folder of the shared
+/// volume. Run on the demo laid out as the kubelet would, the shards together audit every image
+/// of a full scan with the same arguments, each once, with the same verdict.
+#[test]
+fn sharded_job_audits_every_image_once_across_its_indexes() {
+    let job = yaml("deploy/kubernetes/sharded-job.yaml");
+    assert_eq!(s(&job["kind"]), "Job");
+    let spec = &job["spec"];
+    assert_eq!(s(&spec["completionMode"]), "Indexed");
+    let n = spec["completions"].as_i64().expect("completions");
+    assert!(n > 1);
+    assert_eq!(spec["parallelism"].as_i64(), Some(n));
+    let pod = &spec["template"]["spec"];
+    assert_eq!(s(&pod["restartPolicy"]), "Never");
+    let args = check_pod(pod, "sharded job");
+    assert_eq!(args[0], "scan");
+    let flag = |name: &str| {
+        let i = args
+            .iter()
+            .position(|a| a == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        args[i + 1].clone()
+    };
+    assert_eq!(flag("--shard"), format!("$(JOB_COMPLETION_INDEX)/{n}"));
+    assert_eq!(flag("--as-of"), "$(AS_OF)");
+    assert!(
+        flag("--out").contains("$(JOB_COMPLETION_INDEX)"),
+        "one folder per shard"
+    );
+    assert!(flag("--format").split(',').any(|f| f == "json"));
+    assert_eq!(
+        s(&env_from(pod, "AS_OF")["configMapKeyRef"]["name"]),
+        "sigaudit-run"
+    );
+    assert_eq!(
+        s(&env_from(pod, "SIGAUDIT_SHARD_KEY")["secretKeyRef"]["key"]),
+        "hashKey"
+    );
+    // A failed audit is not retried (the same storage gives the same answer), the Job fails.
+    let rule = &list(&spec["podFailurePolicy"]["rules"])[0];
+    assert_eq!(s(&rule["action"]), "FailIndex");
+    assert_eq!(spec["maxFailedIndexes"].as_i64(), Some(0));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let laid = lay_out(pod, &args, dir.path(), Trust::Linked);
+    let key = "loremipsumdolors";
+    let as_of = "2026-11-23T00:00:00Z";
+    let mut seen: BTreeMap<(String, String, String), String> = BTreeMap::new();
+    for index in 0..n {
+        let i = index.to_string();
+        let vars = [("JOB_COMPLETION_INDEX", i.as_str()), ("AS_OF", as_of)];
+        let mut ours: Vec<String> = laid.iter().map(|a| expand(a, &vars)).collect();
+        let o = ours.iter().position(|a| a == "--out").expect("--out");
+        let out = dir.path().join("shards").join(&i);
+        ours[o + 1] = out.display().to_string();
+        let run = Process::new(BIN)
+            .args(&ours)
+            .current_dir(dir.path())
+            .env_remove("SIGAUDIT_CONFIG")
+            .env("SIGAUDIT_SHARD_KEY", key)
+            .output()
+            .expect("run");
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "shard {i}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let r = report(&out);
+        assert_eq!(r["shard"]["index"].as_i64(), Some(index));
+        assert_eq!(r["shard"]["key"], "--shard-key");
+        assert_eq!(r["asOf"], as_of);
+        for img in r["images"].as_array().expect("images") {
+            let k = (
+                s_json(&img["repository"]),
+                s_json(&img["digest"]),
+                img["parent"].to_string(),
+            );
+            assert!(
+                seen.insert(k.clone(), s_json(&img["status"])).is_none(),
+                "{k:?} in two shards"
+            );
+        }
+    }
+    // The control: the same arguments without --shard.
+    let mut full: Vec<String> = Vec::new();
+    let mut skip = false;
+    for a in &laid {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--shard" {
+            skip = true;
+            continue;
+        }
+        full.push(expand(
+            a,
+            &[("JOB_COMPLETION_INDEX", "full"), ("AS_OF", as_of)],
+        ));
+    }
+    let o = full.iter().position(|a| a == "--out").expect("--out");
+    full[o + 1] = dir.path().join("full").display().to_string();
+    let run = sigaudit(&full, dir.path());
+    assert_eq!(run.status.code(), Some(0));
+    let whole: BTreeMap<(String, String, String), String> =
+        report(&dir.path().join("full"))["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .map(|img| {
+                (
+                    (
+                        s_json(&img["repository"]),
+                        s_json(&img["digest"]),
+                        img["parent"].to_string(),
+                    ),
+                    s_json(&img["status"]),
+                )
+            })
+            .collect();
+    assert!(!whole.is_empty());
+    assert_eq!(seen, whole);
+
+    // The merge Job: one file per index, read from the shared volume, merged reports beside.
+    let merge_job = yaml("deploy/kubernetes/merge-job.yaml");
+    assert_eq!(merge_job["spec"]["backoffLimit"].as_i64(), Some(0));
+    let merge_pod = &merge_job["spec"]["template"]["spec"];
+    assert_eq!(s(&merge_pod["restartPolicy"]), "Never");
+    let c = &merge_pod["containers"][0];
+    let margs: Vec<String> = list(&c["args"]).iter().map(|a| s(a).to_string()).collect();
+    assert_eq!(margs[0], "merge");
+    let files: Vec<&String> = margs.iter().filter(|a| a.ends_with(".json")).collect();
+    let want: Vec<String> = (0..n)
+        .map(|i| format!("/reports/shards/{i}/report.json"))
+        .collect();
+    assert_eq!(files, want.iter().collect::<Vec<_>>(), "every index once");
+    let mount = list(&c["volumeMounts"])
+        .iter()
+        .find(|m| s(&m["mountPath"]) == "/reports")
+        .expect("the shared volume at /reports");
+    assert_eq!(
+        s(&list(&merge_pod["volumes"])
+            .iter()
+            .find(|v| s(&v["name"]) == s(&mount["name"]))
+            .expect("volume")["persistentVolumeClaim"]["claimName"]),
+        s(&list(&pod["volumes"])
+            .iter()
+            .find(|v| s(&v["name"]) == "reports")
+            .expect("volume")["persistentVolumeClaim"]["claimName"]),
+        "the shards' claim"
+    );
+    let here: Vec<String> = margs
+        .iter()
+        .map(|a| a.replace("/reports", &dir.path().display().to_string()))
+        .collect();
+    let run = sigaudit(&here, dir.path());
+    // The demo has images that fail the built-in rule: --fail-on violations fails the Job.
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let merged = report(&dir.path().join("merged"));
+    assert_eq!(merged["merged"]["count"].as_i64(), Some(n));
+    let statuses: BTreeMap<(String, String, String), String> = merged["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|img| {
+            (
+                (
+                    s_json(&img["repository"]),
+                    s_json(&img["digest"]),
+                    img["parent"].to_string(),
+                ),
+                s_json(&img["status"]),
+            )
+        })
+        .collect();
+    assert_eq!(statuses, whole);
+    for f in ["report.json", "report.csv", "report.html", "report.prom"] {
+        assert!(dir.path().join("merged").join(f).is_file(), "{f}");
+    }
+}
+
+fn s_json(v: &Value) -> String {
+    v.as_str().expect("string").to_string()
+}
+
+/// Every manifest under deploy/kubernetes passes a Kubernetes schema check (the
+/// `kubernetes-validate` PyPI package, which bundles the API's OpenAPI schemas; `--strict`
+/// rejects unknown fields); the control, a misspelt field, is rejected.
+#[test]
+fn kubernetes_manifests_pass_the_api_schemas() {
+    let have = Process::new("python3")
+        .args(["-c", "import kubernetes_validate"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!(
+                "CI=true but the kubernetes-validate Python package is missing: .ci/run installs it"
+            );
+        }
+        eprintln!("skipping: python3 -m pip install kubernetes-validate");
+        return;
+    }
+    let validate = |file: &Path| {
+        let out = Process::new("python3")
+            .args(["-m", "kubernetes_validate", "--strict", "--no-warn"])
+            .arg(file)
+            .output()
+            .expect("python3");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let dir = project_file("deploy/kubernetes");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("deploy/kubernetes")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    for f in &files {
+        let (ok, out) = validate(f);
+        assert!(ok && out.contains("passed"), "{}: {out}", f.display());
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        read("deploy/kubernetes/sharded-job.yaml").replace("completionMode:", "completionMod:"),
+    )
+    .expect("write");
+    let (ok, out) = validate(&bad);
+    assert!(!ok && out.contains("completionMod"), "{out}");
 }
 
 #[test]

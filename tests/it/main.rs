@@ -62,6 +62,7 @@ mod manual;
 mod prometheus;
 mod report_injection;
 mod schema;
+mod shard;
 mod snapshots;
 mod trust_cli;
 mod watch;
