@@ -462,19 +462,15 @@ pub fn render(
     w.write_all(b"}\n")
 }
 
-/// The whole of `report.json` in memory (tests, and `--out -` of small reports use
-/// [`super::render_to`] instead, which streams).
+/// The whole of `report.json` in memory: the bytes [`super::render_to`] streams for
+/// [`super::Format::Json`] (the merge reader's and the tests' form).
 pub fn to_vec(report: &Report) -> io::Result<Vec<u8>> {
-    let tables = Tables::of(report);
-    let mut parts = report
-        .images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| match tables.refs(i) {
-            Some(r) => image(img, r).map(super::Part::from),
-            None => Err(io::Error::other("report.json: an image without positions")),
-        });
     let mut out = Vec::new();
-    render(report, &tables.shared, &mut parts, &mut out)?;
+    super::render_to(
+        report,
+        super::Format::Json,
+        &super::html::HtmlOptions::default(),
+        &mut out,
+    )?;
     Ok(out)
 }
