@@ -170,10 +170,10 @@ fn shards_of_the_fixtures_audit_every_image_once_as_a_full_scan_does() {
     }
 }
 
-/// A synthetic rootDir of 23 repositories: enough for every one of 7 shards to get some, with
-/// the zot cluster's own key.
-#[test]
-fn shards_of_a_synthetic_registry_follow_the_zot_cluster_key() {
+/// A synthetic rootDir (`root` under the returned folder) of 23 repositories and 92 images,
+/// each with a cosign `.sig` signature, a notation ES384 one and `cosign_referrers` cosign OCI
+/// 1.1 referrers: enough for every one of 7 shards to get some.
+fn synthetic_registry(cosign_referrers: usize) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path().join("root");
     let params = sigaudit_fixtures::synth::Params {
@@ -182,11 +182,20 @@ fn shards_of_a_synthetic_registry_follow_the_zot_cluster_key() {
         cosign: 1,
         notation_rsa: 0,
         notation_es384: 1,
+        cosign_referrers,
         ..Default::default()
     };
     let keys = sigaudit_fixtures::synth::SynthKeys::new();
     sigaudit_fixtures::synth::generate(&root, &tmp.path().join("extra"), &params, &keys)
         .expect("synth");
+    (tmp, root)
+}
+
+/// A synthetic rootDir of 23 repositories: enough for every one of 7 shards to get some, with
+/// the zot cluster's own key.
+#[test]
+fn shards_of_a_synthetic_registry_follow_the_zot_cluster_key() {
+    let (tmp, root) = synthetic_registry(0);
     let (_, full) = scan(&root, &tmp.path().join("full"), &[]);
     assert_eq!(repositories(&full).len(), 23);
     for n in [1, 2, 7] {
@@ -589,20 +598,7 @@ fn merged_shards_of_the_fixtures_equal_a_full_scan_byte_for_byte() {
 
 #[test]
 fn merged_shards_of_a_synthetic_registry_equal_a_full_scan_byte_for_byte() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let root = tmp.path().join("root");
-    let params = sigaudit_fixtures::synth::Params {
-        repos: 23,
-        images: 92,
-        cosign: 1,
-        notation_rsa: 0,
-        notation_es384: 1,
-        cosign_referrers: 1,
-        ..Default::default()
-    };
-    let keys = sigaudit_fixtures::synth::SynthKeys::new();
-    sigaudit_fixtures::synth::generate(&root, &tmp.path().join("extra"), &params, &keys)
-        .expect("synth");
+    let (tmp, root) = synthetic_registry(1);
     for n in [1, 2, 7] {
         let key = strings(&["--no-config", "--shard-key", "loremipsumdolors"]);
         let dir = tmp.path().join(format!("n{n}"));
