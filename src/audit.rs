@@ -21,6 +21,7 @@ use crate::history::Baseline;
 use crate::layout::{
     BlobError, BlobStore, DedupeIndex, LocalStore, MAX_SIGNATURE_BYTES, find_in_stores,
 };
+use crate::notation::chain::rfc1123z;
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{
@@ -32,7 +33,7 @@ use crate::report::text::{Interner, Text};
 use crate::shard::Shard;
 use crate::trust::TrustMaterial;
 use crate::verify::{
-    KeyCache, KeylessContext, NotationContext, SigStatus, SignatureInput, Subject, Verdict,
+    KeyCache, KeylessContext, NotationContext, Retime, SigStatus, SignatureInput, Subject, Verdict,
     VerifyContext, verifier_for,
 };
 
@@ -183,16 +184,79 @@ pub struct Auditor {
     notation: NotationCaches,
     /// Per work item: the verdict and the inputs it was computed from (see [`VerdictInputs`]).
     verdicts: Mutex<Vec<Option<Memo>>>,
+    /// How many verdicts the last audit reused rather than verified.
+    reused: usize,
 }
 
-/// A signature's verdict and the fingerprint of everything besides the (immutable) signature
-/// and subject that it depends on.
-type Memo = (u64, (Arc<SignatureReport>, Option<Finding>));
+/// A signature's verdict, the fingerprint of everything besides the (immutable) signature and
+/// subject that it depends on, and the verification time it was made for with the other times
+/// at which it holds (see [`Retime`]).
+#[derive(Clone)]
+struct Memo {
+    inputs: u64,
+    verdict: (Arc<SignatureReport>, Option<Finding>),
+    as_of: DateTime<Utc>,
+    retime: Option<Retime>,
+}
+
+impl Memo {
+    /// This notation verdict as of `as_of`, if that lies in its window: the same verdict (shared,
+    /// when no check names the time), or a copy whose checks name `as_of` instead (Go's RFC 1123
+    /// form, as the verifier writes it). `None`: it must be verified again.
+    fn retimed(&self, as_of: DateTime<Utc>, text: &Interner) -> Option<Memo> {
+        let t = self.retime.as_ref()?;
+        if !t.window.contains(self.as_of) || !t.window.contains(as_of) {
+            return None;
+        }
+        if t.names_now.is_empty() {
+            return Some(Memo {
+                as_of,
+                ..self.clone()
+            });
+        }
+        let (old, new) = (rfc1123z(&self.as_of), rfc1123z(&as_of));
+        let mut report = (*self.verdict.0).clone();
+        let mut slots = t.names_now.clone();
+        slots.sort_unstable();
+        let mut names_now = Vec::with_capacity(slots.len());
+        for check in slots
+            .iter()
+            .map(|s| s.0)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let c = report.checks.get_mut(check)?;
+            let mut detail = String::with_capacity(c.detail.len() + new.len());
+            let mut from = 0;
+            for &(_, at) in slots.iter().filter(|s| s.0 == check) {
+                if at < from || c.detail.get(at..at + old.len()) != Some(old.as_str()) {
+                    return None;
+                }
+                detail.push_str(&c.detail[from..at]);
+                names_now.push((check, detail.len()));
+                detail.push_str(&new);
+                from = at + old.len();
+            }
+            detail.push_str(&c.detail[from..]);
+            c.detail = text.text(&detail);
+        }
+        Some(Memo {
+            inputs: self.inputs,
+            verdict: (Arc::new(report), self.verdict.1.clone()),
+            as_of,
+            retime: Some(Retime {
+                window: t.window,
+                names_now,
+            }),
+        })
+    }
+}
 
 /// Fingerprints of the inputs a verdict depends on, per tool: a cosign verdict on the cosign
-/// keys; a notation verdict on the notation policy, stores and CRLs, the registry name, the
-/// revocation setting and the verification time. A verdict whose inputs are unchanged is
-/// reused as it is; any change recomputes it (from the cached facts).
+/// keys; a notation verdict on the notation policy, stores and CRLs, the registry name and the
+/// revocation setting (the verification time is judged by the verdict's own window, see
+/// [`Memo::retimed`]); a GPG verdict on the keyrings, the registry name and the verification
+/// time. A verdict whose inputs are unchanged is reused as it is; any change recomputes it
+/// (from the cached facts).
 struct VerdictInputs {
     cosign: u64,
     notation: u64,
@@ -225,7 +289,7 @@ impl VerdictInputs {
         });
         let notation = hash(&|h| {
             records("notation")(h);
-            (&opts.registry, opts.require_revocation, opts.as_of).hash(h);
+            (&opts.registry, opts.require_revocation).hash(h);
         });
         let gpg = hash(&|h| {
             records("gpg")(h);
@@ -284,6 +348,7 @@ impl Auditor {
             keys: KeyCache::default(),
             notation: NotationCaches::default(),
             verdicts: Mutex::new(Vec::new()),
+            reused: 0,
         };
         if let Some(dir) = &a.opts.cache_dir
             && a.keys.load(dir)
@@ -305,6 +370,13 @@ impl Auditor {
     /// How many signature verifications were performed so far (cache misses).
     pub fn verifications(&self) -> usize {
         self.keys.verifications()
+    }
+
+    /// How many signature verdicts the last audit reused from the one before (inputs unchanged
+    /// and, for a notation verdict of another verification time, that time within its window)
+    /// rather than computed.
+    pub fn reused(&self) -> usize {
+        self.reused
     }
 
     /// The options this auditor runs with.
@@ -522,32 +594,43 @@ impl Auditor {
                     .map(|(&(g, a, l), slot)| {
                         let kind = graphs[g].artifacts[a].kind;
                         let fp = inputs.for_kind(kind);
+                        let notation = kind == ArtifactKind::Notation;
+                        // A notation verdict of another verification time, within its window.
+                        let retimed = match slot {
+                            Some(m) if notation && m.inputs == fp && m.as_of != opts.as_of => {
+                                m.retimed(opts.as_of, &text)
+                            }
+                            _ => None,
+                        };
+                        if let Some(m) = retimed {
+                            *slot = Some(m);
+                        }
                         let r = match slot {
-                            Some((seen, r)) if *seen == fp => {
+                            Some(m) if m.inputs == fp && (!notation || m.as_of == opts.as_of) => {
                                 reused.fetch_add(1, Ordering::Relaxed);
-                                r.clone()
+                                m.verdict.clone()
                             }
                             // A cosign signature trusted by a key that is still the first file
                             // holding that public key keeps its verdict whatever else changed
                             // among the keys (no other key can verify it).
-                            Some((seen, r))
+                            Some(m)
                                 if !matches!(
                                     kind,
                                     ArtifactKind::Notation | ArtifactKind::GpgLookaside
-                                ) && r.0.trusted
-                                    && r.0.key_fingerprint.as_ref().is_some_and(|k| {
+                                ) && m.verdict.0.trusted
+                                    && m.verdict.0.key_fingerprint.as_ref().is_some_and(|k| {
                                         first_key_file.get(&**k).is_some_and(|(f, pem)| {
-                                            Some(*f) == r.0.key_file.as_deref()
-                                                && Some(*pem) == r.0.author.as_deref()
+                                            Some(*f) == m.verdict.0.key_file.as_deref()
+                                                && Some(*pem) == m.verdict.0.author.as_deref()
                                         })
                                     }) =>
                             {
-                                *seen = fp;
+                                m.inputs = fp;
                                 reused.fetch_add(1, Ordering::Relaxed);
-                                r.clone()
+                                m.verdict.clone()
                             }
                             _ => {
-                                let (r, f) = verify_one(
+                                let (r, f, retime) = verify_one(
                                     &graphs[g],
                                     &stores[g],
                                     &subjects[g],
@@ -557,7 +640,12 @@ impl Auditor {
                                     blobs,
                                 );
                                 let r = (Arc::new(r), f);
-                                *slot = Some((fp, r.clone()));
+                                *slot = Some(Memo {
+                                    inputs: fp,
+                                    verdict: r.clone(),
+                                    as_of: opts.as_of,
+                                    retime,
+                                });
                                 r
                             }
                         };
@@ -567,6 +655,7 @@ impl Auditor {
                     .collect()
             });
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = memo;
+        self.reused = reused.load(Ordering::Relaxed);
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             verdicts_reused = reused.load(Ordering::Relaxed),
@@ -742,7 +831,7 @@ fn verify_one(
     ctx: &VerifyContext<'_>,
     text: &Interner,
     blobs: &Mutex<BlobMemo>,
-) -> (SignatureReport, Option<Finding>) {
+) -> (SignatureReport, Option<Finding>, Option<Retime>) {
     let art = &graph.artifacts[a];
     let subject = subjects[&art.subject];
     let attachment = if art.tag.is_some() { "tag" } else { "referrer" };
@@ -759,11 +848,13 @@ fn verify_one(
         return (
             to_report(art.kind.tool(), fmt, attachment, art, None, l, v, ctx, text),
             None,
+            None,
         );
     };
     let verifier = verifier_for(art.kind, layer);
     if let Some(source) = &art.source {
-        return verify_file(graph, subject, art, layer, source, ctx, text);
+        let (r, f) = verify_file(graph, subject, art, layer, source, ctx, text);
+        return (r, f, None);
     }
     let Some(digest) = &layer.digest else {
         let v = Verdict::new(
@@ -783,6 +874,7 @@ fn verify_one(
                 ctx,
                 text,
             ),
+            None,
             None,
         );
     };
@@ -838,6 +930,7 @@ fn verify_one(
             )
         }
     };
+    let retime = verdict.retime.clone();
     (
         to_report(
             art.kind.tool(),
@@ -851,6 +944,7 @@ fn verify_one(
             text,
         ),
         finding,
+        retime,
     )
 }
 

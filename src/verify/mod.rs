@@ -129,6 +129,20 @@ pub struct Verdict {
     pub attestation: Option<String>,
     /// Extra facts for the report (key hints, log indexes, ...).
     pub details: BTreeMap<&'static str, String>,
+    /// The other verification times at which this verdict holds, and where its checks name
+    /// the verification time; `None` (the default): it must be computed again at any other
+    /// time. Only the notation verifier says.
+    pub retime: Option<Retime>,
+}
+
+/// The verification times at which a verdict is the same but for the text naming the time, and
+/// where that text is: `(index in checks, byte offset in its detail)` of the time in Go's RFC
+/// 1123 form ([`crate::notation::chain::rfc1123z`]). A `watch` following the clock reuses such
+/// a verdict within its window, the time in those texts re-rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retime {
+    pub window: crate::notation::verifier::TimeWindow,
+    pub names_now: Vec<(usize, usize)>,
 }
 
 impl Verdict {
@@ -146,6 +160,7 @@ impl Verdict {
             checks: Vec::new(),
             attestation: None,
             details: BTreeMap::new(),
+            retime: None,
         }
     }
 

@@ -93,6 +93,11 @@ fn not_run(code: ResultCode, reason: String) -> Verdict {
     let mut v = Verdict::new(SigStatus::Untrusted, code, reason.clone());
     v.checks
         .push(check("integrity", CheckResult::NotChecked, reason));
+    // Nothing was compared with the verification time.
+    v.retime = Some(super::Retime {
+        window: crate::notation::verifier::TimeWindow::ALWAYS,
+        names_now: Vec::new(),
+    });
     v
 }
 
@@ -204,6 +209,10 @@ fn verdict_of(o: SignatureOutcome) -> Verdict {
         )
     };
     let mut v = Verdict::new(status, code, reason);
+    v.retime = o.same_within.map(|window| super::Retime {
+        window,
+        names_now: o.names_now.clone(),
+    });
     v.signed_at = o.signed_at;
     v.expires_at = o.expires_at();
     if let Some(s) = &o.signer {

@@ -66,4 +66,5 @@ mod shard;
 mod snapshots;
 mod trust_cli;
 mod watch;
+mod watch_clock;
 mod zot_config;

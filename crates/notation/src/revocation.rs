@@ -598,6 +598,12 @@ impl CrlStore {
     ///
     /// A folder given as a symlink is followed (the user named it); symlinks, sub-folders and
     /// other non-regular entries inside it are reported and skipped.
+    /// Every CRL's nextUpdate (the instants a revocation check compares the verification time
+    /// with).
+    pub fn next_updates(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        self.crls.iter().filter_map(|c| c.next_update)
+    }
+
     pub fn load(dirs: &[PathBuf]) -> (CrlStore, Vec<(PathBuf, String)>) {
         let mut store = CrlStore { crls: Vec::new() };
         let mut problems = Vec::new();

@@ -224,6 +224,41 @@ pub struct SignatureOutcome {
     pub expiry: Option<DateTime<Utc>>,
     /// The verified timestamp, if one was verified.
     pub timestamp: Option<TimestampSummary>,
+    /// The verification times at which this outcome is the one found at
+    /// [`VerifyOptions::now`], but for the text naming that time ([`SignatureOutcome::names_now`]);
+    /// `None` when no other time is known to give it (a time the pipeline compared with equals
+    /// `now`, or a text names `now` in a form `names_now` does not record).
+    pub same_within: Option<TimeWindow>,
+    /// Where the checks' text names the verification time: `(index in checks, byte offset in
+    /// its detail)` of [`crate::chain::rfc1123z`]`(now)`. The outcome at another time of
+    /// [`SignatureOutcome::same_within`] is this one with those texts replaced.
+    pub names_now: Vec<(usize, usize)>,
+}
+
+/// The verification times at which an outcome stays the same: the open interval
+/// `(after, before)`, `None` meaning unbounded. Every instant the pipeline compared the
+/// verification time with (the signature's expiry, each chain certificate's notBefore and
+/// notAfter, every CRL's nextUpdate) lies outside it, so every such comparison comes out the
+/// same for any time inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeWindow {
+    /// The latest instant compared with that is before the verification time.
+    pub after: Option<DateTime<Utc>>,
+    /// The earliest instant compared with that is after the verification time.
+    pub before: Option<DateTime<Utc>>,
+}
+
+impl TimeWindow {
+    /// Every time.
+    pub const ALWAYS: TimeWindow = TimeWindow {
+        after: None,
+        before: None,
+    };
+
+    /// Whether `t` lies strictly inside the window.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.after.is_none_or(|a| a < t) && self.before.is_none_or(|b| t < b)
+    }
 }
 
 impl SignatureOutcome {
@@ -546,9 +581,82 @@ struct Run {
     level: VerificationLevel,
     checks: Vec<CheckOutcome>,
     failure: Option<Failure>,
+    /// The instants the verification time was compared with, as a window around it.
+    clock: Clock,
+    /// See [`SignatureOutcome::names_now`].
+    names_now: Vec<(usize, usize)>,
+}
+
+/// The verification time and the nearest instants it was compared with on either side.
+struct Clock {
+    now: DateTime<Utc>,
+    window: TimeWindow,
+    /// An instant compared with equals `now`: no other time is known to give the same result.
+    exact: bool,
+}
+
+impl Clock {
+    fn new(now: DateTime<Utc>) -> Self {
+        Clock {
+            now,
+            window: TimeWindow::ALWAYS,
+            exact: false,
+        }
+    }
+
+    /// Notes that the pipeline compares (or may compare) the verification time with `t`.
+    fn compared_with(&mut self, t: DateTime<Utc>) {
+        let w = &mut self.window;
+        match t.cmp(&self.now) {
+            std::cmp::Ordering::Less => w.after = Some(w.after.map_or(t, |a| a.max(t))),
+            std::cmp::Ordering::Greater => w.before = Some(w.before.map_or(t, |b| b.min(t))),
+            std::cmp::Ordering::Equal => self.exact = true,
+        }
+    }
 }
 
 impl Run {
+    fn new(level: VerificationLevel, now: DateTime<Utc>) -> Self {
+        Run {
+            level,
+            checks: Vec::new(),
+            failure: None,
+            clock: Clock::new(now),
+            names_now: Vec::new(),
+        }
+    }
+
+    /// Records a step whose detail is `before`, the verification time in Go's RFC 1123 form,
+    /// then `after` (see [`SignatureOutcome::names_now`]).
+    fn record_naming_now(&mut self, step: Step, status: CheckStatus, before: &str, after: &str) {
+        let now = rfc1123z(&self.clock.now);
+        self.names_now.push((self.checks.len(), before.len()));
+        self.record(step, status, format!("{before}{now}{after}"));
+    }
+
+    /// The window of the outcome, given its texts (`None` if one names the verification time
+    /// in a form [`Run::record_naming_now`] did not record).
+    fn same_within(&self, failure: Option<&Failure>) -> Option<TimeWindow> {
+        if self.clock.exact {
+            return None;
+        }
+        let now = self.clock.now;
+        let forms = [
+            rfc1123z(&now),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            now.to_rfc3339(),
+        ];
+        let recorded = |i: usize| self.names_now.iter().filter(|(c, _)| *c == i).count();
+        let unrecorded = self.checks.iter().enumerate().any(|(i, c)| {
+            forms
+                .iter()
+                .map(|f| c.detail.matches(f.as_str()).count())
+                .sum::<usize>()
+                != recorded(i)
+        }) || failure
+            .is_some_and(|f| forms.iter().any(|t| f.message.contains(t.as_str())));
+        (!unrecorded).then_some(self.clock.window)
+    }
     fn record(&mut self, step: Step, status: CheckStatus, detail: impl Into<String>) {
         self.checks.push(CheckOutcome {
             step,
@@ -667,40 +775,38 @@ impl<'a> Verifier<'a> {
             signed_at: None,
             expiry: None,
             timestamp: None,
+            same_within: None,
+            names_now: Vec::new(),
         };
         let level = match statement.verification_level() {
             Ok(l) => l,
             Err(e) => {
                 // Unreachable for a validated document; fail closed all the same.
-                let mut run = Run {
-                    level: VerificationLevel::strict(),
-                    checks: Vec::new(),
-                    failure: None,
-                };
+                let mut run = Run::new(VerificationLevel::strict(), self.options.now);
                 run.fail(Check::Integrity, FailureKind::Integrity, e.to_string());
                 run.skip_rest("not run: the trust policy statement is invalid");
                 out.level = "invalid";
+                out.same_within = run.same_within(run.failure.as_ref());
                 out.checks = run.checks;
                 out.failure = run.failure;
                 return out;
             }
         };
         out.level = level.name;
-        let mut run = Run {
-            level,
-            checks: Vec::new(),
-            failure: None,
-        };
+        let mut run = Run::new(level, self.options.now);
         if level.is_skip() {
             run.skip_rest(&format!(
                 "trust policy statement {} has verification level skip: notation accepts the artifact without verifying any signature",
                 go_quote(&statement.name)
             ));
+            out.same_within = run.same_within(None);
             out.checks = run.checks;
             return out;
         }
         self.pipeline(statement, target, media_type, blob, &mut run, &mut out);
         run.skip_rest("not run: an earlier enforced check failed");
+        out.same_within = run.same_within(run.failure.as_ref());
+        out.names_now = std::mem::take(&mut run.names_now);
         out.checks = run.checks;
         out.failure = run.failure;
         out
@@ -901,6 +1007,9 @@ impl<'a> Verifier<'a> {
         if run.level_skips(Check::Expiry) {
             return true;
         }
+        if let Some(exp) = env.expiry {
+            run.clock.compared_with(exp);
+        }
         match env.expiry {
             Some(exp) if self.options.now >= exp => !run.fail(
                 Check::Expiry,
@@ -971,6 +1080,12 @@ impl<'a> Verifier<'a> {
             return true;
         }
         let tsa_listed = !statement.trust_store_names(StoreType::Tsa).is_empty();
+        // Below, the verification time is compared with every chain certificate's validity
+        // (and, with a timestamp, with the CRLs' nextUpdate of the TSA chain's revocation).
+        for c in chain {
+            run.clock.compared_with(c.not_before());
+            run.clock.compared_with(c.not_after());
+        }
         let any_expired = chain.iter().any(|c| now > c.not_after());
         let want_timestamp = tsa_listed
             && match statement.verify_timestamp() {
@@ -981,18 +1096,15 @@ impl<'a> Verifier<'a> {
         if !want_timestamp {
             return match chain::check_validity_at(chain, now) {
                 Ok(()) => {
-                    run.record(
+                    run.record_naming_now(
                         Step::Level(check),
                         CheckStatus::Pass,
-                        format!(
-                            "every chain certificate is valid at the verification time \"{}\"{}",
-                            rfc1123z(&now),
-                            if tsa_listed {
-                                "; no timestamp needed (verifyTimestamp afterCertExpiry)"
-                            } else {
-                                ""
-                            }
-                        ),
+                        "every chain certificate is valid at the verification time \"",
+                        if tsa_listed {
+                            "\"; no timestamp needed (verifyTimestamp afterCertExpiry)"
+                        } else {
+                            "\""
+                        },
                     );
                     true
                 }
@@ -1055,6 +1167,9 @@ impl<'a> Verifier<'a> {
             .map(|c| c.subject_string().to_string())
             .unwrap_or_default();
         // The TSA chain's revocation (notation checks it online, always).
+        for t in self.crls.next_updates() {
+            run.clock.compared_with(t);
+        }
         let rev = revocation::check_chain(&ts.tsa_chain, self.crls, None, now);
         let rev_note = match rev.overall() {
             Overall::Ok => "TSA chain not revoked".to_string(),
@@ -1112,6 +1227,10 @@ impl<'a> Verifier<'a> {
             SigningScheme::X509SigningAuthority => env.authentic_signing_time,
             SigningScheme::X509 => None,
         };
+        // Each CRL used is valid only until its nextUpdate.
+        for t in self.crls.next_updates() {
+            run.clock.compared_with(t);
+        }
         let rev = revocation::check_chain(chain, self.crls, signing_time, self.options.now);
         match rev.overall() {
             Overall::Ok => {
