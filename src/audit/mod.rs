@@ -22,7 +22,7 @@ use crate::containers_policy::ContainersPolicy;
 use crate::discover::{ArtifactKind, RepoGraph};
 use crate::finding::Finding;
 use crate::history::Baseline;
-use crate::layout::{BlobStore, DedupeIndex, LocalStore};
+use crate::layout::{BlobStore, DedupeIndex, LocalStore, RootError};
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
 use crate::report::model::{Report, StoreRecord, ZotConfigRecord};
@@ -54,6 +54,16 @@ pub enum AuditError {
         store: String,
         source: Box<AuditError>,
     },
+}
+
+impl From<RootError> for AuditError {
+    fn from(e: RootError) -> Self {
+        match e {
+            RootError::Missing(p) => AuditError::RootMissing(p),
+            RootError::NotDir(p) => AuditError::RootNotDir(p),
+            RootError::Unreadable { path, source } => AuditError::RootUnreadable { path, source },
+        }
+    }
 }
 
 /// What `--zot-config` names: the stores to audit besides the rootDir's trust material.
@@ -416,28 +426,10 @@ impl Auditor {
     }
 }
 
-/// The rootDir must be a readable folder; it is never created.
+/// The rootDir must be a readable folder; it is never created ([`crate::layout::check_root`],
+/// as the audit reports it).
 pub fn check_root(root: &Path) -> Result<(), AuditError> {
-    let meta = match std::fs::metadata(root) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(AuditError::RootMissing(root.into()));
-        }
-        Err(source) => {
-            return Err(AuditError::RootUnreadable {
-                path: root.into(),
-                source,
-            });
-        }
-    };
-    if !meta.is_dir() {
-        return Err(AuditError::RootNotDir(root.into()));
-    }
-    std::fs::read_dir(root).map_err(|source| AuditError::RootUnreadable {
-        path: root.into(),
-        source,
-    })?;
-    Ok(())
+    Ok(crate::layout::check_root(root)?)
 }
 
 /// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then
