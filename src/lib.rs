@@ -21,6 +21,7 @@ pub mod gpg;
 pub mod history;
 pub mod keyless;
 pub mod layout;
+pub mod manage;
 pub mod media;
 pub mod merge;
 pub mod report;

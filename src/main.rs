@@ -36,7 +36,7 @@ use cli::{
 use sigaudit::config::{self, ConfigError, Policy};
 use sigaudit::containers_policy::{ContainersPolicy, PolicyError};
 use sigaudit::history::{Baseline, BaselineError};
-use sigaudit::trust::manage::{self, ManageError};
+use sigaudit::manage::{self, ManageError};
 
 const EXIT_OK: u8 = 0;
 const EXIT_FAIL_ON: u8 = 1;
@@ -990,7 +990,7 @@ fn added(result: Result<manage::AddReport, ManageError>, quiet: bool) -> u8 {
 fn manage_error(e: ManageError) -> u8 {
     match e {
         ManageError::Root(e) => {
-            root_error(&e);
+            root_error(&AuditError::from(e));
             EXIT_ROOT
         }
         ManageError::Refused(refusals) => {
