@@ -63,11 +63,23 @@ pub struct WatchOptions {
     pub refresh: Option<Duration>,
     /// The compliance rules applied to every cycle's report (read once, at the start).
     pub policy: crate::config::Policy,
+    /// The earlier report every cycle's report is compared with (`--baseline`), if any.
+    pub baseline: Option<std::sync::Arc<crate::stages::history::Baseline>>,
     /// The HTML report's templates and page size.
     pub html: report::html::HtmlOptions,
     /// `--allow-empty`: a rootDir holding no repository is expected, so no error is logged for
     /// it (one that looks empty because a folder could not be read still is).
     pub allow_empty: bool,
+}
+
+impl WatchOptions {
+    /// What the stages after each audit take besides the report.
+    fn stage_inputs(&self) -> crate::stages::Inputs<'_> {
+        crate::stages::Inputs {
+            rules: &self.policy,
+            baseline: self.baseline.as_deref(),
+        }
+    }
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.
@@ -160,7 +172,7 @@ pub fn watch(
         w.auditor.set_as_of(chrono::Utc::now());
     }
     let mut report = w.auditor.audit();
-    crate::audit::conclude(&mut report, &wopts.policy, w.auditor.options());
+    crate::stages::conclude(&mut report, &w.auditor, &wopts.stage_inputs());
     w.log_health(&report);
     w.trust_fp = report.trust_fingerprint.clone();
     w.renderer
@@ -529,7 +541,7 @@ impl Session<'_> {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
-        crate::audit::conclude(&mut report, &self.wopts.policy, self.auditor.options());
+        crate::stages::conclude(&mut report, &self.auditor, &self.wopts.stage_inputs());
         self.log_health(&report);
         let mut change = describe(
             self.renderer.last(),
@@ -1270,11 +1282,16 @@ mod tests {
                 .unwrap()
                 .to_utc(),
         );
-        let mut r = Auditor::new(&root, opts.clone()).unwrap().audit();
-        crate::audit::conclude(
+        let mut auditor = Auditor::new(&root, opts).unwrap();
+        let mut r = auditor.audit();
+        let rules = crate::config::Policy::builtin(crate::config::Source::None);
+        crate::stages::conclude(
             &mut r,
-            &crate::config::Policy::builtin(crate::config::Source::None),
-            &opts,
+            &auditor,
+            &crate::stages::Inputs {
+                rules: &rules,
+                baseline: None,
+            },
         );
         r
     }

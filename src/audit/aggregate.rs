@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::codes::{FindingCode, ResultCode};
@@ -16,8 +16,9 @@ use crate::digest::Digest;
 use crate::discover::{Artifact, ArtifactKind, ImageNode, RepoGraph};
 use crate::finding::Finding;
 use crate::report::model::{
-    Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
-    SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary, Tool, ZotSignatureInfo,
+    Check as ReportCheck, EXPIRY_WINDOW_DAYS, Expiry, ImageReport, ImageStatus, PolicyFile, Report,
+    RepositorySummary, SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary,
+    TRUST_CERTIFICATE, Tool, ZotSignatureInfo,
 };
 use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
@@ -295,14 +296,40 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
         repositories,
         // Filled by `note_unreadable`.
         unreadable_repositories: Vec::new(),
-        // Filled by the compliance stage (`crate::compliance::apply`).
+        // Filled by the compliance stage (`crate::stages::compliance`).
         compliance: Default::default(),
-        expiring: crate::expiry::expiring(opts.as_of, trust, &images),
+        // Completed with the signatures by the expiry stage (`crate::stages::expiry`).
+        expiring: expiring_trust_certificates(opts.as_of, trust),
         images,
         findings,
         changes: None,
         duration: None,
     }
+}
+
+/// The trust-store certificates expiring in `(as_of, as_of + 90 days]`: the entries of
+/// `expiring` only the trust material can give (the expiry stage adds the signatures').
+fn expiring_trust_certificates(as_of: DateTime<Utc>, trust: &TrustMaterial) -> Vec<Expiry> {
+    let limit = as_of + chrono::Duration::days(EXPIRY_WINDOW_DAYS);
+    let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
+    let mut out = Vec::new();
+    for ((ty, name), loaded) in trust.notation.stores.loaded() {
+        if let Ok(store) = loaded.as_ref() {
+            for (file, cert) in &store.certs {
+                let t = cert.not_after();
+                if soon(t) {
+                    out.push(Expiry {
+                        kind: TRUST_CERTIFICATE,
+                        what: cert.subject_string().to_string(),
+                        location: format!("_notation/truststore/x509/{ty}/{name}/{file}"),
+                        expires_at: t,
+                        days_left: (t - as_of).num_days(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The counts that follow from the images: each repository's images by status, and the
@@ -347,27 +374,6 @@ pub fn tally(images: &[ImageReport], repositories: &mut [RepositorySummary]) -> 
     }
     summary.repositories = repositories.len();
     summary
-}
-
-/// `summary.containersPolicyAccept` and `Reject`: every image is judged when a `--policy` is
-/// given, none otherwise.
-pub fn count_policy_verdicts(report: &mut Report) {
-    let judged = report
-        .images
-        .iter()
-        .filter(|i| i.containers_policy.is_some())
-        .count();
-    let rejected = report
-        .images
-        .iter()
-        .filter(|i| {
-            i.containers_policy
-                .as_ref()
-                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
-        })
-        .count();
-    report.summary.containers_policy_reject = rejected;
-    report.summary.containers_policy_accept = judged - rejected;
 }
 
 /// Records what could not be read: every folder the walk could not list and every repository
