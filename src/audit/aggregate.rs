@@ -22,11 +22,12 @@ use crate::report::model::{
 };
 use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
+use crate::verify::registry;
 use crate::verify::{SigStatus, Verdict, VerifyContext};
 
+use super::AuditOptions;
 use super::cache::Verdicted;
 use super::plan::Work;
-use super::{AuditOptions, KEYLESS_FORMAT};
 
 /// Where a signature was found, for its report.
 pub(super) struct Placement<'a> {
@@ -228,6 +229,7 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
+    let (verified_formats, listed_formats) = registry::settings(opts.keyless.is_some());
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -251,30 +253,8 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
                 .iter()
                 .map(|d| d.display().to_string())
                 .collect(),
-            verified_formats: {
-                let mut v = vec![
-                    "cosign simplesigning (key)",
-                    "cosign sigstore-bundle (key)",
-                    "notation-jws",
-                    "notation-cose",
-                    "gpg-simplesigning",
-                ];
-                if opts.keyless.is_some() {
-                    v.push(KEYLESS_FORMAT);
-                }
-                v
-            },
-            // Keyless signatures are verified with `--trusted-root` and only listed without it.
-            listed_formats: {
-                let mut v = vec![
-                    "cosign attestations",
-                    "sigstore-json (in the GPG lookaside)",
-                ];
-                if opts.keyless.is_none() {
-                    v.insert(0, KEYLESS_FORMAT);
-                }
-                v
-            },
+            verified_formats,
+            listed_formats,
             gpg_lookaside: match (&opts.lookaside, &opts.registries_d) {
                 (Some(d), _) => Some(d.display().to_string()),
                 (None, Some(d)) => Some(format!("registries.d {}", d.display())),

@@ -164,10 +164,6 @@ pub fn run_then(
     Ok(report)
 }
 
-/// How `settings.verifiedFormats` / `listedFormats` name cosign keyless signatures: verified
-/// with `--trusted-root`, listed (never counted as trusted) without it.
-pub const KEYLESS_FORMAT: &str = "cosign keyless (Fulcio)";
-
 /// An audit that can be repeated: the repositories are discovered once (again on
 /// [`Auditor::rediscover`]), signature blobs are kept, and every verification fact is cached
 /// by content (a signature checked against a key, an envelope's integrity, a certificate
