@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::codes::{FindingCode, ResultCode};
@@ -16,16 +16,18 @@ use crate::digest::Digest;
 use crate::discover::{Artifact, ArtifactKind, ImageNode, RepoGraph};
 use crate::finding::Finding;
 use crate::report::model::{
-    Check as ReportCheck, ImageReport, ImageStatus, PolicyFile, Report, RepositorySummary,
-    SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary, Tool, ZotSignatureInfo,
+    Check as ReportCheck, EXPIRY_WINDOW_DAYS, Expiry, ImageReport, ImageStatus, PolicyFile, Report,
+    RepositorySummary, SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary,
+    TRUST_CERTIFICATE, Tool, ZotSignatureInfo,
 };
 use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
+use crate::verify::registry;
 use crate::verify::{SigStatus, Verdict, VerifyContext};
 
+use super::AuditOptions;
 use super::cache::Verdicted;
 use super::plan::Work;
-use super::{AuditOptions, KEYLESS_FORMAT};
 
 /// Where a signature was found, for its report.
 pub(super) struct Placement<'a> {
@@ -227,6 +229,7 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
+    let (verified_formats, listed_formats) = registry::settings(opts.keyless.is_some());
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -250,30 +253,8 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
                 .iter()
                 .map(|d| d.display().to_string())
                 .collect(),
-            verified_formats: {
-                let mut v = vec![
-                    "cosign simplesigning (key)",
-                    "cosign sigstore-bundle (key)",
-                    "notation-jws",
-                    "notation-cose",
-                    "gpg-simplesigning",
-                ];
-                if opts.keyless.is_some() {
-                    v.push(KEYLESS_FORMAT);
-                }
-                v
-            },
-            // Keyless signatures are verified with `--trusted-root` and only listed without it.
-            listed_formats: {
-                let mut v = vec![
-                    "cosign attestations",
-                    "sigstore-json (in the GPG lookaside)",
-                ];
-                if opts.keyless.is_none() {
-                    v.insert(0, KEYLESS_FORMAT);
-                }
-                v
-            },
+            verified_formats,
+            listed_formats,
             gpg_lookaside: match (&opts.lookaside, &opts.registries_d) {
                 (Some(d), _) => Some(d.display().to_string()),
                 (None, Some(d)) => Some(format!("registries.d {}", d.display())),
@@ -295,14 +276,40 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
         repositories,
         // Filled by `note_unreadable`.
         unreadable_repositories: Vec::new(),
-        // Filled by the compliance stage (`crate::compliance::apply`).
+        // Filled by the compliance stage (`crate::stages::compliance`).
         compliance: Default::default(),
-        expiring: crate::expiry::expiring(opts.as_of, trust, &images),
+        // Completed with the signatures by the expiry stage (`crate::stages::expiry`).
+        expiring: expiring_trust_certificates(opts.as_of, trust),
         images,
         findings,
         changes: None,
         duration: None,
     }
+}
+
+/// The trust-store certificates expiring in `(as_of, as_of + 90 days]`: the entries of
+/// `expiring` only the trust material can give (the expiry stage adds the signatures').
+fn expiring_trust_certificates(as_of: DateTime<Utc>, trust: &TrustMaterial) -> Vec<Expiry> {
+    let limit = as_of + chrono::Duration::days(EXPIRY_WINDOW_DAYS);
+    let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
+    let mut out = Vec::new();
+    for ((ty, name), loaded) in trust.notation.stores.loaded() {
+        if let Ok(store) = loaded.as_ref() {
+            for (file, cert) in &store.certs {
+                let t = cert.not_after();
+                if soon(t) {
+                    out.push(Expiry {
+                        kind: TRUST_CERTIFICATE,
+                        what: cert.subject_string().to_string(),
+                        location: format!("_notation/truststore/x509/{ty}/{name}/{file}"),
+                        expires_at: t,
+                        days_left: (t - as_of).num_days(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The counts that follow from the images: each repository's images by status, and the
@@ -347,27 +354,6 @@ pub fn tally(images: &[ImageReport], repositories: &mut [RepositorySummary]) -> 
     }
     summary.repositories = repositories.len();
     summary
-}
-
-/// `summary.containersPolicyAccept` and `Reject`: every image is judged when a `--policy` is
-/// given, none otherwise.
-pub fn count_policy_verdicts(report: &mut Report) {
-    let judged = report
-        .images
-        .iter()
-        .filter(|i| i.containers_policy.is_some())
-        .count();
-    let rejected = report
-        .images
-        .iter()
-        .filter(|i| {
-            i.containers_policy
-                .as_ref()
-                .is_some_and(|p| p.verdict == crate::report::model::PolicyVerdict::Reject)
-        })
-        .count();
-    report.summary.containers_policy_reject = rejected;
-    report.summary.containers_policy_accept = judged - rejected;
 }
 
 /// Records what could not be read: every folder the walk could not list and every repository

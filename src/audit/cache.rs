@@ -11,6 +11,7 @@ use crate::discover::ArtifactKind;
 use crate::finding::Finding;
 use crate::report::model::SignatureReport;
 use crate::trust::TrustMaterial;
+use crate::verify::registry::{self, ReuseKey};
 
 use super::AuditOptions;
 
@@ -69,10 +70,10 @@ impl VerdictInputs {
     }
 
     fn for_kind(&self, kind: ArtifactKind) -> u64 {
-        match kind {
-            ArtifactKind::Notation => self.notation,
-            ArtifactKind::GpgLookaside => self.gpg,
-            _ => self.cosign,
+        match registry::of_kind(kind).reuse {
+            ReuseKey::Cosign => self.cosign,
+            ReuseKey::Notation => self.notation,
+            ReuseKey::Gpg => self.gpg,
         }
     }
 }
@@ -112,7 +113,7 @@ impl<'t> Reuse<'t> {
         match slot {
             Some((seen, r)) if *seen == fp => Some(r.clone()),
             Some((seen, r))
-                if !matches!(kind, ArtifactKind::Notation | ArtifactKind::GpgLookaside)
+                if registry::of_kind(kind).reuse == ReuseKey::Cosign
                     && r.0.trusted
                     && r.0.key_fingerprint.as_ref().is_some_and(|k| {
                         self.first_key_file.get(&**k).is_some_and(|(f, pem)| {

@@ -3,14 +3,15 @@
 //! aggregate verdicts per image into the report model.
 
 mod aggregate;
+mod attached;
 mod blobs;
 mod cache;
-mod containers_policy;
 mod plan;
 mod progress;
 mod run;
 
-pub use aggregate::{count_policy_verdicts, tally};
+pub use aggregate::tally;
+pub use attached::{Attached, SigLayer};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,6 @@ use crate::codes::FindingCode;
 use crate::containers_policy::ContainersPolicy;
 use crate::discover::{ArtifactKind, RepoGraph};
 use crate::finding::Finding;
-use crate::history::Baseline;
 use crate::layout::{BlobStore, DedupeIndex, LocalStore, RootError};
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
@@ -92,8 +92,6 @@ pub struct AuditOptions {
     pub require_revocation: bool,
     /// Folder of the persistent verification cache (`--cache DIR`), if any.
     pub cache_dir: Option<PathBuf>,
-    /// The earlier report every audit is compared with (`--baseline`), if any.
-    pub baseline: Option<Arc<Baseline>>,
     /// The containers-policy.json every image is evaluated against (`--policy`; needs
     /// `registry`), if any.
     pub containers_policy: Option<Arc<ContainersPolicy>>,
@@ -128,7 +126,6 @@ impl AuditOptions {
             crl_dirs: Vec::new(),
             require_revocation: false,
             cache_dir: None,
-            baseline: None,
             containers_policy: None,
             gpg_keyrings: Vec::new(),
             lookaside: None,
@@ -141,23 +138,31 @@ impl AuditOptions {
     }
 }
 
-/// Audit the rootDir at `root` once (saving the verification cache when `cache_dir` is set).
+/// Audit the rootDir at `root` once (saving the verification cache when `cache_dir` is set):
+/// the aggregated report, before the stages that follow aggregation.
 pub fn run(root: &Path, opts: &AuditOptions) -> Result<Report, AuditError> {
+    run_then(root, opts, |_, _| {})
+}
+
+/// [`run`], then `then` with the report and the auditor that made it (the stages after
+/// aggregation read what c/image would read for each image through it).
+pub fn run_then(
+    root: &Path,
+    opts: &AuditOptions,
+    then: impl FnOnce(&mut Report, &Auditor),
+) -> Result<Report, AuditError> {
     let started = std::time::Instant::now();
     let mut auditor = Auditor::new(root, opts.clone())?;
     auditor.notation = NotationCaches::for_single_audit();
     let mut report = auditor.audit();
-    // The whole audit, discovery and trust loading included.
+    then(&mut report, &auditor);
+    // The whole audit, discovery, trust loading and `then` included.
     report.duration = Some(started.elapsed());
     if let Err(e) = auditor.save_cache() {
         tracing::warn!("could not write the verification cache: {e}");
     }
     Ok(report)
 }
-
-/// How `settings.verifiedFormats` / `listedFormats` name cosign keyless signatures: verified
-/// with `--trusted-root`, listed (never counted as trusted) without it.
-pub const KEYLESS_FORMAT: &str = "cosign keyless (Fulcio)";
 
 /// An audit that can be repeated: the repositories are discovered once (again on
 /// [`Auditor::rediscover`]), signature blobs are kept, and every verification fact is cached
@@ -292,6 +297,12 @@ impl Auditor {
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = vec![None; self.work.len()];
     }
 
+    /// What c/image would read for each image of the last discovery, for the containers-policy
+    /// stage that follows the audit.
+    pub fn attached(&self) -> Attached<'_> {
+        Attached::new(&self.graphs, &self.blobs, &self.dedupe)
+    }
+
     /// Keep signature blobs in memory (up to 256 MiB) so that repeated audits do not read them
     /// again; for a long-running watch.
     pub fn retain_blobs(&mut self) {
@@ -383,22 +394,6 @@ impl Auditor {
             graphs,
             self.registry_repositories,
         );
-        if let (Some(policy), Some(registry)) = (&opts.containers_policy, &opts.registry) {
-            let started = std::time::Instant::now();
-            containers_policy::containers_policy_stage(
-                policy,
-                registry,
-                opts.as_of,
-                graphs,
-                &mut report,
-                &self.blobs,
-                &self.dedupe,
-            );
-            tracing::debug!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "containers policy evaluated"
-            );
-        }
         tracing::debug!(
             elapsed_ms = aggregate_started.elapsed().as_millis() as u64,
             "aggregated"
@@ -430,12 +425,4 @@ impl Auditor {
 /// as the audit reports it).
 pub fn check_root(root: &Path) -> Result<(), AuditError> {
     Ok(crate::layout::check_root(root)?)
-}
-
-/// The stages after aggregation, in order: the compliance rules ([`crate::compliance`]), then
-/// the comparison with the `--baseline` report ([`crate::history`]), which compares the
-/// compliance verdicts too.
-pub fn conclude(report: &mut Report, policy: &crate::config::Policy, opts: &AuditOptions) {
-    crate::compliance::apply(report, policy);
-    report.changes = opts.baseline.as_ref().map(|b| b.compare(report));
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::codes::FindingCode;
-use crate::discover::{ArtifactKind, RepoGraph, discover_with};
+use crate::discover::{RepoGraph, discover_with};
 use crate::finding::Finding;
 use crate::layout::{DedupeIndex, LocalStore, find_in_stores};
 use crate::shard::Shard;
+use crate::verify::registry;
 
 use super::AuditOptions;
 
@@ -149,9 +150,10 @@ pub(super) fn work_items(graphs: &[RepoGraph]) -> Vec<Work> {
                 .iter()
                 .enumerate()
                 .flat_map(move |(a, art)| {
-                    let layers = match art.kind {
-                        ArtifactKind::SigstoreBundle | ArtifactKind::Notation => 1,
-                        _ => art.layers.len(),
+                    let layers = if registry::of_kind(art.kind).envelope {
+                        1
+                    } else {
+                        art.layers.len()
                     };
                     (0..layers).map(move |l| Work {
                         graph: g,
@@ -169,6 +171,7 @@ mod tests {
 
     use super::*;
     use crate::codes::FindingCode;
+    use crate::discover::ArtifactKind;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,12 +12,13 @@ use rayon::prelude::*;
 
 use crate::codes::{FindingCode, ResultCode};
 use crate::digest::Digest;
-use crate::discover::{Artifact, ArtifactKind, ImageNode, LayerRef, RepoGraph};
+use crate::discover::{Artifact, ImageNode, LayerRef, RepoGraph};
 use crate::finding::Finding;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES};
 use crate::report::model::SignatureReport;
 use crate::report::text::Interner;
-use crate::verify::{SigStatus, SignatureInput, Subject, Verdict, VerifyContext, verifier_for};
+use crate::verify::registry;
+use crate::verify::{SigStatus, SignatureInput, Subject, Verdict, VerifyContext};
 
 use super::aggregate::{Placement, to_report};
 use super::blobs::{BlobMemo, read_blob};
@@ -116,13 +117,10 @@ fn verify_one(
             format!("signature manifest {} has no layers", art.manifest_digest),
             Vec::new(),
         );
-        let fmt = match art.kind {
-            ArtifactKind::Notation => "notation-unknown",
-            _ => "sigstore-bundle",
-        };
+        let format = registry::format_without_layer(art.kind);
         let at = Placement {
-            tool: art.kind.tool(),
-            format: fmt,
+            tool: format.tool,
+            format: format.name,
             attachment,
             artifact: art,
             signature_digest: None,
@@ -130,7 +128,7 @@ fn verify_one(
         };
         return (to_report(at, v, ctx, text), None);
     };
-    let verifier = verifier_for(art.kind, layer);
+    let format = registry::format(art.kind, layer);
     if let Some(source) = &art.source {
         return verify_file(graph, subject, art, layer, source, ctx, text);
     }
@@ -141,8 +139,8 @@ fn verify_one(
             "the signature layer's digest is invalid",
         );
         let at = Placement {
-            tool: art.kind.tool(),
-            format: verifier.format(),
+            tool: format.tool,
+            format: format.name,
             attachment,
             artifact: art,
             signature_digest: None,
@@ -163,12 +161,8 @@ fn verify_one(
                 layer,
                 blob: blob.as_slice(),
             };
-            let mut v = verifier.verify(&input, ctx);
-            if matches!(
-                art.kind,
-                ArtifactKind::SigstoreBundle | ArtifactKind::Notation
-            ) && art.layers.len() != 1
-            {
+            let mut v = format.verifier.verify(&input, ctx);
+            if format.envelope && art.layers.len() != 1 {
                 v = Verdict::fail(
                     ResultCode::InvalidBundle,
                     format!(
@@ -203,8 +197,8 @@ fn verify_one(
         }
     };
     let at = Placement {
-        tool: art.kind.tool(),
-        format: verifier.format(),
+        tool: format.tool,
+        format: format.name,
         attachment,
         artifact: art,
         signature_digest: Some(digest.clone()),
@@ -224,12 +218,12 @@ fn verify_file(
     ctx: &VerifyContext<'_>,
     text: &Interner,
 ) -> (SignatureReport, Option<Finding>) {
-    let verifier = verifier_for(art.kind, layer);
+    let format = registry::format(art.kind, layer);
     let shown = source.display().to_string();
     // Links are followed (sites link stores into place), but only to a regular file: a named
     // pipe is refused before it is opened, so it cannot block the scan.
     let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES);
-    let (mut verdict, digest, finding, format) = match read {
+    let (mut verdict, digest, finding) = match read {
         Err(BlobError::TooLarge { .. }) => {
             let msg = format!("larger than {MAX_SIGNATURE_BYTES} bytes; refused");
             (
@@ -240,7 +234,6 @@ fn verify_file(
                 ),
                 None,
                 Some(Finding::new(FindingCode::BlobTooLarge, shown.clone(), msg)),
-                verifier.format(),
             )
         }
         Ok(bytes) => {
@@ -255,15 +248,8 @@ fn verify_file(
                 layer,
                 blob: &bytes,
             };
-            let v = verifier.verify(&input, ctx);
-            let format = if v.details.get("content").map(String::as_str)
-                == Some(crate::verify::SIGSTORE_JSON_FORMAT)
-            {
-                crate::verify::SIGSTORE_JSON_FORMAT
-            } else {
-                verifier.format()
-            };
-            (v, Some(Digest::sha256_of(&bytes)), None, format)
+            let v = format.verifier.verify(&input, ctx);
+            (v, Some(Digest::sha256_of(&bytes)), None)
         }
         Err(e) => {
             let code = match e {
@@ -282,14 +268,13 @@ fn verify_file(
                 ),
                 None,
                 Some(Finding::new(code, shown.clone(), msg)),
-                verifier.format(),
             )
         }
     };
     verdict.details.insert("lookaside-path", shown);
     let at = Placement {
-        tool: art.kind.tool(),
-        format,
+        tool: format.tool,
+        format: format.name_for(&verdict),
         attachment: "lookaside",
         artifact: art,
         signature_digest: digest,
