@@ -3,6 +3,7 @@
 mod blobs;
 mod dedupe;
 mod regular_file;
+mod root;
 mod stores;
 mod walk;
 
@@ -13,6 +14,7 @@ pub use dedupe::DedupeIndex;
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
+pub use root::{RootError, check_root};
 pub use stores::{LocalStore, find_in_stores};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 

@@ -220,11 +220,16 @@ mod tests {
                 .unwrap()
                 .to_utc(),
         );
-        let mut r = Auditor::new(&root, opts.clone()).unwrap().audit();
-        crate::audit::conclude(
+        let mut auditor = Auditor::new(&root, opts).unwrap();
+        let mut r = auditor.audit();
+        let rules = crate::config::Policy::builtin(crate::config::Source::None);
+        crate::stages::conclude(
             &mut r,
-            &crate::config::Policy::builtin(crate::config::Source::None),
-            &opts,
+            &auditor,
+            &crate::stages::Inputs {
+                rules: &rules,
+                baseline: None,
+            },
         );
         r
     }

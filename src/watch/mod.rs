@@ -65,11 +65,23 @@ pub struct WatchOptions {
     pub refresh: Option<Duration>,
     /// The compliance rules applied to every cycle's report (read once, at the start).
     pub policy: crate::config::Policy,
+    /// The earlier report every cycle's report is compared with (`--baseline`), if any.
+    pub baseline: Option<std::sync::Arc<crate::stages::history::Baseline>>,
     /// The HTML report's templates and page size.
     pub html: report::html::HtmlOptions,
     /// `--allow-empty`: a rootDir holding no repository is expected, so no error is logged for
     /// it (one that looks empty because a folder could not be read still is).
     pub allow_empty: bool,
+}
+
+impl WatchOptions {
+    /// What the stages after each audit take besides the report.
+    pub(crate) fn stage_inputs(&self) -> crate::stages::Inputs<'_> {
+        crate::stages::Inputs {
+            rules: &self.policy,
+            baseline: self.baseline.as_deref(),
+        }
+    }
 }
 
 /// Why a watch could not start. Once it runs, problems are logged and the loop goes on.

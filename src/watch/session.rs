@@ -90,7 +90,7 @@ pub fn watch(
         w.auditor.set_as_of(chrono::Utc::now());
     }
     let mut report = w.auditor.audit();
-    crate::audit::conclude(&mut report, &wopts.policy, w.auditor.options());
+    crate::stages::conclude(&mut report, &w.auditor, &wopts.stage_inputs());
     w.log_health(&report);
     w.trust_fp = report.trust_fingerprint.clone();
     w.renderer
@@ -456,7 +456,7 @@ impl Session<'_> {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
-        crate::audit::conclude(&mut report, &self.wopts.policy, self.auditor.options());
+        crate::stages::conclude(&mut report, &self.auditor, &self.wopts.stage_inputs());
         self.log_health(&report);
         let mut change = describe(
             self.renderer.last(),
