@@ -160,6 +160,10 @@ pub struct Templates {
     style: String,
     script: String,
     csp: String,
+    /// With the embedded row template (`images.html.tera`), the random letters that mark a
+    /// check detail in a row rendered by [`Templates::image_with_holes`]; `None` with a row
+    /// template of `--template-dir`, whose use of the details is unknown.
+    row_marker: Option<String>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -268,11 +272,13 @@ impl Templates {
             csp_hash(&style),
             csp_hash(&script)
         );
+        let embedded_row = dir.is_none_or(|d| !d.join(ROW_TEMPLATE).is_file());
         let templates = Templates {
             tera,
             style,
             script,
             csp,
+            row_marker: embedded_row.then(random_letters),
         };
         templates.validate(&origin_of)?;
         Ok(templates)
@@ -307,6 +313,65 @@ impl Templates {
             .render_to("images.html.tera", &ctx, &mut out)
             .map_err(|e| io::Error::other(tera_message(&e)))?;
         Ok(out)
+    }
+
+    /// [`Templates::image`], and where each check detail is written in the row: its holes, in
+    /// the order of the checks (the signatures', then the attestations'), each the byte range
+    /// of [`detail_html`] of that detail. `None` for the holes with a row template of
+    /// `--template-dir`. A `watch` fills the holes of an image whose details alone changed
+    /// ([`fill_holes`]) instead of rendering its row again.
+    pub(crate) fn image_with_holes(
+        &self,
+        img: &ImageReport,
+    ) -> io::Result<(Vec<u8>, Option<Holes>)> {
+        let Some(marker) = &self.row_marker else {
+            return Ok((self.image(img)?, None));
+        };
+        // Render the row with each detail replaced by a marker of letters that no filter or
+        // escape changes and no report text holds (random per process), then put the
+        // details in their place.
+        let mut marked =
+            serde_json::to_value(std::slice::from_ref(img)).map_err(io::Error::other)?;
+        let mut n = 0usize;
+        for list in ["signatures", "attestations"] {
+            let sigs = marked[0][list].as_array_mut().into_iter().flatten();
+            for c in sigs.flat_map(|s| s["checks"].as_array_mut().into_iter().flatten()) {
+                c["detail"] = format!("{marker}{}", index_letters(n)).into();
+                n += 1;
+            }
+        }
+        if n >= INDEX_LIMIT {
+            return Ok((self.image(img)?, None));
+        }
+        let ctx = tera::Context::from_value(serde_json::json!({ "images": marked }))
+            .map_err(|e| io::Error::other(tera_message(&e)))?;
+        let mut text = Vec::new();
+        self.tera
+            .render_to(ROW_TEMPLATE, &ctx, &mut text)
+            .map_err(|e| io::Error::other(tera_message(&e)))?;
+        let details: Vec<&str> = checks_of(img).map(|c| &*c.detail).collect();
+        let mut row = Vec::with_capacity(text.len() + 64 * n);
+        let mut holes = Vec::with_capacity(n);
+        let text = String::from_utf8(text).map_err(io::Error::other)?;
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(marker.as_str()) {
+            let after = &rest[at + marker.len()..];
+            let k = after.as_bytes().get(..INDEX_LEN).and_then(letters_index);
+            // Each detail exactly once, in order, or the row is not one to fill.
+            if k != Some(holes.len()) || holes.len() >= details.len() {
+                return Ok((self.image(img)?, None));
+            }
+            row.extend_from_slice(&rest.as_bytes()[..at]);
+            let d = detail_html(details[holes.len()]);
+            holes.push((row.len() as u32, d.len() as u32));
+            row.extend_from_slice(d.as_bytes());
+            rest = &after[INDEX_LEN..];
+        }
+        if holes.len() != details.len() || row.len() + rest.len() > u32::MAX as usize {
+            return Ok((self.image(img)?, None));
+        }
+        row.extend_from_slice(rest.as_bytes());
+        Ok((row, Some(holes.into_boxed_slice())))
     }
 
     fn header<'a>(&'a self, report: &'a Report) -> Header<'a> {
@@ -423,12 +488,14 @@ pub struct Prepared<'r> {
 
 impl Prepared<'_> {
     /// Writes the image pages, then `report.html`, each atomically, taking each image's row,
-    /// in order, from `rows`; then removes the image pages of an earlier, larger report.
-    /// Returns the files written, `report.html` first.
-    pub fn write(
+    /// in order, from `rows` (every file through `track` when there is one); then removes the
+    /// image pages of an earlier, larger report. Returns the files written, `report.html`
+    /// first.
+    pub(crate) fn write(
         &self,
         out_dir: &Path,
         rows: &mut dyn Iterator<Item = io::Result<super::Part>>,
+        track: Option<&dyn super::Track>,
     ) -> io::Result<Vec<PathBuf>> {
         let report = self.report;
         let mut placer = Placer {
@@ -440,7 +507,9 @@ impl Prepared<'_> {
         let overview = out_dir.join(OVERVIEW);
         if self.pages.is_empty() {
             let groups = self.layout.groups(report, 0..report.images.len());
-            super::write_atomic(&overview, |w| placer.place(&self.overview, &groups, w))?;
+            super::write_tracked(&overview, track, |w| {
+                placer.place(&self.overview, &groups, w)
+            })?;
             written.push(overview);
         } else {
             // Each page is synced and renamed on a thread of its own while the next is
@@ -452,12 +521,20 @@ impl Prepared<'_> {
                     let range = self.layout.pages[k].clone();
                     let groups = self.layout.groups(report, range.clone());
                     let path = out_dir.join(page_file_name(k + 1));
+                    let n = track.map(|t| t.start(&path));
                     let filled = super::write::write_pending(&path, |w| {
-                        placer.place(text, &groups, w)?;
-                        placer.skip_to(range.end)
+                        let mut w = match (track, n) {
+                            (Some(t), Some(n)) => t.wrap(n, w),
+                            _ => Box::new(w),
+                        };
+                        placer.place(text, &groups, &mut *w)?;
+                        placer.skip_to(range.end)?;
+                        w.flush()
                     });
                     match filled {
-                        Ok(pending) => commits.push((path, scope.spawn(move || pending.commit()))),
+                        Ok(pending) => {
+                            commits.push((path, n, scope.spawn(move || pending.commit_kept())))
+                        }
                         Err(e) => {
                             failed = Some(e);
                             break;
@@ -465,12 +542,17 @@ impl Prepared<'_> {
                     }
                 }
                 let mut pages = Vec::new();
-                for (path, handle) in commits {
+                for (path, n, handle) in commits {
                     let done = handle
                         .join()
                         .unwrap_or_else(|_| Err(io::Error::other("page writer panicked")));
                     match done {
-                        Ok(()) => pages.push(path),
+                        Ok(file) => {
+                            if let (Some(t), Some(n)) = (track, n) {
+                                t.kept(n, file);
+                            }
+                            pages.push(path)
+                        }
                         Err(e) => failed = failed.or(Some(e)),
                     }
                 }
@@ -512,6 +594,106 @@ impl Prepared<'_> {
         placer.place(&self.overview, &groups, w)?;
         w.flush()
     }
+}
+
+/// The embedded template of an image's row.
+const ROW_TEMPLATE: &str = "images.html.tera";
+
+/// Where a row's check details are: `(byte offset, length)` each, in the order of the checks.
+pub(crate) type Holes = Box<[(u32, u32)]>;
+
+/// Letters a detail marker's index is written with (four of them), and how many checks a row
+/// may have for its details to be marked.
+const INDEX_LEN: usize = 4;
+const INDEX_LIMIT: usize = 20usize.pow(INDEX_LEN as u32);
+
+/// `n` in four letters `g`..`z` (base 20): never a hex digit, so `short` leaves it alone.
+fn index_letters(n: usize) -> String {
+    (0..INDEX_LEN)
+        .rev()
+        .map(|p| (b'g' + (n / 20usize.pow(p as u32) % 20) as u8) as char)
+        .collect()
+}
+
+fn letters_index(b: &[u8]) -> Option<usize> {
+    b.iter().try_fold(0usize, |n, &c| {
+        (b'g'..=b'z')
+            .contains(&c)
+            .then(|| n * 20 + usize::from(c - b'g'))
+    })
+}
+
+/// 26 letters `g`..`z` drawn from the process's random hash keys.
+fn random_letters() -> String {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    (0..26u64)
+        .map(|i| (b'g' + (state.hash_one(i) % 20) as u8) as char)
+        .collect()
+}
+
+fn checks_of(img: &ImageReport) -> impl Iterator<Item = &super::model::Check> {
+    img.signatures
+        .iter()
+        .chain(&img.attestations)
+        .flat_map(|s| s.checks.iter())
+}
+
+/// A check detail as the embedded row template writes it (`{{ c.detail | short }}`, escaped).
+fn detail_html(detail: &str) -> String {
+    escape_html(&shorten_hex(detail))
+}
+
+/// The row of `new` from the row of `old`, an image that differs from it in its check details
+/// alone (`row`, with its `holes`): each hole whose detail changed filled with `new`'s. `None`
+/// when the numbers of holes and checks differ.
+pub(crate) fn fill_holes(
+    row: &[u8],
+    holes: &[(u32, u32)],
+    old: &ImageReport,
+    new: &ImageReport,
+) -> Option<(Vec<u8>, Holes)> {
+    let mut out = Vec::with_capacity(row.len() + 64);
+    let mut filled = Vec::with_capacity(holes.len());
+    let mut from = 0usize;
+    let (mut was, mut now) = (checks_of(old), checks_of(new));
+    for &(at, len) in holes {
+        let (at, len) = (at as usize, len as usize);
+        out.extend_from_slice(row.get(from..at)?);
+        let (w, n) = (was.next()?, now.next()?);
+        let start = u32::try_from(out.len()).ok()?;
+        if w.detail == n.detail {
+            out.extend_from_slice(row.get(at..at + len)?);
+        } else {
+            with_detail_html(&n.detail, |d| out.extend_from_slice(d.as_bytes()));
+        }
+        filled.push((start, u32::try_from(out.len()).ok()? - start));
+        from = at + len;
+    }
+    if was.next().is_some() || now.next().is_some() {
+        return None;
+    }
+    out.extend_from_slice(row.get(from..)?);
+    Some((out, filled.into_boxed_slice()))
+}
+
+/// [`detail_html`] of `detail`, remembered per thread for the last detail seen: the detail a
+/// watch fills in again is most often one sentence shared by many rows (the notation
+/// verification time).
+fn with_detail_html(detail: &super::text::Text, f: impl FnOnce(&str)) {
+    thread_local! {
+        // The text is held, so its address cannot be another text's while it is remembered.
+        static LAST: std::cell::RefCell<Option<(super::text::Text, String)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((t, html)) if Arc::ptr_eq(t, detail) => f(html),
+        _ => {
+            let html = detail_html(detail);
+            f(&html);
+            *last = Some((detail.clone(), html));
+        }
+    })
 }
 
 /// Removes `report-images-NNNN.html` files numbered above `count` (and nothing else).
@@ -1342,6 +1524,139 @@ fn escape_html(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn audited(fixture: &str, as_of: &str) -> Report {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture);
+        let opts = crate::audit::AuditOptions::at(as_of.parse().expect("time"));
+        crate::audit::Auditor::new(&root, opts)
+            .expect("auditor")
+            .audit()
+    }
+
+    /// A row rendered with its holes is the row [`Templates::image`] renders, and filling the
+    /// holes with other details (a later verification time; then hostile text: markup, long
+    /// hex runs, hidden characters, the marker's own letters) gives the row those details
+    /// render: over every image of the fixtures with signatures.
+    #[test]
+    fn rows_with_holes_are_the_rows_and_refill_as_rendering_would() {
+        let t = Templates::new().expect("templates");
+        let marker = t
+            .row_marker
+            .clone()
+            .expect("the embedded row template is marked");
+        let mut rows = 0;
+        for fixture in [
+            "demo",
+            "hostile-strings",
+            "adversarial",
+            "notation-policy",
+            "notation-revocation",
+            "containers-policy",
+            "corrupt-blob",
+            "rsa-and-bundle-keys",
+        ] {
+            let first = audited(fixture, "2026-11-23T00:00:00Z");
+            // An image in error shows its error, not its checks: its row has no holes.
+            let kept: Vec<Option<(Vec<u8>, Holes)>> = first
+                .images
+                .iter()
+                .map(|img| {
+                    let (row, holes) = t.image_with_holes(img).expect("render");
+                    assert_eq!(row, t.image(img).expect("render"), "{fixture}");
+                    if img.error.is_none() {
+                        assert!(holes.is_some(), "{fixture} {}", img.reference());
+                    }
+                    Some((row, holes?))
+                })
+                .collect();
+            // The clock moved: notation details name another time.
+            let later = audited(fixture, "2027-02-03T04:05:06Z");
+            for ((img, was), kept) in later.images.iter().zip(&first.images).zip(&kept) {
+                if let Some((row, holes)) = kept
+                    && let Some((filled, _)) = fill_holes(row, holes, was, img)
+                {
+                    assert_eq!(filled, t.image(img).expect("render"), "{fixture}");
+                    rows += 1;
+                }
+            }
+            let mut hostile = audited(fixture, "2026-11-23T00:00:00Z");
+            let texts = [
+                "<script>alert('x')</script> & \"quoted\" / done".to_string(),
+                format!("digest sha256:{}", "ab".repeat(32)),
+                "bidi \u{202e}reversed\u{202c} and \u{200b}zero-width".to_string(),
+                "ghijklmnopqrstuvwxyz".repeat(2),
+                String::new(),
+                "é😀 multi-byte".to_string(),
+                format!("the marker {marker}gggg itself"),
+            ];
+            let mut n = 0;
+            for img in &mut hostile.images {
+                for s in img.signatures.iter_mut().chain(img.attestations.iter_mut()) {
+                    let mut sig = (**s).clone();
+                    for c in &mut sig.checks {
+                        c.detail = texts[n % texts.len()].as_str().into();
+                        n += 1;
+                    }
+                    *s = Arc::new(sig);
+                }
+            }
+            for ((img, was), kept) in hostile.images.iter().zip(&first.images).zip(&kept) {
+                let Some((row, holes)) = kept else {
+                    continue;
+                };
+                let (filled, _) = fill_holes(row, holes, was, img).expect("same checks");
+                assert_eq!(filled, t.image(img).expect("render"), "{fixture}");
+                let (row, holes) = t.image_with_holes(img).expect("render");
+                assert_eq!(row, t.image(img).expect("render"));
+                assert!(holes.is_some());
+            }
+            // The marker's letters in other text of the row (a reason): the row is rendered
+            // plainly, its holes unknown.
+            for img in &mut hostile.images {
+                let Some(s) = img.signatures.first_mut().filter(|_| img.error.is_none()) else {
+                    continue;
+                };
+                let mut sig = (**s).clone();
+                sig.reason = format!("{marker}gggg").into();
+                *s = Arc::new(sig);
+                let (row, holes) = t.image_with_holes(img).expect("render");
+                assert_eq!(row, t.image(img).expect("render"));
+                assert!(holes.is_none(), "{fixture}");
+            }
+        }
+        assert!(rows > 20, "rows refilled: {rows}");
+    }
+
+    /// A row template of `--template-dir` may use the details in any way: its rows have no
+    /// holes.
+    #[test]
+    fn a_row_template_of_the_template_dir_has_no_holes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join(ROW_TEMPLATE),
+            "{% for img in images %}<tr>{% for s in img.signatures %}{% for c in s.checks %}{{ c.detail | upper }}{% endfor %}{% endfor %}</tr>{% endfor %}",
+        )
+        .expect("write");
+        let t = Templates::load(Some(dir.path())).expect("templates");
+        assert!(t.row_marker.is_none());
+        let r = audited("demo", "2026-11-23T00:00:00Z");
+        for img in &r.images {
+            let (row, holes) = t.image_with_holes(img).expect("render");
+            assert_eq!(row, t.image(img).expect("render"));
+            assert!(holes.is_none());
+        }
+        // Another template of the folder leaves the row template embedded, and marked.
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("report.css"), "body { color: black }").expect("write");
+        assert!(
+            Templates::load(Some(dir.path()))
+                .expect("templates")
+                .row_marker
+                .is_some()
+        );
+    }
 
     #[test]
     fn page_names_round_trip_and_others_are_not_pages() {

@@ -445,9 +445,16 @@ pub fn render(
         expiring: &report.expiring,
         shared,
     };
-    let mut text = serde_json::to_vec(&head)?;
-    text.pop(); // the closing brace
-    w.write_all(&text)?;
+    // Streamed, but for its closing brace (the images follow): the shared lists of a large
+    // registry are tens of megabytes, not worth holding.
+    let mut open = WithoutLastByte {
+        inner: &mut *w,
+        held: None,
+    };
+    serde_json::to_writer(&mut open, &head)?;
+    if open.held != Some(b'}') {
+        return Err(io::Error::other("report.json's head is not an object"));
+    }
     w.write_all(b",\"images\":[")?;
     for (i, part) in images.enumerate() {
         if i > 0 {
@@ -460,6 +467,30 @@ pub fn render(
     w.write_all(b",\"changes\":")?;
     serde_json::to_writer(&mut *w, &report.changes)?;
     w.write_all(b"}\n")
+}
+
+/// A writer that passes on everything but the last byte written, which it holds.
+struct WithoutLastByte<'w> {
+    inner: &'w mut dyn Write,
+    held: Option<u8>,
+}
+
+impl Write for WithoutLastByte<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some((&last, rest)) = buf.split_last() else {
+            return Ok(0);
+        };
+        if let Some(h) = self.held.take() {
+            self.inner.write_all(&[h])?;
+        }
+        self.inner.write_all(rest)?;
+        self.held = Some(last);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The whole of `report.json` in memory: the bytes [`super::render_to`] streams for

@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod csv;
 pub mod html;
+mod incremental;
 pub mod json;
 pub mod junit;
 pub mod model;
@@ -15,11 +16,11 @@ pub mod text;
 pub mod visible;
 mod write;
 
+pub use incremental::Renderer;
 pub use model::Report;
 pub use write::write_atomic;
 
-use std::collections::{BTreeMap, HashMap};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -84,7 +85,7 @@ pub fn render_all_with(
     out_dir: &Path,
     html: &html::HtmlOptions,
 ) -> io::Result<Vec<PathBuf>> {
-    render(report, formats, out_dir, html, None, false).map(|(written, _, _)| written)
+    render(report, formats, out_dir, html)
 }
 
 /// Render `report` in one format to `w` (`scan --out -`): the same bytes as the file
@@ -111,12 +112,9 @@ pub fn render_to(
         |i: usize, img: &model::ImageReport| image_part(f, templates, tables.as_ref(), i, img);
     let mut stream = PartStream {
         images: &report.images,
-        reuse: &[],
-        old: &[],
         render: &image_part,
         next: 0,
         batch: std::collections::VecDeque::new(),
-        kept: None,
     };
     match f {
         Format::Json => json::render(report, tables_shared(&tables)?, &mut stream, w),
@@ -131,184 +129,47 @@ pub fn render_to(
     w.flush()
 }
 
-/// The image parts of a rendered report, per format, in the order of its images.
-type Parts = BTreeMap<Format, Vec<Part>>;
-
-/// Renders successive reports of one rootDir into one folder, as `watch` does: an image equal
-/// to one in the previous report is not rendered again, its parts are reused. Holds the last
-/// report and its parts (about the size of the reports written).
-pub struct Renderer {
-    formats: Vec<Format>,
-    out_dir: PathBuf,
-    html: html::HtmlOptions,
-    last: Option<Report>,
-    parts: Parts,
-    /// Per image of the last report, its positions in report.json's shared lists: its JSON
-    /// is reused only where they are unchanged too.
-    json_refs: Vec<json::ImageRefs>,
-}
-
-impl Renderer {
-    pub fn new(formats: &[Format], out_dir: &Path) -> Self {
-        Renderer {
-            formats: formats.to_vec(),
-            out_dir: out_dir.to_path_buf(),
-            html: html::HtmlOptions::default(),
-            last: None,
-            parts: Parts::new(),
-            json_refs: Vec::new(),
-        }
-    }
-
-    /// The HTML report's templates and page size (default: the embedded templates, pages of
-    /// [`html::DEFAULT_PAGE_SIZE`] images).
-    pub fn with_html(mut self, html: html::HtmlOptions) -> Self {
-        self.html = html;
-        self
-    }
-
-    /// The last report given to [`Renderer::render`], written or not.
-    pub fn last(&self) -> Option<&Report> {
-        self.last.as_ref()
-    }
-
-    /// Render `report`, reusing what the last one rendered; the report is kept as the last one
-    /// even if writing fails (then [`Renderer::rewrite`] tries again).
-    pub fn render(&mut self, report: Report) -> io::Result<Vec<PathBuf>> {
-        // The embedded templates are parsed once, not at every render.
-        if self.html.templates.is_none() && self.formats.contains(&Format::Html) {
-            self.html.templates = Some(Arc::new(html::Templates::new()?));
-        }
-        let prev = self
-            .last
-            .as_ref()
-            .map(|r| (r, &self.parts, self.json_refs.as_slice()));
-        let result = render(
-            &report,
-            &self.formats,
-            &self.out_dir,
-            &self.html,
-            prev,
-            true,
-        );
-        self.last = Some(report);
-        match result {
-            Ok((written, parts, json_refs)) => {
-                self.parts = parts;
-                self.json_refs = json_refs;
-                Ok(written)
-            }
-            Err(e) => {
-                // Parts are rendered before anything is written, but a failure may leave them
-                // incomplete: start afresh next time.
-                self.parts.clear();
-                self.json_refs.clear();
-                Err(e)
-            }
-        }
-    }
-
-    /// Write the last report again (after a failed write).
-    pub fn rewrite(&mut self) -> io::Result<Vec<PathBuf>> {
-        match self.last.take() {
-            Some(r) => self.render(r),
-            None => Ok(Vec::new()),
-        }
-    }
-}
-
-/// For each image of `new`, the index of an equal image in `old`, whose parts can be reused.
-fn reusable(old: &Report, new: &Report) -> Vec<Option<usize>> {
-    use rayon::prelude::*;
-    type Key<'a> = (
-        &'a str,
-        &'a crate::digest::Digest,
-        Option<&'a crate::digest::Digest>,
-    );
-    let index: HashMap<Key<'_>, usize> = old
-        .images
-        .iter()
-        .enumerate()
-        .map(|(i, img)| ((&*img.repository, &img.digest, img.parent.as_ref()), i))
-        .collect();
-    new.images
-        .par_iter()
-        .map(|img| {
-            index
-                .get(&(&*img.repository, &img.digest, img.parent.as_ref()))
-                .copied()
-                .filter(|&i| old.images[i] == *img)
-        })
-        .collect()
-}
-
-/// The previous render of a `watch`: its report, its parts per format, and its images'
-/// positions in report.json's shared lists.
-type Previous<'a> = (&'a Report, &'a Parts, &'a [json::ImageRefs]);
-
-/// Renders every format; returns the files written, the parts kept (if `keep`) and the
-/// images' report.json positions (if `keep` and JSON is written).
+/// Renders every format (one-shot: every image rendered); returns the files written.
 fn render(
     report: &Report,
     formats: &[Format],
     out_dir: &Path,
     html_opts: &html::HtmlOptions,
-    prev: Option<Previous<'_>>,
-    keep: bool,
-) -> io::Result<(Vec<PathBuf>, Parts, Vec<json::ImageRefs>)> {
+) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out_dir)?;
-    let reuse = match prev {
-        Some((old, _, _)) => reusable(old, report),
-        None => Vec::new(),
-    };
     let tables = formats
         .contains(&Format::Json)
         .then(|| json::Tables::of(report));
-    // An image's JSON names positions in the shared lists, which move when an entry is added
-    // or removed before them: it is reused only if its positions are the same as well.
-    let json_reuse: Vec<Option<usize>> = match (&tables, prev) {
-        (Some(t), Some((_, _, old_refs))) => reuse
-            .iter()
-            .enumerate()
-            .map(|(i, r)| r.filter(|&k| old_refs.get(k).is_some() && old_refs.get(k) == t.refs(i)))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let templates = match (&html_opts.templates, formats.contains(&Format::Html)) {
-        (_, false) => None,
-        (Some(t), true) => Some(t.clone()),
-        (None, true) => Some(Arc::new(html::Templates::new()?)),
-    };
+    let templates = templates_for(formats, html_opts)?;
     // The HTML pages are rendered (all but their rows) before any file is written, so a
     // template that fails to render leaves every report as it was.
     let prepared = match &templates {
         Some(t) => Some(t.prepare(report, html_opts.page_size)?),
         None => None,
     };
-    let templates = templates.as_deref();
-    let prepared = prepared.as_ref();
-    let reuse = reuse.as_slice();
-    let json_reuse = json_reuse.as_slice();
-    let tables_ref = tables.as_ref();
+    let ctx = RenderContext {
+        templates: templates.as_deref(),
+        prepared: prepared.as_ref(),
+        tables: tables.as_ref(),
+    };
     // One thread per format: their writes and syncs overlap, their rendering shares the pool.
-    let results: Vec<io::Result<Rendered>> = std::thread::scope(|scope| {
+    let results: Vec<io::Result<Vec<PathBuf>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = formats
             .iter()
             .map(|&f| {
-                let old = prev
-                    .and_then(|(_, p, _)| p.get(&f))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                let reuse = if f == Format::Json { json_reuse } else { reuse };
-                let ctx = RenderContext {
-                    templates,
-                    prepared,
-                    tables: tables_ref,
-                    reuse,
-                    old,
-                    keep,
-                };
-                scope.spawn(move || render_one(report, f, &ctx, out_dir))
+                let ctx = &ctx;
+                scope.spawn(move || {
+                    let render = |i: usize, img: &model::ImageReport| {
+                        image_part(f, ctx.templates, ctx.tables, i, img)
+                    };
+                    let mut stream = PartStream {
+                        images: &report.images,
+                        render: &render,
+                        next: 0,
+                        batch: std::collections::VecDeque::new(),
+                    };
+                    write_format(report, f, ctx, &mut stream, out_dir, None)
+                })
             })
             .collect();
         handles
@@ -320,93 +181,108 @@ fn render(
             .collect()
     });
     let mut written = Vec::new();
-    let mut kept = Parts::new();
-    for (&f, r) in formats.iter().zip(results) {
-        let (paths, parts) = r?;
-        if let Some(parts) = parts {
-            kept.insert(f, parts);
-        }
-        written.extend(paths);
+    for r in results {
+        written.extend(r?);
     }
-    if let Some(c) = &report.changes {
-        let path = out_dir.join(CHANGES_CSV);
-        let text = changes::csv(c)?;
-        write_atomic(&path, |w| w.write_all(&text))?;
-        written.push(path);
-    }
-    let json_refs = match tables {
-        Some(t) if keep => t.into_refs(),
-        _ => Vec::new(),
-    };
-    Ok((written, kept, json_refs))
+    written.extend(write_changes(report, out_dir)?);
+    Ok(written)
 }
 
-/// The files one format wrote and, if kept, the image parts they were made of.
-type Rendered = (Vec<PathBuf>, Option<Vec<Part>>);
+/// The templates a render with `formats` needs: `None` without HTML.
+pub(crate) fn templates_for(
+    formats: &[Format],
+    html_opts: &html::HtmlOptions,
+) -> io::Result<Option<Arc<html::Templates>>> {
+    Ok(
+        match (&html_opts.templates, formats.contains(&Format::Html)) {
+            (_, false) => None,
+            (Some(t), true) => Some(t.clone()),
+            (None, true) => Some(Arc::new(html::Templates::new()?)),
+        },
+    )
+}
+
+/// `changes.csv`, when the report has a `changes` section (`--baseline`).
+pub(crate) fn write_changes(report: &Report, out_dir: &Path) -> io::Result<Option<PathBuf>> {
+    let Some(c) = &report.changes else {
+        return Ok(None);
+    };
+    let path = out_dir.join(CHANGES_CSV);
+    let text = changes::csv(c)?;
+    write_atomic(&path, |w| w.write_all(&text))?;
+    Ok(Some(path))
+}
 
 /// What one format's rendering reads besides the report.
-struct RenderContext<'a> {
-    templates: Option<&'a html::Templates>,
-    prepared: Option<&'a html::Prepared<'a>>,
+pub(crate) struct RenderContext<'a> {
+    pub templates: Option<&'a html::Templates>,
+    pub prepared: Option<&'a html::Prepared<'a>>,
     /// report.json's shared lists and positions (when JSON is written).
-    tables: Option<&'a json::Tables<'a>>,
-    /// Per image, the index of an equal image of the previous report whose part is reused.
-    reuse: &'a [Option<usize>],
-    /// The previous report's parts in this format.
-    old: &'a [Part],
-    /// Keep the parts for the next render.
-    keep: bool,
+    pub tables: Option<&'a json::Tables<'a>>,
 }
 
-/// Writes one format's files; returns them and, if `keep`, the image parts they were made of.
-fn render_one(
+/// A watch's view of one format's files as they are written ([`incremental`]): each file is
+/// announced, filled through a writer it wraps (to see where each image's part lands), and
+/// handed back once it is in place, to read those parts from at the next render.
+pub(crate) trait Track {
+    /// The file at `path` is about to be filled; returns its number (for this format).
+    fn start(&self, path: &Path) -> u32;
+    /// The writer file `n` is filled through, around `w`.
+    fn wrap<'w>(&'w self, n: u32, w: &'w mut dyn Write) -> Box<dyn Write + 'w>;
+    /// File `n` is in place; `file` reads it.
+    fn kept(&self, n: u32, file: std::fs::File);
+}
+
+/// [`write_atomic`], through `track` when there is one.
+pub(crate) fn write_tracked(
+    path: &Path,
+    track: Option<&dyn Track>,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let Some(t) = track else {
+        return write_atomic(path, fill);
+    };
+    let n = t.start(path);
+    let file = write::write_atomic_kept(path, |w| {
+        let mut w = t.wrap(n, w);
+        fill(&mut *w)?;
+        w.flush()
+    })?;
+    t.kept(n, file);
+    Ok(())
+}
+
+/// Writes one format's files, taking each image's part, in order, from `parts`; returns the
+/// files written.
+pub(crate) fn write_format(
     report: &Report,
     f: Format,
     ctx: &RenderContext<'_>,
+    parts: &mut dyn Iterator<Item = io::Result<Part>>,
     out_dir: &Path,
-) -> io::Result<Rendered> {
-    let (templates, tables) = (ctx.templates, ctx.tables);
-    let image_part = |i: usize, img: &model::ImageReport| image_part(f, templates, tables, i, img);
-    let mut stream = PartStream {
-        images: &report.images,
-        reuse: ctx.reuse,
-        old: ctx.old,
-        render: &image_part,
-        next: 0,
-        batch: std::collections::VecDeque::new(),
-        kept: ctx.keep.then(|| Vec::with_capacity(report.images.len())),
-    };
-    let prepared = ctx.prepared;
+    track: Option<&dyn Track>,
+) -> io::Result<Vec<PathBuf>> {
     let path = out_dir.join(f.file_name());
-    let written = match f {
+    match f {
         Format::Json => {
-            let shared = &tables
+            let shared = &ctx
+                .tables
                 .ok_or_else(|| io::Error::other("report.json's shared lists not built"))?
                 .shared;
-            write_atomic(&path, |w| json::render(report, shared, &mut stream, w))?;
-            vec![path]
+            write_tracked(&path, track, |w| json::render(report, shared, parts, w))?;
         }
-        Format::Csv => {
-            write_atomic(&path, |w| csv::render(&mut stream, w))?;
-            vec![path]
+        Format::Csv => write_tracked(&path, track, |w| csv::render(parts, w))?,
+        Format::Junit => write_tracked(&path, track, |w| junit::render(report, parts, w))?,
+        Format::Sarif => write_tracked(&path, track, |w| sarif::render(report, parts, w))?,
+        Format::Prometheus => write_tracked(&path, track, |w| prometheus::render(report, w))?,
+        Format::Html => {
+            return ctx
+                .prepared
+                .ok_or_else(|| io::Error::other("HTML pages not prepared"))?
+                .write(out_dir, parts, track);
         }
-        Format::Junit => {
-            write_atomic(&path, |w| junit::render(report, &mut stream, w))?;
-            vec![path]
-        }
-        Format::Sarif => {
-            write_atomic(&path, |w| sarif::render(report, &mut stream, w))?;
-            vec![path]
-        }
-        Format::Prometheus => {
-            write_atomic(&path, |w| prometheus::render(report, w))?;
-            vec![path]
-        }
-        Format::Html => prepared
-            .ok_or_else(|| io::Error::other("HTML pages not prepared"))?
-            .write(out_dir, &mut stream)?,
-    };
-    Ok((written, stream.kept))
+    }
+    Ok(vec![path])
 }
 
 /// report.json's shared lists, which a JSON rendering must have built.
@@ -419,7 +295,7 @@ fn tables_shared<'a>(tables: &'a Option<json::Tables<'a>>) -> io::Result<&'a jso
 
 /// The part of the report's image at `i` in format `f` (HTML needs the parsed templates, JSON
 /// the report's shared lists).
-fn image_part(
+pub(crate) fn image_part(
     f: Format,
     templates: Option<&html::Templates>,
     tables: Option<&json::Tables<'_>>,
@@ -444,19 +320,13 @@ fn image_part(
     }
 }
 
-/// The parts of a report's images in one format, in order: rendered a batch at a time on the
-/// worker threads, or taken from the previous render when the image is unchanged.
+/// The parts of a report's images in one format, in order, rendered a batch at a time on the
+/// worker threads.
 struct PartStream<'a> {
     images: &'a [model::ImageReport],
-    /// Per image, the index of an equal image of the previous report (empty: none).
-    reuse: &'a [Option<usize>],
-    /// The previous report's parts in this format (empty: none).
-    old: &'a [Part],
     render: &'a (dyn Fn(usize, &model::ImageReport) -> io::Result<Vec<u8>> + Sync),
     next: usize,
     batch: std::collections::VecDeque<io::Result<Part>>,
-    /// Every part handed out, when they are to be kept for the next render.
-    kept: Option<Vec<Part>>,
 }
 
 impl Iterator for PartStream<'_> {
@@ -466,24 +336,15 @@ impl Iterator for PartStream<'_> {
         use rayon::prelude::*;
         if self.batch.is_empty() && self.next < self.images.len() {
             let end = (self.next + BATCH).min(self.images.len());
-            let (images, reuse, old, render) = (self.images, self.reuse, self.old, self.render);
+            let (images, render) = (self.images, self.render);
             let batch: Vec<io::Result<Part>> = (self.next..end)
                 .into_par_iter()
-                .map(
-                    |i| match reuse.get(i).copied().flatten().and_then(|k| old.get(k)) {
-                        Some(part) => Ok(part.clone()),
-                        None => render(i, &images[i]).map(Part::from),
-                    },
-                )
+                .map(|i| render(i, &images[i]).map(Part::from))
                 .collect();
             self.batch.extend(batch);
             self.next = end;
         }
-        let item = self.batch.pop_front()?;
-        if let (Some(kept), Ok(part)) = (&mut self.kept, &item) {
-            kept.push(part.clone());
-        }
-        Some(item)
+        self.batch.pop_front()
     }
 }
 

@@ -12,6 +12,15 @@ pub fn write_atomic(
     write_pending(path, fill)?.commit()
 }
 
+/// [`write_atomic`], keeping a handle on the file written (open for reading; it stays readable
+/// after another write replaces the file at `path`).
+pub(crate) fn write_atomic_kept(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<File> {
+    write_pending(path, fill)?.commit_kept()
+}
+
 /// A file filled beside its final path, not yet synced nor renamed into place.
 pub(crate) struct Pending {
     file: File,
@@ -32,7 +41,13 @@ pub(crate) fn write_pending(
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let file = File::create(&tmp)?;
+        // Readable too: a watch reads the parts of unchanged images back from it.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         fill(&mut w)?;
         w.into_inner().map_err(|e| e.into_error())
@@ -53,13 +68,21 @@ pub(crate) fn write_pending(
 impl Pending {
     /// Sync the file and rename it into place.
     pub(crate) fn commit(self) -> io::Result<()> {
+        self.commit_kept().map(drop)
+    }
+
+    /// [`Pending::commit`], returning the file's handle.
+    pub(crate) fn commit_kept(self) -> io::Result<File> {
         let result = self
             .file
             .sync_data()
             .and_then(|()| fs::rename(&self.tmp, &self.path));
-        if result.is_err() {
-            let _ = fs::remove_file(&self.tmp);
+        match result {
+            Ok(()) => Ok(self.file),
+            Err(e) => {
+                let _ = fs::remove_file(&self.tmp);
+                Err(e)
+            }
         }
-        result
     }
 }

@@ -67,9 +67,10 @@ pub fn watch(
         String::new()
     };
     let opts_formats = opts.formats.clone();
-    let mut auditor = Auditor::new(root, opts)?;
-    // Every cycle re-verifies the same signature blobs: keep them rather than read them again.
-    auditor.retain_blobs();
+    // Signature blobs are not kept between cycles: a cycle reuses every verdict whose inputs
+    // did not change, and reads again only the blobs of the signatures it verifies (a key
+    // drop: the signatures no key verified), which costs less than holding every blob.
+    let auditor = Auditor::new(root, opts)?;
     let mut w = Session {
         root: root.to_path_buf(),
         real_root,
@@ -456,6 +457,7 @@ impl Session<'_> {
             Some(t) => self.auditor.audit_with(t),
             None => self.auditor.audit(),
         };
+        let audited = Instant::now();
         crate::stages::conclude(&mut report, &self.auditor, &self.wopts.stage_inputs());
         self.log_health(&report);
         let mut change = describe(
@@ -463,6 +465,10 @@ impl Session<'_> {
             &report,
             repos_changed,
             lookaside_changed,
+        );
+        tracing::debug!(
+            elapsed_ms = audited.elapsed().as_millis() as u64,
+            "concluded and compared with the last report"
         );
         if !trust_changed && !repos_changed && !lookaside_changed {
             change.what = format!(

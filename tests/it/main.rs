@@ -67,4 +67,5 @@ mod snapshots;
 mod trust_cli;
 mod watch;
 mod watch_clock;
+mod watch_render;
 mod zot_config;

@@ -546,6 +546,10 @@ impl Caches {
         let mut env = env;
         env.signed_bytes = Vec::new();
         env.cert_chain = Vec::new();
+        // The signature bytes are read again only by a timestamp's check (the token signs them).
+        if env.timestamp_token.is_none() {
+            env.signature = Vec::new();
+        }
         IntegrityFacts {
             parsed: Some((env, chain)),
             result,
