@@ -29,10 +29,15 @@ bench *ARGS:
 bench-linear *SIZES:
     bash bench/linear.sh {{SIZES}}
 
-# Time the refresh after one key is added to a synthetic rootDir of 10,000 images (docs/performance.md).
-bench-incremental:
-    cargo run --release -p sigaudit-fixtures --example synth -- /tmp/sigaudit-r10k --images 10000 --force
-    cargo run --release --example incremental -- /tmp/sigaudit-r10k /tmp/sigaudit-r10k.extra/extra-key.pub json
+# Time the refresh after one key is added to a synthetic rootDir of IMAGES images (default 10,000), in one process, and its peak RSS (docs/performance.md).
+bench-incremental IMAGES="10000" FORMATS="json,csv,html":
+    cargo run --release -p sigaudit-fixtures --example synth -- /tmp/sigaudit-r{{IMAGES}} --images {{IMAGES}} --force
+    cargo run --release --example incremental -- /tmp/sigaudit-r{{IMAGES}} /tmp/sigaudit-r{{IMAGES}}.extra/extra-key.pub {{FORMATS}}
+
+# Time a real `watch` on a synthetic rootDir (from bench-incremental or synth): the initial audit, the refresh after a key drop and after its removal, peak RSS (docs/performance.md).
+bench-watch ROOT FORMATS="json,csv,html":
+    cargo build --release --bin sigaudit
+    bash bench/watch.sh {{ROOT}} {{FORMATS}}
 
 # Seed and run every cargo-fuzz target for SECONDS each (default 600), two at a time (docs/fuzzing.md); needs nightly and cargo-fuzz.
 fuzz SECONDS="600":
