@@ -18,8 +18,30 @@ use super::AuditOptions;
 /// A signature's report and the finding its reading raised, if any.
 pub(super) type Verdicted = (Arc<SignatureReport>, Option<Finding>);
 
+/// The bytes of a signature held in a file (a GPG lookaside `signature-N`), or why they could
+/// not be read.
+pub(super) type FileRead = Result<Arc<Vec<u8>>, String>;
+
 /// A signature's verdict and the fingerprint of the inputs it was computed from.
-pub(super) type Memo = (u64, Verdicted);
+#[derive(Clone)]
+pub(super) struct Memo {
+    pub fingerprint: u64,
+    pub verdict: Verdicted,
+    /// For a signature held in a file, what the audit read of it, when a containers policy
+    /// will ask for it (the stage reads no file itself; the bytes stay valid while the
+    /// verdict does, since a changed lookaside store is planned again).
+    pub file: Option<FileRead>,
+}
+
+impl Memo {
+    pub(super) fn new(fingerprint: u64, verdict: Verdicted) -> Self {
+        Memo {
+            fingerprint,
+            verdict,
+            file: None,
+        }
+    }
+}
 
 /// Fingerprints of the inputs a verdict depends on, per tool: a cosign verdict on the cosign
 /// keys; a notation verdict on the notation policy, stores and CRLs, the registry name, the
@@ -111,16 +133,22 @@ impl<'t> Reuse<'t> {
     pub(super) fn recall(&self, kind: ArtifactKind, slot: &mut Option<Memo>) -> Option<Verdicted> {
         let fp = self.fingerprint(kind);
         match slot {
-            Some((seen, r)) if *seen == fp => Some(r.clone()),
-            Some((seen, r))
-                if registry::of_kind(kind).reuse == ReuseKey::Cosign
-                    && r.0.trusted
-                    && r.0.key_fingerprint.as_ref().is_some_and(|k| {
-                        self.first_key_file.get(&**k).is_some_and(|(f, pem)| {
-                            Some(*f) == r.0.key_file.as_deref()
-                                && Some(*pem) == r.0.author.as_deref()
-                        })
-                    }) =>
+            Some(Memo {
+                fingerprint: seen,
+                verdict: r,
+                ..
+            }) if *seen == fp => Some(r.clone()),
+            Some(Memo {
+                fingerprint: seen,
+                verdict: r,
+                ..
+            }) if registry::of_kind(kind).reuse == ReuseKey::Cosign
+                && r.0.trusted
+                && r.0.key_fingerprint.as_ref().is_some_and(|k| {
+                    self.first_key_file.get(&**k).is_some_and(|(f, pem)| {
+                        Some(*f) == r.0.key_file.as_deref() && Some(*pem) == r.0.author.as_deref()
+                    })
+                }) =>
             {
                 *seen = fp;
                 Some(r.clone())
@@ -237,32 +265,32 @@ mod tests {
         let (cosign, notation) = trusted_reports();
         let fp = reuse.fingerprint(ArtifactKind::CosignTag);
 
-        let mut slot = Some((fp, (cosign.clone(), None)));
+        let mut slot = Some(Memo::new(fp, (cosign.clone(), None)));
         let r = reuse.recall(ArtifactKind::CosignTag, &mut slot).unwrap();
         assert!(Arc::ptr_eq(&r.0, &cosign));
 
         // Another cosign key changed: the signature's key is still the first file holding it.
-        let mut stale = Some((fp ^ 1, (cosign.clone(), None)));
+        let mut stale = Some(Memo::new(fp ^ 1, (cosign.clone(), None)));
         assert!(reuse.recall(ArtifactKind::CosignTag, &mut stale).is_some());
-        assert_eq!(stale.as_ref().unwrap().0, fp);
+        assert_eq!(stale.as_ref().unwrap().fingerprint, fp);
 
         // The same report no longer trusted: recomputed.
         let mut untrusted = (*cosign).clone();
         untrusted.trusted = false;
-        let mut slot = Some((fp ^ 1, (Arc::new(untrusted), None)));
+        let mut slot = Some(Memo::new(fp ^ 1, (Arc::new(untrusted), None)));
         assert!(reuse.recall(ArtifactKind::CosignTag, &mut slot).is_none());
 
         // Its key now in another file (the first one holding it was removed): recomputed.
         let mut moved = (*cosign).clone();
         moved.key_file = Some(crate::report::text::Text::from("_cosign/elsewhere.pub"));
-        let mut slot = Some((fp ^ 1, (Arc::new(moved), None)));
+        let mut slot = Some(Memo::new(fp ^ 1, (Arc::new(moved), None)));
         assert!(reuse.recall(ArtifactKind::CosignTag, &mut slot).is_none());
 
         // A notation verdict is kept only under unchanged inputs.
         let nfp = reuse.fingerprint(ArtifactKind::Notation);
-        let mut slot = Some((nfp, (notation.clone(), None)));
+        let mut slot = Some(Memo::new(nfp, (notation.clone(), None)));
         assert!(reuse.recall(ArtifactKind::Notation, &mut slot).is_some());
-        let mut slot = Some((nfp ^ 1, (notation, None)));
+        let mut slot = Some(Memo::new(nfp ^ 1, (notation, None)));
         assert!(reuse.recall(ArtifactKind::Notation, &mut slot).is_none());
 
         let mut empty = None;

@@ -300,7 +300,14 @@ impl Auditor {
     /// What c/image would read for each image of the last discovery, for the containers-policy
     /// stage that follows the audit.
     pub fn attached(&self) -> Attached<'_> {
-        Attached::new(&self.graphs, &self.blobs, &self.dedupe)
+        let kept = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        Attached::new(&self.graphs, &self.work, &kept, &self.blobs, &self.dedupe)
+    }
+
+    /// What is known of signatures checked against cosign keys (a containers policy naming a
+    /// key of `_cosign` asks it rather than checking a signature again).
+    pub fn key_facts(&self) -> &KeyCache {
+        &self.keys
     }
 
     /// Keep signature blobs in memory (up to 256 MiB) so that repeated audits do not read them
@@ -363,6 +370,7 @@ impl Auditor {
             ctx: &ctx,
             text: &text,
             blobs: &self.blobs,
+            keep_files: opts.containers_policy.is_some(),
         };
         let mut memo =
             std::mem::take(&mut *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()));

@@ -22,7 +22,7 @@ use crate::verify::{SigStatus, SignatureInput, Subject, Verdict, VerifyContext};
 
 use super::aggregate::{Placement, to_report};
 use super::blobs::{BlobMemo, read_blob};
-use super::cache::{Memo, Reuse, Verdicted};
+use super::cache::{FileRead, Memo, Reuse, Verdicted};
 use super::plan::Work;
 use super::progress::with_progress;
 
@@ -36,6 +36,8 @@ pub(super) struct Run<'a> {
     /// One copy of each report sentence, however many signatures say it.
     pub text: &'a Interner,
     pub blobs: &'a Mutex<BlobMemo>,
+    /// Keep what was read of signatures held in files (a containers policy will ask).
+    pub keep_files: bool,
 }
 
 /// Verdicts of one audit, in the order of `work`, and how many were reused.
@@ -76,9 +78,13 @@ pub(super) fn verify_all(
                             store: &run.stores[w.graph],
                             subjects: &subjects[w.graph],
                         };
-                        let (r, f) = verify_one(&repo, (w.artifact, w.layer), run);
+                        let (r, f, file) = verify_one(&repo, (w.artifact, w.layer), run);
                         let r = (std::sync::Arc::new(r), f);
-                        *slot = Some((reuse.fingerprint(kind), r.clone()));
+                        let mut kept = Memo::new(reuse.fingerprint(kind), r.clone());
+                        if run.keep_files {
+                            kept.file = file;
+                        }
+                        *slot = Some(kept);
                         r
                     }
                 };
@@ -101,12 +107,12 @@ struct Repo<'a> {
     subjects: &'a HashMap<&'a Digest, &'a ImageNode>,
 }
 
+/// What one verification gives: the report, the finding its reading raised, and for a
+/// signature held in a file what was read of it.
+type Outcome = (SignatureReport, Option<Finding>, Option<FileRead>);
+
 /// Verifies layer `l` of artifact `a` of `repo`.
-fn verify_one(
-    repo: &Repo<'_>,
-    (a, l): (usize, usize),
-    run: &Run<'_>,
-) -> (SignatureReport, Option<Finding>) {
+fn verify_one(repo: &Repo<'_>, (a, l): (usize, usize), run: &Run<'_>) -> Outcome {
     let (graph, ctx, text) = (repo.graph, run.ctx, run.text);
     let art = &graph.artifacts[a];
     let subject = repo.subjects[&art.subject];
@@ -126,7 +132,7 @@ fn verify_one(
             signature_digest: None,
             layer: l,
         };
-        return (to_report(at, v, ctx, text), None);
+        return (to_report(at, v, ctx, text), None, None);
     };
     let format = registry::format(art.kind, layer);
     if let Some(source) = &art.source {
@@ -146,7 +152,7 @@ fn verify_one(
             signature_digest: None,
             layer: l,
         };
-        return (to_report(at, v, ctx, text), None);
+        return (to_report(at, v, ctx, text), None, None);
     };
     let (verdict, finding) = match read_blob(repo.store, digest, run.blobs) {
         Ok(blob) => {
@@ -204,7 +210,7 @@ fn verify_one(
         signature_digest: Some(digest.clone()),
         layer: l,
     };
-    (to_report(at, verdict, ctx, text), finding)
+    (to_report(at, verdict, ctx, text), finding, None)
 }
 
 /// A signature held in a file outside the layout (a GPG lookaside `signature-N`): read here,
@@ -217,12 +223,17 @@ fn verify_file(
     source: &Path,
     ctx: &VerifyContext<'_>,
     text: &Interner,
-) -> (SignatureReport, Option<Finding>) {
+) -> Outcome {
     let format = registry::format(art.kind, layer);
     let shown = source.display().to_string();
     // Links are followed (sites link stores into place), but only to a regular file: a named
     // pipe is refused before it is opened, so it cannot block the scan.
-    let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES);
+    let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES)
+        .map(std::sync::Arc::new);
+    let file: FileRead = match &read {
+        Ok(bytes) => Ok(bytes.clone()),
+        Err(e) => Err(crate::layout::describe_read_error(e)),
+    };
     let (mut verdict, digest, finding) = match read {
         Err(BlobError::TooLarge { .. }) => {
             let msg = format!("larger than {MAX_SIGNATURE_BYTES} bytes; refused");
@@ -246,10 +257,10 @@ fn verify_file(
                 },
                 artifact: art,
                 layer,
-                blob: &bytes,
+                blob: bytes.as_slice(),
             };
             let v = format.verifier.verify(&input, ctx);
-            (v, Some(Digest::sha256_of(&bytes)), None)
+            (v, Some(Digest::sha256_of(bytes.as_slice())), None)
         }
         Err(e) => {
             let code = match e {
@@ -280,5 +291,5 @@ fn verify_file(
         signature_digest: digest,
         layer: 0,
     };
-    (to_report(at, verdict, ctx, text), finding)
+    (to_report(at, verdict, ctx, text), finding, Some(file))
 }

@@ -156,6 +156,10 @@ fn parses_c_image_sample_policy() {
     assert_eq!(scope("localhost:5000/x:1"), "default");
 }
 
+/// The facts the evaluations share, as an audit's would be.
+static FACTS: std::sync::LazyLock<crate::verify::KeyCache> =
+    std::sync::LazyLock::new(crate::verify::KeyCache::default);
+
 fn image<'a>(
     reference: &str,
     digest: &'a crate::digest::Digest,
@@ -169,6 +173,7 @@ fn image<'a>(
         simple_signing: &[],
         sigstore: sigs,
         as_of: chrono::Utc::now(),
+        facts: &FACTS,
     }
 }
 

@@ -52,6 +52,7 @@ pub fn conclude(report: &mut Report, auditor: &Auditor, inputs: &Inputs<'_>) {
             registry,
             as_of: opts.as_of,
             attached: auditor.attached(),
+            facts: auditor.key_facts(),
         }),
         _ => None,
     };

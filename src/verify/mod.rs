@@ -4,6 +4,7 @@
 
 mod bundle;
 mod cache;
+pub mod for_policy;
 mod gpg;
 mod keyless;
 mod notation;
