@@ -973,42 +973,6 @@ fn layers_all(manifest: &ImageManifest, media_type: &str) -> Result<(), String> 
     }
 }
 
-/// Add the GPG signatures of the lookaside store at `base` to `graph`: for every image
-/// (indexes and their children alike), the `signature-N` files of
-/// `<base>/<repository>@<alg>=<hex>/`. Only file names are looked at here; the audit reads the
-/// files.
-pub fn attach_lookaside(graph: &mut RepoGraph, base: &Path) {
-    let mut found = Vec::new();
-    for img in &graph.images {
-        let dir = crate::gpg::lookaside::signature_dir(base, &graph.name, &img.digest);
-        for path in crate::gpg::lookaside::signature_files(&dir) {
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let n = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            found.push(Artifact {
-                kind: ArtifactKind::GpgLookaside,
-                manifest_digest: img.digest.clone(),
-                tag: None,
-                subject: img.digest.clone(),
-                layers: vec![LayerRef {
-                    digest: None,
-                    media_type: crate::media::GPG_SIGNATURE.to_string(),
-                    size,
-                    annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
-                }],
-                order: 0,
-                source: Some(path),
-            });
-        }
-    }
-    for mut a in found {
-        a.order = graph.artifacts.len();
-        graph.artifacts.push(a);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

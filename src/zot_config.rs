@@ -75,23 +75,8 @@ pub struct ZotConfig {
     pub trust: TrustFlags,
 }
 
-/// `extensions.trust` (zot's `ImageTrustConfig`); all false when absent.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-pub struct TrustFlags {
-    pub enable: bool,
-    pub cosign: bool,
-    pub notation: bool,
-}
+/// `extensions.trust` (zot's `ImageTrustConfig`), a record of the report model.
+pub use sigaudit_model::report::TrustFlags;
 
 /// One store zot serves repositories from.
 #[derive(Debug, Clone, PartialEq, Eq)]

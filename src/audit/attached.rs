@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::digest::Digest;
 use crate::discover::{Annotations, Artifact, ArtifactKind, RepoGraph};
-use crate::finding::Finding;
 use crate::layout::{BlobStore, DedupeIndex, MAX_MANIFEST_BYTES};
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 use super::blobs::{BlobMemo, read_blob};
 use super::cache::{FileRead, Memo};

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::digest::Digest;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES};
+use sigaudit_model::digest::Digest;
 
 /// Signature blobs kept in memory between audits by [`super::Auditor::retain_blobs`], up to
 /// this many bytes (beyond it they are read again each time).

@@ -8,10 +8,10 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use crate::discover::ArtifactKind;
-use crate::finding::Finding;
-use crate::report::model::SignatureReport;
 use crate::trust::TrustMaterial;
 use crate::verify::registry::{self, ReuseKey};
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::SignatureReport;
 
 use super::AuditOptions;
 
@@ -282,7 +282,7 @@ mod tests {
 
         // Its key now in another file (the first one holding it was removed): recomputed.
         let mut moved = (*cosign).clone();
-        moved.key_file = Some(crate::report::text::Text::from("_cosign/elsewhere.pub"));
+        moved.key_file = Some(sigaudit_model::text::Text::from("_cosign/elsewhere.pub"));
         let mut slot = Some(Memo::new(fp ^ 1, (Arc::new(moved), None)));
         assert!(reuse.recall(ArtifactKind::CosignTag, &mut slot).is_none());
 

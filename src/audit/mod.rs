@@ -18,18 +18,18 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use crate::codes::FindingCode;
 use crate::containers_policy::ContainersPolicy;
 use crate::discover::{ArtifactKind, RepoGraph};
-use crate::finding::Finding;
 use crate::layout::{BlobStore, DedupeIndex, LocalStore, RootError};
-use crate::notation::verifier::Caches as NotationCaches;
-use crate::report::Format;
-use crate::report::model::{Report, StoreRecord, ZotConfigRecord};
-use crate::report::text::Interner;
 use crate::shard::Shard;
 use crate::trust::TrustMaterial;
 use crate::verify::{KeyCache, KeylessContext, NotationContext, VerifyContext};
+use sigaudit_model::Format;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::{Report, StoreRecord, ZotConfigRecord};
+use sigaudit_model::text::Interner;
+use sigaudit_notation::verifier::Caches as NotationCaches;
 
 use blobs::{BlobMemo, RETAINED_BLOB_BYTES};
 use cache::{Memo, Reuse};

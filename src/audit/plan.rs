@@ -2,16 +2,17 @@
 //! repository's graph, the GPG lookaside signatures attached to its images, and the list of
 //! signatures to verify.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use sigaudit_model::codes::FindingCode;
 
-use crate::codes::FindingCode;
-use crate::discover::{RepoGraph, discover_with};
-use crate::finding::Finding;
+use crate::discover::{Annotations, Artifact, ArtifactKind, LayerRef, RepoGraph, discover_with};
 use crate::layout::{DedupeIndex, LocalStore, find_in_stores};
 use crate::shard::Shard;
 use crate::verify::registry;
+use sigaudit_model::finding::Finding;
 
 use super::AuditOptions;
 
@@ -112,7 +113,7 @@ pub(super) fn attach_lookaside(
         };
         match base {
             LookasideBase::Dir(dir) if dir.is_dir() => {
-                crate::discover::attach_lookaside(g, &dir);
+                attach_lookaside_store(g, &dir);
             }
             LookasideBase::Dir(dir) => {
                 if reported.insert(dir.display().to_string()) {
@@ -134,6 +135,42 @@ pub(super) fn attach_lookaside(
             }
             LookasideBase::Unconfigured => {}
         }
+    }
+}
+
+/// Adds the GPG signatures of the lookaside store at `base` to `graph`: for every image
+/// (indexes and their children alike), the `signature-N` files of
+/// `<base>/<repository>@<alg>=<hex>/`. Only file names are looked at here; the audit reads the
+/// files.
+fn attach_lookaside_store(graph: &mut RepoGraph, base: &Path) {
+    let mut found = Vec::new();
+    for img in &graph.images {
+        let dir = crate::gpg::lookaside::signature_dir(base, &graph.name, &img.digest);
+        for path in crate::gpg::lookaside::signature_files(&dir) {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let n = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            found.push(Artifact {
+                kind: ArtifactKind::GpgLookaside,
+                manifest_digest: img.digest.clone(),
+                tag: None,
+                subject: img.digest.clone(),
+                layers: vec![LayerRef {
+                    digest: None,
+                    media_type: crate::media::GPG_SIGNATURE.to_string(),
+                    size,
+                    annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
+                }],
+                order: 0,
+                source: Some(path),
+            });
+        }
+    }
+    for mut a in found {
+        a.order = graph.artifacts.len();
+        graph.artifacts.push(a);
     }
 }
 
@@ -170,8 +207,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::codes::FindingCode;
     use crate::discover::ArtifactKind;
+    use sigaudit_model::codes::FindingCode;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -10,15 +10,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::codes::{FindingCode, ResultCode};
-use crate::digest::Digest;
 use crate::discover::{Artifact, ImageNode, LayerRef, RepoGraph};
-use crate::finding::Finding;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES};
-use crate::report::model::SignatureReport;
-use crate::report::text::Interner;
 use crate::verify::registry;
-use crate::verify::{SigStatus, SignatureInput, Subject, Verdict, VerifyContext};
+use crate::verify::{SignatureInput, Subject, Verdict, VerifyContext};
+use sigaudit_model::codes::{FindingCode, ResultCode};
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::SignatureReport;
+use sigaudit_model::text::Interner;
+use sigaudit_model::verdict::SigStatus;
 
 use super::aggregate::{Placement, to_report};
 use super::blobs::{BlobMemo, read_blob};

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::reference::DockerReference;
 use super::scope::MatchedScope;
 use super::{ContainersPolicy, Requirement, SigstoreSigned};
-use crate::digest::{Algorithm, Digest};
 use crate::media;
+use sigaudit_model::digest::{Algorithm, Digest};
 
 /// The media type c/image requires of a sigstore attachment to count it as a signature.
 pub const SIGSTORE_SIGNATURE_MIME_TYPE: &str = media::COSIGN_SIMPLESIGNING;
@@ -223,7 +223,7 @@ pub(super) fn strict_payload(
     optional_null: bool,
 ) -> Result<(String, String), String> {
     let bad = |m: &str| Err(format!("invalid signature payload: {m}"));
-    let v = match crate::gojson::parse(bytes) {
+    let v = match sigaudit_gojson::parse(bytes) {
         Ok(v) => v,
         Err(e) => return bad(&e.to_string()),
     };

@@ -9,11 +9,11 @@ use rayon::prelude::*;
 use crate::audit::{Attached, SigLayer};
 use crate::containers_policy::eval::{self, ImageInput, SigstoreAttachment, Verdict};
 use crate::containers_policy::{ContainersPolicy, DockerReference};
-use crate::digest::Digest;
 use crate::discover::Annotations;
-use crate::report::Report;
-use crate::report::model::{ContainersPolicyReport, PolicyReferenceOutcome, PolicyVerdict};
 use crate::verify::KeyCache;
+use sigaudit_model::Report;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::report::{ContainersPolicyReport, PolicyReferenceOutcome, PolicyVerdict};
 
 /// A containers policy to judge every image of an audit with.
 pub struct Judge<'a> {
@@ -228,8 +228,8 @@ mod tests {
     use crate::audit::{AuditOptions, Auditor};
     use crate::config::{Policy, Source};
     use crate::containers_policy::ContainersPolicy;
-    use crate::report::model::{PolicyVerdict, Report};
     use crate::stages::{Inputs, conclude};
+    use sigaudit_model::report::{PolicyVerdict, Report};
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

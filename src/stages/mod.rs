@@ -22,7 +22,7 @@ use std::path::Path;
 
 use crate::audit::{self, AuditError, AuditOptions, Auditor};
 use crate::config::Policy;
-use crate::report::Report;
+use sigaudit_model::Report;
 
 use containers_policy::Judge;
 use history::Baseline;
@@ -88,8 +88,8 @@ mod tests {
 
     use super::*;
     use crate::config::Source;
-    use crate::report::changes::ChangeKind;
-    use crate::report::model::{Compliance, PolicyVerdict, TRUST_CERTIFICATE};
+    use sigaudit_model::changes::ChangeKind;
+    use sigaudit_model::report::{Compliance, PolicyVerdict, TRUST_CERTIFICATE};
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

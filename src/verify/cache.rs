@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::to_hex;
-use crate::report::write_atomic;
+use crate::atomic_file::write_atomic;
 use crate::trust::{CosignKey, KeyMatch, TrustMaterial};
+use sigaudit_model::digest::to_hex;
 
 /// What is known about one signature.
 #[derive(Debug, Default)]

@@ -86,7 +86,7 @@ pub fn rekor_set(
     payload: &[u8],
 ) -> Result<(), String> {
     let bad = |m: &str| Err(format!("invalid Rekor SET: {m}"));
-    let doc = match crate::gojson::parse(set.as_bytes()) {
+    let doc = match sigaudit_gojson::parse(set.as_bytes()) {
         Ok(doc) => doc,
         Err(e) => return bad(&format!("the annotation: {e}")),
     };
@@ -122,7 +122,7 @@ pub fn rekor_set(
     let Some(entry) = STANDARD
         .decode(body)
         .ok()
-        .and_then(|b| crate::gojson::parse(&b).ok())
+        .and_then(|b| sigaudit_gojson::parse(&b).ok())
     else {
         return bad("the entry body is not base64 JSON");
     };
@@ -149,7 +149,7 @@ pub fn rekor_set(
         return Err("the Rekor entry names another public key".into());
     }
     let hash = &spec["data"]["hash"];
-    let want = crate::digest::sha256_hex(payload);
+    let want = sigaudit_model::digest::sha256_hex(payload);
     if hash["algorithm"].as_str() != Some("sha256") || hash["value"].as_str() != Some(want.as_str())
     {
         return Err("the Rekor entry is for another payload".into());
