@@ -20,6 +20,12 @@ use sigaudit::report;
 use sigaudit::stages;
 use sigaudit::watch::{WatchError, WatchOptions};
 
+/// jemalloc: a scan allocates and frees per-image strings and documents from every thread;
+/// Cargo.toml gives the measured gain.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod cli;
 mod manual;
 mod summary;
@@ -80,12 +86,31 @@ fn error(msg: impl std::fmt::Display, help: impl std::fmt::Display) {
     eprintln!("error: {msg}\nhelp: {help}");
 }
 
-/// Sizes the worker pool (`-j`).
+/// Workers per core when `-j` is not given. A worker blocks on each read; with one worker per
+/// core, a rootDir that is not in the page cache (the first cron run after a reboot) sees one
+/// read in flight per core and the scan waits on the disk. Four per core keep reads in flight
+/// at no cost once the files are cached (docs/performance.md, "Reads in flight").
+const WORKERS_PER_CORE: usize = 4;
+/// The most workers the default gives, whatever the core count.
+const MAX_DEFAULT_WORKERS: usize = 64;
+
+/// The worker count without `-j`: four per core, at most 64.
+fn default_workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    (cores * WORKERS_PER_CORE).min(MAX_DEFAULT_WORKERS)
+}
+
+/// Sizes the worker pool (`-j`, else [`default_workers`]).
 fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
-    if let Some(j) = jobs
-        && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(j.into())
-            .build_global()
+    let j = match jobs {
+        Some(j) => usize::from(j),
+        // rayon's own variable, kept working for benchmarks that set it.
+        None if std::env::var_os("RAYON_NUM_THREADS").is_some() => return Ok(()),
+        None => default_workers(),
+    };
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(j)
+        .build_global()
     {
         error(
             format!("cannot start {j} worker threads: {e}"),
