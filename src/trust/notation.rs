@@ -202,7 +202,10 @@ pub fn load(
         .into_iter()
         .map(|(p, _, d)| (p, d))
         .collect();
-    let crl_bad: BTreeMap<PathBuf, String> = crl_problems.into_iter().collect();
+    let crl_bad: BTreeMap<PathBuf, String> = crl_problems
+        .into_iter()
+        .map(|(path, why)| (path, why.to_string()))
+        .collect();
 
     let oci_exists = dir.join(policy::OCI_POLICY_FILE).symlink_metadata().is_ok();
     if usable && dir.exists() {
