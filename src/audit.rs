@@ -19,7 +19,7 @@ use crate::discover::{ArtifactKind, ImageNode, RepoGraph, discover_with};
 use crate::finding::Finding;
 use crate::history::Baseline;
 use crate::layout::{
-    BlobError, BlobStore, DedupeIndex, LocalStore, MAX_SIGNATURE_BYTES, find_in_stores,
+    BlobError, BlobStore, DedupeIndex, MAX_SIGNATURE_BYTES, Store, find_in_stores, with_io_threads,
 };
 use crate::notation::verifier::Caches as NotationCaches;
 use crate::report::Format;
@@ -55,6 +55,9 @@ pub enum AuditError {
         store: String,
         source: Box<AuditError>,
     },
+    /// An object store that cannot be listed (the reason names the request and the answer).
+    #[error("cannot be reached: {0}")]
+    Unreachable(String),
 }
 
 /// What `--zot-config` names: the stores to audit besides the rootDir's trust material.
@@ -64,7 +67,7 @@ pub struct ZotTarget {
     /// `storage.rootDirectory`: the trust material's folder (the default store's, when local).
     pub trust_root: PathBuf,
     /// The default store first; substores sharing a folder are one store with several routes.
-    pub stores: Vec<LocalStore>,
+    pub stores: Vec<Store>,
 }
 
 /// How to run an audit.
@@ -162,7 +165,7 @@ pub struct Auditor {
     /// The rootDir, or the default store's: where the trust material is.
     root: PathBuf,
     /// The stores whose repositories are audited (the rootDir alone without `--zot-config`).
-    stores: Vec<LocalStore>,
+    stores: Vec<Store>,
     /// How many repositories each of `stores` served at the last discovery.
     store_counts: Vec<usize>,
     /// Where deduplication placeholders are resolved from (rebuilt by each discovery).
@@ -260,14 +263,22 @@ impl Auditor {
     pub fn new(root: &Path, opts: AuditOptions) -> Result<Self, AuditError> {
         check_root(root)?;
         let stores = match &opts.zot {
-            None => vec![LocalStore::default_at(root.to_path_buf())],
+            None => vec![Store::default_at(root.to_path_buf())],
             Some(z) => z.stores.clone(),
         };
-        for s in stores.iter().filter(|s| s.root != root) {
+        for s in stores.iter().filter(|s| s.is_local() && s.root != root) {
             check_root(&s.root).map_err(|e| AuditError::Store {
                 store: s.description.clone(),
                 source: Box::new(e),
             })?;
+        }
+        for s in &stores {
+            if let Some(o) = s.storage.as_object() {
+                o.check().map_err(|e| AuditError::Store {
+                    store: s.description.clone(),
+                    source: Box::new(AuditError::Unreachable(e)),
+                })?;
+            }
         }
         let mut a = Auditor {
             root: root.to_path_buf(),
@@ -341,11 +352,13 @@ impl Auditor {
         }
         tracing::info!(repositories = walk.repositories.len(), "discovering");
         let dedupe = &self.dedupe;
-        self.graphs = walk
-            .repositories
-            .par_iter()
-            .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
-            .collect();
+        let storages: Vec<_> = self.stores.iter().map(|s| s.storage.clone()).collect();
+        self.graphs = with_io_threads(&storages, "discovery", || {
+            walk.repositories
+                .par_iter()
+                .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
+                .collect()
+        });
         self.walk_findings = walk.findings;
         self.unreadable_folders = walk.unreadable;
         self.attach_lookaside_and_plan();
@@ -496,8 +509,13 @@ impl Auditor {
         // once, on the first read, and closed when the audit ends.
         let stores: Vec<BlobStore> = graphs
             .iter()
-            .map(|g| BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone()))
+            .map(|g| BlobStore::with_dedupe(&g.location, dedupe.clone()))
             .collect();
+        // An object store reads each repository's signature blobs ahead, in batches.
+        for (g, store) in stores.iter().enumerate() {
+            store.prefetch(|| signature_digests(&self.work, g, graphs));
+        }
+        let storages: Vec<_> = self.stores.iter().map(|s| s.storage.clone()).collect();
         let done = AtomicUsize::new(0);
         let blobs = &self.blobs;
         let work = &self.work;
@@ -516,7 +534,7 @@ impl Auditor {
         // One copy of each report sentence, however many signatures say it.
         let text = Interner::default();
         let verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)> =
-            with_progress(opts.progress, work.len(), &done, || {
+            with_progress(opts.progress, work.len(), &done, || with_io_threads(&storages, "verification", || {
                 work.par_iter()
                     .zip(memo.par_iter_mut())
                     .map(|(&(g, a, l), slot)| {
@@ -565,7 +583,7 @@ impl Auditor {
                         r
                     })
                     .collect()
-            });
+            }));
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = memo;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -632,6 +650,24 @@ impl Auditor {
         report.duration = Some(started.elapsed());
         report
     }
+}
+
+/// The signature blobs of graph `g` that the work items read, in their order.
+fn signature_digests(
+    work: &[(usize, usize, usize)],
+    g: usize,
+    graphs: &[RepoGraph],
+) -> Vec<Digest> {
+    let start = work.partition_point(|&(wg, _, _)| wg < g);
+    work[start..]
+        .iter()
+        .take_while(|&&(wg, _, _)| wg == g)
+        .filter_map(|&(_, a, l)| {
+            let art = &graphs[g].artifacts[a];
+            art.source.is_none().then_some(())?;
+            art.layers.get(l)?.digest.clone()
+        })
+        .collect()
 }
 
 fn work_items(graphs: &[RepoGraph]) -> Vec<(usize, usize, usize)> {
@@ -1330,7 +1366,7 @@ fn containers_policy_stage(
     let by_repo: HashMap<&str, BlobStore> = graphs
         .iter()
         .map(|g| {
-            let store = BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone());
+            let store = BlobStore::with_dedupe(&g.location, dedupe.clone());
             (g.name.as_str(), store)
         })
         .collect();

@@ -41,7 +41,7 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
 use crate::digest::sha256_hex;
-use crate::layout::{LocalStore, find_in_stores, walked_folders};
+use crate::layout::{Store, find_in_stores, walked_folders};
 use crate::report::{self, Report};
 
 /// How to watch (the audit itself is described by [`AuditOptions`]).
@@ -764,10 +764,10 @@ fn image_changes(old: &Report, new: &Report) -> String {
 }
 
 /// The stores whose repositories are audited: the rootDir, or every store of `--zot-config`.
-fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<LocalStore> {
+fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<Store> {
     match &opts.zot {
         Some(z) => z.stores.clone(),
-        None => vec![LocalStore::default_at(root.to_path_buf())],
+        None => vec![Store::default_at(root.to_path_buf())],
     }
 }
 
@@ -1126,7 +1126,7 @@ fn repo_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
         plan.watch(&d, false);
     }
     // The substores of `--zot-config`, each once, by their real folder.
-    for store in stores_of(real_root, opts) {
+    for store in stores_of(real_root, opts).iter().filter(|s| s.is_local()) {
         match store.root.canonicalize() {
             Ok(r) if r != real_root => {
                 for d in walked_folders(&r) {

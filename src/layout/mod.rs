@@ -2,18 +2,24 @@
 
 mod blobs;
 mod dedupe;
+mod object;
 mod regular_file;
+mod storage;
 mod stores;
 mod walk;
 
 pub use blobs::{
-    BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
+    BlobError, BlobStore, Held, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
 pub use dedupe::DedupeIndex;
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
-pub use stores::{LocalStore, find_in_stores};
+pub use object::{
+    Cloud, Counters, DEFAULT_CONCURRENCY, ObjectLocation, ObjectStorage, with_io_threads,
+};
+pub use storage::{LocalStorage, Storage};
+pub use stores::{Store, find_in_stores};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 
 use std::path::Path;

@@ -59,6 +59,7 @@ mod history;
 mod html;
 mod html_browser;
 mod manual;
+mod object_store;
 mod prometheus;
 mod report_injection;
 mod schema;
