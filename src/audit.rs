@@ -534,56 +534,58 @@ impl Auditor {
         // One copy of each report sentence, however many signatures say it.
         let text = Interner::default();
         let verdicts: Vec<(Arc<SignatureReport>, Option<Finding>)> =
-            with_progress(opts.progress, work.len(), &done, || with_io_threads(&storages, "verification", || {
-                work.par_iter()
-                    .zip(memo.par_iter_mut())
-                    .map(|(&(g, a, l), slot)| {
-                        let kind = graphs[g].artifacts[a].kind;
-                        let fp = inputs.for_kind(kind);
-                        let r = match slot {
-                            Some((seen, r)) if *seen == fp => {
-                                reused.fetch_add(1, Ordering::Relaxed);
-                                r.clone()
-                            }
-                            // A cosign signature trusted by a key that is still the first file
-                            // holding that public key keeps its verdict whatever else changed
-                            // among the keys (no other key can verify it).
-                            Some((seen, r))
-                                if !matches!(
-                                    kind,
-                                    ArtifactKind::Notation | ArtifactKind::GpgLookaside
-                                ) && r.0.trusted
-                                    && r.0.key_fingerprint.as_ref().is_some_and(|k| {
-                                        first_key_file.get(&**k).is_some_and(|(f, pem)| {
-                                            Some(*f) == r.0.key_file.as_deref()
-                                                && Some(*pem) == r.0.author.as_deref()
-                                        })
-                                    }) =>
-                            {
-                                *seen = fp;
-                                reused.fetch_add(1, Ordering::Relaxed);
-                                r.clone()
-                            }
-                            _ => {
-                                let (r, f) = verify_one(
-                                    &graphs[g],
-                                    &stores[g],
-                                    &subjects[g],
-                                    (a, l),
-                                    &ctx,
-                                    &text,
-                                    blobs,
-                                );
-                                let r = (Arc::new(r), f);
-                                *slot = Some((fp, r.clone()));
-                                r
-                            }
-                        };
-                        done.fetch_add(1, Ordering::Relaxed);
-                        r
-                    })
-                    .collect()
-            }));
+            with_progress(opts.progress, work.len(), &done, || {
+                with_io_threads(&storages, "verification", || {
+                    work.par_iter()
+                        .zip(memo.par_iter_mut())
+                        .map(|(&(g, a, l), slot)| {
+                            let kind = graphs[g].artifacts[a].kind;
+                            let fp = inputs.for_kind(kind);
+                            let r = match slot {
+                                Some((seen, r)) if *seen == fp => {
+                                    reused.fetch_add(1, Ordering::Relaxed);
+                                    r.clone()
+                                }
+                                // A cosign signature trusted by a key that is still the first file
+                                // holding that public key keeps its verdict whatever else changed
+                                // among the keys (no other key can verify it).
+                                Some((seen, r))
+                                    if !matches!(
+                                        kind,
+                                        ArtifactKind::Notation | ArtifactKind::GpgLookaside
+                                    ) && r.0.trusted
+                                        && r.0.key_fingerprint.as_ref().is_some_and(|k| {
+                                            first_key_file.get(&**k).is_some_and(|(f, pem)| {
+                                                Some(*f) == r.0.key_file.as_deref()
+                                                    && Some(*pem) == r.0.author.as_deref()
+                                            })
+                                        }) =>
+                                {
+                                    *seen = fp;
+                                    reused.fetch_add(1, Ordering::Relaxed);
+                                    r.clone()
+                                }
+                                _ => {
+                                    let (r, f) = verify_one(
+                                        &graphs[g],
+                                        &stores[g],
+                                        &subjects[g],
+                                        (a, l),
+                                        &ctx,
+                                        &text,
+                                        blobs,
+                                    );
+                                    let r = (Arc::new(r), f);
+                                    *slot = Some((fp, r.clone()));
+                                    r
+                                }
+                            };
+                            done.fetch_add(1, Ordering::Relaxed);
+                            r
+                        })
+                        .collect()
+                })
+            });
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = memo;
         tracing::info!(
             elapsed_ms = started.elapsed().as_millis() as u64,

@@ -378,7 +378,7 @@ impl Discoverer<'_> {
                 index
                     .manifests()
                     .iter()
-                    .filter_map(|d| Digest::parse(&d.digest().to_string()).ok())
+                    .filter_map(|d| Digest::parse(d.digest().as_ref()).ok())
                     .filter(|d| !self.top_level.contains(d) && !self.nodes.contains_key(d))
                     .collect()
             });
@@ -723,7 +723,7 @@ impl Discoverer<'_> {
             index
                 .manifests()
                 .iter()
-                .filter_map(|d| Digest::parse(&d.digest().to_string()).ok())
+                .filter_map(|d| Digest::parse(d.digest().as_ref()).ok())
                 .filter(|d| !self.nodes.contains_key(d))
                 .collect()
         });

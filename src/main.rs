@@ -465,7 +465,11 @@ fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
     };
     let mut stores: Vec<sigaudit::layout::Store> = Vec::new();
     for s in &cfg.stores {
-        let routes: Vec<String> = s.route_component().map(str::to_string).into_iter().collect();
+        let routes: Vec<String> = s
+            .route_component()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
         let Some(location) = s.object_location() else {
             // Substores sharing a folder are one store serving several routes, as in zot.
             match stores

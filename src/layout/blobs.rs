@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::dedupe::DedupeIndex;
-use super::walk::RepoLocation;
 use super::regular_file::{read_bounded, same_file};
+use super::walk::RepoLocation;
 use crate::digest::Digest;
 
 /// Largest manifest or index sigaudit reads (zot's own limit for manifests is 4 MiB).

@@ -12,11 +12,11 @@ pub use blobs::{
     BlobError, BlobStore, Held, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
 pub use dedupe::DedupeIndex;
-pub use regular_file::{
-    describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
-};
 pub use object::{
     Cloud, Counters, DEFAULT_CONCURRENCY, ObjectLocation, ObjectStorage, with_io_threads,
+};
+pub use regular_file::{
+    describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
 pub use storage::{LocalStorage, Storage};
 pub use stores::{Store, find_in_stores};

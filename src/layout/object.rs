@@ -1,9 +1,8 @@
 //! Object storage (S3, GCS, Azure Blob) behind [`Storage`], through the `object_store` crate.
 //!
 //! Requests are the cost, so a store is read this way:
-//! - **Listed once per discovery.** One listing of the store's top level (with a delimiter),
-//!   then one recursive listing of each top-level folder, concurrently: every key with its
-//!   size, in pages of up to 1,000 keys. From it come the repositories (a folder holding an
+//! - **Listed once per discovery.** One recursive listing of the store's prefix: every key
+//!   with its size, in pages of up to 1,000 keys. From it come the repositories (a folder holding an
 //!   `index.json` and an `oci-layout` object, as zot's S3 store requires: object storage has no
 //!   empty folders, so `blobs/` is not required), which blobs exist, their sizes, and the
 //!   deduplication index (which repository holds a non-empty copy of which digest). zot's own
@@ -24,10 +23,12 @@
 //!
 //! Repository names come from object keys, which are UTF-8 by the S3, GCS and Azure APIs alike
 //! (and `object_store` refuses keys with empty, `.` or `..` segments): the `non-utf8-name`
-//! finding of local folders cannot arise. A top-level folder whose listing fails (after the
-//! client's retries) is reported `unreadable` and counted in `unreadableRepositories`: its
+//! finding of local folders cannot arise. A listing that fails part way (after the client's
+//! retries) makes the whole store `unreadable`, counted in `unreadableRepositories`: its
 //! repositories are never silently dropped. A store whose top level cannot be listed at all is
-//! unreachable: the audit does not run (exit 3, naming the store).
+//! unreachable: the audit does not run (exit 3, naming the store). Since `object_store` refuses
+//! a whole listing page holding a key it cannot represent (`a//b`), such a key written into
+//! the bucket makes the store unreadable rather than hiding its neighbours.
 //!
 //! Credentials come from each cloud's standard environment and files (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_WEB_IDENTITY_TOKEN_FILE`, the container
@@ -361,57 +362,28 @@ impl ObjectStorage {
             .clone()
     }
 
-    /// Lists every key under the prefix: `(key relative to the prefix, size)`, and the
-    /// top-level folders whose listing failed, `(folder, why)`.
-    fn list_all(&self) -> Result<(Vec<(String, u64)>, Vec<(String, String)>), String> {
-        let top = block_on(self.inner.list_with_delimiter(self.key_prefix().as_ref()))?
-            .map_err(|e| describe_error(&e))?;
-        let mut keys: Vec<(String, u64)> = top
-            .objects
-            .iter()
-            .filter_map(|o| Some((self.rel(&o.location)?, o.size)))
-            .collect();
-        let folders: Vec<String> = top
-            .common_prefixes
-            .iter()
-            .filter_map(|p| self.rel(p))
-            // zot's own folders, and the folders no walk enters, are not listed.
-            .filter(|f| !f.starts_with('_') && !SKIPPED_DIRS.contains(&f.as_str()))
-            .collect();
+    /// Lists every key under the prefix: `(key relative to the prefix, size)`. One paginated
+    /// listing without a delimiter: it costs a request per 1,000 keys, where a walk by folder
+    /// would cost one per folder, and it does not depend on how a server groups keys into
+    /// common prefixes (s3rver, the test server, omits those holding no object directly).
+    fn list_all(&self) -> Result<Vec<(String, u64)>, String> {
         let inner = self.inner.clone();
-        let prefix = self.prefix.clone();
-        let listed = block_on(async move {
-            futures_util::stream::iter(folders)
-                .map(|folder| {
-                    let inner = inner.clone();
-                    let key = Key::from(format!("{prefix}{folder}"));
-                    async move {
-                        let found: Result<Vec<_>, _> = inner
-                            .list(Some(&key))
-                            .map(|r| r.map(|o| (o.location, o.size)))
-                            .collect::<Vec<_>>()
-                            .await
-                            .into_iter()
-                            .collect();
-                        (folder, found)
-                    }
-                })
-                .buffer_unordered(self.concurrency)
+        let prefix = self.key_prefix();
+        let found: Vec<_> = block_on(async move {
+            inner
+                .list(prefix.as_ref())
+                .map(|r| r.map(|o| (o.location, o.size)))
                 .collect::<Vec<_>>()
                 .await
         })?;
-        let mut failed = Vec::new();
-        for (folder, found) in listed {
-            match found {
-                Ok(objects) => keys.extend(
-                    objects
-                        .into_iter()
-                        .filter_map(|(k, size)| Some((self.rel(&k)?, size))),
-                ),
-                Err(e) => failed.push((folder, describe_error(&e))),
+        let mut keys = Vec::with_capacity(found.len());
+        for r in found {
+            let (k, size) = r.map_err(|e| describe_error(&e))?;
+            if let Some(rel) = self.rel(&k) {
+                keys.push((rel, size));
             }
         }
-        Ok((keys, failed))
+        Ok(keys)
     }
 
     /// `key` relative to the prefix (`None` for a key outside it).
@@ -490,10 +462,7 @@ impl ObjectStorage {
                 .collect::<Vec<_>>()
                 .await
         };
-        match block_on(fut) {
-            Ok(v) => v,
-            Err(_) => Vec::new(),
-        }
+        block_on(fut).unwrap_or_default()
     }
 
     /// The blob's listed size, and its path relative to the prefix.
@@ -605,7 +574,7 @@ impl ObjectStorage {
 impl Storage for ObjectStorage {
     fn walk(self: Arc<Self>) -> Walk {
         let mut walk = Walk::default();
-        let (keys, failed) = match self.list_all() {
+        let keys = match self.list_all() {
             Ok(k) => k,
             Err(why) => {
                 let why = format!("cannot list {}: {why}", self.full_name("."));
@@ -615,12 +584,6 @@ impl Storage for ObjectStorage {
                 return walk;
             }
         };
-        for (folder, why) in failed {
-            let why = format!("cannot list the objects under {folder}/: {why}");
-            walk.findings
-                .push(Finding::new(FindingCode::Unreadable, folder.clone(), &why));
-            walk.unreadable.push((folder, why));
-        }
         let listing = build_listing(keys);
         let store: Arc<dyn Storage> = self.clone();
         let root = PathBuf::from(self.prefix.trim_end_matches('/'));
@@ -662,12 +625,7 @@ impl Storage for ObjectStorage {
         self.listed_blob(repo, digest).0
     }
 
-    fn read_file(
-        &self,
-        repo: &RepoLocation,
-        name: &str,
-        limit: u64,
-    ) -> Result<Vec<u8>, BlobError> {
+    fn read_file(&self, repo: &RepoLocation, name: &str, limit: u64) -> Result<Vec<u8>, BlobError> {
         let listed = self
             .listing()
             .repos
@@ -764,10 +722,18 @@ fn build_listing(keys: Vec<(String, u64)>) -> Listing {
         let parts: Vec<&str> = key.split('/').collect();
         match parts.as_slice() {
             [folder @ .., file] if walked(folder) && *file == "index.json" => {
-                listing.repos.entry(folder.join("/")).or_default().index_json = Some(*size);
+                listing
+                    .repos
+                    .entry(folder.join("/"))
+                    .or_default()
+                    .index_json = Some(*size);
             }
             [folder @ .., file] if walked(folder) && *file == "oci-layout" => {
-                listing.repos.entry(folder.join("/")).or_default().oci_layout = true;
+                listing
+                    .repos
+                    .entry(folder.join("/"))
+                    .or_default()
+                    .oci_layout = true;
             }
             [folder @ .., "blobs", alg, hex] if walked(folder) => {
                 blobs.push((folder.join("/"), format!("{alg}/{hex}"), *size));

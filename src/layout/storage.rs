@@ -36,8 +36,7 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Reads the repository file `name` (`index.json`) of `repo`, at most `limit` bytes:
     /// never through a link, never a named pipe or a device.
-    fn read_file(&self, repo: &RepoLocation, name: &str, limit: u64)
-    -> Result<Vec<u8>, BlobError>;
+    fn read_file(&self, repo: &RepoLocation, name: &str, limit: u64) -> Result<Vec<u8>, BlobError>;
 
     /// Reads the bytes of the blob `digest` of `repo`, at most `limit` bytes, before any digest
     /// check (that is [`super::BlobStore::read`]'s). `held` is the reader's own state, kept for
@@ -148,12 +147,7 @@ impl Storage for LocalStorage {
             .map(|m| m.len())
     }
 
-    fn read_file(
-        &self,
-        repo: &RepoLocation,
-        name: &str,
-        limit: u64,
-    ) -> Result<Vec<u8>, BlobError> {
+    fn read_file(&self, repo: &RepoLocation, name: &str, limit: u64) -> Result<Vec<u8>, BlobError> {
         super::blobs::read_regular(&repo.path.join(name), limit, name)
     }
 

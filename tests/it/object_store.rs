@@ -133,12 +133,18 @@ impl S3Server {
         for e in walkdir::WalkDir::new(root).follow_links(false) {
             let e = e.expect("walk");
             let rel = e.path().strip_prefix(root).expect("under root");
-            let top = rel.components().next().map(|c| c.as_os_str().to_string_lossy());
+            let top = rel
+                .components()
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy());
             if !e.file_type().is_file() || top.is_some_and(|t| t.starts_with('_')) {
                 continue;
             }
             let rel = rel.to_str().expect("UTF-8 fixture names");
-            files.push((format!("{prefix}{rel}"), std::fs::read(e.path()).expect("read")));
+            files.push((
+                format!("{prefix}{rel}"),
+                std::fs::read(e.path()).expect("read"),
+            ));
         }
         let n = files.len();
         Self::runtime().block_on(async {
@@ -226,7 +232,10 @@ fn local_and_s3(fixture: &str, rootdir: Option<&str>) -> Option<(Value, Value, S
             format!("{r}/{r}/")
         }
     };
-    assert!(server.upload(&root, &prefix) > 0, "{fixture}: nothing uploaded");
+    assert!(
+        server.upload(&root, &prefix) > 0,
+        "{fixture}: nothing uploaded"
+    );
     let t = tempfile::tempdir().expect("tempdir");
     let config = s3_config(t.path(), &root, &server.endpoint(), rootdir);
     let (c0, local, e0) = scan(&[root.as_os_str()]);
@@ -262,7 +271,11 @@ fn a_bucket_reports_exactly_as_the_same_rootdir_on_disk() {
         // Requests are counted and logged; credentials never are.
         assert!(log.contains("requests="), "{log}");
         assert!(!log.contains(ACCESS_KEY), "{log}");
-        assert!(!serde_json::to_string(&s3).expect("json").contains("in-the-config-never-used"));
+        assert!(
+            !serde_json::to_string(&s3)
+                .expect("json")
+                .contains("in-the-config-never-used")
+        );
     }
 }
 
@@ -345,7 +358,10 @@ fn a_placeholder_no_copy_resolves_is_never_trusted() {
         .iter()
         .filter(|f| f["code"] == "dedupe-placeholder")
         .collect();
-    assert!(!resolved.is_empty(), "the control resolves placeholders: {err}");
+    assert!(
+        !resolved.is_empty(),
+        "the control resolves placeholders: {err}"
+    );
     // Every copy of the first resolved placeholder's content becomes a placeholder too.
     let path = resolved[0]["path"].as_str().expect("path");
     let hex = path.rsplit('/').next().expect("hex");
@@ -368,17 +384,27 @@ fn a_placeholder_no_copy_resolves_is_never_trusted() {
         .filter(|f| f["code"] == "dedupe-unresolved" && f["path"] == path)
         .count();
     assert_eq!(unresolved, 1, "{}", attacked["findings"]);
-    let repo = path.split("/blobs/").next().expect("repo");
-    assert!(
-        attacked["images"]
+    // Every image signed with that content: trusted in the control, not under attack.
+    let digest = format!("sha256:{hex}");
+    let status_of = |report: &Value| -> Vec<(String, String)> {
+        report["images"]
             .as_array()
             .expect("images")
             .iter()
-            .filter(|i| i["repository"] == repo)
-            .all(|i| i["status"] != "trusted"),
-        "{}",
-        attacked["images"]
+            .filter(|i| {
+                i["signatures"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|s| s["signatureDigest"] == digest.as_str()))
+            })
+            .map(|i| (i["repository"].to_string(), i["status"].to_string()))
+            .collect()
+    };
+    let (before, after) = (status_of(&control), status_of(&attacked));
+    assert!(
+        !before.is_empty() && before.iter().any(|(_, s)| s == "\"trusted\""),
+        "{before:?}"
     );
+    assert!(after.iter().all(|(_, s)| s != "\"trusted\""), "{after:?}");
 }
 
 /// A store that cannot be reached: exit 3 naming it, no report (its images would be
@@ -401,12 +427,7 @@ fn an_unreachable_store_stops_the_run() {
         .local_addr()
         .expect("addr")
         .port();
-    let config = s3_config(
-        t.path(),
-        &root,
-        &format!("http://127.0.0.1:{closed}"),
-        None,
-    );
+    let config = s3_config(t.path(), &root, &format!("http://127.0.0.1:{closed}"), None);
     let (code, report, err) = scan(&["--zot-config".as_ref(), config.as_os_str()]);
     assert_eq!(code, 3, "{err}");
     assert!(report.is_none(), "no report without the store's images");
