@@ -41,7 +41,7 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::audit::{AuditError, AuditOptions, Auditor, check_root};
 use crate::digest::sha256_hex;
-use crate::layout::{Store, find_in_stores, walked_folders};
+use crate::layout::{Store, walked_folders};
 use crate::report::{self, Report};
 
 /// How to watch (the audit itself is described by [`AuditOptions`]).
@@ -772,26 +772,12 @@ fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<Store> {
 }
 
 /// The repositories' identity: every repository's name and the SHA-256 of its `index.json`,
-/// in every store audited.
+/// in every store audited, read through each store (see
+/// [`crate::layout::repositories_fingerprint`]; a memo kept between polls would let object
+/// stores answer 304 Not Modified).
 fn repos_fingerprint(root: &Path, opts: &AuditOptions) -> String {
-    let (walk, _) = find_in_stores(&stores_of(root, opts));
-    let mut s = String::new();
-    for r in &walk.repositories {
-        // Read like discovery reads it: never through a link, never a named pipe or a device
-        // (which would block or never end), never more than discovery would.
-        let h = crate::layout::read_regular(
-            &r.path.join("index.json"),
-            crate::discover::MAX_INDEX_JSON_BYTES,
-            "index.json",
-        )
-        .map(|b| sha256_hex(&b))
-        .unwrap_or_default();
-        s.push_str(&r.name);
-        s.push('\0');
-        s.push_str(&h);
-        s.push('\n');
-    }
-    format!("sha256:{}", sha256_hex(s.as_bytes()))
+    let mut memo = crate::layout::IndexMemo::default();
+    crate::layout::repositories_fingerprint(&stores_of(root, opts), &mut memo)
 }
 
 /// The operating system's watcher and the events it sends.

@@ -13,13 +13,13 @@ pub use blobs::{
 };
 pub use dedupe::DedupeIndex;
 pub use object::{
-    Cloud, Counters, DEFAULT_CONCURRENCY, ObjectLocation, ObjectStorage, with_io_threads,
+    Cloud, Counters, DEFAULT_CONCURRENCY, IndexPoll, ObjectLocation, ObjectStorage, with_io_threads,
 };
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
 pub use storage::{LocalStorage, Storage};
-pub use stores::{Store, find_in_stores};
+pub use stores::{IndexMemo, Store, find_in_stores, repositories_fingerprint};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 
 use std::path::Path;

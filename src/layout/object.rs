@@ -14,10 +14,10 @@
 //!   read from the copy the index names, and checked); one larger than the read's limit is
 //!   refused without a request. A GET stops reading past the limit, whatever the object holds by
 //!   then.
-//! - **Concurrent, bounded**: the blobs a reader is about to read (a repository's manifests,
-//!   an audit's signatures) are read ahead in batches of at most `concurrency` concurrent GETs,
-//!   and audits with object storage run discovery and verification on `concurrency` threads
-//!   ([`with_io_threads`]), so that reads overlap verification.
+//! - **Concurrent, bounded**: at most `concurrency` GETs in flight per store. The blobs a
+//!   reader is about to read (a repository's manifests, an audit's signatures) are read ahead
+//!   in batches of `concurrency`, and audits with object storage run discovery and verification
+//!   on `concurrency` threads ([`with_io_threads`]), so that reads overlap verification.
 //! - **Counted**: every HTTP request (retries and credential requests included) and every byte
 //!   of content received, logged after discovery and after verification.
 //!
@@ -118,6 +118,8 @@ pub struct ObjectStorage {
     url: String,
     prefix: String,
     concurrency: usize,
+    /// `concurrency` permits: every GET holds one, whichever thread or batch sends it.
+    permits: Arc<tokio::sync::Semaphore>,
     counters: Arc<Counters>,
     /// What the last listing found.
     listing: RwLock<Arc<Listing>>,
@@ -322,6 +324,7 @@ impl ObjectStorage {
             url,
             prefix: loc.prefix.clone(),
             concurrency: concurrency.max(1),
+            permits: Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
             counters,
             listing: RwLock::default(),
         }))
@@ -400,10 +403,14 @@ impl ObjectStorage {
     /// GETs `rel`, at most `limit` bytes (a larger object is refused once `limit` is passed).
     async fn get(
         inner: Arc<dyn ObjectStore>,
-        counters: Arc<Counters>,
+        (counters, permits): (Arc<Counters>, Arc<tokio::sync::Semaphore>),
         key: Key,
         limit: u64,
     ) -> Result<Vec<u8>, Fetch> {
+        let _permit = permits
+            .acquire_owned()
+            .await
+            .map_err(|e| Fetch::Failed(e.to_string()))?;
         let r = match inner.get_opts(&key, GetOptions::default()).await {
             Ok(r) => r,
             Err(object_store::Error::NotFound { .. }) => return Err(Fetch::Missing),
@@ -431,7 +438,7 @@ impl ObjectStorage {
     fn get_now(&self, rel: &str, limit: u64) -> Result<Vec<u8>, BlobError> {
         let fut = Self::get(
             self.inner.clone(),
-            self.counters.clone(),
+            (self.counters.clone(), self.permits.clone()),
             self.key(rel),
             limit,
         );
@@ -444,7 +451,7 @@ impl ObjectStorage {
     /// GETs every one of `rels` concurrently (at most `concurrency` at once).
     fn get_many(&self, rels: Vec<(Digest, String)>) -> Vec<(Digest, Result<Vec<u8>, Fetch>)> {
         let inner = self.inner.clone();
-        let counters = self.counters.clone();
+        let counters = (self.counters.clone(), self.permits.clone());
         let prefix = self.prefix.clone();
         let n = self.concurrency;
         let fut = async move {
@@ -703,6 +710,61 @@ impl Storage for ObjectStorage {
             format!("{}{}", self.url, self.prefix)
         } else {
             format!("{}{}{rel}", self.url, self.prefix)
+        }
+    }
+}
+
+/// What polling a repository's `index.json` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexPoll {
+    /// The server answered 304 Not Modified to the ETag given.
+    Unchanged,
+    /// New content (or the first read): the SHA-256 of its bytes and its ETag.
+    Changed {
+        sha256: String,
+        etag: Option<String>,
+    },
+    /// No `index.json` any more.
+    Gone,
+    /// The request failed; why.
+    Failed(String),
+}
+
+impl ObjectStorage {
+    /// GETs `index.json` of `repo` unless it still has the ETag `etag` (a conditional request,
+    /// `If-None-Match`: an unchanged one costs a request and no body), for `watch
+    /// --watch-repos`. At most [`crate::discover::MAX_INDEX_JSON_BYTES`] are read.
+    pub fn poll_index(&self, repo: &RepoLocation, etag: Option<&str>) -> IndexPoll {
+        let key = self.key(&format!("{}/index.json", repo.name));
+        let opts = GetOptions {
+            if_none_match: etag.map(str::to_string),
+            ..Default::default()
+        };
+        let inner = self.inner.clone();
+        let counters = self.counters.clone();
+        let limit = crate::discover::MAX_INDEX_JSON_BYTES;
+        let got = block_on(async move {
+            let r = inner.get_opts(&key, opts).await?;
+            let etag = r.meta.e_tag.clone();
+            if r.meta.size > limit {
+                return Ok((Vec::new(), etag, true));
+            }
+            let bytes = r.bytes().await?;
+            counters
+                .bytes
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            Ok::<_, object_store::Error>((bytes.to_vec(), etag, false))
+        });
+        match got {
+            Err(e) => IndexPoll::Failed(e),
+            Ok(Err(object_store::Error::NotModified { .. })) => IndexPoll::Unchanged,
+            Ok(Err(object_store::Error::NotFound { .. })) => IndexPoll::Gone,
+            Ok(Err(e)) => IndexPoll::Failed(describe_error(&e)),
+            Ok(Ok((_, _, true))) => IndexPoll::Failed(format!("index.json is over {limit} bytes")),
+            Ok(Ok((bytes, etag, false))) => IndexPoll::Changed {
+                sha256: Digest::sha256_of(&bytes).hex().to_string(),
+                etag,
+            },
         }
     }
 }

@@ -175,3 +175,60 @@ mod tests {
         assert_eq!(not_served, want);
     }
 }
+
+/// Each repository's `index.json` as last polled: `(store, repository) -> (ETag, SHA-256)`.
+#[derive(Debug, Default)]
+pub struct IndexMemo {
+    seen: std::collections::HashMap<(usize, String), (Option<String>, String)>,
+}
+
+/// The repositories' identity for `watch --watch-repos`: every repository's name and the
+/// SHA-256 of its `index.json`, in every store, as one `sha256:` string that changes when a
+/// repository appears, vanishes or changes its `index.json`. A local store's files are read as
+/// discovery reads them; an object store is listed, then each `index.json` is fetched with a
+/// conditional request (`If-None-Match` the ETag `memo` kept), so an unchanged one costs no
+/// body. Trust material is not part of it (a watch follows it as local files).
+pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> String {
+    use super::object::IndexPoll;
+    let (walk, _) = find_in_stores(stores);
+    let mut s = String::new();
+    let mut seen = std::collections::HashMap::new();
+    for r in &walk.repositories {
+        let store = stores
+            .iter()
+            .position(|st| Arc::ptr_eq(&st.storage, &r.store))
+            .unwrap_or(usize::MAX);
+        let id = (store, r.name.clone());
+        let hash = match r.store.as_object() {
+            None => r
+                .store
+                .read_file(r, "index.json", crate::discover::MAX_INDEX_JSON_BYTES)
+                .map(|b| crate::digest::Digest::sha256_of(&b).hex().to_string())
+                .unwrap_or_default(),
+            Some(o) => {
+                let before = memo.seen.get(&id);
+                match o.poll_index(r, before.and_then(|(e, _)| e.as_deref())) {
+                    IndexPoll::Unchanged => {
+                        let kept = before.cloned().unwrap_or_default();
+                        seen.insert(id.clone(), kept.clone());
+                        kept.1
+                    }
+                    IndexPoll::Changed { sha256, etag } => {
+                        seen.insert(id.clone(), (etag, sha256.clone()));
+                        sha256
+                    }
+                    IndexPoll::Gone | IndexPoll::Failed(_) => String::new(),
+                }
+            }
+        };
+        s.push_str(&r.name);
+        s.push('\0');
+        s.push_str(&hash);
+        s.push('\n');
+    }
+    memo.seen = seen;
+    format!(
+        "sha256:{}",
+        crate::digest::Digest::sha256_of(s.as_bytes()).hex()
+    )
+}
