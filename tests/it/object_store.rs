@@ -63,6 +63,9 @@ impl S3Server {
             .arg(data.path())
             .args(["-a", "127.0.0.1", "-p", "0", "--no-vhost-buckets"])
             .args(["--configure-bucket", BUCKET])
+            // s3rver's continuation tokens use DES, which Node 17+ only offers with OpenSSL's
+            // legacy provider: without it, every listing past 1,000 keys fails (500).
+            .env("NODE_OPTIONS", "--openssl-legacy-provider")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
