@@ -62,7 +62,9 @@ signatures=$(($(field cosign) + $(field notationRsa) + $(field notationEs384Jws)
 formats=${FORMATS:-json,csv}
 # shellcheck disable=SC2086 # SCAN_ARGS is a list of words
 scan=("$target/release/sigaudit" scan "$root" --out "$out" --format "$formats" ${SCAN_ARGS:-})
-threads=$(grep -o -- '-j *[0-9]*' <<<"${SCAN_ARGS:-}" | grep -o '[0-9]*' || nproc)
+# The scan's worker count: SCAN_ARGS's -j, else the scan's default (four per core, at most 64);
+# the floors run with the same count.
+threads=$(grep -o -- '-j *[0-9]*' <<<"${SCAN_ARGS:-}" | grep -o '[0-9]*' || echo $(( $(nproc) * 4 > 64 ? 64 : $(nproc) * 4 )))
 log=$bench_dir/scan.log
 rounds=${REPEAT:-1}
 # The elapsed_ms of the first log line whose message is $1 (0 when absent).

@@ -92,6 +92,11 @@ fn from_synth(path: &str) -> Result<[usize; 3], Box<dyn std::error::Error>> {
     ])
 }
 
+/// jemalloc, as the binary uses (Cargo.toml says why), so the floor and the scan share an allocator.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let usage = "usage: floor (--synth SYNTH.json | --cosign N --notation-rsa N [--notation-es384 N]) [-j THREADS]";
     let mut counts = [0usize; 3];

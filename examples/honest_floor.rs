@@ -412,6 +412,11 @@ fn cosign_keys(root: &Path) -> Result<Vec<ParsedPublicKey>, Error> {
     Ok(keys)
 }
 
+/// jemalloc, as the binary uses (Cargo.toml says why), so the floor and the scan share an allocator.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Error> {
     let usage = "usage: honest_floor ROOT [-j THREADS]";
     let mut root = None;

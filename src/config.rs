@@ -1,6 +1,6 @@
 //! `sigaudit.toml`: the compliance rules, parsed and then validated. Unknown keys are refused;
 //! every error names the file and, where the parser or a key's span knows it, the line and
-//! column. The rules are applied by [`crate::compliance`].
+//! column. The rules are applied by the compliance stage, after the audit.
 //!
 //! Which file is read, first match wins: `--no-config` (none: the built-in default rule),
 //! `--config FILE`, the `SIGAUDIT_CONFIG` environment variable, `./sigaudit.toml` when it
@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::compliance::Glob;
+use crate::glob::Glob;
 use crate::keyless::{IdentityRule, Matcher};
 use crate::verify::RepositoryIdentities;
 

@@ -3,33 +3,36 @@
 //! The pipeline runs in stages, each a module, with data flowing one way:
 //! [`layout`] (walk the rootDir, read blobs safely) -> [`discover`] (images and signature
 //! artifacts) -> [`trust`] (keys and certificates) -> [`verify`] (one verifier per format) ->
-//! [`audit`] (the parallel run and per-image aggregation) -> [`compliance`] (the rules of
-//! [`config`], applied to the aggregated report) -> [`history`] (the comparison with a
-//! baseline, when one is given) -> [`report`] (JSON, CSV, HTML, JUnit XML, SARIF).
-//! [`watch`] drives audit and report again whenever the trust material changes.
+//! [`audit`] (the parallel run and per-image aggregation) -> [`stages`] (containers policy,
+//! expiry, the compliance rules of [`config`], the comparison with a baseline) -> [`report`]
+//! (JSON, CSV, HTML, JUnit XML, SARIF, Prometheus). [`watch`] drives audit, stages and report
+//! again whenever the trust material changes; [`manage`] is the `trust` subcommand.
 
 pub mod audit;
 pub mod codes;
-pub mod compliance;
 pub mod config;
 pub mod containers_policy;
 pub mod digest;
 pub mod discover;
-pub mod expiry;
 pub mod finding;
+pub mod glob;
 pub mod gpg;
-pub mod history;
 pub mod keyless;
 pub mod layout;
+pub mod manage;
 pub mod media;
 pub mod merge;
 pub mod report;
 pub mod shard;
 pub mod sorted_map;
+pub mod stages;
 pub mod trust;
 pub mod verify;
 pub mod watch;
 pub mod zot_config;
+
+/// The stages after aggregation under their old paths (`sigaudit::compliance`, ...).
+pub use stages::{compliance, expiry, history};
 
 /// The one JSON reader for signed and trust-deciding documents (Go's key folding and the
 /// ambiguity rule): the `sigaudit-gojson` crate (`crates/gojson`), under its old path.

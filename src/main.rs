@@ -17,7 +17,14 @@ use tracing_subscriber::EnvFilter;
 
 use sigaudit::audit::{self, AuditError, AuditOptions};
 use sigaudit::report;
+use sigaudit::stages;
 use sigaudit::watch::{WatchError, WatchOptions};
+
+/// jemalloc: a scan allocates and frees per-image strings and documents from every thread;
+/// Cargo.toml gives the measured gain.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod cli;
 mod manual;
@@ -29,8 +36,8 @@ use cli::{
 };
 use sigaudit::config::{self, ConfigError, Policy};
 use sigaudit::containers_policy::{ContainersPolicy, PolicyError};
-use sigaudit::history::{Baseline, BaselineError};
-use sigaudit::trust::manage::{self, ManageError};
+use sigaudit::manage::{self, ManageError};
+use sigaudit::stages::history::{Baseline, BaselineError};
 
 const EXIT_OK: u8 = 0;
 const EXIT_FAIL_ON: u8 = 1;
@@ -79,12 +86,31 @@ fn error(msg: impl std::fmt::Display, help: impl std::fmt::Display) {
     eprintln!("error: {msg}\nhelp: {help}");
 }
 
-/// Sizes the worker pool (`-j`).
+/// Workers per core when `-j` is not given. A worker blocks on each read; with one worker per
+/// core, a rootDir that is not in the page cache (the first cron run after a reboot) sees one
+/// read in flight per core and the scan waits on the disk. Four per core keep reads in flight
+/// at no cost once the files are cached (docs/performance.md, "Reads in flight").
+const WORKERS_PER_CORE: usize = 4;
+/// The most workers the default gives, whatever the core count.
+const MAX_DEFAULT_WORKERS: usize = 64;
+
+/// The worker count without `-j`: four per core, at most 64.
+fn default_workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    (cores * WORKERS_PER_CORE).min(MAX_DEFAULT_WORKERS)
+}
+
+/// Sizes the worker pool (`-j`, else [`default_workers`]).
 fn start_workers(jobs: Option<u16>) -> Result<(), u8> {
-    if let Some(j) = jobs
-        && let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(j.into())
-            .build_global()
+    let j = match jobs {
+        Some(j) => usize::from(j),
+        // rayon's own variable, kept working for benchmarks that set it.
+        None if std::env::var_os("RAYON_NUM_THREADS").is_some() => return Ok(()),
+        None => default_workers(),
+    };
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(j)
+        .build_global()
     {
         error(
             format!("cannot start {j} worker threads: {e}"),
@@ -150,7 +176,6 @@ fn audit_options(
     args: &AuditArgs,
     fail_on: &FailOnSet,
     progress: bool,
-    baseline: Option<Arc<Baseline>>,
     containers_policy: Option<Arc<ContainersPolicy>>,
 ) -> AuditOptions {
     let mut formats = args.format.clone();
@@ -165,7 +190,6 @@ fn audit_options(
         crl_dirs: args.crl_dirs.clone(),
         require_revocation: args.require_revocation,
         cache_dir: args.cache.clone(),
-        baseline,
         containers_policy,
         gpg_keyrings: args.gpg_keyrings.clone(),
         lookaside: args.lookaside.clone(),
@@ -430,7 +454,7 @@ fn prepare(
     fail_on: &FailOnSet,
     progress: bool,
     out: &Out,
-) -> Result<(Policy, report::html::HtmlOptions, AuditOptions), u8> {
+) -> Result<Prepared, u8> {
     let policy = policy(args.no_config, args.config.as_deref())?;
     let keyless = keyless(args, &policy)?;
     let baseline = load_baseline(args.baseline.as_deref())?;
@@ -442,11 +466,26 @@ fn prepare(
         out,
     )?;
     let shard = shard(args)?;
-    let mut opts = audit_options(args, fail_on, progress, baseline, containers_policy);
+    let mut opts = audit_options(args, fail_on, progress, containers_policy);
     opts.keyless = keyless;
     opts.zot = zot_target(args)?;
     opts.shard = shard;
-    Ok((policy, html, opts))
+    Ok(Prepared {
+        policy,
+        baseline,
+        html,
+        opts,
+    })
+}
+
+/// What `scan` and `watch` read before auditing ([`prepare`]).
+struct Prepared {
+    /// The compliance rules.
+    policy: Policy,
+    /// The `--baseline` report.
+    baseline: Option<Arc<Baseline>>,
+    html: report::html::HtmlOptions,
+    opts: AuditOptions,
 }
 
 /// Reads `--zot-config` into the stores to audit, or says why it cannot be used: a config
@@ -603,23 +642,30 @@ fn scan(scan: ScanArgs, quiet: bool) -> u8 {
     if let Err(code) = start_workers(args.jobs) {
         return code;
     }
-    let (policy, html, opts) = match prepare(args, &fail_on, !quiet, &out) {
+    let Prepared {
+        policy,
+        baseline,
+        html,
+        opts,
+    } = match prepare(args, &fail_on, !quiet, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let formats = opts.formats.clone();
     let started = std::time::Instant::now();
-    let report = match audit::run(&audit_root(args, &opts), &opts) {
+    let inputs = stages::Inputs {
+        rules: &policy,
+        baseline: baseline.as_deref(),
+    };
+    let report = match stages::scan(&audit_root(args, &opts), &opts, &inputs) {
         Ok(r) => r,
         Err(e) => {
             root_error(&e);
             return EXIT_ROOT;
         }
     };
-    let mut report = report;
-    audit::conclude(&mut report, &policy, &opts);
     // Users grep cron logs: a rule that checks nothing is worth a line even without -v.
-    for f in sigaudit::compliance::unmatched_rules(&report) {
+    for f in sigaudit::stages::compliance::unmatched_rules(&report) {
         tracing::warn!("{}: {} ({})", f.path, f.message, f.code);
     }
     // Users grep cron logs: an exemption that lapsed is worth a line even without -v.
@@ -924,12 +970,18 @@ fn watch(watch: WatchArgs, progress: bool) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let (policy, html, opts) = match prepare(args, &FailOnSet::never(), progress, &out) {
+    let Prepared {
+        policy,
+        baseline,
+        html,
+        opts,
+    } = match prepare(args, &FailOnSet::never(), progress, &out) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let wopts = WatchOptions {
         policy,
+        baseline,
         html,
         out: args.out.clone(),
         poll: watch.poll.map(|s| Duration::from_secs(s.into())),
@@ -1003,7 +1055,7 @@ fn added(result: Result<manage::AddReport, ManageError>, quiet: bool) -> u8 {
 fn manage_error(e: ManageError) -> u8 {
     match e {
         ManageError::Root(e) => {
-            root_error(&e);
+            root_error(&AuditError::from(e));
             EXIT_ROOT
         }
         ManageError::Refused(refusals) => {

@@ -3,8 +3,9 @@
 //!
 //! Each shard's images are read back into the report model ([`crate::report::read`]) and the
 //! registry-wide parts are computed again with a scan's own code: the counts
-//! ([`crate::audit::tally`]), the compliance rules, the expiry list and the comparison with a
-//! baseline ([`crate::audit::conclude`]). What every shard holds alike (trust material,
+//! ([`crate::audit::tally`]), then the stages after aggregation, as a scan runs them
+//! ([`crate::stages::conclude_merged`]: the containers-policy counts, the expiry list, the
+//! compliance rules and the comparison with a baseline). What every shard holds alike (trust material,
 //! unreadable places, findings about the trust material or the walk) is taken once.
 //!
 //! The shards must be of one audit: the same sigaudit, trust material, `asOf`, settings, shard
@@ -19,11 +20,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::audit::{AuditOptions, count_policy_verdicts, tally};
+use crate::audit::tally;
 use crate::codes::FindingCode;
 use crate::config::Policy;
 use crate::finding::Finding;
-use crate::history::Baseline;
 use crate::report::Format;
 use crate::report::model::{
     ImageReport, MergedReport, MergedShard, Report, RepositorySummary, SCHEMA_VERSION, Settings,
@@ -31,6 +31,7 @@ use crate::report::model::{
 };
 use crate::report::read::{self, Head};
 use crate::report::text::Interner;
+use crate::stages::history::Baseline;
 
 /// Why the shards cannot be merged. Each names the file (or files) and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -385,7 +386,7 @@ fn assemble(
         .as_array()
         .ok_or_else(|| refuse(first, "expiring is not an array".into()))?
         .iter()
-        .filter(|e| e["kind"] == crate::expiry::TRUST_CERTIFICATE)
+        .filter(|e| e["kind"] == crate::report::model::TRUST_CERTIFICATE)
         .map(read::expiry)
         .collect::<Result<Vec<_>, String>>()
         .map_err(|e| refuse(first, format!("expiring[]: {e}")))?;
@@ -418,7 +419,6 @@ fn assemble(
     findings.sort_by(|a, b| (&a.path, a.code, &a.message).cmp(&(&b.path, b.code, &b.message)));
     findings.dedup();
     summary.findings = findings.len();
-    let expiring = crate::expiry::with_images(as_of, trust_expiring, &images);
     // Every shard walked every store (a shard's store counts are the registry's), and the
     // shards agree on both: the first one's are the registry's.
     let zot_config = serde_json::from_value(head.get("zotConfig").clone())
@@ -447,16 +447,20 @@ fn assemble(
         repositories,
         unreadable_repositories: unreadable.into_values().collect(),
         compliance: Default::default(),
-        expiring,
+        // Completed with the signatures by the expiry stage.
+        expiring: trust_expiring,
         images,
         findings,
         changes: None,
         duration: None,
     };
-    count_policy_verdicts(&mut report);
-    let mut audit = AuditOptions::at(as_of);
-    audit.baseline = opts.baseline.clone();
-    crate::audit::conclude(&mut report, policy, &audit);
+    crate::stages::conclude_merged(
+        &mut report,
+        &crate::stages::Inputs {
+            rules: policy,
+            baseline: opts.baseline.as_deref(),
+        },
+    );
     Ok(report)
 }
 

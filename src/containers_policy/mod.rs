@@ -3,10 +3,11 @@
 //! `docker://<--registry>/<repository>:<tag>` (or `@<digest>` when untagged).
 //!
 //! [`parse`] reads the policy strictly, [`scope`] picks the requirements that apply,
-//! [`identity`] matches `signedIdentity`, [`eval`] evaluates the requirements. The audit
-//! hands [`eval`] each image's signatures as c/image would read them: cosign `.sig` tag
-//! attachments (as with registries.d `use-sigstore-attachments: true`) for `sigstoreSigned`,
-//! and simple-signing blobs for `signedBy`.
+//! [`identity`] matches `signedIdentity`, [`eval`] evaluates the requirements. The
+//! containers-policy stage, after the audit, hands [`eval`] each image's signatures as c/image
+//! would read them: cosign `.sig` tag attachments (as with registries.d
+//! `use-sigstore-attachments: true`) for `sigstoreSigned`, and simple-signing blobs for
+//! `signedBy`.
 
 pub mod eval;
 mod eval_gpg;
@@ -17,7 +18,6 @@ pub mod identity;
 pub mod parse;
 pub mod reference;
 pub mod scope;
-pub mod stage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -133,6 +133,12 @@ impl BlobStore {
         }
     }
 
+    /// Where the blob for `digest` lives: its file in a local store (its key's path in object
+    /// storage). Safe: a `Digest` is validated hex.
+    pub fn path(&self, digest: &Digest) -> PathBuf {
+        blob_path(&self.repo.path, digest)
+    }
+
     /// The repository read.
     pub fn repository(&self) -> &RepoLocation {
         &self.repo

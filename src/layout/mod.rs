@@ -4,6 +4,7 @@ mod blobs;
 mod dedupe;
 mod object;
 mod regular_file;
+mod root;
 mod storage;
 mod stores;
 mod walk;
@@ -18,6 +19,7 @@ pub use object::{
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
+pub use root::{RootError, check_root};
 pub use storage::{LocalStorage, Storage};
 pub use stores::{IndexMemo, Store, find_in_stores, repositories_fingerprint};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};

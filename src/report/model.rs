@@ -652,6 +652,9 @@ pub struct ExemptionSummary {
 /// How far ahead [`Report::expiring`] looks.
 pub const EXPIRY_WINDOW_DAYS: i64 = 90;
 
+/// The `kind` of a trust-store certificate's entry in [`Report::expiring`].
+pub const TRUST_CERTIFICATE: &str = "trust-certificate";
+
 /// Something that expires soon.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]

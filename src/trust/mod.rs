@@ -5,7 +5,6 @@ mod cosign_keys;
 pub mod gpg;
 pub mod key_file;
 pub mod links;
-pub mod manage;
 pub mod notation;
 
 pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};
@@ -74,7 +73,7 @@ pub struct TrustMaterial {
 }
 
 /// Largest trust-material file read (zot's upload limit).
-const MAX_TRUST_FILE_BYTES: u64 = 8 << 20;
+pub(crate) const MAX_TRUST_FILE_BYTES: u64 = 8 << 20;
 
 impl TrustMaterial {
     /// Load `_cosign` and `_notation` under `root`. Never fails: every problem becomes a

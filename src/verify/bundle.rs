@@ -61,10 +61,6 @@ fn json_code(e: &gojson::Error) -> ResultCode {
 }
 
 impl Verifier for SigstoreBundle {
-    fn format(&self) -> &'static str {
-        "sigstore-bundle"
-    }
-
     /// A bundle attached to an image. One holding a `messageSignature` signs a blob, not an
     /// image: cosign signs images with DSSE statements and zot accepts no message signature on
     /// an image, while a message signature over payload P "verifies" for any subject whose

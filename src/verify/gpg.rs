@@ -16,10 +16,6 @@ pub struct GpgSimpleSigning;
 pub const SIGSTORE_JSON_FORMAT: &str = "sigstore-json";
 
 impl Verifier for GpgSimpleSigning {
-    fn format(&self) -> &'static str {
-        "gpg-simplesigning"
-    }
-
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
         let mut checks = Vec::new();
         if let Err(kind) = gpg::classify(input.blob) {

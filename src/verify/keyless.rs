@@ -4,7 +4,7 @@
 
 use super::{Check, CheckResult, SigStatus, TrustAnchor, Verdict, check};
 use crate::codes::ResultCode;
-use crate::compliance::Glob;
+use crate::glob::Glob;
 use crate::keyless::{self, Failure, FailureKind, IdentityRule, Requirements, TrustRoot, Verified};
 
 /// Identities trusted for the repositories a glob matches (`[[keyless.identities]]`).

@@ -1,11 +1,13 @@
-//! Verifiers: one per signature format, behind one small trait. A verifier never reads files:
-//! the audit hands it the signature's bytes and the subject it is attached to.
+//! Verifiers: one per signature format, behind one small trait, registered in one table
+//! ([`registry`]). A verifier never reads files: the audit hands it the signature's bytes and
+//! the subject it is attached to.
 
 mod bundle;
 mod cache;
 mod gpg;
 mod keyless;
 mod notation;
+pub mod registry;
 mod simplesigning;
 
 pub use bundle::{
@@ -193,23 +195,16 @@ pub(crate) fn check(name: &'static str, result: CheckResult, detail: impl Into<S
     }
 }
 
-/// A verifier for one signature format.
+/// A verifier for one signature format (its names and other facts are its row of
+/// [`registry::FORMATS`]).
 pub trait Verifier: Sync {
-    /// The format name used in reports (`simplesigning`, `sigstore-bundle`, ...).
-    fn format(&self) -> &'static str;
     /// Verify one signature. Never panics and never fails: every problem is a verdict.
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict;
 }
 
-/// The verifier for a signature layer of `kind`: the one place formats are registered.
+/// The verifier for a signature layer of `kind` (its row of [`registry::FORMATS`]).
 pub fn verifier_for(kind: ArtifactKind, layer: &LayerRef) -> &'static dyn Verifier {
-    match kind {
-        ArtifactKind::CosignTag | ArtifactKind::CosignReferrer => &simplesigning::SimpleSigning,
-        ArtifactKind::SigstoreBundle => &bundle::SigstoreBundle,
-        ArtifactKind::CosignAttestationTag => &simplesigning::LegacyAttestation,
-        ArtifactKind::Notation => notation::for_media_type(&layer.media_type),
-        ArtifactKind::GpgLookaside => &gpg::GpgSimpleSigning,
-    }
+    registry::format(kind, layer).verifier
 }
 
 /// Decode standard base64, tolerating the line breaks some tools insert.
@@ -240,7 +235,7 @@ pub fn verify_detached(
         order: 0,
         source: None,
     };
-    let verifier = verifier_for(kind, layer);
+    let format = registry::format(kind, layer);
     let input = SignatureInput {
         repository,
         subject,
@@ -248,7 +243,7 @@ pub fn verify_detached(
         layer,
         blob,
     };
-    (verifier.format(), verifier.verify(&input, ctx))
+    (format.name, format.verifier.verify(&input, ctx))
 }
 
 /// Verify a sigstore bundle as a signature over a blob (`cosign verify-blob`; the

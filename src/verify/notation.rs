@@ -12,7 +12,6 @@ use super::{
     check,
 };
 use crate::codes::ResultCode;
-use crate::media;
 use crate::notation::policy::PolicyError;
 use crate::notation::verifier::{
     Caches, CheckStatus, FailureKind, SignatureOutcome, Target, VerifyOptions,
@@ -67,27 +66,9 @@ impl<'a> NotationContext<'a> {
     }
 }
 
-pub struct NotationEnvelope {
-    format: &'static str,
-}
-
-static JWS: NotationEnvelope = NotationEnvelope {
-    format: "notation-jws",
-};
-static COSE: NotationEnvelope = NotationEnvelope {
-    format: "notation-cose",
-};
-static OTHER: NotationEnvelope = NotationEnvelope {
-    format: "notation-unknown",
-};
-
-pub fn for_media_type(media_type: &str) -> &'static dyn Verifier {
-    match media_type {
-        media::NOTATION_JWS => &JWS,
-        media::NOTATION_COSE => &COSE,
-        _ => &OTHER,
-    }
-}
+/// A Notary Project envelope (JWS, COSE, or of a media type notation does not know, which its
+/// verifier refuses), verified by the [`crate::notation`] crate.
+pub struct NotationEnvelope;
 
 fn not_run(code: ResultCode, reason: String) -> Verdict {
     let mut v = Verdict::new(SigStatus::Untrusted, code, reason.clone());
@@ -97,10 +78,6 @@ fn not_run(code: ResultCode, reason: String) -> Verdict {
 }
 
 impl Verifier for NotationEnvelope {
-    fn format(&self) -> &'static str {
-        self.format
-    }
-
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
         let Some(n) = ctx.notation else {
             return not_run(

@@ -91,10 +91,6 @@ pub fn read_simple_signing_claims(
 }
 
 impl Verifier for SimpleSigning {
-    fn format(&self) -> &'static str {
-        "simplesigning"
-    }
-
     fn verify(&self, input: &SignatureInput<'_>, ctx: &VerifyContext<'_>) -> Verdict {
         let ann = &input.layer.annotations;
         let mut checks = Vec::new();
@@ -282,10 +278,6 @@ fn keyless_signature(
 pub struct LegacyAttestation;
 
 impl Verifier for LegacyAttestation {
-    fn format(&self) -> &'static str {
-        "cosign-attestation"
-    }
-
     fn verify(&self, input: &SignatureInput<'_>, _ctx: &VerifyContext<'_>) -> Verdict {
         let mut v = Verdict::new(
             SigStatus::Unsupported,

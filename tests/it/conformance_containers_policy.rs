@@ -10,10 +10,20 @@ use std::sync::Arc;
 
 use crate::common::put_blob;
 use serde_json::{Value, json};
-use sigaudit::audit::{self, AuditOptions};
+use sigaudit::audit::AuditOptions;
 use sigaudit::containers_policy::ContainersPolicy;
 use sigaudit::digest::Digest;
 use sigaudit::report::model::{ContainersPolicyReport, PolicyVerdict};
+
+/// An audit of `root` and the stages after it (the containers-policy verdicts among them).
+fn scan(root: &Path, opts: &AuditOptions) -> sigaudit::report::Report {
+    let rules = sigaudit::config::Policy::builtin(sigaudit::config::Source::None);
+    let inputs = sigaudit::stages::Inputs {
+        rules: &rules,
+        baseline: None,
+    };
+    sigaudit::stages::scan(root, opts, &inputs).expect("audit")
+}
 
 /// A rootDir holding the `dir:` fixture's manifest as `<repo>:latest`, and its `signature-N`
 /// sigstore-json blobs (plus `extra`) as the layers of its cosign `.sig` manifest.
@@ -36,7 +46,7 @@ fn verdict_at(root: &Path, registry: &str, policy: &str, as_of: &str) -> Contain
     let mut opts = AuditOptions::at(as_of.parse().expect("time"));
     opts.registry = Some(registry.into());
     opts.containers_policy = Some(Arc::new(ContainersPolicy::load(&path).expect("policy")));
-    let report = audit::run(root, &opts).expect("audit");
+    let report = scan(root, &opts);
     let header = report.settings.containers_policy.as_ref().expect("header");
     assert_eq!(
         header.sha256,
@@ -499,7 +509,7 @@ fn gpg_verdict(root: &Path, lookaside: &Path, tag: &str, keyring: &Path) -> Cont
     opts.registry = Some("docker.io".into());
     opts.lookaside = Some(lookaside.to_path_buf());
     opts.containers_policy = Some(Arc::new(ContainersPolicy::load(&path).expect("policy")));
-    let report = audit::run(root, &opts).expect("audit");
+    let report = scan(root, &opts);
     let img = report
         .images
         .iter()

@@ -375,7 +375,7 @@ fn identities(
     issuer: &str,
 ) -> Vec<sigaudit::verify::RepositoryIdentities> {
     vec![sigaudit::verify::RepositoryIdentities {
-        repositories: sigaudit::compliance::Glob::new(glob).expect("glob"),
+        repositories: sigaudit::glob::Glob::new(glob).expect("glob"),
         rule: rule(identity, issuer),
     }]
 }

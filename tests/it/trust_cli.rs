@@ -228,7 +228,7 @@ fn add_cert_writes_the_store_file_and_zot_default_policy() {
     let policy = std::fs::read(root.path().join("_notation/trustpolicy.json")).expect("policy");
     assert_eq!(
         policy,
-        sigaudit::trust::manage::policy_edit::ZOT_DEFAULT_TRUST_POLICY.as_bytes()
+        sigaudit::manage::policy_edit::ZOT_DEFAULT_TRUST_POLICY.as_bytes()
     );
     // The generator writes zot's policy too: the two agree byte for byte.
     assert_eq!(

@@ -57,7 +57,7 @@ impl CheckReport {
 /// Reads and judges the trust material of `root`. Fails only when the rootDir itself is
 /// missing or unreadable; every problem of the material is a [`Problem`].
 pub fn check(root: &Path, opts: &CheckOptions) -> Result<CheckReport, ManageError> {
-    crate::audit::check_root(root)?;
+    crate::layout::check_root(root)?;
     let mut inv = inventory::read(root);
     let mut problems = std::mem::take(&mut inv.problems);
     for (i, e) in inv.entries.iter().enumerate() {

@@ -1,50 +1,25 @@
-//! What expires soon: trust-store certificates, signatures and the certificate chains they
-//! rest on, within [`EXPIRY_WINDOW_DAYS`] days after the audit's time. Facts of the audit,
+//! The expiry stage: what expires soon, within [`EXPIRY_WINDOW_DAYS`] days after the audit's
+//! time: the trust-store certificates (listed by the aggregation, which has the trust
+//! material), then every signature and the certificate chain it rests on. Facts of the audit,
 //! independent of the compliance rules.
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::report::Report;
 use crate::report::model::{EXPIRY_WINDOW_DAYS, Expiry, ImageReport};
-use crate::trust::TrustMaterial;
 
-/// Everything expiring in `(as_of, as_of + 90 days]`, soonest first. A notation signature's
-/// `expiresAt` that is its certificate chain's own expiry is listed once, as
-/// `signature-certificate`.
-pub fn expiring(
-    as_of: DateTime<Utc>,
-    trust: &TrustMaterial,
-    images: &[ImageReport],
-) -> Vec<Expiry> {
-    let limit = as_of + Duration::days(EXPIRY_WINDOW_DAYS);
-    let soon = |t: DateTime<Utc>| t > as_of && t <= limit;
-    let mut out = Vec::new();
-    for ((ty, name), loaded) in trust.notation.stores.loaded() {
-        if let Ok(store) = loaded.as_ref() {
-            for (file, cert) in &store.certs {
-                let t = cert.not_after();
-                if soon(t) {
-                    out.push(Expiry {
-                        kind: TRUST_CERTIFICATE,
-                        what: cert.subject_string().to_string(),
-                        location: format!("_notation/truststore/x509/{ty}/{name}/{file}"),
-                        expires_at: t,
-                        days_left: (t - as_of).num_days(),
-                    });
-                }
-            }
-        }
-    }
-    with_images(as_of, out, images)
+/// Completes `report.expiring`, which holds the trust-store certificates expiring soon, with
+/// the signatures of its images: everything expiring in `(asOf, asOf + 90 days]`, soonest
+/// first. A notation signature's `expiresAt` that is its certificate chain's own expiry is
+/// listed once, as `signature-certificate`.
+pub fn apply(report: &mut Report) {
+    let trust_certificates = std::mem::take(&mut report.expiring);
+    report.expiring = with_images(report.as_of, trust_certificates, &report.images);
 }
 
-/// The `kind` of a trust-store certificate's entry.
-pub const TRUST_CERTIFICATE: &str = "trust-certificate";
-
-/// `trust_certificates` (the entries of the trust stores, as [`expiring`] made them) and every
-/// signature of `images` expiring in `(as_of, as_of + 90 days]`, soonest first: what `merge`
-/// computes over the whole registry from the shards' trust entries, which every shard has
-/// alike.
-pub fn with_images(
+/// `trust_certificates` (the entries of the trust stores) and every signature of `images`
+/// expiring in `(as_of, as_of + 90 days]`, soonest first.
+fn with_images(
     as_of: DateTime<Utc>,
     trust_certificates: Vec<Expiry>,
     images: &[ImageReport],

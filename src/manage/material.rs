@@ -8,7 +8,7 @@ use crate::trust::CosignKey;
 use crate::trust::key_file::{KeyFileFault, private_key_label};
 
 /// Largest file accepted or read (zot's upload limit, `MaxImageTrustBodySize`).
-pub const MAX_FILE_BYTES: u64 = super::super::MAX_TRUST_FILE_BYTES;
+pub const MAX_FILE_BYTES: u64 = crate::trust::MAX_TRUST_FILE_BYTES;
 
 /// Smallest RSA modulus accepted.
 const MIN_RSA_BITS: usize = 2048;

@@ -24,7 +24,7 @@ pub use add::{Action, AddCertOptions, AddReport, add_certs, add_keys};
 pub use check::{CheckOptions, CheckReport, Problem, check};
 pub use inventory::{Entry, EntryKind};
 
-use crate::audit::AuditError;
+use crate::layout::RootError;
 
 /// A file given to `add-key` / `add-cert` that was refused, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct Refusal {
 pub enum ManageError {
     /// The rootDir is missing, not a folder or unreadable (exit 3).
     #[error(transparent)]
-    Root(#[from] AuditError),
+    Root(#[from] RootError),
     /// Some files were refused; nothing was written.
     #[error("{} file(s) refused; nothing was written", .0.len())]
     Refused(Vec<Refusal>),

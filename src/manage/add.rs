@@ -202,7 +202,7 @@ fn small_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// (RSA under 2048 bits, unknown curves or algorithms), files over 8 MiB. A `root` that does
 /// not look like a zot rootDir is refused unless `init` ([`check_zot_root`]).
 pub fn add_keys(root: &Path, files: &[PathBuf], init: bool) -> Result<AddReport, ManageError> {
-    crate::audit::check_root(root)?;
+    crate::layout::check_root(root)?;
     check_zot_root(root, init)?;
     let mut refused = Vec::new();
     let mut good: Vec<(PathBuf, Vec<u8>, CosignKey)> = Vec::new();
@@ -399,7 +399,7 @@ pub fn add_certs(
     files: &[PathBuf],
     opts: &AddCertOptions,
 ) -> Result<AddReport, ManageError> {
-    crate::audit::check_root(root)?;
+    crate::layout::check_root(root)?;
     check_zot_root(root, opts.init)?;
     if !is_valid_store_name(&opts.store) {
         return Err(ManageError::InvalidStoreName(opts.store.clone()));
