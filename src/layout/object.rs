@@ -238,8 +238,30 @@ fn s3_endpoint(endpoint: &str, secure: bool) -> String {
 }
 
 impl ObjectStorage {
-    /// A client for `loc` (no request is sent yet), `concurrency` requests at most at once.
+    /// A client for `loc` (no request is sent yet), `concurrency` requests at most at once,
+    /// credentials from the environment.
     pub fn open(loc: &ObjectLocation, concurrency: usize) -> Result<Arc<Self>, String> {
+        Self::open_inner(loc, concurrency, None)
+    }
+
+    /// [`ObjectStorage::open`] for S3 with the access key and secret given (a program that
+    /// embeds sigaudit, a test that cannot set its own environment safely).
+    pub fn open_with_credentials(
+        loc: &ObjectLocation,
+        concurrency: usize,
+        (key, secret): (&str, &str),
+    ) -> Result<Arc<Self>, String> {
+        if !matches!(loc.cloud, Cloud::S3 { .. }) {
+            return Err("an access key and secret are S3's credentials".into());
+        }
+        Self::open_inner(loc, concurrency, Some((key, secret)))
+    }
+
+    fn open_inner(
+        loc: &ObjectLocation,
+        concurrency: usize,
+        keys: Option<(&str, &str)>,
+    ) -> Result<Arc<Self>, String> {
         let counters = Arc::new(Counters::default());
         let connector = || CountingConnector(counters.clone());
         let (inner, url): (Arc<dyn ObjectStore>, String) = match &loc.cloud {
@@ -260,6 +282,9 @@ impl ObjectStorage {
                     {
                         b = b.with_config(key, v);
                     }
+                }
+                if let Some((key, secret)) = keys {
+                    b = b.with_access_key_id(key).with_secret_access_key(secret);
                 }
                 b = b.with_bucket_name(bucket).with_region(region);
                 let endpoint = match endpoint {

@@ -448,3 +448,129 @@ fn an_unreachable_store_stops_the_run() {
     );
     assert!(err.contains("help: "), "{err}");
 }
+
+/// The last `requests=` and `bytes=` sigaudit logged.
+fn counted(log: &str) -> (u64, u64) {
+    let last = |key: &str| {
+        log.rsplit(key)
+            .next()
+            .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (last("requests="), last("bytes="))
+}
+
+/// An object over the read's limit (a 5 MiB "manifest") is refused from its listed size, never
+/// downloaded: `manifest-too-large`, and the bytes received stay those of the rest of the
+/// bucket; the untouched bucket reads that manifest.
+#[test]
+fn an_oversized_object_is_refused_unread() {
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    let root = common::project().join("fixtures/demo");
+    server.upload(&root, "");
+    let t = tempfile::tempdir().expect("tempdir");
+    let config = s3_config(t.path(), &root, &server.endpoint(), None);
+    let (code, control, log) = scan(&["--zot-config".as_ref(), config.as_os_str()]);
+    assert_eq!(code, 0, "{log}");
+    let control = control.expect("report");
+    let (_, control_bytes) = counted(&log);
+    assert!(control_bytes > 0, "{log}");
+    let image = &control["images"][0];
+    let (repo, digest) = (
+        image["repository"].as_str().expect("repository"),
+        image["digest"].as_str().expect("digest"),
+    );
+    let key = format!(
+        "{repo}/blobs/sha256/{}",
+        digest.trim_start_matches("sha256:")
+    );
+    server.put(&key, &vec![b' '; 5 << 20]);
+    let (_, attacked, log) = scan(&["--zot-config".as_ref(), config.as_os_str()]);
+    let attacked = attacked.expect("report");
+    assert!(
+        attacked["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["code"] == "manifest-too-large" && f["path"] == key.as_str()),
+        "{}",
+        attacked["findings"]
+    );
+    let (_, bytes) = counted(&log);
+    assert!(
+        bytes <= control_bytes,
+        "{bytes} bytes received, {control_bytes} without the 5 MiB object"
+    );
+}
+
+/// `watch --watch-repos` on object storage: each `index.json` is polled with a conditional
+/// request, an unchanged one answering 304 (no body received), a changed one changing the
+/// fingerprint; a new repository changes it too.
+#[test]
+fn repositories_are_polled_with_conditional_requests() {
+    use sigaudit::layout::{Cloud, IndexMemo, ObjectLocation, ObjectStorage, Store};
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    let root = common::project().join("fixtures/demo");
+    server.upload(&root, "");
+    // sigaudit reads credentials from the environment; a test process cannot set its own
+    // safely, so the keys are given to the client directly.
+    let storage = ObjectStorage::open_with_credentials(
+        &ObjectLocation {
+            cloud: Cloud::S3 {
+                bucket: BUCKET.into(),
+                region: "us-east-1".into(),
+                endpoint: Some(server.endpoint()),
+                force_path_style: true,
+                secure: false,
+            },
+            prefix: String::new(),
+        },
+        4,
+        (ACCESS_KEY, ACCESS_KEY),
+    )
+    .expect("client");
+    let stores = [Store {
+        routes: Vec::new(),
+        root: root.clone(),
+        description: "default store: s3 bucket zot".into(),
+        storage: storage.clone(),
+    }];
+    let mut memo = IndexMemo::default();
+    let first = sigaudit::layout::repositories_fingerprint(&stores, &mut memo);
+    let (r1, b1) = storage.counters().get();
+    let again = sigaudit::layout::repositories_fingerprint(&stores, &mut memo);
+    let (r2, b2) = storage.counters().get();
+    assert_eq!(first, again);
+    // A listing and one conditional GET per repository, no index.json body: 304s.
+    let listing_bytes = b2 - b1;
+    assert_eq!(
+        listing_bytes, 0,
+        "an unchanged index.json was received again"
+    );
+    assert!(r2 - r1 >= 2, "{r1} then {r2} requests");
+    // A changed index.json and a new repository both change the fingerprint.
+    let index = std::fs::read(root.join("library/alpine/index.json")).expect("read");
+    let mut changed = index.clone();
+    changed.extend_from_slice(b"\n");
+    server.put("library/alpine/index.json", &changed);
+    let after_change = sigaudit::layout::repositories_fingerprint(&stores, &mut memo);
+    assert_ne!(after_change, again);
+    let (_, b3) = storage.counters().get();
+    assert_eq!(
+        b3 - b2,
+        changed.len() as u64,
+        "only the changed index.json is received"
+    );
+    server.put(
+        "new/repo/index.json",
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+    );
+    server.put("new/repo/oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#);
+    let after_new = sigaudit::layout::repositories_fingerprint(&stores, &mut memo);
+    assert_ne!(after_new, after_change);
+}
