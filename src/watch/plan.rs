@@ -24,11 +24,14 @@ fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<Store> {
 
 /// The repositories' identity: every repository's name and the SHA-256 of its `index.json`,
 /// in every store audited, read through each store (see
-/// [`crate::layout::repositories_fingerprint`]; a memo kept between polls would let object
-/// stores answer 304 Not Modified).
-pub(super) fn repos_fingerprint(root: &Path, opts: &AuditOptions) -> String {
-    let mut memo = crate::layout::IndexMemo::default();
-    crate::layout::repositories_fingerprint(&stores_of(root, opts), &mut memo)
+/// [`crate::layout::repositories_fingerprint`]: `memo`, kept between polls, lets an object
+/// store answer an unchanged `index.json` with 304 Not Modified).
+pub(super) fn repos_fingerprint(
+    root: &Path,
+    opts: &AuditOptions,
+    memo: &mut crate::layout::IndexMemo,
+) -> String {
+    crate::layout::repositories_fingerprint(&stores_of(root, opts), memo)
 }
 
 /// What to watch, and which event paths concern it. All paths are real (links resolved).
