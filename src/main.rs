@@ -527,8 +527,7 @@ fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
             }
             continue;
         };
-        let concurrency = usize::from(args.object_store_concurrency);
-        match sigaudit::layout::ObjectStorage::open(&location, concurrency) {
+        match open_object_store(&location, usize::from(args.object_store_concurrency)) {
             Ok(storage) => stores.push(sigaudit::layout::Store {
                 routes,
                 root: s.root_directory.clone(),
@@ -570,6 +569,27 @@ fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
         trust_root: cfg.trust_root.clone(),
         stores,
     })))
+}
+
+/// The client of an object store.
+#[cfg(feature = "object-storage")]
+fn open_object_store(
+    location: &sigaudit::layout::ObjectLocation,
+    concurrency: usize,
+) -> Result<Arc<dyn sigaudit::layout::Storage>, String> {
+    let storage: Arc<dyn sigaudit::layout::Storage> =
+        sigaudit::layout::ObjectStorage::open(location, concurrency)?;
+    Ok(storage)
+}
+
+/// A build without the `object-storage` feature reads local folders only: an object store
+/// is refused rather than its images left out.
+#[cfg(not(feature = "object-storage"))]
+fn open_object_store(
+    _location: &sigaudit::layout::ObjectLocation,
+    _concurrency: usize,
+) -> Result<Arc<dyn sigaudit::layout::Storage>, String> {
+    Err("this build of sigaudit has no object storage client (built without the `object-storage` feature), and would leave its images out".into())
 }
 
 /// The folder whose trust material is used: ROOT, or the default store of `--zot-config`.

@@ -212,13 +212,11 @@ impl Auditor {
                 source: Box::new(e),
             })?;
         }
-        for s in &stores {
-            if let Some(o) = s.storage.as_object() {
-                o.check().map_err(|e| AuditError::Store {
-                    store: s.description.clone(),
-                    source: Box::new(AuditError::Unreachable(e)),
-                })?;
-            }
+        for s in stores.iter().filter(|s| !s.is_local()) {
+            s.storage.check_reachable().map_err(|e| AuditError::Store {
+                store: s.description.clone(),
+                source: Box::new(AuditError::Unreachable(e)),
+            })?;
         }
         let mut a = Auditor {
             root: root.to_path_buf(),

@@ -104,6 +104,7 @@ pub struct Held {
     #[cfg(unix)]
     dirs: [std::sync::OnceLock<held::Opened>; 2],
     /// Blobs an object store reads ahead for this reader.
+    #[cfg(feature = "object-storage")]
     ahead: std::sync::OnceLock<Arc<super::object::ReadAhead>>,
 }
 
@@ -178,11 +179,13 @@ impl BlobStore {
 
 impl Held {
     /// The reader's blobs read ahead, if any were announced.
+    #[cfg(feature = "object-storage")]
     pub(crate) fn read_ahead(&self) -> Option<&super::object::ReadAhead> {
         self.ahead.get().map(|a| a.as_ref())
     }
 
     /// [`Held::read_ahead`], made on first use.
+    #[cfg(feature = "object-storage")]
     pub(crate) fn read_ahead_init(&self) -> &super::object::ReadAhead {
         self.ahead.get_or_init(Arc::default)
     }

@@ -2,6 +2,7 @@
 
 mod blobs;
 mod dedupe;
+#[cfg(feature = "object-storage")]
 mod object;
 mod regular_file;
 mod root;
@@ -13,14 +14,13 @@ pub use blobs::{
     BlobError, BlobStore, Held, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
 pub use dedupe::DedupeIndex;
-pub use object::{
-    Cloud, Counters, DEFAULT_CONCURRENCY, IndexPoll, ObjectLocation, ObjectStorage, with_io_threads,
-};
+#[cfg(feature = "object-storage")]
+pub use object::{Counters, DEFAULT_CONCURRENCY, ObjectStorage};
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
 pub use root::{RootError, check_root};
-pub use storage::{LocalStorage, Storage};
+pub use storage::{Cloud, IndexPoll, LocalStorage, ObjectLocation, Storage, with_io_threads};
 pub use stores::{IndexMemo, Store, find_in_stores, repositories_fingerprint};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 

@@ -17,7 +17,7 @@
 //! - **Concurrent, bounded**: at most `concurrency` GETs in flight per store. The blobs a
 //!   reader is about to read (a repository's manifests, an audit's signatures) are read ahead
 //!   in batches of `concurrency`, and audits with object storage run discovery and verification
-//!   on `concurrency` threads ([`with_io_threads`]), so that reads overlap verification.
+//!   on `concurrency` threads ([`super::with_io_threads`]), so that reads overlap verification.
 //! - **Counted**: every HTTP request (retries and credential requests included) and every byte
 //!   of content received, logged after discovery and after verification.
 //!
@@ -49,7 +49,7 @@ use object_store::path::Path as Key;
 use object_store::{GetOptions, ObjectStore};
 
 use super::blobs::{BlobError, Held};
-use super::storage::Storage;
+use super::storage::{Cloud, IndexPoll, ObjectLocation, Storage};
 use super::walk::{RepoLocation, SKIPPED_DIRS, Walk};
 use crate::codes::FindingCode;
 use crate::digest::Digest;
@@ -60,38 +60,6 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Largest blob read ahead (a manifest's limit); a larger one is read when asked for.
 const MAX_READ_AHEAD_BYTES: u64 = super::MAX_MANIFEST_BYTES;
-
-/// Which cloud, and where in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cloud {
-    /// zot's `s3` driver (distribution's `s3-aws`).
-    S3 {
-        bucket: String,
-        region: String,
-        /// `regionendpoint`.
-        endpoint: Option<String>,
-        /// `forcepathstyle`.
-        force_path_style: bool,
-        /// `secure`: HTTPS to an endpoint that names no scheme.
-        secure: bool,
-    },
-    Gcs {
-        bucket: String,
-    },
-    Azure {
-        container: String,
-        /// `accountname`; otherwise `AZURE_STORAGE_ACCOUNT_NAME`.
-        account: Option<String>,
-    },
-}
-
-/// An object store and the key prefix of its repositories (`zot/zot/`, or empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectLocation {
-    pub cloud: Cloud,
-    /// Prepended to `<repository>/index.json`: empty, or ending with `/`.
-    pub prefix: String,
-}
 
 /// Requests and bytes, counted for the log and the benchmark.
 #[derive(Debug, Default)]
@@ -722,8 +690,20 @@ impl Storage for ObjectStorage {
         announce(held, &wanted);
     }
 
-    fn as_object(&self) -> Option<&ObjectStorage> {
-        Some(self)
+    fn check_reachable(&self) -> Result<(), String> {
+        self.check()
+    }
+
+    fn io_concurrency(&self) -> Option<usize> {
+        Some(self.concurrency)
+    }
+
+    fn counted(&self) -> Option<(u64, u64)> {
+        Some(self.counters.get())
+    }
+
+    fn poll_index(&self, repo: &RepoLocation, etag: Option<&str>) -> Option<IndexPoll> {
+        Some(ObjectStorage::poll_index(self, repo, etag))
     }
 
     fn reads_ahead(&self) -> bool {
@@ -737,22 +717,6 @@ impl Storage for ObjectStorage {
             format!("{}{}{rel}", self.url, self.prefix)
         }
     }
-}
-
-/// What polling a repository's `index.json` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IndexPoll {
-    /// The server answered 304 Not Modified to the ETag given.
-    Unchanged,
-    /// New content (or the first read): the SHA-256 of its bytes and its ETag.
-    Changed {
-        sha256: String,
-        etag: Option<String>,
-    },
-    /// No `index.json` any more.
-    Gone,
-    /// The request failed; why.
-    Failed(String),
 }
 
 impl ObjectStorage {
@@ -834,38 +798,6 @@ fn build_listing(keys: Vec<(String, u64)>) -> Listing {
         }
     }
     listing
-}
-
-/// Runs `f` (a parallel discovery or verification) on `concurrency` threads when one of
-/// `stores` is in object storage, so that that many reads wait on the network at once while
-/// the others verify; as it is otherwise. Logs the requests and bytes of the object stores
-/// after it.
-pub fn with_io_threads<T: Send>(
-    stores: &[Arc<dyn Storage>],
-    what: &str,
-    f: impl FnOnce() -> T + Send,
-) -> T {
-    let objects: Vec<&ObjectStorage> = stores.iter().filter_map(|s| s.as_object()).collect();
-    let Some(n) = objects.iter().map(|o| o.concurrency).max() else {
-        return f();
-    };
-    let out = match rayon::ThreadPoolBuilder::new()
-        .num_threads(n.max(rayon::current_num_threads()))
-        .thread_name(|i| format!("sigaudit-io-{i}"))
-        .build()
-    {
-        Ok(pool) => pool.install(f),
-        Err(e) => {
-            tracing::warn!("cannot start {n} threads for object storage ({e}); reading with fewer");
-            f()
-        }
-    };
-    let (requests, bytes) = objects.iter().fold((0, 0), |(r, b), o| {
-        let (r2, b2) = o.counters.get();
-        (r + r2, b + b2)
-    });
-    tracing::info!(requests, bytes, "object storage, after {what}");
-    out
 }
 
 /// Announces `digests` to `held`'s read-ahead (object storage's [`Storage::prefetch`]).

@@ -69,10 +69,105 @@ pub trait Storage: Send + Sync + fmt::Debug {
         None
     }
 
-    /// The store when it is in object storage.
-    fn as_object(&self) -> Option<&super::object::ObjectStorage> {
+    /// Whether the store can be reached at all (object storage: one listing of its top
+    /// level); a local folder is checked as a rootDir instead.
+    fn check_reachable(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// How many requests an object store keeps in flight (`None`: a local folder).
+    fn io_concurrency(&self) -> Option<usize> {
         None
     }
+
+    /// `(HTTP requests, bytes of content received)` so far (`None`: a local folder).
+    fn counted(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Polls `index.json` of `repo` with a conditional request against `etag` (`None`: the
+    /// store reads files, which the caller reads itself).
+    fn poll_index(&self, _repo: &RepoLocation, _etag: Option<&str>) -> Option<IndexPoll> {
+        None
+    }
+}
+/// Which cloud, and where in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cloud {
+    /// zot's `s3` driver (distribution's `s3-aws`).
+    S3 {
+        bucket: String,
+        region: String,
+        /// `regionendpoint`.
+        endpoint: Option<String>,
+        /// `forcepathstyle`.
+        force_path_style: bool,
+        /// `secure`: HTTPS to an endpoint that names no scheme.
+        secure: bool,
+    },
+    Gcs {
+        bucket: String,
+    },
+    Azure {
+        container: String,
+        /// `accountname`; otherwise `AZURE_STORAGE_ACCOUNT_NAME`.
+        account: Option<String>,
+    },
+}
+
+/// An object store and the key prefix of its repositories (`zot/zot/`, or empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectLocation {
+    pub cloud: Cloud,
+    /// Prepended to `<repository>/index.json`: empty, or ending with `/`.
+    pub prefix: String,
+}
+
+/// What polling a repository's `index.json` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexPoll {
+    /// The server answered 304 Not Modified to the ETag given.
+    Unchanged,
+    /// New content (or the first read): the SHA-256 of its bytes and its ETag.
+    Changed {
+        sha256: String,
+        etag: Option<String>,
+    },
+    /// No `index.json` any more.
+    Gone,
+    /// The request failed; why.
+    Failed(String),
+}
+
+/// Runs `f` (a parallel discovery or verification) on `concurrency` threads when one of
+/// `stores` is in object storage, so that that many reads wait on the network at once while
+/// the others verify; as it is otherwise. Logs the requests and bytes of the object stores
+/// after it.
+pub fn with_io_threads<T: Send>(
+    stores: &[Arc<dyn Storage>],
+    what: &str,
+    f: impl FnOnce() -> T + Send,
+) -> T {
+    let Some(n) = stores.iter().filter_map(|s| s.io_concurrency()).max() else {
+        return f();
+    };
+    let out = match rayon::ThreadPoolBuilder::new()
+        .num_threads(n.max(rayon::current_num_threads()))
+        .thread_name(|i| format!("sigaudit-io-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(f),
+        Err(e) => {
+            tracing::warn!("cannot start {n} threads for object storage ({e}); reading with fewer");
+            f()
+        }
+    };
+    let (requests, bytes) = stores
+        .iter()
+        .filter_map(|s| s.counted())
+        .fold((0, 0), |(r, b), (r2, b2)| (r + r2, b + b2));
+    tracing::info!(requests, bytes, "object storage, after {what}");
+    out
 }
 
 /// A store in a local folder: the rootDir, or a substore's `rootDirectory`.

@@ -189,7 +189,7 @@ pub struct IndexMemo {
 /// conditional request (`If-None-Match` the ETag `memo` kept), so an unchanged one costs no
 /// body. Trust material is not part of it (a watch follows it as local files).
 pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> String {
-    use super::object::IndexPoll;
+    use super::storage::IndexPoll;
     let (walk, _) = find_in_stores(stores);
     let mut s = String::new();
     let mut seen = std::collections::HashMap::new();
@@ -199,27 +199,26 @@ pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> Strin
             .position(|st| Arc::ptr_eq(&st.storage, &r.store))
             .unwrap_or(usize::MAX);
         let id = (store, r.name.clone());
-        let hash = match r.store.as_object() {
+        let before = memo.seen.get(&id);
+        let polled = r
+            .store
+            .poll_index(r, before.and_then(|(e, _)| e.as_deref()));
+        let hash = match polled {
             None => r
                 .store
                 .read_file(r, "index.json", crate::discover::MAX_INDEX_JSON_BYTES)
                 .map(|b| crate::digest::Digest::sha256_of(&b).hex().to_string())
                 .unwrap_or_default(),
-            Some(o) => {
-                let before = memo.seen.get(&id);
-                match o.poll_index(r, before.and_then(|(e, _)| e.as_deref())) {
-                    IndexPoll::Unchanged => {
-                        let kept = before.cloned().unwrap_or_default();
-                        seen.insert(id.clone(), kept.clone());
-                        kept.1
-                    }
-                    IndexPoll::Changed { sha256, etag } => {
-                        seen.insert(id.clone(), (etag, sha256.clone()));
-                        sha256
-                    }
-                    IndexPoll::Gone | IndexPoll::Failed(_) => String::new(),
-                }
+            Some(IndexPoll::Unchanged) => {
+                let kept = before.cloned().unwrap_or_default();
+                seen.insert(id.clone(), kept.clone());
+                kept.1
             }
+            Some(IndexPoll::Changed { sha256, etag }) => {
+                seen.insert(id.clone(), (etag, sha256.clone()));
+                sha256
+            }
+            Some(IndexPoll::Gone | IndexPoll::Failed(_)) => String::new(),
         };
         s.push_str(&r.name);
         s.push('\0');

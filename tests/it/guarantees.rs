@@ -257,7 +257,7 @@ fn no_socket_is_ever_opened() {
 /// operator configured": a scan of a bucket on the test S3 server, under `strace -f -e
 /// trace=connect`, connects to that server's address and port and to nothing else (no DNS, no
 /// metadata service, no other host). The local scan above is the control: no socket at all.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", feature = "object-storage"))]
 #[test]
 fn object_storage_connects_only_to_the_configured_endpoint() {
     use crate::object_store::{ACCESS_KEY, S3Server, s3_config};

@@ -59,6 +59,7 @@ mod history;
 mod html;
 mod html_browser;
 mod manual;
+#[cfg(feature = "object-storage")]
 mod object_store;
 mod prometheus;
 mod report_injection;
