@@ -498,7 +498,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::layout::LocalStore;
+    use crate::layout::Store;
     use sigaudit_model::verdict::CheckResult;
 
     fn demo_root() -> PathBuf {
@@ -521,7 +521,7 @@ mod tests {
 
     /// Every image node of the demo, with its repository's name.
     fn demo_nodes() -> Vec<(String, ImageNode)> {
-        let found = super::super::plan::discover(&[LocalStore::default_at(demo_root())], None);
+        let found = super::super::plan::discover(&[Store::default_at(demo_root())], None);
         found
             .graphs
             .into_iter()

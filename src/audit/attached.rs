@@ -56,7 +56,7 @@ impl<'a> Attached<'a> {
         let stores = graphs
             .iter()
             .map(|g| {
-                let store = BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone());
+                let store = BlobStore::with_dedupe(&g.location, dedupe.clone());
                 (g.name.as_str(), store)
             })
             .collect();

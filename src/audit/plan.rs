@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use sigaudit_model::codes::FindingCode;
 
 use crate::discover::{Annotations, Artifact, ArtifactKind, LayerRef, RepoGraph, discover_with};
-use crate::layout::{DedupeIndex, LocalStore, find_in_stores};
+use crate::layout::{DedupeIndex, Store, find_in_stores, with_io_threads};
 use crate::shard::Shard;
 use crate::verify::registry;
+use sigaudit_model::digest::Digest;
 use sigaudit_model::finding::Finding;
 
 use super::AuditOptions;
@@ -41,7 +42,7 @@ pub(super) struct Discovered {
 }
 
 /// Walks `stores` and reads the graph of every repository `shard` owns (all without one).
-pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discovered {
+pub(super) fn discover(stores: &[Store], shard: Option<&Shard>) -> Discovered {
     let (mut walk, store_counts) = find_in_stores(stores);
     let registry_repositories = walk.repositories.len();
     // Every repository may hold the copy a placeholder stands for, whichever shard audits
@@ -60,11 +61,13 @@ pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discover
         );
     }
     tracing::info!(repositories = walk.repositories.len(), "discovering");
-    let graphs = walk
-        .repositories
-        .par_iter()
-        .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
-        .collect();
+    let storages: Vec<_> = stores.iter().map(|s| s.storage.clone()).collect();
+    let graphs = with_io_threads(&storages, "discovery", || {
+        walk.repositories
+            .par_iter()
+            .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
+            .collect()
+    });
     Discovered {
         store_counts,
         registry_repositories,
@@ -73,6 +76,21 @@ pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discover
         findings: walk.findings,
         unreadable: walk.unreadable,
     }
+}
+
+/// The signature blobs of graph `g` that `work` reads, in its order (for an object store to
+/// read them ahead).
+pub(super) fn signature_digests(work: &[Work], g: usize, graphs: &[RepoGraph]) -> Vec<Digest> {
+    let start = work.partition_point(|w| w.graph < g);
+    work[start..]
+        .iter()
+        .take_while(|w| w.graph == g)
+        .filter_map(|w| {
+            let art = &graphs[g].artifacts[w.artifact];
+            art.source.is_none().then_some(())?;
+            art.layers.get(w.layer)?.digest.clone()
+        })
+        .collect()
 }
 
 /// Adds each image's GPG lookaside signatures (`--lookaside`, or the store registries.d names
@@ -217,7 +235,7 @@ mod tests {
     }
 
     fn demo() -> Discovered {
-        discover(&[LocalStore::default_at(fixture("demo"))], None)
+        discover(&[Store::default_at(fixture("demo"))], None)
     }
 
     fn opts() -> AuditOptions {
@@ -316,7 +334,7 @@ mod tests {
         let mut together = Vec::new();
         for i in 0..2 {
             let shard = Shard::parse(&format!("{i}/2"), None).unwrap();
-            let part = discover(&[LocalStore::default_at(fixture("demo"))], Some(&shard));
+            let part = discover(&[Store::default_at(fixture("demo"))], Some(&shard));
             assert_eq!(part.registry_repositories, all.graphs.len());
             assert!(names(&part).iter().all(|n| shard.owns(n)));
             together.extend(names(&part));
