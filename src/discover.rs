@@ -11,14 +11,14 @@ use std::sync::Arc;
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use serde_json::Value;
 
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
 use crate::gojson;
 use crate::layout::{
     BlobError, BlobStore, DedupeIndex, MAX_MANIFEST_BYTES, RepoLocation, symlink_finding,
 };
 use crate::media;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// Largest `index.json` read (a repository with very many tags stays well under this).
 pub const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::digest::Digest;
+use sigaudit_model::digest::Digest;
 
 /// Largest zot config file read (zot's own examples are a few kilobytes).
 pub const MAX_ZOT_CONFIG_BYTES: u64 = 4 << 20;

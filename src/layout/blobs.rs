@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::dedupe::DedupeIndex;
 use super::regular_file::{read_bounded, same_file};
 use super::walk::RepoLocation;
-use crate::digest::Digest;
+use sigaudit_model::digest::Digest;
 
 /// Largest manifest or index sigaudit reads (zot's own limit for manifests is 4 MiB).
 pub const MAX_MANIFEST_BYTES: u64 = 4 << 20;
@@ -199,8 +199,8 @@ impl Held {
         limit: u64,
     ) -> Result<Vec<u8>, BlobError> {
         let slot = match digest.algorithm() {
-            crate::digest::Algorithm::Sha256 => 0,
-            crate::digest::Algorithm::Sha512 => 1,
+            sigaudit_model::digest::Algorithm::Sha256 => 0,
+            sigaudit_model::digest::Algorithm::Sha512 => 1,
         };
         let opened = self.dirs[slot].get_or_init(|| held::open(repo, digest.algorithm()));
         match opened {
@@ -254,8 +254,8 @@ mod held {
     use rustix::io::Errno;
 
     use super::BlobError;
-    use crate::digest::Algorithm;
     use crate::layout::regular_file::read_bounded_len;
+    use sigaudit_model::digest::Algorithm;
 
     /// Folders held open at once by every store of the process. A registry of 100,000
     /// repositories must not exhaust the file descriptors (1,024 by default): past this, a

@@ -13,9 +13,9 @@ use std::sync::{Mutex, OnceLock};
 
 use super::blobs::{BlobError, BlobStore};
 use super::walk::RepoLocation;
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// Where each digest is stored, across every repository of the audit, and which copy each
 /// placeholder was read from.

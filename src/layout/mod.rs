@@ -26,9 +26,9 @@ pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_fol
 
 use std::path::Path;
 
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// The finding for a symbolic link met under the rootDir: where it points, whether that is
 /// inside or outside the rootDir (resolved as a path only; nothing behind it is read), and that

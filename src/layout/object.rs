@@ -51,9 +51,9 @@ use object_store::{GetOptions, ObjectStore};
 use super::blobs::{BlobError, Held};
 use super::storage::{Cloud, IndexPoll, ObjectLocation, Storage};
 use super::walk::{RepoLocation, SKIPPED_DIRS, Walk};
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// Concurrent requests per object store when `--object-store-concurrency` is not given.
 pub const DEFAULT_CONCURRENCY: usize = 16;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::blobs::{BlobError, Held};
 use super::walk::{RepoLocation, Walk};
-use crate::digest::Digest;
+use sigaudit_model::digest::Digest;
 
 /// A store of repositories: a local folder or object storage.
 pub trait Storage: Send + Sync + fmt::Debug {

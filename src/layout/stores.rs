@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use super::storage::{LocalStorage, Storage};
 use super::walk::Walk;
-use crate::codes::FindingCode;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
 
 /// One store of repositories: a local folder or object storage.
 #[derive(Debug, Clone)]
@@ -207,7 +207,11 @@ pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> Strin
             None => r
                 .store
                 .read_file(r, "index.json", crate::discover::MAX_INDEX_JSON_BYTES)
-                .map(|b| crate::digest::Digest::sha256_of(&b).hex().to_string())
+                .map(|b| {
+                    sigaudit_model::digest::Digest::sha256_of(&b)
+                        .hex()
+                        .to_string()
+                })
                 .unwrap_or_default(),
             Some(IndexPoll::Unchanged) => {
                 let kept = before.cloned().unwrap_or_default();
@@ -228,6 +232,6 @@ pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> Strin
     memo.seen = seen;
     format!(
         "sha256:{}",
-        crate::digest::Digest::sha256_of(s.as_bytes()).hex()
+        sigaudit_model::digest::Digest::sha256_of(s.as_bytes()).hex()
     )
 }

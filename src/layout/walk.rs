@@ -7,8 +7,8 @@ use walkdir::WalkDir;
 
 use super::storage::{LocalStorage, Storage};
 use super::{rel_path, symlink_finding};
-use crate::codes::FindingCode;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
 
 /// A repository found in a store.
 #[derive(Debug, Clone)]
