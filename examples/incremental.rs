@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let mut auditor = Auditor::new(&root, opts)?;
     let t_discover = t.elapsed();
-    let mut audit = |auditor: &mut Auditor| {
+    let audit = |auditor: &mut Auditor| {
         if follow_clock {
             auditor.set_as_of(chrono::Utc::now());
         }

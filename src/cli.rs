@@ -431,6 +431,11 @@ pub struct AuditArgs {
     /// The report records the file's path and SHA-256 and every store audited.
     #[arg(long, value_name = "FILE")]
     pub zot_config: Option<PathBuf>,
+    /// With object storage (an `s3`, `gcs` or `azure` storageDriver in --zot-config): how
+    /// many requests are in flight at once, per store; also the number of threads discovery
+    /// and verification run on, so that reads overlap verification.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub object_store_concurrency: u16,
     /// Folder the reports are written to (created if missing); `-` writes the one report
     /// `--format` names to stdout (scan only).
     #[arg(long, default_value = "reports")]

@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::glob::Glob;
 use crate::keyless::{IdentityRule, Matcher};
 use crate::verify::RepositoryIdentities;
+use sigaudit_model::glob::Glob;
 
 /// The file looked for in the current folder.
 pub const DEFAULT_FILE: &str = "sigaudit.toml";
@@ -337,7 +337,7 @@ pub fn load(path: &Path, source: Source) -> Result<Policy, ConfigError> {
     let mut policy = parse(&text, path)?;
     policy.source = source;
     policy.path = Some(path.to_path_buf());
-    policy.sha256 = Some(crate::digest::sha256_hex(text.as_bytes()));
+    policy.sha256 = Some(sigaudit_model::digest::sha256_hex(text.as_bytes()));
     Ok(policy)
 }
 
@@ -477,7 +477,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Policy, ConfigError> {
             r => r.as_ref().map(|r| r.get_ref().clone()),
         };
         if let Some(d) = &x.digest
-            && crate::digest::Digest::parse(d).is_err()
+            && sigaudit_model::digest::Digest::parse(d).is_err()
         {
             return Err(err(at, format!("exemption digest {d:?} is not a digest")));
         }

@@ -11,15 +11,14 @@ use std::sync::Arc;
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use serde_json::Value;
 
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
 use crate::gojson;
 use crate::layout::{
-    BlobError, BlobStore, DedupeIndex, MAX_MANIFEST_BYTES, RepoLocation, read_regular,
-    symlink_finding,
+    BlobError, BlobStore, DedupeIndex, MAX_MANIFEST_BYTES, RepoLocation, symlink_finding,
 };
 use crate::media;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// Largest `index.json` read (a repository with very many tags stays well under this).
 pub const MAX_INDEX_JSON_BYTES: u64 = 64 << 20;
@@ -103,6 +102,8 @@ pub struct Artifact {
 pub struct RepoGraph {
     pub name: String,
     pub path: PathBuf,
+    /// Where the repository is read from (its blobs are read there again by the audit).
+    pub location: RepoLocation,
     /// Images in display order: each index is followed by its children.
     pub images: Vec<ImageNode>,
     /// Artifacts whose subject is one of `images`.
@@ -212,8 +213,8 @@ pub fn discover_with(
     dedupe: Option<Arc<DedupeIndex>>,
 ) -> RepoGraph {
     let store = match dedupe {
-        Some(index) => BlobStore::with_dedupe(&repo.path, &repo.name, index),
-        None => BlobStore::new(&repo.path),
+        Some(index) => BlobStore::with_dedupe(repo, index),
+        None => BlobStore::new(repo),
     };
     let mut d = Discoverer {
         root,
@@ -277,6 +278,9 @@ impl Discoverer<'_> {
             Some(e) => e,
             None => return false,
         };
+        // Every entry is read below: an object store reads them ahead, concurrently.
+        self.store
+            .prefetch(|| entries.iter().map(|(d, _)| d.clone()).collect());
         // Referrer indexes are handled after all top-level entries are known.
         let mut referrer_indexes = Vec::new();
         for (digest, entry) in &entries {
@@ -370,6 +374,14 @@ impl Discoverer<'_> {
             self.top_level.insert(digest.clone());
         }
         for index in referrer_indexes {
+            self.store.prefetch(|| {
+                index
+                    .manifests()
+                    .iter()
+                    .filter_map(|d| Digest::parse(d.digest().as_ref()).ok())
+                    .filter(|d| !self.top_level.contains(d) && !self.nodes.contains_key(d))
+                    .collect()
+            });
             for desc in index.manifests() {
                 let Some(digest) = self.descriptor_digest(desc, "referrers index") else {
                     continue;
@@ -409,11 +421,15 @@ impl Discoverer<'_> {
     }
 
     fn read_index_json(&mut self) -> Option<Vec<(Digest, Entry)>> {
-        let path = self.repo.path.join("index.json");
         let rel = self.repo_rel("index.json");
-        let bytes = match read_regular(&path, MAX_INDEX_JSON_BYTES, "index.json") {
+        let read = self
+            .repo
+            .store
+            .read_file(self.repo, "index.json", MAX_INDEX_JSON_BYTES);
+        let bytes = match read {
             Ok(b) => b,
             Err(BlobError::Symlink { .. }) => {
+                let path = self.repo.path.join("index.json");
                 self.findings.push(symlink_finding(self.root, &path));
                 return None;
             }
@@ -703,6 +719,14 @@ impl Discoverer<'_> {
     /// error with a finding naming it.
     fn add_children(&mut self, parent: &Digest, index: &ImageIndex, depth: usize) {
         let by = format!("image index {parent}");
+        self.store.prefetch(|| {
+            index
+                .manifests()
+                .iter()
+                .filter_map(|d| Digest::parse(d.digest().as_ref()).ok())
+                .filter(|d| !self.nodes.contains_key(d))
+                .collect()
+        });
         for desc in index.manifests() {
             let Some(digest) = self.descriptor_digest(desc, "image index") else {
                 continue;
@@ -898,6 +922,7 @@ impl Discoverer<'_> {
         RepoGraph {
             name: self.repo.name.clone(),
             path: self.repo.path.clone(),
+            location: self.repo.clone(),
             images,
             artifacts,
             findings: self.findings,
@@ -970,42 +995,6 @@ fn layers_all(manifest: &ImageManifest, media_type: &str) -> Result<(), String> 
             l.media_type().as_ref()
         )),
         None => Ok(()),
-    }
-}
-
-/// Add the GPG signatures of the lookaside store at `base` to `graph`: for every image
-/// (indexes and their children alike), the `signature-N` files of
-/// `<base>/<repository>@<alg>=<hex>/`. Only file names are looked at here; the audit reads the
-/// files.
-pub fn attach_lookaside(graph: &mut RepoGraph, base: &Path) {
-    let mut found = Vec::new();
-    for img in &graph.images {
-        let dir = crate::gpg::lookaside::signature_dir(base, &graph.name, &img.digest);
-        for path in crate::gpg::lookaside::signature_files(&dir) {
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            let n = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            found.push(Artifact {
-                kind: ArtifactKind::GpgLookaside,
-                manifest_digest: img.digest.clone(),
-                tag: None,
-                subject: img.digest.clone(),
-                layers: vec![LayerRef {
-                    digest: None,
-                    media_type: crate::media::GPG_SIGNATURE.to_string(),
-                    size,
-                    annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
-                }],
-                order: 0,
-                source: Some(path),
-            });
-        }
-    }
-    for mut a in found {
-        a.order = graph.artifacts.len();
-        graph.artifacts.push(a);
     }
 }
 

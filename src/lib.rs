@@ -8,14 +8,11 @@
 //! (JSON, CSV, HTML, JUnit XML, SARIF, Prometheus). [`watch`] drives audit, stages and report
 //! again whenever the trust material changes; [`manage`] is the `trust` subcommand.
 
+pub mod atomic_file;
 pub mod audit;
-pub mod codes;
 pub mod config;
 pub mod containers_policy;
-pub mod digest;
 pub mod discover;
-pub mod finding;
-pub mod glob;
 pub mod gpg;
 pub mod keyless;
 pub mod layout;
@@ -24,12 +21,15 @@ pub mod media;
 pub mod merge;
 pub mod report;
 pub mod shard;
-pub mod sorted_map;
 pub mod stages;
 pub mod trust;
 pub mod verify;
 pub mod watch;
 pub mod zot_config;
+
+/// The report model and its vocabulary: the `sigaudit-model` crate (`crates/model`), under
+/// its old paths.
+pub use sigaudit_model::{codes, digest, finding, glob, sorted_map};
 
 /// The stages after aggregation under their old paths (`sigaudit::compliance`, ...).
 pub use stages::{compliance, expiry, history};

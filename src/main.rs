@@ -274,6 +274,9 @@ fn root_help(e: &AuditError) -> &'static str {
         AuditError::Store { .. } => {
             "mount or fix the store's folder (zot's config names it), or run sigaudit as a user that can read it; its images are not left out silently"
         }
+        AuditError::Unreachable(_) => {
+            "check the store's endpoint in zot's config, the network to it, and its credentials in the environment (AWS_*, GOOGLE_*, AZURE_*); its images are not left out silently"
+        }
     }
 }
 
@@ -488,7 +491,7 @@ struct Prepared {
 /// Reads `--zot-config` into the stores to audit, or says why it cannot be used: a config
 /// error is exit 2, a store this build cannot read is exit 3 (its images would be missing).
 fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
-    use sigaudit::zot_config::{self, Driver};
+    use sigaudit::zot_config;
     let Some(file) = &args.zot_config else {
         return Ok(None);
     };
@@ -499,35 +502,50 @@ fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
             return Err(EXIT_USAGE);
         }
     };
-    let mut stores: Vec<sigaudit::layout::LocalStore> = Vec::new();
+    let mut stores: Vec<sigaudit::layout::Store> = Vec::new();
     for s in &cfg.stores {
-        if s.driver != Driver::Local {
-            error(
-                format!(
-                    "zot config {}: {} ({}) cannot be audited: this version of sigaudit reads local folders only, and would leave its images out",
-                    file.display(),
+        let routes: Vec<String> = s
+            .route_component()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        let Some(location) = s.object_location() else {
+            // Substores sharing a folder are one store serving several routes, as in zot.
+            match stores
+                .iter_mut()
+                .find(|l| l.is_local() && l.root == s.root_directory)
+            {
+                Some(l) => {
+                    l.routes.extend(routes);
+                    l.description.push_str(&format!(", {}", s.route));
+                }
+                None => stores.push(sigaudit::layout::Store::local(
+                    routes,
                     s.describe(),
-                    s.json_path
-                ),
-                "audit a local copy of the store (its keys under a folder, with zot's layout) through a config whose store is that folder",
-            );
-            return Err(EXIT_ROOT);
-        }
-        // Substores sharing a folder are one store serving several routes, as in zot.
-        match stores.iter_mut().find(|l| l.root == s.root_directory) {
-            Some(l) => {
-                l.routes.extend(s.route_component().map(str::to_string));
-                l.description.push_str(&format!(", {}", s.route));
+                    s.root_directory.clone(),
+                )),
             }
-            None => stores.push(sigaudit::layout::LocalStore {
-                routes: s
-                    .route_component()
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect(),
+            continue;
+        };
+        match open_object_store(&location, usize::from(args.object_store_concurrency)) {
+            Ok(storage) => stores.push(sigaudit::layout::Store {
+                routes,
                 root: s.root_directory.clone(),
                 description: s.describe(),
+                storage,
             }),
+            Err(e) => {
+                error(
+                    format!(
+                        "zot config {}: {} ({}) cannot be audited: {e}",
+                        file.display(),
+                        s.describe(),
+                        s.json_path
+                    ),
+                    "check the store's settings in zot's config, and its credentials in the environment (AWS_*, GOOGLE_*, AZURE_*)",
+                );
+                return Err(EXIT_ROOT);
+            }
         }
     }
     tracing::info!(
@@ -551,6 +569,27 @@ fn zot_target(args: &AuditArgs) -> Result<Option<Arc<audit::ZotTarget>>, u8> {
         trust_root: cfg.trust_root.clone(),
         stores,
     })))
+}
+
+/// The client of an object store.
+#[cfg(feature = "object-storage")]
+fn open_object_store(
+    location: &sigaudit::layout::ObjectLocation,
+    concurrency: usize,
+) -> Result<Arc<dyn sigaudit::layout::Storage>, String> {
+    let storage: Arc<dyn sigaudit::layout::Storage> =
+        sigaudit::layout::ObjectStorage::open(location, concurrency)?;
+    Ok(storage)
+}
+
+/// A build without the `object-storage` feature reads local folders only: an object store
+/// is refused rather than its images left out.
+#[cfg(not(feature = "object-storage"))]
+fn open_object_store(
+    _location: &sigaudit::layout::ObjectLocation,
+    _concurrency: usize,
+) -> Result<Arc<dyn sigaudit::layout::Storage>, String> {
+    Err("this build of sigaudit has no object storage client (built without the `object-storage` feature), and would leave its images out".into())
 }
 
 /// The folder whose trust material is used: ROOT, or the default store of `--zot-config`.

@@ -133,7 +133,19 @@ impl Shard {
     /// Hex SHA-256 of the key: lets `merge` check that every shard split the registry with
     /// the same key without the reports holding the key.
     pub fn key_sha256(&self) -> String {
-        crate::digest::sha256_hex(&self.key)
+        sigaudit_model::digest::sha256_hex(&self.key)
+    }
+
+    /// The header of a report of this shard (`registryRepositories` filled after the walk).
+    pub fn report(&self) -> sigaudit_model::report::ShardReport {
+        sigaudit_model::report::ShardReport {
+            index: self.index,
+            count: self.count,
+            rule: RULE,
+            key: self.key_source.as_str(),
+            key_sha256: self.key_sha256(),
+            registry_repositories: 0,
+        }
     }
 }
 

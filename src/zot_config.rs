@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::digest::Digest;
+use sigaudit_model::digest::Digest;
 
 /// Largest zot config file read (zot's own examples are a few kilobytes).
 pub const MAX_ZOT_CONFIG_BYTES: u64 = 4 << 20;
@@ -75,23 +75,8 @@ pub struct ZotConfig {
     pub trust: TrustFlags,
 }
 
-/// `extensions.trust` (zot's `ImageTrustConfig`); all false when absent.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-pub struct TrustFlags {
-    pub enable: bool,
-    pub cosign: bool,
-    pub notation: bool,
-}
+/// `extensions.trust` (zot's `ImageTrustConfig`), a record of the report model.
+pub use sigaudit_model::report::TrustFlags;
 
 /// One store zot serves repositories from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +98,41 @@ impl StoreConfig {
     /// for the default store, which serves every name no substore route claims.
     pub fn route_component(&self) -> Option<&str> {
         self.route.strip_prefix('/').filter(|r| !r.is_empty())
+    }
+
+    /// Where the store's objects are, when it is in object storage (`None`: a local folder).
+    pub fn object_location(&self) -> Option<crate::layout::ObjectLocation> {
+        use crate::layout::{Cloud, ObjectLocation};
+        match &self.driver {
+            Driver::Local => None,
+            Driver::S3(s3) => Some(ObjectLocation {
+                cloud: Cloud::S3 {
+                    bucket: s3.bucket.clone(),
+                    region: s3.region.clone(),
+                    endpoint: s3.endpoint.clone(),
+                    force_path_style: s3.force_path_style,
+                    secure: s3.secure,
+                },
+                prefix: s3.key_prefix(),
+            }),
+            Driver::Gcs { bucket, prefix } => Some(ObjectLocation {
+                cloud: Cloud::Gcs {
+                    bucket: bucket.clone(),
+                },
+                prefix: prefix.clone(),
+            }),
+            Driver::Azure {
+                container,
+                account,
+                prefix,
+            } => Some(ObjectLocation {
+                cloud: Cloud::Azure {
+                    container: container.clone(),
+                    account: account.clone(),
+                },
+                prefix: prefix.clone(),
+            }),
+        }
     }
 
     /// How the report names this store: route, driver and where its content is.
@@ -181,21 +201,50 @@ pub struct S3Driver {
 
 impl S3Driver {
     /// The key prefix of repository `r` is `<key_prefix()><r>/`. zot's S3 image store joins
-    /// its rootDir (the driver's `rootdirectory`) to every path, and the distribution driver
-    /// then prefixes its own `rootdirectory` again: with `rootdirectory: /zot`, `index.json` of
-    /// `app` is the key `zot/zot/app/index.json`. Reproduced exactly, since that is where the
-    /// objects are.
+    /// its rootDir (the driver's `rootdirectory`, `RootDir()` in pkg/storage/storage.go) to
+    /// every path with Go's `path.Join`, and distribution's driver then prefixes its own
+    /// `rootdirectory` again (`s3Path`: `TrimLeft(TrimRight(root, "/") + path, "/")`): with
+    /// `rootdirectory: /zot`, `index.json` of `app` is the key `zot/zot/app/index.json`, and
+    /// with `zot` (no slash) it is `zotzot/app/index.json`. Reproduced exactly, since that is
+    /// where the objects are.
     pub fn key_prefix(&self) -> String {
-        match self.root_directory.as_deref() {
-            None => String::new(),
-            Some(r) => {
-                let inner = r.trim_end_matches('/');
-                // zot: path.Join(rootDir, repo) with rootDir `/zot` gives `/zot/app`; the
-                // driver: TrimLeft(TrimRight(root, "/") + path, "/").
-                let joined = format!("{inner}{inner}/");
-                joined.trim_start_matches('/').to_string()
+        let Some(root) = self.root_directory.as_deref() else {
+            return String::new();
+        };
+        // path.Join(root, r) = Clean(root + "/" + r); r is a clean relative name.
+        let joined_root = match go_clean(root).as_str() {
+            "." => String::new(),
+            "/" => "/".to_string(),
+            c => format!("{c}/"),
+        };
+        format!("{}{joined_root}", root.trim_end_matches('/'))
+            .trim_start_matches('/')
+            .to_string()
+    }
+}
+
+/// Go's `path.Clean`: the shortest path equal to `p` lexically (`.` for an empty one).
+fn go_clean(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
             }
+            other => parts.push(other),
         }
+    }
+    let body = parts.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".to_string(),
+        (false, false) => body,
     }
 }
 
@@ -556,6 +605,12 @@ mod tests {
         assert_eq!(s3(Some("/zot")).key_prefix(), "zot/zot/");
         assert_eq!(s3(Some("/zot/")).key_prefix(), "zot/zot/");
         assert_eq!(s3(Some("/a/b")).key_prefix(), "a/b/a/b/");
+        // Computed by hand from zot's path.Join and the driver's s3Path.
+        assert_eq!(s3(Some("zot")).key_prefix(), "zotzot/");
+        assert_eq!(s3(Some("/")).key_prefix(), "");
+        assert_eq!(s3(Some("")).key_prefix(), "");
+        assert_eq!(s3(Some("//zot//")).key_prefix(), "zot/zot/");
+        assert_eq!(s3(Some("/zot/./")).key_prefix(), "zot/./zot/");
     }
 
     #[test]

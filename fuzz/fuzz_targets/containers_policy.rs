@@ -51,6 +51,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = policy.key_problems();
     let (alpine, app) = images();
+    // A fresh audit's facts: every key check is made.
+    let facts = sigaudit::verify::KeyCache::default();
     let cases: [(&str, &Digest, &[Vec<u8>]); 4] = [
         (
             "registry.example/library/alpine:3.20",
@@ -69,6 +71,7 @@ fuzz_target!(|data: &[u8]| {
             simple_signing: signatures,
             sigstore: &[],
             as_of: sigaudit_fuzz::as_of(),
+            facts: &facts,
         };
         let outcome = evaluate(&policy, &image);
         let (_, reqs) = policy.requirements_for(&image.reference);

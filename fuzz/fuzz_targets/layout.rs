@@ -84,6 +84,8 @@ fuzz_target!(|data: &[u8]| {
     let repo = RepoLocation {
         name: "team/app".into(),
         path: repo_dir,
+        root: root.to_path_buf(),
+        store: sigaudit::layout::LocalStorage::new(root),
     };
     let graph = sigaudit::discover::discover(root, &repo);
     // Every artifact found names a subject that is one of the images (orphans are findings).

@@ -11,19 +11,20 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use crate::codes::{FindingCode, ResultCode};
-use crate::digest::Digest;
 use crate::discover::{Artifact, ArtifactKind, ImageNode, RepoGraph};
-use crate::finding::Finding;
-use crate::report::model::{
-    Check as ReportCheck, EXPIRY_WINDOW_DAYS, Expiry, ImageReport, ImageStatus, PolicyFile, Report,
-    RepositorySummary, SCHEMA_VERSION, Settings, ShardReport, SignatureReport, Summary,
-    TRUST_CERTIFICATE, Tool, ZotSignatureInfo,
-};
-use crate::report::text::{Interner, Text};
 use crate::trust::TrustMaterial;
 use crate::verify::registry;
-use crate::verify::{SigStatus, Verdict, VerifyContext};
+use crate::verify::{Verdict, VerifyContext};
+use sigaudit_model::codes::{FindingCode, ResultCode};
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::{
+    Check as ReportCheck, EXPIRY_WINDOW_DAYS, Expiry, ImageReport, ImageStatus, PolicyFile, Report,
+    RepositorySummary, SCHEMA_VERSION, Settings, SignatureReport, Summary, TRUST_CERTIFICATE, Tool,
+    ZotSignatureInfo,
+};
+use sigaudit_model::text::{Interner, Text};
+use sigaudit_model::verdict::SigStatus;
 
 use super::AuditOptions;
 use super::cache::Verdicted;
@@ -268,7 +269,7 @@ pub(super) fn aggregate(a: &Audited<'_>, verdicts: Vec<Verdicted>) -> Report {
             }),
             allow_empty: opts.allow_empty,
         },
-        shard: opts.shard.as_ref().map(ShardReport::of),
+        shard: opts.shard.as_ref().map(crate::shard::Shard::report),
         merged: None,
         trust_fingerprint: trust.fingerprint(),
         trust_material: trust.records.clone(),
@@ -367,7 +368,7 @@ pub(super) fn note_unreadable(
     graphs: &[RepoGraph],
     registry_repositories: usize,
 ) {
-    use crate::report::model::{UnreadableKind, UnreadableRepository};
+    use sigaudit_model::report::{UnreadableKind, UnreadableRepository};
     let mut places: Vec<UnreadableRepository> = folders
         .iter()
         .map(|(path, reason)| UnreadableRepository {
@@ -446,7 +447,7 @@ pub(super) fn image_report(
                     .into();
             s.checks.push(ReportCheck {
                 name: "subject",
-                result: crate::verify::CheckResult::Fail,
+                result: sigaudit_model::verdict::CheckResult::Fail,
                 detail: err.as_str().into(),
             });
             s.author = None;
@@ -497,8 +498,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::layout::LocalStore;
-    use crate::verify::CheckResult;
+    use crate::layout::Store;
+    use sigaudit_model::verdict::CheckResult;
 
     fn demo_root() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
@@ -520,7 +521,7 @@ mod tests {
 
     /// Every image node of the demo, with its repository's name.
     fn demo_nodes() -> Vec<(String, ImageNode)> {
-        let found = super::super::plan::discover(&[LocalStore::default_at(demo_root())], None);
+        let found = super::super::plan::discover(&[Store::default_at(demo_root())], None);
         found
             .graphs
             .into_iter()

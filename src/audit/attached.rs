@@ -1,18 +1,20 @@
 //! What c/image would read for each image, as the containers-policy stage asks for it: the
 //! layers of the manifests under its cosign `.sig` tag (signature artifacts or not; c/image
-//! reads no referrers), its GPG lookaside signatures, and its manifest. Read here, through
-//! the repositories' blob stores and the audit's blob memo, so that the stage reads no file.
+//! reads no referrers), its GPG lookaside signatures, and its manifest. Blobs are read here,
+//! through the repositories' blob stores and the audit's blob memo; lookaside signatures are
+//! what the audit read to verify them, never read again. The stage reads no file.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::digest::Digest;
 use crate::discover::{Annotations, Artifact, ArtifactKind, RepoGraph};
-use crate::finding::Finding;
-use crate::layout::{BlobStore, DedupeIndex, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES};
+use crate::layout::{BlobStore, DedupeIndex, MAX_MANIFEST_BYTES};
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 use super::blobs::{BlobMemo, read_blob};
+use super::cache::{FileRead, Memo};
+use super::plan::Work;
 
 /// One `.sig` tag layer as c/image reads it.
 pub struct SigLayer<'a> {
@@ -22,42 +24,58 @@ pub struct SigLayer<'a> {
     pub annotations: &'a Annotations,
 }
 
+/// An artifact c/image reads, and for a lookaside signature what the audit read of its file.
+type Read<'a> = (&'a Artifact, Option<FileRead>);
+
 /// What c/image reads for the images of one audit, indexed by (repository, image) once, so
 /// that asking for every image stays linear in signatures.
 pub struct Attached<'a> {
     /// One blob store per repository: its `blobs/sha256` folder is opened once.
     stores: HashMap<&'a str, BlobStore>,
-    /// The `.sig` tag manifests and lookaside signatures of each image, in the graph's order.
-    artifacts: HashMap<(&'a str, &'a Digest), Vec<&'a Artifact>>,
+    /// The `.sig` tag manifests and lookaside signatures of each image, in the graph's order,
+    /// with what the audit read of each lookaside signature.
+    artifacts: HashMap<(&'a str, &'a Digest), Vec<Read<'a>>>,
     blobs: &'a Mutex<BlobMemo>,
     dedupe: &'a Arc<DedupeIndex>,
 }
 
 impl<'a> Attached<'a> {
+    /// `kept` holds the audit's memo of each of `work`.
     pub(super) fn new(
         graphs: &'a [RepoGraph],
+        work: &[Work],
+        kept: &[Option<Memo>],
         blobs: &'a Mutex<BlobMemo>,
         dedupe: &'a Arc<DedupeIndex>,
     ) -> Self {
+        let mut files: HashMap<(usize, usize), FileRead> = work
+            .iter()
+            .zip(kept)
+            .filter_map(|(w, m)| Some(((w.graph, w.artifact), m.as_ref()?.file.clone()?)))
+            .collect();
         let stores = graphs
             .iter()
             .map(|g| {
-                let store = BlobStore::with_dedupe(&g.path, &g.name, dedupe.clone());
+                let store = BlobStore::with_dedupe(&g.location, dedupe.clone());
                 (g.name.as_str(), store)
             })
             .collect();
-        let mut artifacts: HashMap<(&str, &Digest), Vec<&Artifact>> = HashMap::new();
-        for g in graphs {
-            for a in g
+        let mut artifacts: HashMap<(&str, &Digest), Vec<Read<'_>>> = HashMap::new();
+        for (gi, g) in graphs.iter().enumerate() {
+            let read: Vec<Read<'_>> = g
                 .artifacts
                 .iter()
-                .chain(&g.sig_tag_attachments)
-                .filter(|a| matches!(a.kind, ArtifactKind::CosignTag | ArtifactKind::GpgLookaside))
-            {
+                .enumerate()
+                .map(|(ai, a)| (a, files.remove(&(gi, ai))))
+                .collect();
+            let unread = g.sig_tag_attachments.iter().map(|a| (a, None));
+            for (a, file) in read.into_iter().chain(unread).filter(|(a, _)| {
+                matches!(a.kind, ArtifactKind::CosignTag | ArtifactKind::GpgLookaside)
+            }) {
                 artifacts
                     .entry((g.name.as_str(), &a.subject))
                     .or_default()
-                    .push(a);
+                    .push((a, file));
             }
         }
         Attached {
@@ -77,12 +95,11 @@ impl<'a> Attached<'a> {
         &'s self,
         repository: &'s str,
         digest: &'s Digest,
-    ) -> impl Iterator<Item = &'s Artifact> + 's {
+    ) -> impl Iterator<Item = &'s Read<'s>> + 's {
         self.artifacts
             .get(&(repository, digest))
             .into_iter()
             .flatten()
-            .copied()
     }
 
     /// Every layer of the manifests under the image's `.sig` tag.
@@ -91,9 +108,9 @@ impl<'a> Attached<'a> {
             return Vec::new();
         };
         let mut layers = Vec::new();
-        for art in self
+        for (art, _) in self
             .of(repository, digest)
-            .filter(|a| a.kind == ArtifactKind::CosignTag)
+            .filter(|(a, _)| a.kind == ArtifactKind::CosignTag)
         {
             for layer in &art.layers {
                 let payload = match &layer.digest {
@@ -112,17 +129,22 @@ impl<'a> Attached<'a> {
     }
 
     /// The image's GPG lookaside signatures (from `--lookaside` or the store `--registries-d`
-    /// names), in `signature-N` order; one that cannot be read is logged and left out.
-    pub fn simple_signing(&self, repository: &str, digest: &Digest) -> Vec<Vec<u8>> {
+    /// names), in `signature-N` order, as the audit read them; one that could not be read is
+    /// logged and left out.
+    pub fn simple_signing(&self, repository: &str, digest: &Digest) -> Vec<Arc<Vec<u8>>> {
         let mut out = Vec::new();
-        for art in self
+        for (art, file) in self
             .of(repository, digest)
-            .filter(|a| a.kind == ArtifactKind::GpgLookaside)
+            .filter(|(a, _)| a.kind == ArtifactKind::GpgLookaside)
         {
             let Some(f) = &art.source else { continue };
-            match read_limited(f, MAX_SIGNATURE_BYTES) {
-                Ok(b) => out.push(b),
-                Err(e) => tracing::warn!("cannot read {}: {e}", f.display()),
+            match file {
+                Some(Ok(b)) => out.push(b.clone()),
+                Some(Err(e)) => tracing::warn!("cannot read {}: {e}", f.display()),
+                None => tracing::warn!(
+                    "cannot read {}: the audit did not read it (no containers policy was set)",
+                    f.display()
+                ),
             }
         }
         out
@@ -140,11 +162,4 @@ impl<'a> Attached<'a> {
     pub fn dedupe_findings(&self) -> Vec<Finding> {
         self.dedupe.findings()
     }
-}
-
-/// Reads at most `limit` bytes of the regular file `path` (links followed; a named pipe or
-/// device is refused without being opened).
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    crate::layout::read_regular_following_links(path, limit)
-        .map_err(|e| crate::layout::describe_read_error(&e))
 }

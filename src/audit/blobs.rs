@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::digest::Digest;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES};
+use sigaudit_model::digest::Digest;
 
 /// Signature blobs kept in memory between audits by [`super::Auditor::retain_blobs`], up to
 /// this many bytes (beyond it they are read again each time).
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn blobs_are_kept_only_within_the_budget() {
         let (dir, digest) = layout();
-        let store = BlobStore::new(dir.path());
+        let store = BlobStore::new(&crate::layout::RepoLocation::in_folder(dir.path()));
         let bytes = store.read(&digest, MAX_SIGNATURE_BYTES).unwrap();
 
         let kept = Mutex::new(BlobMemo::default());
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn a_blob_beyond_the_budget_is_not_kept() {
         let (dir, digest) = layout();
-        let store = BlobStore::new(dir.path());
+        let store = BlobStore::new(&crate::layout::RepoLocation::in_folder(dir.path()));
         let len = store.read(&digest, MAX_SIGNATURE_BYTES).unwrap().len();
         let memo = Mutex::new(BlobMemo::default());
         memo.lock().unwrap().set_budget(len - 1);
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn a_tampered_blob_is_refused_and_not_kept() {
         let (dir, digest) = layout();
-        let store = BlobStore::new(dir.path());
+        let store = BlobStore::new(&crate::layout::RepoLocation::in_folder(dir.path()));
         std::fs::write(store.path(&digest), b"tampered").unwrap();
         let memo = Mutex::new(BlobMemo::default());
         memo.lock().unwrap().set_budget(RETAINED_BLOB_BYTES);

@@ -12,25 +12,33 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::discover::ArtifactKind;
-use crate::finding::Finding;
 use crate::notation::chain::rfc1123z;
-use crate::report::model::SignatureReport;
-use crate::report::text::Interner;
 use crate::trust::TrustMaterial;
 use crate::verify::Retime;
 use crate::verify::registry::{self, ReuseKey};
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::SignatureReport;
+use sigaudit_model::text::Interner;
 
 use super::AuditOptions;
 
 /// A signature's report and the finding its reading raised, if any.
 pub(super) type Verdicted = (Arc<SignatureReport>, Option<Finding>);
 
+/// The bytes of a signature held in a file (a GPG lookaside `signature-N`), or why they could
+/// not be read.
+pub(super) type FileRead = Result<Arc<Vec<u8>>, String>;
+
 /// A signature's verdict, the fingerprint of the inputs it was computed from, the verification
 /// time it was made for, and the other times at which it holds (see [`Retime`]).
 #[derive(Clone)]
 pub(super) struct Memo {
-    pub inputs: u64,
+    pub fingerprint: u64,
     pub verdict: Verdicted,
+    /// For a signature held in a file, what the audit read of it, when a containers policy
+    /// will ask for it (the stage reads no file itself; the bytes stay valid while the
+    /// verdict does, since a changed lookaside store is planned again).
+    pub file: Option<FileRead>,
     pub as_of: DateTime<Utc>,
     pub retime: Option<Retime>,
 }
@@ -74,13 +82,13 @@ impl Memo {
             c.detail = text.text(&detail);
         }
         Some(Memo {
-            inputs: self.inputs,
             verdict: (Arc::new(report), self.verdict.1.clone()),
             as_of,
             retime: Some(Retime {
                 window: t.window,
                 names_now,
             }),
+            ..self.clone()
         })
     }
 }
@@ -181,8 +189,9 @@ impl<'t> Reuse<'t> {
         retime: Option<Retime>,
     ) -> Memo {
         Memo {
-            inputs: self.fingerprint(kind),
+            fingerprint: self.fingerprint(kind),
             verdict,
+            file: None,
             as_of: self.as_of,
             retime,
         }
@@ -204,13 +213,13 @@ impl<'t> Reuse<'t> {
         let notation = registry::of_kind(kind).reuse == ReuseKey::Notation;
         if let Some(m) = slot
             && notation
-            && m.inputs == fp
+            && m.fingerprint == fp
             && m.as_of != self.as_of
         {
             *slot = m.retimed(self.as_of, text);
         }
         match slot {
-            Some(m) if m.inputs == fp && (!notation || m.as_of == self.as_of) => {
+            Some(m) if m.fingerprint == fp && (!notation || m.as_of == self.as_of) => {
                 Some(m.verdict.clone())
             }
             Some(m)
@@ -223,7 +232,7 @@ impl<'t> Reuse<'t> {
                         })
                     }) =>
             {
-                m.inputs = fp;
+                m.fingerprint = fp;
                 Some(m.verdict.clone())
             }
             _ => None,
@@ -329,10 +338,11 @@ mod tests {
         (cosign, notation)
     }
 
-    fn memo(inputs: u64, r: &Arc<SignatureReport>) -> Option<Memo> {
+    fn memo(fingerprint: u64, r: &Arc<SignatureReport>) -> Option<Memo> {
         Some(Memo {
-            inputs,
+            fingerprint,
             verdict: (r.clone(), None),
+            file: None,
             as_of: opts().as_of,
             retime: None,
         })
@@ -349,20 +359,20 @@ mod tests {
         let fp = reuse.fingerprint(ArtifactKind::CosignTag);
         let text = Interner::default();
 
-        let mut slot = memo(fp, &cosign);
+        let mut slot = memo(fp, &cosign.clone());
         let r = reuse
             .recall(ArtifactKind::CosignTag, &mut slot, &text)
             .unwrap();
         assert!(Arc::ptr_eq(&r.0, &cosign));
 
         // Another cosign key changed: the signature's key is still the first file holding it.
-        let mut stale = memo(fp ^ 1, &cosign);
+        let mut stale = memo(fp ^ 1, &cosign.clone());
         assert!(
             reuse
                 .recall(ArtifactKind::CosignTag, &mut stale, &text)
                 .is_some()
         );
-        assert_eq!(stale.as_ref().unwrap().inputs, fp);
+        assert_eq!(stale.as_ref().unwrap().fingerprint, fp);
 
         // The same report no longer trusted: recomputed.
         let mut untrusted = (*cosign).clone();
@@ -376,7 +386,7 @@ mod tests {
 
         // Its key now in another file (the first one holding it was removed): recomputed.
         let mut moved = (*cosign).clone();
-        moved.key_file = Some(crate::report::text::Text::from("_cosign/elsewhere.pub"));
+        moved.key_file = Some(sigaudit_model::text::Text::from("_cosign/elsewhere.pub"));
         let mut slot = memo(fp ^ 1, &Arc::new(moved));
         assert!(
             reuse
@@ -386,7 +396,7 @@ mod tests {
 
         // A notation verdict is kept only under unchanged inputs.
         let nfp = reuse.fingerprint(ArtifactKind::Notation);
-        let mut slot = memo(nfp, &notation);
+        let mut slot = memo(nfp, &notation.clone());
         assert!(
             reuse
                 .recall(ArtifactKind::Notation, &mut slot, &text)
@@ -428,8 +438,9 @@ mod tests {
             before: Some(t0 + day),
         };
         let kept = Memo {
-            inputs: 7,
+            fingerprint: 7,
             verdict: (notation.clone(), None),
+            file: None,
             as_of: t0,
             retime: Some(Retime {
                 window,

@@ -18,18 +18,18 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use crate::codes::FindingCode;
 use crate::containers_policy::ContainersPolicy;
 use crate::discover::{ArtifactKind, RepoGraph};
-use crate::finding::Finding;
-use crate::layout::{BlobStore, DedupeIndex, LocalStore, RootError};
-use crate::notation::verifier::Caches as NotationCaches;
-use crate::report::Format;
-use crate::report::model::{Report, StoreRecord, ZotConfigRecord};
-use crate::report::text::Interner;
+use crate::layout::{BlobStore, DedupeIndex, RootError, Store, with_io_threads};
 use crate::shard::Shard;
 use crate::trust::TrustMaterial;
 use crate::verify::{KeyCache, KeylessContext, NotationContext, VerifyContext};
+use sigaudit_model::Format;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::{Report, StoreRecord, ZotConfigRecord};
+use sigaudit_model::text::Interner;
+use sigaudit_notation::verifier::Caches as NotationCaches;
 
 use blobs::{BlobMemo, RETAINED_BLOB_BYTES};
 use cache::{Memo, Reuse};
@@ -54,6 +54,9 @@ pub enum AuditError {
         store: String,
         source: Box<AuditError>,
     },
+    /// An object store that cannot be listed (the reason names the request and the answer).
+    #[error("cannot be reached: {0}")]
+    Unreachable(String),
 }
 
 impl From<RootError> for AuditError {
@@ -73,7 +76,7 @@ pub struct ZotTarget {
     /// `storage.rootDirectory`: the trust material's folder (the default store's, when local).
     pub trust_root: PathBuf,
     /// The default store first; substores sharing a folder are one store with several routes.
-    pub stores: Vec<LocalStore>,
+    pub stores: Vec<Store>,
 }
 
 /// How to run an audit.
@@ -172,7 +175,7 @@ pub struct Auditor {
     /// The rootDir, or the default store's: where the trust material is.
     root: PathBuf,
     /// The stores whose repositories are audited (the rootDir alone without `--zot-config`).
-    stores: Vec<LocalStore>,
+    stores: Vec<Store>,
     /// How many repositories each of `stores` served at the last discovery.
     store_counts: Vec<usize>,
     /// Where deduplication placeholders are resolved from (rebuilt by each discovery).
@@ -202,13 +205,19 @@ impl Auditor {
     pub fn new(root: &Path, opts: AuditOptions) -> Result<Self, AuditError> {
         check_root(root)?;
         let stores = match &opts.zot {
-            None => vec![LocalStore::default_at(root.to_path_buf())],
+            None => vec![Store::default_at(root.to_path_buf())],
             Some(z) => z.stores.clone(),
         };
-        for s in stores.iter().filter(|s| s.root != root) {
+        for s in stores.iter().filter(|s| s.is_local() && s.root != root) {
             check_root(&s.root).map_err(|e| AuditError::Store {
                 store: s.description.clone(),
                 source: Box::new(e),
+            })?;
+        }
+        for s in stores.iter().filter(|s| !s.is_local()) {
+            s.storage.check_reachable().map_err(|e| AuditError::Store {
+                store: s.description.clone(),
+                source: Box::new(AuditError::Unreachable(e)),
             })?;
         }
         let mut a = Auditor {
@@ -310,7 +319,14 @@ impl Auditor {
     /// What c/image would read for each image of the last discovery, for the containers-policy
     /// stage that follows the audit.
     pub fn attached(&self) -> Attached<'_> {
-        Attached::new(&self.graphs, &self.blobs, &self.dedupe)
+        let kept = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        Attached::new(&self.graphs, &self.work, &kept, &self.blobs, &self.dedupe)
+    }
+
+    /// What is known of signatures checked against cosign keys (a containers policy naming a
+    /// key of `_cosign` asks it rather than checking a signature again).
+    pub fn key_facts(&self) -> &KeyCache {
+        &self.keys
     }
 
     /// Keep signature blobs in memory (up to 256 MiB) so that repeated audits do not read them
@@ -364,8 +380,13 @@ impl Auditor {
         let graphs = &self.graphs;
         let stores: Vec<BlobStore> = graphs
             .iter()
-            .map(|g| BlobStore::with_dedupe(&g.path, &g.name, self.dedupe.clone()))
+            .map(|g| BlobStore::with_dedupe(&g.location, self.dedupe.clone()))
             .collect();
+        // An object store reads each repository's signature blobs ahead, in batches.
+        for (g, store) in stores.iter().enumerate() {
+            store.prefetch(|| plan::signature_digests(&self.work, g, graphs));
+        }
+        let storages: Vec<_> = self.stores.iter().map(|s| s.storage.clone()).collect();
         let text = Interner::default();
         let run = run::Run {
             graphs,
@@ -373,12 +394,15 @@ impl Auditor {
             ctx: &ctx,
             text: &text,
             blobs: &self.blobs,
+            keep_files: opts.containers_policy.is_some(),
         };
         let mut memo =
             std::mem::take(&mut *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()));
         memo.resize(self.work.len(), None);
         let reuse = Reuse::new(&trust, opts);
-        let verified = run::verify_all(&run, &self.work, &mut memo, &reuse, opts.progress);
+        let verified = with_io_threads(&storages, "verification", || {
+            run::verify_all(&run, &self.work, &mut memo, &reuse, opts.progress)
+        });
         *self.verdicts.lock().unwrap_or_else(|e| e.into_inner()) = memo;
         self.reused = verified.reused;
         tracing::info!(

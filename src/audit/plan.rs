@@ -2,16 +2,18 @@
 //! repository's graph, the GPG lookaside signatures attached to its images, and the list of
 //! signatures to verify.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use sigaudit_model::codes::FindingCode;
 
-use crate::codes::FindingCode;
-use crate::discover::{RepoGraph, discover_with};
-use crate::finding::Finding;
-use crate::layout::{DedupeIndex, LocalStore, find_in_stores};
+use crate::discover::{Annotations, Artifact, ArtifactKind, LayerRef, RepoGraph, discover_with};
+use crate::layout::{DedupeIndex, Store, find_in_stores, with_io_threads};
 use crate::shard::Shard;
 use crate::verify::registry;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 use super::AuditOptions;
 
@@ -40,7 +42,7 @@ pub(super) struct Discovered {
 }
 
 /// Walks `stores` and reads the graph of every repository `shard` owns (all without one).
-pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discovered {
+pub(super) fn discover(stores: &[Store], shard: Option<&Shard>) -> Discovered {
     let (mut walk, store_counts) = find_in_stores(stores);
     let registry_repositories = walk.repositories.len();
     // Every repository may hold the copy a placeholder stands for, whichever shard audits
@@ -59,11 +61,13 @@ pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discover
         );
     }
     tracing::info!(repositories = walk.repositories.len(), "discovering");
-    let graphs = walk
-        .repositories
-        .par_iter()
-        .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
-        .collect();
+    let storages: Vec<_> = stores.iter().map(|s| s.storage.clone()).collect();
+    let graphs = with_io_threads(&storages, "discovery", || {
+        walk.repositories
+            .par_iter()
+            .map(|r| discover_with(&r.root, r, Some(dedupe.clone())))
+            .collect()
+    });
     Discovered {
         store_counts,
         registry_repositories,
@@ -72,6 +76,21 @@ pub(super) fn discover(stores: &[LocalStore], shard: Option<&Shard>) -> Discover
         findings: walk.findings,
         unreadable: walk.unreadable,
     }
+}
+
+/// The signature blobs of graph `g` that `work` reads, in its order (for an object store to
+/// read them ahead).
+pub(super) fn signature_digests(work: &[Work], g: usize, graphs: &[RepoGraph]) -> Vec<Digest> {
+    let start = work.partition_point(|w| w.graph < g);
+    work[start..]
+        .iter()
+        .take_while(|w| w.graph == g)
+        .filter_map(|w| {
+            let art = &graphs[g].artifacts[w.artifact];
+            art.source.is_none().then_some(())?;
+            art.layers.get(w.layer)?.digest.clone()
+        })
+        .collect()
 }
 
 /// Adds each image's GPG lookaside signatures (`--lookaside`, or the store registries.d names
@@ -112,7 +131,7 @@ pub(super) fn attach_lookaside(
         };
         match base {
             LookasideBase::Dir(dir) if dir.is_dir() => {
-                crate::discover::attach_lookaside(g, &dir);
+                attach_lookaside_store(g, &dir);
             }
             LookasideBase::Dir(dir) => {
                 if reported.insert(dir.display().to_string()) {
@@ -134,6 +153,42 @@ pub(super) fn attach_lookaside(
             }
             LookasideBase::Unconfigured => {}
         }
+    }
+}
+
+/// Adds the GPG signatures of the lookaside store at `base` to `graph`: for every image
+/// (indexes and their children alike), the `signature-N` files of
+/// `<base>/<repository>@<alg>=<hex>/`. Only file names are looked at here; the audit reads the
+/// files.
+fn attach_lookaside_store(graph: &mut RepoGraph, base: &Path) {
+    let mut found = Vec::new();
+    for img in &graph.images {
+        let dir = crate::gpg::lookaside::signature_dir(base, &graph.name, &img.digest);
+        for path in crate::gpg::lookaside::signature_files(&dir) {
+            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let n = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            found.push(Artifact {
+                kind: ArtifactKind::GpgLookaside,
+                manifest_digest: img.digest.clone(),
+                tag: None,
+                subject: img.digest.clone(),
+                layers: vec![LayerRef {
+                    digest: None,
+                    media_type: crate::media::GPG_SIGNATURE.to_string(),
+                    size,
+                    annotations: Annotations::from_iter([("lookaside.file".to_string(), n)]),
+                }],
+                order: 0,
+                source: Some(path),
+            });
+        }
+    }
+    for mut a in found {
+        a.order = graph.artifacts.len();
+        graph.artifacts.push(a);
     }
 }
 
@@ -170,8 +225,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
-    use crate::codes::FindingCode;
     use crate::discover::ArtifactKind;
+    use sigaudit_model::codes::FindingCode;
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -180,7 +235,7 @@ mod tests {
     }
 
     fn demo() -> Discovered {
-        discover(&[LocalStore::default_at(fixture("demo"))], None)
+        discover(&[Store::default_at(fixture("demo"))], None)
     }
 
     fn opts() -> AuditOptions {
@@ -279,7 +334,7 @@ mod tests {
         let mut together = Vec::new();
         for i in 0..2 {
             let shard = Shard::parse(&format!("{i}/2"), None).unwrap();
-            let part = discover(&[LocalStore::default_at(fixture("demo"))], Some(&shard));
+            let part = discover(&[Store::default_at(fixture("demo"))], Some(&shard));
             assert_eq!(part.registry_repositories, all.graphs.len());
             assert!(names(&part).iter().all(|n| shard.owns(n)));
             together.extend(names(&part));

@@ -10,19 +10,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::codes::{FindingCode, ResultCode};
-use crate::digest::Digest;
 use crate::discover::{Artifact, ImageNode, LayerRef, RepoGraph};
-use crate::finding::Finding;
 use crate::layout::{BlobError, BlobStore, MAX_SIGNATURE_BYTES};
-use crate::report::model::SignatureReport;
-use crate::report::text::Interner;
 use crate::verify::registry;
-use crate::verify::{Retime, SigStatus, SignatureInput, Subject, Verdict, VerifyContext};
+use crate::verify::{Retime, SignatureInput, Subject, Verdict, VerifyContext};
+use sigaudit_model::codes::{FindingCode, ResultCode};
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::SignatureReport;
+use sigaudit_model::text::Interner;
+use sigaudit_model::verdict::SigStatus;
 
 use super::aggregate::{Placement, to_report};
 use super::blobs::{BlobMemo, read_blob};
-use super::cache::{Memo, Reuse, Verdicted};
+use super::cache::{FileRead, Memo, Reuse, Verdicted};
 use super::plan::Work;
 use super::progress::with_progress;
 
@@ -36,6 +37,8 @@ pub(super) struct Run<'a> {
     /// One copy of each report sentence, however many signatures say it.
     pub text: &'a Interner,
     pub blobs: &'a Mutex<BlobMemo>,
+    /// Keep what was read of signatures held in files (a containers policy will ask).
+    pub keep_files: bool,
 }
 
 /// Verdicts of one audit, in the order of `work`, and how many were reused.
@@ -76,9 +79,13 @@ pub(super) fn verify_all(
                             store: &run.stores[w.graph],
                             subjects: &subjects[w.graph],
                         };
-                        let (r, f, retime) = verify_one(&repo, (w.artifact, w.layer), run);
+                        let (r, f, file, retime) = verify_one(&repo, (w.artifact, w.layer), run);
                         let r = (std::sync::Arc::new(r), f);
-                        *slot = Some(reuse.keep(kind, r.clone(), retime));
+                        let mut kept = reuse.keep(kind, r.clone(), retime);
+                        if run.keep_files {
+                            kept.file = file;
+                        }
+                        *slot = Some(kept);
                         r
                     }
                 };
@@ -101,13 +108,18 @@ struct Repo<'a> {
     subjects: &'a HashMap<&'a Digest, &'a ImageNode>,
 }
 
-/// Verifies layer `l` of artifact `a` of `repo`; with the verdict's other verification times
-/// (see [`Retime`]).
-fn verify_one(
-    repo: &Repo<'_>,
-    (a, l): (usize, usize),
-    run: &Run<'_>,
-) -> (SignatureReport, Option<Finding>, Option<Retime>) {
+/// What one verification gives: the report, the finding its reading raised, for a signature
+/// held in a file what was read of it, and the verdict's other verification times (see
+/// [`Retime`]).
+type Outcome = (
+    SignatureReport,
+    Option<Finding>,
+    Option<FileRead>,
+    Option<Retime>,
+);
+
+/// Verifies layer `l` of artifact `a` of `repo`.
+fn verify_one(repo: &Repo<'_>, (a, l): (usize, usize), run: &Run<'_>) -> Outcome {
     let (graph, ctx, text) = (repo.graph, run.ctx, run.text);
     let art = &graph.artifacts[a];
     let subject = repo.subjects[&art.subject];
@@ -127,12 +139,11 @@ fn verify_one(
             signature_digest: None,
             layer: l,
         };
-        return (to_report(at, v, ctx, text), None, None);
+        return (to_report(at, v, ctx, text), None, None, None);
     };
     let format = registry::format(art.kind, layer);
     if let Some(source) = &art.source {
-        let (r, f) = verify_file(graph, subject, art, layer, source, ctx, text);
-        return (r, f, None);
+        return verify_file(graph, subject, art, layer, source, ctx, text);
     }
     let Some(digest) = &layer.digest else {
         let v = Verdict::new(
@@ -148,7 +159,7 @@ fn verify_one(
             signature_digest: None,
             layer: l,
         };
-        return (to_report(at, v, ctx, text), None, None);
+        return (to_report(at, v, ctx, text), None, None, None);
     };
     let (verdict, finding) = match read_blob(repo.store, digest, run.blobs) {
         Ok(blob) => {
@@ -207,7 +218,7 @@ fn verify_one(
         layer: l,
     };
     let retime = verdict.retime.clone();
-    (to_report(at, verdict, ctx, text), finding, retime)
+    (to_report(at, verdict, ctx, text), finding, None, retime)
 }
 
 /// A signature held in a file outside the layout (a GPG lookaside `signature-N`): read here,
@@ -220,12 +231,17 @@ fn verify_file(
     source: &Path,
     ctx: &VerifyContext<'_>,
     text: &Interner,
-) -> (SignatureReport, Option<Finding>) {
+) -> Outcome {
     let format = registry::format(art.kind, layer);
     let shown = source.display().to_string();
     // Links are followed (sites link stores into place), but only to a regular file: a named
     // pipe is refused before it is opened, so it cannot block the scan.
-    let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES);
+    let read = crate::layout::read_regular_following_links(source, MAX_SIGNATURE_BYTES)
+        .map(std::sync::Arc::new);
+    let file: FileRead = match &read {
+        Ok(bytes) => Ok(bytes.clone()),
+        Err(e) => Err(crate::layout::describe_read_error(e)),
+    };
     let (mut verdict, digest, finding) = match read {
         Err(BlobError::TooLarge { .. }) => {
             let msg = format!("larger than {MAX_SIGNATURE_BYTES} bytes; refused");
@@ -249,10 +265,10 @@ fn verify_file(
                 },
                 artifact: art,
                 layer,
-                blob: &bytes,
+                blob: bytes.as_slice(),
             };
             let v = format.verifier.verify(&input, ctx);
-            (v, Some(Digest::sha256_of(&bytes)), None)
+            (v, Some(Digest::sha256_of(bytes.as_slice())), None)
         }
         Err(e) => {
             let code = match e {
@@ -283,5 +299,5 @@ fn verify_file(
         signature_digest: digest,
         layer: 0,
     };
-    (to_report(at, verdict, ctx, text), finding)
+    (to_report(at, verdict, ctx, text), finding, Some(file), None)
 }

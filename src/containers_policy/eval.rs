@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::reference::DockerReference;
 use super::scope::MatchedScope;
 use super::{ContainersPolicy, Requirement, SigstoreSigned};
-use crate::digest::{Algorithm, Digest};
 use crate::media;
+use sigaudit_model::digest::{Algorithm, Digest};
 
 /// The media type c/image requires of a sigstore attachment to count it as a signature.
 pub const SIGSTORE_SIGNATURE_MIME_TYPE: &str = media::COSIGN_SIMPLESIGNING;
@@ -48,6 +48,9 @@ pub struct ImageInput<'a> {
     pub sigstore: &'a [SigstoreAttachment<'a>],
     /// The instant time-dependent checks use (`--as-of`).
     pub as_of: chrono::DateTime<chrono::Utc>,
+    /// What the audit already knows of signatures checked against keys (a key the policy
+    /// shares with `_cosign` does not check a signature twice).
+    pub facts: &'a crate::verify::KeyCache,
 }
 
 /// accept or reject.
@@ -172,10 +175,13 @@ fn sigstore_signature(
                 None => return Err(format!("{}: key not loaded", k.label)),
             }
         }
-        let verified = parsed.iter().find(|k| {
-            k.verify(sig.payload, &signature)
-                .is_some_and(|scheme| SIGSTORE_SCHEMES.contains(&scheme))
-        });
+        let verified = crate::verify::for_policy::cosign_key(
+            image.facts,
+            &parsed,
+            sig.payload,
+            &signature,
+            SIGSTORE_SCHEMES,
+        );
         let Some(key) = verified else {
             return Err("cryptographic signature verification failed: no key of the policy verifies the signature".into());
         };
@@ -217,7 +223,7 @@ pub(super) fn strict_payload(
     optional_null: bool,
 ) -> Result<(String, String), String> {
     let bad = |m: &str| Err(format!("invalid signature payload: {m}"));
-    let v = match crate::gojson::parse(bytes) {
+    let v = match sigaudit_gojson::parse(bytes) {
         Ok(v) => v,
         Err(e) => return bad(&e.to_string()),
     };

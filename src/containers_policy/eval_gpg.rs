@@ -1,8 +1,10 @@
-//! `signedBy`: simple-signing (GPG) signatures from the lookaside store, verified with
-//! [`crate::gpg`] against the policy's keyring (c/image `policy_eval_signedby.go`).
+//! `signedBy`: simple-signing (GPG) signatures from the lookaside store, verified against the
+//! policy's keyring by the verifiers ([`crate::verify::for_policy`]) (c/image
+//! `policy_eval_signedby.go`).
 
 use super::eval::ImageInput;
 use super::{ContainersPolicy, KeyMaterial, SignedIdentity};
+use crate::verify::for_policy;
 
 /// c/image `prSignedBy.isRunningImageAllowed`: at least one signature accepted.
 pub(super) fn signed_by(
@@ -39,8 +41,7 @@ fn signature(
         return Err(format!("unimplemented keyType value {key_type:?}"));
     }
     let keyring = policy.gpg_keyring(keys)?;
-    let v =
-        crate::gpg::verify_simple_signing(blob, keyring, image.as_of).map_err(|e| e.to_string())?;
+    let v = for_policy::simple_signing(blob, keyring, image.as_of).map_err(|e| e.to_string())?;
     if !identity.matches(&image.reference, &v.payload.docker_reference) {
         return Err(format!(
             "signature for identity {:?} is not accepted",

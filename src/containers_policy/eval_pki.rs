@@ -4,7 +4,8 @@
 //! `chain` annotation's certificates but its last (the chain's own root, which is never
 //! trusted), with code-signing usage when the certificates restrict usage; then it must name
 //! `subjectEmail` among its email SANs and be valid for `subjectHostname` (Go's
-//! `VerifyHostname`); then its public key must verify the signature. There is no Rekor here:
+//! `VerifyHostname`); then its public key must verify the signature. The chain and the
+//! signature are checked by the verifiers ([`crate::verify::for_policy`]). There is no Rekor here:
 //! c/image refuses a Rekor key with `pki` (a policy error, see `parse.rs`), so no SET is read.
 //!
 //! The time: c/image passes no `CurrentTime`, so Go verifies the chain's validity periods at
@@ -18,7 +19,7 @@ use super::eval::{SIGSTORE_SCHEMES, SigstoreAttachment};
 use super::{ContainersPolicy, Pki};
 use crate::keyless::pki;
 use crate::media;
-use crate::trust::CosignKey;
+use crate::verify::for_policy;
 
 /// The certificates of a PEM text; any block that is not a parsable certificate is an error
 /// (sigstore's `UnmarshalCertificatesFromPEM`).
@@ -73,7 +74,7 @@ pub(super) fn verify(
             );
         }
     };
-    let verified = pki::verify_pki_chain(&leaf, &intermediates, &root.roots, as_of)
+    let verified = for_policy::pki_certificate(&leaf, &intermediates, &root.roots, as_of)
         .map_err(|e| format!("verifying the leaf certificate failed: {e}"))?;
     if let Some(email) = &p.subject_email
         && !verified.emails.contains(email)
@@ -88,13 +89,14 @@ pub(super) fn verify(
         super::hostname::verify(host, &verified.dns_names, &ips)
             .map_err(|e| format!("unexpected subject hostname {host:?}: {e}"))?;
     }
-    let key_pem = pem::encode(&pem::Pem::new("PUBLIC KEY", verified.public_key));
-    let key = CosignKey::parse("the PKI certificate's key", key_pem.as_bytes())
-        .map_err(|e| format!("the certificate's public key is not usable: {e}"))?;
-    if !key
-        .verify(sig.payload, signature)
-        .is_some_and(|scheme| SIGSTORE_SCHEMES.contains(&scheme))
-    {
+    let verifies = for_policy::certificate_key(
+        verified.public_key,
+        sig.payload,
+        signature,
+        SIGSTORE_SCHEMES,
+    )
+    .map_err(|e| format!("the certificate's public key is not usable: {e}"))?;
+    if !verifies {
         return Err(
             "cryptographic signature verification failed: the certificate's key does not verify the signature"
                 .into(),

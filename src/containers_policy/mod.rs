@@ -274,7 +274,7 @@ impl ContainersPolicy {
 
     /// Parses a policy's bytes; `base` is where relative key paths start.
     pub fn from_bytes(path: &Path, base: &Path, bytes: &[u8]) -> Result<Self, PolicyError> {
-        let v = crate::gojson::parse(bytes).map_err(|e| PolicyError::NotJson {
+        let v = sigaudit_gojson::parse(bytes).map_err(|e| PolicyError::NotJson {
             path: path.into(),
             message: e.to_string(),
         })?;
@@ -287,7 +287,7 @@ impl ContainersPolicy {
             })?;
         let mut policy = ContainersPolicy {
             path: path.into(),
-            sha256: crate::digest::sha256_hex(bytes),
+            sha256: sigaudit_model::digest::sha256_hex(bytes),
             default: parsed.default,
             docker: parsed.docker,
             other_transports: parsed.other_transports,

@@ -156,9 +156,13 @@ fn parses_c_image_sample_policy() {
     assert_eq!(scope("localhost:5000/x:1"), "default");
 }
 
+/// The facts the evaluations share, as an audit's would be.
+static FACTS: std::sync::LazyLock<crate::verify::KeyCache> =
+    std::sync::LazyLock::new(crate::verify::KeyCache::default);
+
 fn image<'a>(
     reference: &str,
-    digest: &'a crate::digest::Digest,
+    digest: &'a sigaudit_model::digest::Digest,
     manifest: &'a [u8],
     sigs: &'a [SigstoreAttachment<'a>],
 ) -> ImageInput<'a> {
@@ -169,6 +173,7 @@ fn image<'a>(
         simple_signing: &[],
         sigstore: sigs,
         as_of: chrono::Utc::now(),
+        facts: &FACTS,
     }
 }
 
@@ -181,7 +186,7 @@ fn accept_reject_and_defaults() {
             "":[{"type":"insecureAcceptAnything"},{"type":"signedBaseLayer","baseLayerIdentity":{"type":"matchRepository"}}]}}}"#,
     )
     .unwrap();
-    let d = crate::digest::Digest::sha256_of(b"{}");
+    let d = sigaudit_model::digest::Digest::sha256_of(b"{}");
     let eval = |r: &str| eval::evaluate(&p, &image(r, &d, b"{}", &[]));
     let o = eval("reg.example.com/open/app:1");
     assert_eq!(
@@ -223,7 +228,7 @@ fn sigstore_key_signatures() {
     let payload = std::fs::read(dir.join("payload.json")).unwrap();
     let sig = std::fs::read_to_string(dir.join("signature.b64")).unwrap();
     let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
-    let digest = crate::digest::Digest::parse(
+    let digest = sigaudit_model::digest::Digest::parse(
         claims["critical"]["image"]["docker-manifest-digest"]
             .as_str()
             .unwrap(),
@@ -274,7 +279,7 @@ fn sigstore_key_signatures() {
     );
     let o = eval::evaluate(&policy("missing.pub", repo), &img);
     assert!(o.reasons[0].contains("missing.pub"), "{:?}", o.reasons);
-    let other = crate::digest::Digest::sha256_of(b"other");
+    let other = sigaudit_model::digest::Digest::sha256_of(b"other");
     let o = eval::evaluate(
         &policy("cosign.pub", repo),
         &ImageInput {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::digest::Digest;
+use sigaudit_model::digest::Digest;
 
 /// containers/image reads `signature-1`, `signature-2`, ... up to this many.
 pub const MAX_SIGNATURES: usize = 128;

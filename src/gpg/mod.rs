@@ -23,7 +23,7 @@ pub use verify::{GpgVerified, VerifiedMessage, verify_signed_message, verify_sim
 
 use chrono::{DateTime, Utc};
 
-use crate::codes::ResultCode;
+use sigaudit_model::codes::ResultCode;
 
 /// Why a GPG signature is not accepted. Each variant maps to one stable result code
 /// ([`GpgError::code`]).
@@ -69,7 +69,7 @@ pub enum GpgError {
     /// The signed content is not the strict "atomic container signature" JSON.
     #[error("the signed content is not an atomic container signature: {0}")]
     InvalidPayload(String),
-    /// Two keys of the signed content name one field for a Go reader (see [`crate::gojson`]).
+    /// Two keys of the signed content name one field for a Go reader (see [`sigaudit_gojson`]).
     #[error("the signed content is refused: {0}")]
     AmbiguousPayload(String),
     /// `critical.type` is some other string.

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::GpgError;
-use crate::gojson;
+use sigaudit_gojson as gojson;
 
 /// The only `critical.type` a GPG simple-signing payload may carry.
 pub const ATOMIC_PAYLOAD_TYPE: &str = "atomic container signature";

@@ -55,7 +55,7 @@ fn pem_certs(what: &str, text: &str) -> Result<Vec<Vec<u8>>, Failure> {
 /// `tlogEntries[]` element.
 fn tlog_entry(annotation: &str) -> Result<Value, Failure> {
     // cosign reads this annotation with encoding/json (`bundle.RekorBundle`).
-    let doc = crate::gojson::parse(annotation.as_bytes())
+    let doc = sigaudit_gojson::parse(annotation.as_bytes())
         .map_err(|e| malformed(format!("Rekor bundle annotation: {e}")))?;
     let set = doc
         .get("SignedEntryTimestamp")
@@ -82,7 +82,7 @@ fn tlog_entry(annotation: &str) -> Result<Value, Failure> {
     let body_doc = STANDARD
         .decode(body)
         .ok()
-        .and_then(|b| crate::gojson::parse(&b).ok())
+        .and_then(|b| sigaudit_gojson::parse(&b).ok())
         .ok_or_else(|| malformed("Rekor entry body is not base64 JSON"))?;
     let kind = body_doc.get("kind").and_then(Value::as_str).unwrap_or("");
     let version = body_doc
@@ -128,7 +128,7 @@ pub(super) fn to_bundle(sig: &LegacySignature<'_>) -> Result<Bundle, Failure> {
     };
     let timestamps = match sig.rfc3161_timestamp {
         Some(t) => {
-            let doc = crate::gojson::parse(t.as_bytes())
+            let doc = sigaudit_gojson::parse(t.as_bytes())
                 .map_err(|e| malformed(format!("RFC 3161 annotation: {e}")))?;
             let blob = doc
                 .get("SignedRFC3161TimestampBlob")

@@ -74,7 +74,7 @@ impl TrustRoot {
         };
         // The library accepts an empty object; a root that trusts nothing is a mistake.
         let doc: Value =
-            crate::gojson::parse_proto(json.as_bytes()).map_err(|e| invalid(e.to_string()))?;
+            sigaudit_gojson::parse_proto(json.as_bytes()).map_err(|e| invalid(e.to_string()))?;
         let media_type = doc.get("mediaType").and_then(Value::as_str).unwrap_or("");
         if !media_type.starts_with("application/vnd.dev.sigstore.trustedroot") {
             return Err(invalid(format!(

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use super::dedupe::DedupeIndex;
 use super::regular_file::{read_bounded, same_file};
-use crate::digest::Digest;
+use super::walk::RepoLocation;
+use sigaudit_model::digest::Digest;
 
 /// Largest manifest or index sigaudit reads (zot's own limit for manifests is 4 MiB).
 pub const MAX_MANIFEST_BYTES: u64 = 4 << 20;
@@ -75,61 +76,85 @@ pub fn file_kind(ft: std::fs::FileType) -> &'static str {
     }
 }
 
-/// The blob store of one OCI layout.
+/// The blobs of one repository, read through its store ([`super::Storage`]) and checked
+/// against their digests, deduplication placeholders resolved through a [`DedupeIndex`].
 ///
-/// On Unix, each `blobs/<algorithm>` folder is opened once, on the first read (neither it nor
-/// `blobs/` may be a symbolic link: both are opened with `O_NOFOLLOW`), and held: every blob is
-/// then opened relative to it by its hex name alone. A 100,000-image scan reads 500,000 blobs;
-/// re-walking and re-checking the whole path for each (three `lstat`s and an `open` of a long
-/// path, then an `fstat`) was about a sixth of its CPU. Holding the folder also closes a race
-/// the per-read checks left open: `blobs/` swapped for a link between the check and the open is
-/// never followed, since the path is not looked up again. A store is meant to live for one
-/// discovery or one audit (so a folder deleted and re-created is seen by the next); clones share
-/// the held folder.
+/// A local store's reads go through [`Held`]: on Unix, each `blobs/<algorithm>` folder is
+/// opened once, on the first read (neither it nor `blobs/` may be a symbolic link: both are
+/// opened with `O_NOFOLLOW`), and held: every blob is then opened relative to it by its hex
+/// name alone. A 100,000-image scan reads 500,000 blobs; re-walking and re-checking the whole
+/// path for each (three `lstat`s and an `open` of a long path, then an `fstat`) was about a
+/// sixth of its CPU. Holding the folder also closes a race the per-read checks left open:
+/// `blobs/` swapped for a link between the check and the open is never followed, since the
+/// path is not looked up again. A store is meant to live for one discovery or one audit (so a
+/// folder deleted and re-created is seen by the next); clones share the held folder.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
-    repo: PathBuf,
-    /// Where a zero-byte placeholder's content is looked for, and this repository's name;
-    /// `None`: a placeholder is a digest mismatch.
-    dedupe: Option<(Arc<DedupeIndex>, String)>,
+    repo: RepoLocation,
+    /// Where a zero-byte placeholder's content is looked for; `None`: a placeholder is a
+    /// digest mismatch.
+    dedupe: Option<Arc<DedupeIndex>>,
+    held: Held,
+}
+
+/// What a reader of one repository keeps between its reads, for its store to use: a local
+/// store's held `blobs/<algorithm>` folders (object storage keeps nothing here).
+#[derive(Debug, Clone, Default)]
+pub struct Held {
     #[cfg(unix)]
     dirs: [std::sync::OnceLock<held::Opened>; 2],
+    /// Blobs an object store reads ahead for this reader.
+    #[cfg(feature = "object-storage")]
+    ahead: std::sync::OnceLock<Arc<super::object::ReadAhead>>,
+}
+
+/// Where the blob `digest` of the repository folder `repo` is. Safe: a `Digest` is validated
+/// hex.
+pub(crate) fn blob_path(repo: &Path, digest: &Digest) -> PathBuf {
+    repo.join("blobs")
+        .join(digest.algorithm().name())
+        .join(digest.hex())
 }
 
 impl BlobStore {
-    pub fn new(repo: &Path) -> Self {
+    pub fn new(repo: &RepoLocation) -> Self {
         BlobStore {
-            repo: repo.to_path_buf(),
+            repo: repo.clone(),
             dedupe: None,
-            #[cfg(unix)]
-            dirs: Default::default(),
+            held: Held::default(),
         }
     }
 
-    /// The blob store of the repository `name` at `repo`, resolving deduplication
-    /// placeholders through `index`.
-    pub fn with_dedupe(repo: &Path, name: &str, index: Arc<DedupeIndex>) -> Self {
+    /// The blob store of the repository `repo`, resolving deduplication placeholders through
+    /// `index`.
+    pub fn with_dedupe(repo: &RepoLocation, index: Arc<DedupeIndex>) -> Self {
         BlobStore {
-            dedupe: Some((index, name.to_string())),
+            dedupe: Some(index),
             ..BlobStore::new(repo)
         }
     }
 
-    /// Where the blob for `digest` lives. Safe: a `Digest` is validated hex.
+    /// Where the blob for `digest` lives: its file in a local store (its key's path in object
+    /// storage). Safe: a `Digest` is validated hex.
     pub fn path(&self, digest: &Digest) -> PathBuf {
-        self.repo
-            .join("blobs")
-            .join(digest.algorithm().name())
-            .join(digest.hex())
+        blob_path(&self.repo.path, digest)
+    }
+
+    /// The repository read.
+    pub fn repository(&self) -> &RepoLocation {
+        &self.repo
     }
 
     /// Read the blob for `digest`, refusing anything over `limit` bytes and any content that
     /// does not hash to `digest`.
     pub fn read(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, BlobError> {
-        let buf = self.read_unchecked(digest, limit)?;
+        let buf = self
+            .repo
+            .store
+            .read_blob(&self.repo, &self.held, digest, limit)?;
         if !digest.matches(&buf) {
-            if let (true, Some((index, name))) = (buf.is_empty(), &self.dedupe) {
-                return index.resolve(name, digest, limit);
+            if let (true, Some(index)) = (buf.is_empty(), &self.dedupe) {
+                return index.resolve(&self.repo.name, digest, limit);
             }
             return Err(BlobError::DigestMismatch {
                 actual: Digest::of(digest.algorithm(), &buf).hex().to_string(),
@@ -143,18 +168,45 @@ impl BlobStore {
         Ok(buf)
     }
 
-    /// The blob's bytes, before the digest check.
+    /// Asks the store to read the blobs `digests()` ahead (see [`super::Storage::prefetch`]);
+    /// `digests` is not called for a store that does not read ahead.
+    pub fn prefetch(&self, digests: impl FnOnce() -> Vec<Digest>) {
+        if self.repo.store.reads_ahead() {
+            self.repo.store.prefetch(&self.repo, &self.held, &digests());
+        }
+    }
+}
+
+impl Held {
+    /// The reader's blobs read ahead, if any were announced.
+    #[cfg(feature = "object-storage")]
+    pub(crate) fn read_ahead(&self) -> Option<&super::object::ReadAhead> {
+        self.ahead.get().map(|a| a.as_ref())
+    }
+
+    /// [`Held::read_ahead`], made on first use.
+    #[cfg(feature = "object-storage")]
+    pub(crate) fn read_ahead_init(&self) -> &super::object::ReadAhead {
+        self.ahead.get_or_init(Arc::default)
+    }
+
+    /// The bytes of the blob `digest` of the local repository folder `repo`.
     #[cfg(unix)]
-    fn read_unchecked(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, BlobError> {
+    pub(crate) fn read_local(
+        &self,
+        repo: &Path,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Vec<u8>, BlobError> {
         let slot = match digest.algorithm() {
-            crate::digest::Algorithm::Sha256 => 0,
-            crate::digest::Algorithm::Sha512 => 1,
+            sigaudit_model::digest::Algorithm::Sha256 => 0,
+            sigaudit_model::digest::Algorithm::Sha512 => 1,
         };
-        let opened = self.dirs[slot].get_or_init(|| held::open(&self.repo, digest.algorithm()));
+        let opened = self.dirs[slot].get_or_init(|| held::open(repo, digest.algorithm()));
         match opened {
             held::Opened::Held(dir) => held::read_at(dir.fd(), digest.hex(), limit),
             // More folders held than the process may keep open: opened for this read alone.
-            held::Opened::NotHeld => match held::open_dirs(&self.repo, digest.algorithm()) {
+            held::Opened::NotHeld => match held::open_dirs(repo, digest.algorithm()) {
                 Ok(fd) => held::read_at(&fd, digest.hex(), limit),
                 Err(problem) => Err(problem.error()),
             },
@@ -162,11 +214,16 @@ impl BlobStore {
         }
     }
 
-    /// The blob's bytes, before the digest check: by path, `blobs/` and `blobs/<algorithm>/`
-    /// checked not to be links before each read.
+    /// The bytes of the blob `digest` of the local repository folder `repo`: by path,
+    /// `blobs/` and `blobs/<algorithm>/` checked not to be links before each read.
     #[cfg(not(unix))]
-    fn read_unchecked(&self, digest: &Digest, limit: u64) -> Result<Vec<u8>, BlobError> {
-        let blobs = self.repo.join("blobs");
+    pub(crate) fn read_local(
+        &self,
+        repo: &Path,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Vec<u8>, BlobError> {
+        let blobs = repo.join("blobs");
         for (dir, which) in [
             (&blobs, "blobs/".to_string()),
             (
@@ -180,7 +237,7 @@ impl BlobStore {
                 return Err(symlink_error(dir, format!("the repository's {which}")));
             }
         }
-        read_regular(&self.path(digest), limit, "the blob")
+        read_regular(&blob_path(repo, digest), limit, "the blob")
     }
 }
 
@@ -197,8 +254,8 @@ mod held {
     use rustix::io::Errno;
 
     use super::BlobError;
-    use crate::digest::Algorithm;
     use crate::layout::regular_file::read_bounded_len;
+    use sigaudit_model::digest::Algorithm;
 
     /// Folders held open at once by every store of the process. A registry of 100,000
     /// repositories must not exhaust the file descriptors (1,024 by default): past this, a
@@ -427,13 +484,18 @@ fn link_target(path: &Path) -> String {
 mod tests {
     use super::*;
 
+    /// The blob store of the repository folder `dir` in a local store.
+    fn local(dir: &Path) -> BlobStore {
+        BlobStore::new(&RepoLocation::in_folder(dir))
+    }
+
     fn store_with(content: &[u8], name_of: &[u8]) -> (tempfile::TempDir, BlobStore, Digest) {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = Digest::sha256_of(name_of);
         let blobs = dir.path().join("blobs/sha256");
         std::fs::create_dir_all(&blobs).expect("mkdir");
         std::fs::write(blobs.join(d.hex()), content).expect("write");
-        let store = BlobStore::new(dir.path());
+        let store = local(dir.path());
         (dir, store, d)
     }
 
@@ -513,7 +575,7 @@ mod tests {
         let linked_blobs = tempfile::tempdir().expect("tempdir");
         std::os::unix::fs::symlink(real.path().join("blobs"), linked_blobs.path().join("blobs"))
             .expect("symlink");
-        let e = BlobStore::new(linked_blobs.path())
+        let e = local(linked_blobs.path())
             .read(&digest, 10)
             .expect_err("blobs/ is a link");
         assert!(
@@ -528,7 +590,7 @@ mod tests {
             linked_alg.path().join("blobs/sha256"),
         )
         .expect("symlink");
-        let store = BlobStore::new(linked_alg.path());
+        let store = local(linked_alg.path());
         for _ in 0..2 {
             // The refusal is kept for the store's life: each read gets it.
             let e = store
@@ -559,7 +621,7 @@ mod tests {
             store.read(&mine, 10).expect("still the held folder"),
             b"mine"
         );
-        let e = BlobStore::new(repo.path())
+        let e = local(repo.path())
             .read(&theirs, 10)
             .expect_err("a new store sees the link");
         assert!(matches!(e, BlobError::Symlink { .. }), "{e}");
@@ -572,7 +634,7 @@ mod tests {
     fn stores_past_the_held_limit_still_read() {
         let (dir, _, digest) = store_with(b"blob", b"blob");
         let stores: Vec<BlobStore> = (0..held::MAX_HELD + 10)
-            .map(|_| BlobStore::new(dir.path()))
+            .map(|_| local(dir.path()))
             .collect();
         for s in &stores {
             assert_eq!(s.read(&digest, 10).expect("reads"), b"blob");

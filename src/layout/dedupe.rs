@@ -9,22 +9,21 @@
 //! a placeholder is met: a registry without placeholders never pays for listing its blobs.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use super::blobs::{BlobError, BlobStore};
 use super::walk::RepoLocation;
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// Where each digest is stored, across every repository of the audit, and which copy each
 /// placeholder was read from.
 #[derive(Debug, Default)]
 pub struct DedupeIndex {
-    /// `(repository name, its folder)`, sorted by name: copies are tried in this order, so the
-    /// copy used does not depend on the order the filesystem lists folders in.
-    repos: Vec<(String, PathBuf)>,
+    /// Every repository, sorted by name: copies are tried in this order, so the copy used does
+    /// not depend on the order the store lists folders in.
+    repos: Vec<RepoLocation>,
     /// `"<algorithm>/<hex>"` -> positions in `repos`, built on first use.
     holders: OnceLock<HashMap<String, Vec<usize>>>,
     /// Placeholder path (report form) -> what became of it.
@@ -42,10 +41,7 @@ enum Outcome {
 impl DedupeIndex {
     /// An index over `repos` (every repository discovery will read).
     pub fn new(repos: &[RepoLocation]) -> Self {
-        let mut repos: Vec<(String, PathBuf)> = repos
-            .iter()
-            .map(|r| (r.name.clone(), r.path.clone()))
-            .collect();
+        let mut repos = repos.to_vec();
         repos.sort();
         DedupeIndex {
             repos,
@@ -53,36 +49,15 @@ impl DedupeIndex {
         }
     }
 
-    /// Lists `blobs/<algorithm>/` of every repository once. Links and unreadable folders are
-    /// skipped: a blob behind them is not a copy sigaudit will read.
+    /// Lists the blobs of every repository once (see [`super::Storage::list_blobs`]: links and
+    /// unreadable folders are skipped, a blob behind them is not a copy sigaudit will read).
     fn holders(&self) -> &HashMap<String, Vec<usize>> {
         self.holders.get_or_init(|| {
             let started = std::time::Instant::now();
             let mut map: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, (_, path)) in self.repos.iter().enumerate() {
-                let blobs = path.join("blobs");
-                // `blobs/` itself may be a link (to another repository, or out of the rootDir):
-                // never listed, as it is never read.
-                if !std::fs::symlink_metadata(&blobs).is_ok_and(|m| m.is_dir()) {
-                    continue;
-                }
-                let Ok(algs) = std::fs::read_dir(&blobs) else {
-                    continue;
-                };
-                for alg in algs.flatten() {
-                    if !alg.file_type().is_ok_and(|t| t.is_dir()) {
-                        continue;
-                    }
-                    let Ok(files) = std::fs::read_dir(alg.path()) else {
-                        continue;
-                    };
-                    let alg = alg.file_name().to_string_lossy().into_owned();
-                    for f in files.flatten() {
-                        if f.file_type().is_ok_and(|t| t.is_file()) {
-                            let key = format!("{alg}/{}", f.file_name().to_string_lossy());
-                            map.entry(key).or_default().push(i);
-                        }
-                    }
+            for (i, repo) in self.repos.iter().enumerate() {
+                for key in repo.store.list_blobs(repo) {
+                    map.entry(key).or_default().push(i);
                 }
             }
             tracing::debug!(
@@ -117,18 +92,20 @@ impl DedupeIndex {
         let mut tried = Vec::new();
         let candidates = self.holders().get(&key).map_or(&[][..], Vec::as_slice);
         for &i in candidates {
-            let (name, path) = &self.repos[i];
-            if name == repo {
+            let holder = &self.repos[i];
+            if holder.name == repo {
                 continue;
             }
-            let copy = super::blob_rel(name, digest);
-            match BlobStore::new(path).read(digest, limit) {
+            let copy = super::blob_rel(&holder.name, digest);
+            match BlobStore::new(holder).read(digest, limit) {
                 Ok(bytes) if !bytes.is_empty() || digest.matches(&[]) => {
                     self.lock().insert(here, Outcome::Resolved(copy));
                     return Ok(bytes);
                 }
                 Ok(_) => tried.push(format!("{copy} (empty)")),
-                Err(BlobError::DigestMismatch { .. }) if is_empty_file(path, digest) => {
+                Err(BlobError::DigestMismatch { .. })
+                    if holder.store.stat_blob(holder, digest) == Some(0) =>
+                {
                     tried.push(format!("{copy} (a placeholder too)"));
                 }
                 Err(e) => tried.push(format!("{copy} ({e})")),
@@ -167,12 +144,6 @@ impl DedupeIndex {
     }
 }
 
-/// Whether the blob of `digest` in the repository at `repo` is a zero-byte file.
-fn is_empty_file(repo: &std::path::Path, digest: &Digest) -> bool {
-    std::fs::symlink_metadata(BlobStore::new(repo).path(digest))
-        .is_ok_and(|m| m.is_file() && m.len() == 0)
-}
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -180,12 +151,14 @@ mod tests {
 
     /// `(repository name, folder)` locations under `root`.
     fn repos(root: &std::path::Path, names: &[&str]) -> Vec<RepoLocation> {
+        let store: Arc<dyn crate::layout::Storage> = crate::layout::LocalStorage::new(root);
         names
             .iter()
             .map(|n| RepoLocation {
                 name: n.to_string(),
                 path: root.join(n),
                 root: root.to_path_buf(),
+                store: store.clone(),
             })
             .collect()
     }
@@ -212,7 +185,7 @@ mod tests {
         std::fs::create_dir_all(root.join("d")).expect("mkdir");
         std::os::unix::fs::symlink(root.join("outside"), root.join("d/blobs")).expect("link");
         let index = Arc::new(DedupeIndex::new(&repos(root, &["a", "b", "c", "d"])));
-        let store = BlobStore::with_dedupe(&root.join("a"), "a", index.clone());
+        let store = BlobStore::with_dedupe(&repos(root, &["a"])[0], index.clone());
         let err = store.read(&digest, 1 << 10).expect_err("no usable copy");
         let text = err.to_string();
         assert!(
@@ -228,7 +201,7 @@ mod tests {
         // The control: a good copy in `e` is found and named.
         put(root, "e", &digest, content);
         let index = Arc::new(DedupeIndex::new(&repos(root, &["a", "b", "c", "d", "e"])));
-        let store = BlobStore::with_dedupe(&root.join("a"), "a", index.clone());
+        let store = BlobStore::with_dedupe(&repos(root, &["a"])[0], index.clone());
         assert_eq!(store.read(&digest, 1 << 10).expect("resolved"), content);
         let f = index.findings();
         assert_eq!(f.len(), 1);
@@ -238,7 +211,7 @@ mod tests {
                 .contains(&format!("e/blobs/sha256/{}", digest.hex()))
         );
         // Over the limit, the copy is refused like any blob.
-        let store = BlobStore::with_dedupe(&root.join("b"), "b", index);
+        let store = BlobStore::with_dedupe(&repos(root, &["b"])[0], index);
         assert!(matches!(
             store.read(&digest, 4),
             Err(BlobError::UnresolvedPlaceholder { .. })

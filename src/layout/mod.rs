@@ -2,27 +2,33 @@
 
 mod blobs;
 mod dedupe;
+#[cfg(feature = "object-storage")]
+mod object;
 mod regular_file;
 mod root;
+mod storage;
 mod stores;
 mod walk;
 
 pub use blobs::{
-    BlobError, BlobStore, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
+    BlobError, BlobStore, Held, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, file_kind, read_regular,
 };
 pub use dedupe::DedupeIndex;
+#[cfg(feature = "object-storage")]
+pub use object::{Counters, DEFAULT_CONCURRENCY, ObjectStorage};
 pub use regular_file::{
     describe as describe_read_error, open_regular, read_operator_file, read_regular_following_links,
 };
 pub use root::{RootError, check_root};
-pub use stores::{LocalStore, find_in_stores};
+pub use storage::{Cloud, IndexPoll, LocalStorage, ObjectLocation, Storage, with_io_threads};
+pub use stores::{IndexMemo, Store, find_in_stores, repositories_fingerprint};
 pub use walk::{RepoLocation, Walk, find_repositories, has_repository, walked_folders};
 
 use std::path::Path;
 
-use crate::codes::FindingCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
 
 /// The finding for a symbolic link met under the rootDir: where it points, whether that is
 /// inside or outside the rootDir (resolved as a path only; nothing behind it is read), and that

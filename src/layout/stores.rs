@@ -6,31 +6,52 @@
 //! shows it, and auditing it would report an image nobody can pull.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::walk::{Walk, find_repositories};
-use crate::codes::FindingCode;
-use crate::finding::Finding;
+use super::storage::{LocalStorage, Storage};
+use super::walk::Walk;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
 
-/// One local folder of repositories.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalStore {
+/// One store of repositories: a local folder or object storage.
+#[derive(Debug, Clone)]
+pub struct Store {
     /// The first components of the repository names this store serves (`["a"]` for the
-    /// substore of route `/a`; several routes may share one folder, as zot lets them); empty
+    /// substore of route `/a`; several routes may share one store, as zot lets them); empty
     /// for the default store.
     pub routes: Vec<String>,
+    /// The store's local folder; for object storage, zot's local `rootDirectory` for the store
+    /// (where zot keeps its cache database), which sigaudit does not read.
     pub root: PathBuf,
     /// How reports and messages name it (`default store: local folder /var/lib/zot`).
     pub description: String,
+    /// Where its repositories are read from.
+    pub storage: Arc<dyn Storage>,
 }
 
-impl LocalStore {
+impl Store {
     /// The default store at `root` alone: what a plain `ROOT` argument audits.
     pub fn default_at(root: PathBuf) -> Self {
-        LocalStore {
-            routes: Vec::new(),
-            description: format!("default store: local folder {}", root.display()),
+        Store::local(
+            Vec::new(),
+            format!("default store: local folder {}", root.display()),
+            root,
+        )
+    }
+
+    /// The local folder `root` serving `routes`.
+    pub fn local(routes: Vec<String>, description: String, root: PathBuf) -> Self {
+        Store {
+            routes,
+            description,
+            storage: LocalStorage::new(&root),
             root,
         }
+    }
+
+    /// Whether the store is the local folder [`Store::root`].
+    pub fn is_local(&self) -> bool {
+        self.storage.local_folder().is_some()
     }
 }
 
@@ -43,7 +64,7 @@ fn route_of(name: &str) -> Option<&str> {
 /// Walks every store and keeps each repository in the store zot serves it from; also returns
 /// how many repositories each store holds. Findings of a substore that are not about one of
 /// its repositories name the folder in full (a relative path would read as the rootDir's).
-pub fn find_in_stores(stores: &[LocalStore]) -> (Walk, Vec<usize>) {
+pub fn find_in_stores(stores: &[Store]) -> (Walk, Vec<usize>) {
     let mut all = Walk::default();
     let mut counts = Vec::with_capacity(stores.len());
     for (i, store) in stores.iter().enumerate() {
@@ -54,7 +75,7 @@ pub fn find_in_stores(stores: &[LocalStore]) -> (Walk, Vec<usize>) {
                 .position(|s| s.routes.iter().any(|r| r == route))
         };
         let default = stores.iter().position(|s| s.routes.is_empty());
-        let walk = find_repositories(&store.root);
+        let walk = store.storage.clone().walk();
         let mut n = 0;
         for repo in walk.repositories {
             let server = serving(&repo.name).or(default);
@@ -92,14 +113,12 @@ pub fn find_in_stores(stores: &[LocalStore]) -> (Walk, Vec<usize>) {
 
 /// `path` (relative to `store`'s folder) as reports name it: as it is for the default store
 /// and for a substore's own repositories, in full otherwise.
-fn qualified(store: &LocalStore, path: &str) -> String {
+fn qualified(store: &Store, path: &str) -> String {
     let own = route_of(path).is_some_and(|r| store.routes.iter().any(|x| x == r));
     if store.routes.is_empty() || own {
         path.to_string()
-    } else if path == "." {
-        store.root.display().to_string()
     } else {
-        store.root.join(path).display().to_string()
+        store.storage.full_name(path)
     }
 }
 
@@ -129,12 +148,12 @@ mod tests {
         repo(&sub, "a");
         repo(&sub, "b/stray");
         let stores = [
-            LocalStore::default_at(main.clone()),
-            LocalStore {
-                routes: vec!["a".into()],
-                root: sub.clone(),
-                description: "substore /a: local folder sub".into(),
-            },
+            Store::default_at(main.clone()),
+            Store::local(
+                vec!["a".into()],
+                "substore /a: local folder sub".into(),
+                sub.clone(),
+            ),
         ];
         let (walk, counts) = find_in_stores(&stores);
         let names: Vec<_> = walk.repositories.iter().map(|r| r.name.as_str()).collect();
@@ -155,4 +174,64 @@ mod tests {
         want.sort();
         assert_eq!(not_served, want);
     }
+}
+
+/// Each repository's `index.json` as last polled: `(store, repository) -> (ETag, SHA-256)`.
+#[derive(Debug, Default)]
+pub struct IndexMemo {
+    seen: std::collections::HashMap<(usize, String), (Option<String>, String)>,
+}
+
+/// The repositories' identity for `watch --watch-repos`: every repository's name and the
+/// SHA-256 of its `index.json`, in every store, as one `sha256:` string that changes when a
+/// repository appears, vanishes or changes its `index.json`. A local store's files are read as
+/// discovery reads them; an object store is listed, then each `index.json` is fetched with a
+/// conditional request (`If-None-Match` the ETag `memo` kept), so an unchanged one costs no
+/// body. Trust material is not part of it (a watch follows it as local files).
+pub fn repositories_fingerprint(stores: &[Store], memo: &mut IndexMemo) -> String {
+    use super::storage::IndexPoll;
+    let (walk, _) = find_in_stores(stores);
+    let mut s = String::new();
+    let mut seen = std::collections::HashMap::new();
+    for r in &walk.repositories {
+        let store = stores
+            .iter()
+            .position(|st| Arc::ptr_eq(&st.storage, &r.store))
+            .unwrap_or(usize::MAX);
+        let id = (store, r.name.clone());
+        let before = memo.seen.get(&id);
+        let polled = r
+            .store
+            .poll_index(r, before.and_then(|(e, _)| e.as_deref()));
+        let hash = match polled {
+            None => r
+                .store
+                .read_file(r, "index.json", crate::discover::MAX_INDEX_JSON_BYTES)
+                .map(|b| {
+                    sigaudit_model::digest::Digest::sha256_of(&b)
+                        .hex()
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            Some(IndexPoll::Unchanged) => {
+                let kept = before.cloned().unwrap_or_default();
+                seen.insert(id.clone(), kept.clone());
+                kept.1
+            }
+            Some(IndexPoll::Changed { sha256, etag }) => {
+                seen.insert(id.clone(), (etag, sha256.clone()));
+                sha256
+            }
+            Some(IndexPoll::Gone | IndexPoll::Failed(_)) => String::new(),
+        };
+        s.push_str(&r.name);
+        s.push('\0');
+        s.push_str(&hash);
+        s.push('\n');
+    }
+    memo.seen = seen;
+    format!(
+        "sha256:{}",
+        sigaudit_model::digest::Digest::sha256_of(s.as_bytes()).hex()
+    )
 }

@@ -1,21 +1,64 @@
 //! Repository discovery: every folder under the rootDir holding an OCI image layout.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use walkdir::WalkDir;
 
+use super::storage::{LocalStorage, Storage};
 use super::{rel_path, symlink_finding};
-use crate::codes::FindingCode;
-use crate::finding::Finding;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
 
-/// A repository found on disk.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A repository found in a store.
+#[derive(Debug, Clone)]
 pub struct RepoLocation {
-    /// Repository name relative to the rootDir, `/`-separated (`team/app`).
+    /// Repository name relative to the store, `/`-separated (`team/app`).
     pub name: String,
+    /// Its folder (a local store), or where its objects are (object storage: the key prefix,
+    /// `zot/zot/team/app`, never opened as a path).
     pub path: PathBuf,
-    /// The store folder `name` is relative to (the rootDir, or a substore's rootDirectory).
+    /// The store folder `name` is relative to (the rootDir, or a substore's rootDirectory);
+    /// for object storage, the key prefix of the store.
     pub root: PathBuf,
+    /// Where the repository is read from.
+    pub store: Arc<dyn Storage>,
+}
+
+impl RepoLocation {
+    /// The repository in the local folder `dir`, alone in a store of its own (named `repo`):
+    /// for reading one layout outside an audit (tests, the fuzzer).
+    pub fn in_folder(dir: &Path) -> Self {
+        RepoLocation {
+            name: "repo".into(),
+            path: dir.to_path_buf(),
+            root: dir.parent().unwrap_or(dir).to_path_buf(),
+            store: LocalStorage::new(dir.parent().unwrap_or(dir)),
+        }
+    }
+
+    fn key(&self) -> (&str, &Path, &Path) {
+        (&self.name, &self.path, &self.root)
+    }
+}
+
+// Ordered and compared by name, then folder and store folder; the storage itself is where
+// they are read from, not what they are.
+impl PartialEq for RepoLocation {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for RepoLocation {}
+impl PartialOrd for RepoLocation {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for RepoLocation {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 /// What the walk found.
@@ -33,7 +76,7 @@ pub struct Walk {
 /// Folder names never descended into, wherever they are: a layout's blob store and zot's
 /// upload and sync staging areas. Matched on the whole name (zot matches a suffix, which hides
 /// repositories such as `team/myblobs`).
-const SKIPPED_DIRS: &[&str] = &["blobs", ".uploads", ".sync"];
+pub(super) const SKIPPED_DIRS: &[&str] = &["blobs", ".uploads", ".sync"];
 
 /// Walk `root` and return every repository. Top-level folders starting with `_` (`_cosign`,
 /// `_notation`, `_trivy`, `_sessions`, ...) hold zot's own data and are skipped. Symbolic
@@ -41,6 +84,11 @@ const SKIPPED_DIRS: &[&str] = &["blobs", ".uploads", ".sync"];
 /// repository linked in from elsewhere, or a link loop, is visible rather than silently absent.
 /// Folder names that are not UTF-8 are reported (`non-utf8-name`) and still walked.
 pub fn find_repositories(root: &Path) -> Walk {
+    LocalStorage::new(root).walk()
+}
+
+/// [`find_repositories`] in the local store `store` at `root`.
+pub(super) fn walk_local(root: &Path, store: &Arc<dyn Storage>) -> Walk {
     let mut walk = Walk::default();
     // Unsorted on purpose: sorting makes walkdir hold every entry of a folder in memory, and a
     // folder may hold millions of files. The repositories are sorted below, the findings by
@@ -105,6 +153,7 @@ pub fn find_repositories(root: &Path) -> Walk {
             name,
             path: dir.to_path_buf(),
             root: root.to_path_buf(),
+            store: store.clone(),
         });
     }
     walk.repositories.sort();

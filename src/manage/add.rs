@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::digest::sha256_hex;
 use crate::layout::rel_path;
-use crate::notation::policy::{self, TrustPolicyDocument};
-use crate::notation::truststore::{StoreType, is_valid_store_name};
-use crate::notation::x509::Cert;
 use crate::trust::CosignKey;
+use sigaudit_model::digest::sha256_hex;
+use sigaudit_notation::policy::{self, TrustPolicyDocument};
+use sigaudit_notation::truststore::{StoreType, is_valid_store_name};
+use sigaudit_notation::x509::Cert;
 
 use super::atomic::{WriteError, check_folders, ensure_folders, write_atomic};
 use super::material::{
@@ -81,7 +81,7 @@ impl fmt::Display for Action {
             } => {
                 let names: Vec<String> = statements
                     .iter()
-                    .map(|s| crate::notation::x509::go_quote(s))
+                    .map(|s| sigaudit_notation::x509::go_quote(s))
                     .collect();
                 write!(
                     f,

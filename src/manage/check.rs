@@ -10,9 +10,9 @@ use std::path::Path;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::codes::{LintCode, Severity};
-use crate::notation::truststore::{StoreType, check_store_cert};
-use crate::trust::MaterialStatus;
+use sigaudit_model::codes::{LintCode, Severity};
+use sigaudit_model::material::MaterialStatus;
+use sigaudit_notation::truststore::{StoreType, check_store_cert};
 
 use super::ManageError;
 use super::inventory::{self, Entry, EntryKind, PolicyView};
@@ -237,7 +237,7 @@ fn judge_policy(inv: &inventory::Inventory, out: &mut Vec<Problem>) {
         }
         let quoted: Vec<String> = statements
             .iter()
-            .map(|s| crate::notation::x509::go_quote(s))
+            .map(|s| sigaudit_notation::x509::go_quote(s))
             .collect();
         let (severity, why) = if name == "default" {
             (
@@ -532,7 +532,7 @@ mod table_tests {
     /// The table says what `--json` and `report.json` say.
     #[test]
     fn table_words_are_the_json_words() {
-        use crate::trust::MaterialStatus;
+        use sigaudit_model::material::MaterialStatus;
         for st in [
             MaterialStatus::Ok,
             MaterialStatus::Invalid,

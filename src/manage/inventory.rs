@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::codes::{LintCode, Severity};
 use crate::layout::rel_path;
-use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
-use crate::notation::truststore::{StoreType, is_valid_store_name};
-use crate::notation::x509::{Cert, hex};
-use crate::trust::MaterialStatus;
+use sigaudit_model::codes::{LintCode, Severity};
+use sigaudit_model::material::MaterialStatus;
+use sigaudit_notation::policy::{self, PolicyError, TrustPolicyDocument};
+use sigaudit_notation::truststore::{StoreType, is_valid_store_name};
+use sigaudit_notation::x509::{Cert, hex};
 
 use super::atomic::TEMP_PREFIX;
 use super::material::{MAX_FILE_BYTES, key_description, parse_cert_file};
@@ -320,7 +320,10 @@ fn read_cosign(root: &Path, inv: &mut Inventory) {
                 continue;
             }
         };
-        let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
+        let file_sha = Some(format!(
+            "sha256:{}",
+            sigaudit_model::digest::sha256_hex(&bytes)
+        ));
         match crate::trust::key_file::classify(&rel, &bytes) {
             Ok(key) => {
                 let mut entry = Entry::file(
@@ -521,7 +524,10 @@ fn read_store(root: &Path, ty: StoreType, name: &str, dir: &Path, inv: &mut Inve
                 continue;
             }
         };
-        let file_sha = Some(format!("sha256:{}", crate::digest::sha256_hex(&bytes)));
+        let file_sha = Some(format!(
+            "sha256:{}",
+            sigaudit_model::digest::sha256_hex(&bytes)
+        ));
         let certs = match parse_cert_file(&bytes) {
             Ok(c) => c,
             Err(refusal) => {

@@ -1,11 +1,11 @@
 //! What a key or certificate file is, and whether a store may hold a certificate: the rules
 //! `trust add-key`, `trust add-cert` and `trust check` share.
 
-use crate::codes::LintCode;
-use crate::notation::truststore::{StoreType, check_store_cert};
-use crate::notation::x509::{Cert, PublicKeyInfo, go_quote, oids};
 use crate::trust::CosignKey;
 use crate::trust::key_file::{KeyFileFault, private_key_label};
+use sigaudit_model::codes::LintCode;
+use sigaudit_notation::truststore::{StoreType, check_store_cert};
+use sigaudit_notation::x509::{Cert, PublicKeyInfo, go_quote, oids};
 
 /// Largest file accepted or read (zot's upload limit, `MaxImageTrustBodySize`).
 pub const MAX_FILE_BYTES: u64 = crate::trust::MAX_TRUST_FILE_BYTES;

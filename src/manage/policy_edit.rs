@@ -5,7 +5,7 @@
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::notation::policy::{PolicyError, TrustPolicyDocument};
+use sigaudit_notation::policy::{PolicyError, TrustPolicyDocument};
 
 /// zot's `_notation/trustpolicy.json`, byte for byte (zot-reference.md §3.3): tab-indented,
 /// no trailing newline (zot writes a Go raw string literal), naming `ca:default`,

@@ -41,13 +41,13 @@ pub const COLUMNS: &[&str] = &[
     "attestations",
 ];
 
-/// `cell` on one line: each [`super::visible::is_hidden`] character (control characters, among
+/// `cell` on one line: each [`sigaudit_model::visible::is_hidden`] character (control characters, among
 /// them the carriage return; line and paragraph separators; bidi and zero-width characters) and
 /// each line feed written as `\u{N}` (hex), the form the summary, HTML and JUnit use. A tag
 /// holding `line1\nline2` would otherwise be a record spread over two lines, which `wc -l`
 /// counts twice and `awk` reads as two broken records.
 pub fn one_line(cell: &str) -> std::borrow::Cow<'_, str> {
-    let shown = |c: char| c == '\n' || super::visible::is_hidden(c);
+    let shown = |c: char| c == '\n' || sigaudit_model::visible::is_hidden(c);
     if !cell.chars().any(shown) {
         return std::borrow::Cow::Borrowed(cell);
     }
@@ -97,14 +97,17 @@ pub fn render(
 }
 
 /// One image's rows.
-pub fn image(img: &super::model::ImageReport) -> io::Result<Vec<u8>> {
+pub fn image(img: &sigaudit_model::report::ImageReport) -> io::Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
     image_rows(img, &mut out)?;
     out.into_inner().map_err(|e| e.into_error())
 }
 
 /// The rows of one image: one per signature, or one with empty signature columns.
-fn image_rows(img: &super::model::ImageReport, out: &mut csv::Writer<Vec<u8>>) -> io::Result<()> {
+fn image_rows(
+    img: &sigaudit_model::report::ImageReport,
+    out: &mut csv::Writer<Vec<u8>>,
+) -> io::Result<()> {
     let ts = |t: &Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default()

@@ -19,7 +19,7 @@ use serde::Serialize;
 use sha2::Digest as _;
 
 use super::Report;
-use super::model::{ImageReport, RepositorySummary};
+use sigaudit_model::report::{ImageReport, RepositorySummary};
 
 /// Images per page above which the report is split (`--html-page-size`).
 pub const DEFAULT_PAGE_SIZE: usize = 1000;
@@ -522,7 +522,7 @@ impl Prepared<'_> {
                     let groups = self.layout.groups(report, range.clone());
                     let path = out_dir.join(page_file_name(k + 1));
                     let n = track.map(|t| t.start(&path));
-                    let filled = super::write::write_pending(&path, |w| {
+                    let filled = crate::atomic_file::write_pending(&path, |w| {
                         let mut w = match (track, n) {
                             (Some(t), Some(n)) => t.wrap(n, w),
                             _ => Box::new(w),
@@ -561,7 +561,7 @@ impl Prepared<'_> {
                     None => Ok(pages),
                 }
             })?;
-            super::write_atomic(&overview, |w| w.write_all(self.overview.as_bytes()))?;
+            crate::atomic_file::write_atomic(&overview, |w| w.write_all(self.overview.as_bytes()))?;
             written.push(overview);
             written.extend(pages);
         }
@@ -864,7 +864,7 @@ impl Layout {
 #[serde(rename_all = "camelCase")]
 struct Header<'a> {
     schema_version: u32,
-    tool: &'a super::model::Tool,
+    tool: &'a sigaudit_model::report::Tool,
     generated_at: String,
     as_of: String,
     root_dir: &'a str,
@@ -921,17 +921,17 @@ struct PageLink<'a> {
 struct Overview<'a> {
     #[serde(flatten)]
     header: Header<'a>,
-    settings: &'a super::model::Settings,
-    trust_material: &'a [crate::trust::MaterialRecord],
-    summary: &'a super::model::Summary,
+    settings: &'a sigaudit_model::report::Settings,
+    trust_material: &'a [sigaudit_model::material::MaterialRecord],
+    summary: &'a sigaudit_model::report::Summary,
     repositories: Vec<RepoRow<'a>>,
-    unreadable_repositories: &'a [super::model::UnreadableRepository],
+    unreadable_repositories: &'a [sigaudit_model::report::UnreadableRepository],
     chart: Chart<'a>,
     expiry: Expiry,
-    compliance: &'a super::model::ComplianceSummary,
+    compliance: &'a sigaudit_model::report::ComplianceSummary,
     /// Null without `--baseline`.
     changes: Option<ChangesView<'a>>,
-    findings: &'a [crate::finding::Finding],
+    findings: &'a [sigaudit_model::finding::Finding],
     /// Every image an auditor must look at, in report order, each linking to its row: the
     /// filter of an image page cannot show the failures spread over the other pages.
     failing: Vec<FailingImage<'a>>,
@@ -1066,12 +1066,12 @@ impl<'a> Chart<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ChangesView<'a> {
-    baseline: &'a super::changes::BaselineInfo,
+    baseline: &'a sigaudit_model::changes::BaselineInfo,
     trust_material_changed: bool,
     /// The kinds that occur, in the documented order, with their number of entries.
     counts: Vec<KindCount>,
     total: usize,
-    entries: &'a [super::changes::Change],
+    entries: &'a [sigaudit_model::changes::Change],
     more: usize,
 }
 
@@ -1085,9 +1085,9 @@ struct KindCount {
 }
 
 impl<'a> ChangesView<'a> {
-    fn new(c: &'a super::changes::Changes) -> Self {
+    fn new(c: &'a sigaudit_model::changes::Changes) -> Self {
         let shown = c.entries.len().min(CHANGES_LIST_MAX);
-        let counts = super::changes::ChangeKind::ALL
+        let counts = sigaudit_model::changes::ChangeKind::ALL
             .iter()
             .map(|k| KindCount {
                 kind: k.as_str(),
@@ -1125,7 +1125,7 @@ struct Expiry {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ExpiryItem {
-    /// `trust-certificate`, `signature` or `signature-certificate` (see [`crate::report::model::Expiry`]).
+    /// `trust-certificate`, `signature` or `signature-certificate` (see [`sigaudit_model::report::Expiry`]).
     kind: &'static str,
     /// What expires: the certificate's subject, or the signature's image and format.
     subject: String,
@@ -1233,13 +1233,13 @@ struct FailingImage<'a> {
     repository: &'a str,
     tags: &'a [String],
     platform: Option<&'a str>,
-    digest: &'a crate::digest::Digest,
-    status: super::model::ImageStatus,
-    compliance: super::model::Compliance,
+    digest: &'a sigaudit_model::digest::Digest,
+    status: sigaudit_model::report::ImageStatus,
+    compliance: sigaudit_model::report::Compliance,
     /// The containers policy rejects the image (`--policy`).
     policy_reject: bool,
     /// The distinct result codes of its signatures, when none is trusted.
-    codes: Vec<crate::codes::ResultCode>,
+    codes: Vec<sigaudit_model::codes::ResultCode>,
     /// The rules it fails that no exemption covers.
     rules: Vec<&'a str>,
     /// Its row: `#i-…`, or `report-images-NNNN.html#i-…` when the images are on pages.
@@ -1248,7 +1248,7 @@ struct FailingImage<'a> {
 
 impl<'a> FailingImage<'a> {
     fn list(report: &'a Report, layout: &Layout) -> Vec<Self> {
-        use super::model::{Compliance, ImageStatus, PolicyVerdict};
+        use sigaudit_model::report::{Compliance, ImageStatus, PolicyVerdict};
         report
             .images
             .iter()
@@ -1262,7 +1262,7 @@ impl<'a> FailingImage<'a> {
                         .is_some_and(|p| p.verdict == PolicyVerdict::Reject)
             })
             .map(|(i, img)| {
-                let mut codes: Vec<crate::codes::ResultCode> = Vec::new();
+                let mut codes: Vec<sigaudit_model::codes::ResultCode> = Vec::new();
                 if img.status != ImageStatus::Trusted {
                     for s in &img.signatures {
                         if !codes.contains(&s.code) {
@@ -1306,7 +1306,7 @@ impl<'a> FailingImage<'a> {
 /// it depends on the image alone (a `watch` reuses an unchanged row), is the same on every
 /// render, and is safe in an id and a URL fragment whatever the repository is called.
 pub fn image_anchor(repository: &str, digest: &str) -> String {
-    let hex = crate::digest::sha256_hex(format!("{repository}\0{digest}").as_bytes());
+    let hex = sigaudit_model::digest::sha256_hex(format!("{repository}\0{digest}").as_bytes());
     format!("i-{}", &hex[..16])
 }
 
@@ -1470,10 +1470,10 @@ fn shorten(s: &str, max: usize) -> String {
 
 /// A report of nothing, to try the page templates on.
 fn empty_report() -> Report {
-    use super::model::{Settings, Summary, Tool};
+    use sigaudit_model::report::{Settings, Summary, Tool};
     let t = DateTime::<Utc>::UNIX_EPOCH;
     Report {
-        schema_version: super::model::SCHEMA_VERSION,
+        schema_version: sigaudit_model::report::SCHEMA_VERSION,
         tool: Tool {
             name: "sigaudit",
             version: env!("CARGO_PKG_VERSION"),
@@ -1518,7 +1518,7 @@ fn empty_report() -> Report {
 /// visible `\u{N}` text (see [`super::visible`]): a tag cannot reorder or hide what the page
 /// shows beside it.
 fn escape_html(s: &str) -> String {
-    tera::escape_html(&super::visible::visible(s))
+    tera::escape_html(&sigaudit_model::visible::visible(s))
 }
 
 #[cfg(test)]

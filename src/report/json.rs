@@ -31,18 +31,18 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Report;
-use super::changes::Changes;
-use super::model::{
+use sigaudit_model::changes::Changes;
+use sigaudit_model::codes::ResultCode;
+use sigaudit_model::digest::Digest;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::material::MaterialRecord;
+use sigaudit_model::report::{
     AppliedExemption, Check, Compliance, ComplianceSummary, ContainersPolicyReport, Expiry,
     ImageReport, ImageStatus, MergedReport, RepositorySummary, Settings, ShardReport,
     SignatureReport, Summary, Tool, UnreadableRepository, Violation, ZotSignatureInfo,
 };
-use super::text::Details;
-use crate::codes::ResultCode;
-use crate::digest::Digest;
-use crate::finding::Finding;
-use crate::trust::MaterialRecord;
-use crate::verify::SigStatus;
+use sigaudit_model::text::Details;
+use sigaudit_model::verdict::SigStatus;
 
 /// Who or what a signature is attributed to: the fields of a version-1 signature that repeat
 /// for every signature of one signer.
@@ -228,16 +228,16 @@ struct Signature<'a> {
     /// notation trust policy level that only logs a failed check); null when there is
     /// nothing to say, as for a trusted signature whose every check passed.
     reason: Option<&'a str>,
-    #[serde(serialize_with = "super::model::rfc3339_opt")]
+    #[serde(serialize_with = "sigaudit_model::report::rfc3339_opt")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     signed_at: Option<DateTime<Utc>>,
-    #[serde(serialize_with = "super::model::rfc3339_opt")]
+    #[serde(serialize_with = "sigaudit_model::report::rfc3339_opt")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     expires_at: Option<DateTime<Utc>>,
     /// The earliest notAfter of the certificate chain the signature's trust rests on
     /// (notation: the envelope's chain, leaf to root); null for key-based (cosign) signatures
     /// and when the envelope could not be parsed.
-    #[serde(serialize_with = "super::model::rfc3339_opt")]
+    #[serde(serialize_with = "sigaudit_model::report::rfc3339_opt")]
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     cert_expires_at: Option<DateTime<Utc>>,
     /// For attestations: the in-toto predicate type; null for signatures.
@@ -357,11 +357,11 @@ struct Head<'a> {
     schema_version: u32,
     tool: &'a Tool,
     /// Wall-clock time the report was produced.
-    #[serde(serialize_with = "super::model::rfc3339")]
+    #[serde(serialize_with = "sigaudit_model::report::rfc3339")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     generated_at: DateTime<Utc>,
     /// The instant every time-dependent decision was taken at (`--as-of`, default: now).
-    #[serde(serialize_with = "super::model::rfc3339")]
+    #[serde(serialize_with = "sigaudit_model::report::rfc3339")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     as_of: DateTime<Utc>,
     /// The audited rootDir, as given on the command line.
@@ -374,10 +374,10 @@ struct Head<'a> {
     host: &'a str,
     /// `--zot-config`: the zot config file that named the stores audited, with the SHA-256 of
     /// its bytes and its `extensions.trust` flags; null when a rootDir was given instead.
-    zot_config: &'a Option<super::model::ZotConfigRecord>,
+    zot_config: &'a Option<sigaudit_model::report::ZotConfigRecord>,
     /// Every store audited (the rootDir alone, or zot's default store and each substore), with
     /// how many repositories it served.
-    stores: &'a [super::model::StoreRecord],
+    stores: &'a [sigaudit_model::report::StoreRecord],
     settings: &'a Settings,
     /// Which shard of the registry this report covers (`scan --shard I/N`); null when the
     /// audit covered every repository.

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::Report;
-use super::model::{Compliance, ImageReport, ImageStatus};
+use sigaudit_model::report::{Compliance, ImageReport, ImageStatus};
 
 /// Escapes `s` for XML character data or, with `attr`, an attribute value in double quotes
 /// (where tabs and line breaks are written as references so a parser keeps them).
@@ -37,7 +37,7 @@ pub fn escape(s: &str, attr: bool) -> String {
             // Allowed by XML 1.0 but invisible or discouraged (DEL, C1), and bidirectional,
             // zero-width and line-separator characters: shown as text, so a CI page cannot be
             // made to reorder or hide what is beside them.
-            c if super::visible::is_hidden(c) && is_xml_char(c) => {
+            c if sigaudit_model::visible::is_hidden(c) && is_xml_char(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c if is_xml_char(c) => out.push(c),
@@ -168,7 +168,7 @@ fn write_properties(w: &mut dyn io::Write, properties: &[(&str, &str)]) -> io::R
 /// one per place that could not be read, and one for a rootDir holding no repository unless
 /// `--allow-empty` said that is expected.
 fn root_cases(report: &Report) -> Vec<(String, String, &'static str, String)> {
-    use super::model::UnreadableKind;
+    use sigaudit_model::report::UnreadableKind;
     let mut cases: Vec<(String, String, &'static str, String)> = report
         .unreadable_repositories
         .iter()

@@ -1,5 +1,6 @@
-//! Reports: one versioned model ([`model::Report`]), rendered to JSON, CSV, HTML, JUnit XML,
-//! SARIF and Prometheus metrics. Renderers read only the model, never the audit's internals.
+//! Reports: one versioned model (the `sigaudit-model` crate, [`model::Report`]), rendered to
+//! JSON (with its schema, [`schema`]), CSV, HTML, JUnit XML, SARIF and Prometheus metrics, and
+//! `changes.csv`. Renderers read only the model, never the audit's internals.
 
 pub mod changes;
 pub mod csv;
@@ -7,61 +8,20 @@ pub mod html;
 mod incremental;
 pub mod json;
 pub mod junit;
-pub mod model;
 pub mod prometheus;
-pub mod read;
 pub mod sarif;
 pub mod schema;
-pub mod text;
-pub mod visible;
-mod write;
 
+/// Atomic file writes, under their old path.
+pub use crate::atomic_file::write_atomic;
 pub use incremental::Renderer;
-pub use model::Report;
-pub use write::write_atomic;
+/// The model and its vocabulary, under their old paths.
+pub use sigaudit_model::report as model;
+pub use sigaudit_model::{Format, Report, text, visible};
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Output formats.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    clap::ValueEnum,
-    serde::Serialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Json,
-    Csv,
-    Html,
-    /// JUnit XML: a test suite per repository, a test case per image.
-    Junit,
-    /// SARIF 2.1.0, for code-scanning dashboards.
-    Sarif,
-    /// Prometheus text format (report.prom), for node_exporter's textfile collector.
-    Prometheus,
-}
-
-impl Format {
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Format::Json => "report.json",
-            Format::Csv => "report.csv",
-            Format::Html => "report.html",
-            Format::Junit => "report.junit.xml",
-            Format::Sarif => "report.sarif",
-            Format::Prometheus => "report.prom",
-        }
-    }
-}
 
 /// Written beside the reports whenever the report has a `changes` section (`--baseline`).
 pub const CHANGES_CSV: &str = "changes.csv";
@@ -243,7 +203,7 @@ pub(crate) fn write_tracked(
         return write_atomic(path, fill);
     };
     let n = t.start(path);
-    let file = write::write_atomic_kept(path, |w| {
+    let file = crate::atomic_file::write_atomic_kept(path, |w| {
         let mut w = t.wrap(n, w);
         fill(&mut *w)?;
         w.flush()
@@ -390,9 +350,9 @@ mod tests {
         let mut sig = (*img.signatures[0]).clone();
         sig.checks.insert(
             0,
-            super::model::Check {
+            sigaudit_model::report::Check {
                 name: "extra",
-                result: crate::verify::CheckResult::Pass,
+                result: sigaudit_model::verdict::CheckResult::Pass,
                 detail: "a check no other signature has".into(),
             },
         );

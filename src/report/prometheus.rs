@@ -14,10 +14,10 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::model::{EXPIRY_WINDOW_DAYS, Report};
-use crate::codes::Severity;
+use sigaudit_model::codes::Severity;
+use sigaudit_model::report::{EXPIRY_WINDOW_DAYS, Report};
 
-/// The `kind`s of [`super::model::Expiry`], each always given a count (0 when nothing of that
+/// The `kind`s of [`sigaudit_model::report::Expiry`], each always given a count (0 when nothing of that
 /// kind expires), so an alert on it never sees the series vanish.
 pub const EXPIRY_KINDS: &[&str] = &["trust-certificate", "signature", "signature-certificate"];
 

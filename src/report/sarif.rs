@@ -21,9 +21,9 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::Report;
-use super::model::{ImageReport, ImageStatus, SignatureReport};
-use crate::codes::{FindingCode, ResultCode, Severity};
-use crate::finding::Finding;
+use sigaudit_model::codes::{FindingCode, ResultCode, Severity};
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::{ImageReport, ImageStatus, SignatureReport};
 
 /// The SARIF version written, and the schema that describes it.
 pub const VERSION: &str = "2.1.0";

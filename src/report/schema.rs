@@ -21,7 +21,7 @@ pub fn report_schema() -> Value {
             "title".into(),
             Value::from(format!(
                 "sigaudit report.json, schema version {}",
-                super::model::SCHEMA_VERSION
+                sigaudit_model::report::SCHEMA_VERSION
             )),
         );
     }

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 
-use crate::codes::FindingCode;
 use crate::config::{Exemption, NO_MATCHING_RULE, Policy, Rule};
-use crate::finding::Finding;
-use crate::glob::Glob;
-use crate::report::Report;
-use crate::report::model::{
+use sigaudit_model::Report;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::glob::Glob;
+use sigaudit_model::report::{
     AppliedExemption, Compliance, ComplianceSummary, ExemptionSummary, ImageReport, RuleSummary,
     SignatureReport, Violation,
 };

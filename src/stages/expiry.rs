@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::report::Report;
-use crate::report::model::{EXPIRY_WINDOW_DAYS, Expiry, ImageReport};
+use sigaudit_model::Report;
+use sigaudit_model::report::{EXPIRY_WINDOW_DAYS, Expiry, ImageReport};
 
 /// Completes `report.expiring`, which holds the trust-store certificates expiring soon, with
 /// the signatures of its images: everything expiring in `(asOf, asOf + 90 days]`, soonest

@@ -1,5 +1,5 @@
 //! Audit history: an earlier `report.json` (`--baseline`) compared with a new report, giving
-//! the report's `changes` section ([`crate::report::changes`]).
+//! the report's `changes` section ([`sigaudit_model::changes`]).
 //!
 //! The baseline is read as JSON values, field by field, never into the model: a report written
 //! by a newer sigaudit (with fields this one does not know) or by an older one (without fields
@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::digest::{Digest, sha256_hex};
-use crate::report::Report;
-use crate::report::changes::{BaselineInfo, Change, ChangeCounts, ChangeKind, Changes};
-use crate::report::model::{Compliance, ImageReport, ImageStatus, SCHEMA_VERSION};
+use sigaudit_model::Report;
+use sigaudit_model::changes::{BaselineInfo, Change, ChangeCounts, ChangeKind, Changes};
+use sigaudit_model::digest::{Digest, sha256_hex};
+use sigaudit_model::report::{Compliance, ImageReport, ImageStatus, SCHEMA_VERSION};
 
 /// A baseline larger than this is refused rather than read into memory (a report of a million
 /// images is about 2 GiB less than that).
@@ -237,7 +237,7 @@ impl Baseline {
                     // Version 1 wrote bare hex (empty when unreadable), version 2 writes
                     // `sha256:<hex>` (null): held as bare hex, as the new report's records are.
                     sha256: str_of(&m.sha256)
-                        .map(|h| crate::digest::bare_hex(&h).to_string())
+                        .map(|h| sigaudit_model::digest::bare_hex(&h).to_string())
                         .unwrap_or_default(),
                     kind: str_of(&m.kind).unwrap_or_default(),
                 },
@@ -277,7 +277,7 @@ impl Baseline {
     }
 
     fn material_changes(&self, report: &Report) -> Vec<Change> {
-        let now: BTreeMap<&str, &crate::trust::MaterialRecord> = report
+        let now: BTreeMap<&str, &sigaudit_model::material::MaterialRecord> = report
             .trust_material
             .iter()
             .map(|m| (m.path.as_str(), m))
@@ -292,8 +292,10 @@ impl Baseline {
             // A hash as the reports write it (`sha256:<hex>`); none when it could not be read.
             before: before
                 .filter(|h| !h.is_empty())
-                .map(crate::digest::prefixed),
-            after: after.filter(|h| !h.is_empty()).map(crate::digest::prefixed),
+                .map(sigaudit_model::digest::prefixed),
+            after: after
+                .filter(|h| !h.is_empty())
+                .map(sigaudit_model::digest::prefixed),
             detail,
         };
         let mut out = Vec::new();

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use crate::audit::{self, AuditError, AuditOptions, Auditor};
 use crate::config::Policy;
-use crate::report::Report;
+use sigaudit_model::Report;
 
 use containers_policy::Judge;
 use history::Baseline;
@@ -52,6 +52,7 @@ pub fn conclude(report: &mut Report, auditor: &Auditor, inputs: &Inputs<'_>) {
             registry,
             as_of: opts.as_of,
             attached: auditor.attached(),
+            facts: auditor.key_facts(),
         }),
         _ => None,
     };
@@ -87,8 +88,8 @@ mod tests {
 
     use super::*;
     use crate::config::Source;
-    use crate::report::changes::ChangeKind;
-    use crate::report::model::{Compliance, PolicyVerdict, TRUST_CERTIFICATE};
+    use sigaudit_model::changes::ChangeKind;
+    use sigaudit_model::report::{Compliance, PolicyVerdict, TRUST_CERTIFICATE};
 
     fn fixture(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,7 @@ use base64::Engine;
 use x509_cert::der::{Decode, Reader, SliceReader, asn1::UintRef};
 use x509_cert::spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
-use crate::digest::sha256_hex;
+use sigaudit_model::digest::sha256_hex;
 
 const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");

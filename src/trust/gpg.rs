@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 
 use super::{MaterialRecord, MaterialStatus};
-use crate::codes::FindingCode;
-use crate::digest::sha256_hex;
-use crate::finding::Finding;
 use crate::gpg::Keyring;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::sha256_hex;
+use sigaudit_model::finding::Finding;
 
 /// Largest keyring file read.
 const MAX_KEYRING_BYTES: u64 = 16 << 20;

@@ -18,8 +18,8 @@ use std::fmt;
 use x509_cert::der::Decode;
 use x509_cert::spki::SubjectPublicKeyInfoRef;
 
-use crate::codes::{FindingCode, LintCode};
-use crate::notation::x509::oids;
+use sigaudit_model::codes::{FindingCode, LintCode};
+use sigaudit_notation::x509::oids;
 
 use super::CosignKey;
 use super::cosign_keys::rsa_bits;

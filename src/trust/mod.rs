@@ -10,55 +10,14 @@ pub mod notation;
 pub use cosign_keys::{CosignKey, KeyAlgorithm, KeyMatch, verify_with_any};
 pub use key_file::{KeyFileError, KeyFileFault, ZotReads, classify as classify_key_file};
 pub use links::{LinkRefusal, TreeLinks};
+pub use sigaudit_model::material::{MaterialRecord, MaterialStatus};
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use crate::codes::FindingCode;
-use crate::digest::sha256_hex;
-use crate::finding::Finding;
 use crate::layout::rel_path;
-
-/// Status of one trust-material file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum MaterialStatus {
-    /// Loaded and used.
-    Ok,
-    /// Could not be used; `detail` says why.
-    Invalid,
-    /// Present but not used by this version of sigaudit; `detail` says why.
-    NotEvaluated,
-}
-
-impl MaterialStatus {
-    /// The word of `report.json` (and of `trust list`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MaterialStatus::Ok => "ok",
-            MaterialStatus::Invalid => "invalid",
-            MaterialStatus::NotEvaluated => "not-evaluated",
-        }
-    }
-}
-
-/// One file of trust material, as recorded in the report.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
-pub struct MaterialRecord {
-    /// Path relative to the rootDir (a GPG keyring: the path as given, outside the rootDir).
-    pub path: String,
-    /// `cosign-public-key`, `notation-trust-policy`, `notation-certificate`, `gpg-keyring` or
-    /// `other`.
-    pub kind: &'static str,
-    /// `sha256:<hex>` of the file's bytes; null when it could not be read. (Held as bare hex,
-    /// empty when unreadable: the trust fingerprint is computed over that form.)
-    #[serde(serialize_with = "crate::digest::serialize_sha256")]
-    #[schemars(with = "Option<String>", extend("pattern" = "^sha256:[0-9a-f]{64}$"))]
-    pub sha256: String,
-    pub status: MaterialStatus,
-    pub detail: String,
-}
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::sha256_hex;
+use sigaudit_model::finding::Finding;
 
 /// All trust material of a rootDir.
 #[derive(Debug)]

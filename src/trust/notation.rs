@@ -10,15 +10,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::codes::FindingCode;
-use crate::digest::sha256_hex;
-use crate::finding::Finding;
 use crate::layout::rel_path;
-use crate::notation::policy::{self, PolicyError, TrustPolicyDocument};
-use crate::notation::revocation::CrlStore;
-use crate::notation::truststore::{StoreType, TrustStoreError};
-use crate::notation::verifier::TrustStores;
-use crate::notation::x509::{Cert, hex};
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::digest::sha256_hex;
+use sigaudit_model::finding::Finding;
+use sigaudit_notation::policy::{self, PolicyError, TrustPolicyDocument};
+use sigaudit_notation::revocation::CrlStore;
+use sigaudit_notation::truststore::{StoreType, TrustStoreError};
+use sigaudit_notation::verifier::TrustStores;
+use sigaudit_notation::x509::{Cert, hex};
 
 use super::key_file::private_key_label;
 use super::links::TreeLinks;
@@ -202,7 +202,10 @@ pub fn load(
         .into_iter()
         .map(|(p, _, d)| (p, d))
         .collect();
-    let crl_bad: BTreeMap<PathBuf, String> = crl_problems.into_iter().collect();
+    let crl_bad: BTreeMap<PathBuf, String> = crl_problems
+        .into_iter()
+        .map(|(path, why)| (path, why.to_string()))
+        .collect();
 
     let oci_exists = dir.join(policy::OCI_POLICY_FILE).symlink_metadata().is_ok();
     if usable && dir.exists() {
@@ -421,7 +424,7 @@ fn describe_policy(doc: &TrustPolicyDocument) -> String {
             let level = s.verification_level().map(|l| l.name).unwrap_or("invalid");
             format!(
                 "{} ({level}; scopes {}; stores {})",
-                crate::notation::x509::go_quote(&s.name),
+                sigaudit_notation::x509::go_quote(&s.name),
                 s.registry_scopes.join(" "),
                 if s.trust_stores.is_empty() {
                     "none".to_string()
@@ -437,7 +440,7 @@ fn describe_policy(doc: &TrustPolicyDocument) -> String {
 fn describe_cert(cert: &Cert, ty: StoreType, name: &str) -> String {
     format!(
         "{ty}:{name} certificate {}, sha256 {}, valid {} to {}",
-        crate::notation::x509::go_quote(cert.subject_string()),
+        sigaudit_notation::x509::go_quote(cert.subject_string()),
         hex(&cert.sha256_fingerprint()),
         cert.not_before().to_rfc3339(),
         cert.not_after().to_rfc3339()

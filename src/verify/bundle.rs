@@ -10,9 +10,9 @@ use super::{
     CheckResult, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check, no_key_verdict,
     trusted_verdict,
 };
-use crate::codes::ResultCode;
-use crate::gojson;
 use crate::media;
+use sigaudit_gojson as gojson;
+use sigaudit_model::codes::ResultCode;
 
 /// Bundle media types cosign accepts.
 const BUNDLE_MEDIA_TYPES: &[&str] = &[
@@ -483,7 +483,9 @@ fn message_signature(
     else {
         return invalid("messageSignature has no base64 signature", checks);
     };
-    if alg != "SHA2_256" || input.subject.digest.algorithm() != crate::digest::Algorithm::Sha256 {
+    if alg != "SHA2_256"
+        || input.subject.digest.algorithm() != sigaudit_model::digest::Algorithm::Sha256
+    {
         return invalid(
             format!("message digest algorithm {alg:?} is not supported (SHA2_256 is)"),
             checks,
@@ -505,10 +507,10 @@ fn message_signature(
             key.file, km.scheme
         ),
     ));
-    if crate::digest::to_hex(&digest) != input.subject.digest.hex() {
+    if sigaudit_model::digest::to_hex(&digest) != input.subject.digest.hex() {
         let reason = format!(
             "the signed message digest sha256:{} is not {}",
-            crate::digest::to_hex(&digest),
+            sigaudit_model::digest::to_hex(&digest),
             input.subject.digest
         );
         checks.push(check("digest-binding", CheckResult::Fail, reason.clone()));
@@ -533,7 +535,7 @@ fn keyless_bundle(
     let Some(kc) = ctx.keyless else {
         return super::keyless::no_trusted_root(checks);
     };
-    if input.subject.digest.algorithm() != crate::digest::Algorithm::Sha256 {
+    if input.subject.digest.algorithm() != sigaudit_model::digest::Algorithm::Sha256 {
         return invalid(
             format!(
                 "the image digest {} is not SHA-256, which sigstore bundles bind",

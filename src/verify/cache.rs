@@ -14,6 +14,7 @@
 //! they are; a positive one is only a hint of which key to try first and is verified again. So a
 //! cache file, even a forged one, can never make an untrusted signature trusted.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -21,9 +22,9 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::to_hex;
-use crate::report::write_atomic;
-use crate::trust::{KeyMatch, TrustMaterial};
+use crate::atomic_file::write_atomic;
+use crate::trust::{CosignKey, KeyMatch, TrustMaterial};
+use sigaudit_model::digest::to_hex;
 
 /// What is known about one signature.
 #[derive(Debug, Default)]
@@ -98,6 +99,18 @@ impl KeyCache {
         message: &[u8],
         signature: &[u8],
     ) -> Option<KeyMatch> {
+        self.verify_with(&trust.cosign_keys, message, signature)
+    }
+
+    /// [`KeyCache::verify`] against `keys` (the trust material's, or a containers policy's):
+    /// the facts are kept by key fingerprint, so a signature already checked against a key is
+    /// not checked again whichever list names the key. The match indexes `keys`.
+    pub fn verify_with<K: Borrow<CosignKey>>(
+        &self,
+        keys: &[K],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<KeyMatch> {
         let id = signature_id(message, signature);
         let slot = {
             // A poisoned memo only means another thread panicked mid-insert; the map is intact.
@@ -105,8 +118,7 @@ impl KeyCache {
             map.entry(id).or_default().clone()
         };
         let mut facts = slot.lock().unwrap_or_else(|e| e.into_inner());
-        let keys = &trust.cosign_keys;
-        let first_with = |fp: &str| keys.iter().position(|k| k.fingerprint == fp);
+        let first_with = |fp: &str| keys.iter().position(|k| k.borrow().fingerprint == fp);
         if let Some((fp, scheme)) = &facts.verified
             && let Some(key) = first_with(fp)
         {
@@ -116,7 +128,7 @@ impl KeyCache {
         let hinted = facts.hint.as_deref().and_then(first_with);
         let order = hinted.into_iter().chain(0..keys.len());
         for i in order {
-            let k = &keys[i];
+            let k: &CosignKey = keys[i].borrow();
             if facts.failed.contains(&k.fingerprint) {
                 continue;
             }

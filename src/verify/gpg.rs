@@ -6,9 +6,9 @@
 use super::{
     CheckResult, SigStatus, SignatureInput, TrustAnchor, Verdict, Verifier, VerifyContext, check,
 };
-use crate::codes::ResultCode;
-use crate::digest::Digest;
 use crate::gpg::{self, GpgError, NotOpenPgpKind};
+use sigaudit_model::codes::ResultCode;
+use sigaudit_model::digest::Digest;
 
 pub struct GpgSimpleSigning;
 

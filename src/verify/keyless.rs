@@ -3,9 +3,9 @@
 //! a [`crate::keyless`] verification with its checks recorded.
 
 use super::{Check, CheckResult, SigStatus, TrustAnchor, Verdict, check};
-use crate::codes::ResultCode;
-use crate::glob::Glob;
 use crate::keyless::{self, Failure, FailureKind, IdentityRule, Requirements, TrustRoot, Verified};
+use sigaudit_model::codes::ResultCode;
+use sigaudit_model::glob::Glob;
 
 /// Identities trusted for the repositories a glob matches (`[[keyless.identities]]`).
 #[derive(Debug, Clone, PartialEq, Eq)]

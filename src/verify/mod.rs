@@ -4,6 +4,7 @@
 
 mod bundle;
 mod cache;
+pub mod for_policy;
 mod gpg;
 mod keyless;
 mod notation;
@@ -19,16 +20,16 @@ pub use cache::{CACHE_FILE, KeyCache};
 pub use gpg::SIGSTORE_JSON_FORMAT;
 pub use keyless::{KeylessContext, RepositoryIdentities};
 pub use notation::NotationContext;
+pub use sigaudit_model::verdict::{Check, CheckResult, SigStatus};
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-use crate::codes::ResultCode;
-use crate::digest::Digest;
 use crate::discover::{Artifact, ArtifactKind, LayerRef};
 use crate::trust::{KeyMatch, TrustMaterial};
+use sigaudit_model::codes::ResultCode;
+use sigaudit_model::digest::Digest;
 
 /// The image a signature claims to sign.
 #[derive(Debug, Clone, Copy)]
@@ -76,38 +77,6 @@ pub struct TrustAnchor {
     pub fingerprint: Option<String>,
     /// `type:name` of the notation store.
     pub store: Option<String>,
-}
-
-/// Overall outcome of one signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SigStatus {
-    Trusted,
-    Untrusted,
-    /// Listed but not verified by this version (never trusted).
-    Unsupported,
-    /// The signature could not be read.
-    Error,
-}
-
-/// Result of one check within a verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CheckResult {
-    Pass,
-    Fail,
-    /// Failed, but the policy only logs this check.
-    Logged,
-    Skipped,
-    NotChecked,
-}
-
-/// One named check and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct Check {
-    pub name: &'static str,
-    pub result: CheckResult,
-    pub detail: String,
 }
 
 /// What a verifier concluded about one signature.
@@ -267,7 +236,7 @@ pub fn verify_detached(
 pub fn verify_detached_blob(
     layer: &LayerRef,
     bundle: &[u8],
-    blob_digest: &crate::digest::Digest,
+    blob_digest: &sigaudit_model::digest::Digest,
     ctx: &VerifyContext<'_>,
 ) -> Verdict {
     let artifact = Artifact {

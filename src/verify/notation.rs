@@ -1,4 +1,4 @@
-//! Notary Project signatures (JWS and COSE envelopes), verified by [`crate::notation`] against
+//! Notary Project signatures (JWS and COSE envelopes), verified by [`sigaudit_notation`] against
 //! the rootDir's trust policy, trust stores and CRLs.
 //!
 //! The trust-policy statement is chosen per repository from `<registry>/<repository>`
@@ -11,17 +11,17 @@ use super::{
     Check, CheckResult, SigStatus, SignatureInput, TrustAnchor, Verdict, Verifier, VerifyContext,
     check,
 };
-use crate::codes::ResultCode;
-use crate::notation::policy::PolicyError;
-use crate::notation::verifier::{
+use crate::trust::notation::{NotationTrust, PolicyState};
+use sigaudit_model::codes::ResultCode;
+use sigaudit_notation::policy::PolicyError;
+use sigaudit_notation::verifier::{
     Caches, CheckStatus, FailureKind, SignatureOutcome, Target, VerifyOptions,
 };
-use crate::trust::notation::{NotationTrust, PolicyState};
 
 /// What notation verification needs for a run: the verifier over the rootDir's policy (or why
 /// there is none) and the registry name that forms artifact paths.
 pub struct NotationContext<'a> {
-    verifier: Result<crate::notation::verifier::Verifier<'a>, (ResultCode, String)>,
+    verifier: Result<sigaudit_notation::verifier::Verifier<'a>, (ResultCode, String)>,
     registry: Option<String>,
 }
 
@@ -35,7 +35,7 @@ impl<'a> NotationContext<'a> {
         require_revocation: bool,
     ) -> Self {
         let verifier = match &trust.policy {
-            PolicyState::Valid { doc, .. } => Ok(crate::notation::verifier::Verifier::new(
+            PolicyState::Valid { doc, .. } => Ok(sigaudit_notation::verifier::Verifier::new(
                 doc,
                 &trust.stores,
                 &trust.crls,
@@ -67,7 +67,7 @@ impl<'a> NotationContext<'a> {
 }
 
 /// A Notary Project envelope (JWS, COSE, or of a media type notation does not know, which its
-/// verifier refuses), verified by the [`crate::notation`] crate.
+/// verifier refuses), verified by the [`sigaudit_notation`] crate.
 pub struct NotationEnvelope;
 
 fn not_run(code: ResultCode, reason: String) -> Verdict {
@@ -221,7 +221,7 @@ fn verdict_of(o: SignatureOutcome) -> Verdict {
     if let Some(s) = &o.signer {
         v.details.insert("certificateChain", s.chain.join(" <- "));
         v.details
-            .insert("leafSha256", crate::digest::prefixed(&s.sha256));
+            .insert("leafSha256", sigaudit_model::digest::prefixed(&s.sha256));
     }
     if let Some(t) = &o.timestamp {
         v.details.insert(

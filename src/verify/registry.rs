@@ -40,6 +40,15 @@ pub enum Label {
 /// How the settings name cosign keyless signatures.
 pub const KEYLESS_FORMAT: &str = "cosign keyless (Fulcio)";
 
+/// How the settings name sigstore bundles holding a `messageSignature` (a blob signature, which
+/// no image signature is: listed, never trusted, code `message-signature`).
+pub const MESSAGE_SIGNATURE_BUNDLES: &str =
+    "cosign sigstore-bundle messageSignature (a blob signature)";
+
+/// How the settings name notation envelopes of a media type other than JWS and COSE (which the
+/// Notary Project verifier refuses: never trusted).
+pub const OTHER_NOTATION_ENVELOPES: &str = "notation envelopes of other media types";
+
 /// One row of the table.
 pub struct Format {
     /// The kind of artifact.
@@ -98,6 +107,7 @@ pub static FORMATS: &[Format] = &[
         settings: &[
             Label::Verified("cosign sigstore-bundle (key)"),
             Label::Keyless,
+            Label::Listed(MESSAGE_SIGNATURE_BUNDLES),
         ],
     },
     Format {
@@ -138,7 +148,7 @@ pub static FORMATS: &[Format] = &[
         name: "notation-unknown",
         envelope: true,
         reuse: ReuseKey::Notation,
-        settings: &[],
+        settings: &[Label::Listed(OTHER_NOTATION_ENVELOPES)],
     },
     Format {
         kind: ArtifactKind::GpgLookaside,
@@ -308,7 +318,9 @@ mod tests {
             listed,
             [
                 KEYLESS_FORMAT,
+                MESSAGE_SIGNATURE_BUNDLES,
                 "cosign attestations",
+                OTHER_NOTATION_ENVELOPES,
                 "sigstore-json (in the GPG lookaside)",
             ]
         );

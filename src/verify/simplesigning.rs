@@ -7,9 +7,9 @@ use super::{
     CheckResult, SigStatus, SignatureInput, Verdict, Verifier, VerifyContext, b64_std, check,
     no_key_verdict, trusted_verdict,
 };
-use crate::codes::ResultCode;
-use crate::gojson;
 use crate::media;
+use sigaudit_gojson as gojson;
+use sigaudit_model::codes::ResultCode;
 
 /// The `critical.type` of a cosign image signature payload.
 pub const COSIGN_PAYLOAD_TYPE: &str = "cosign container image signature";
@@ -29,7 +29,7 @@ pub struct SimpleSigningClaims {
 
 /// Reads the claims as cosign and zot do (Go's `encoding/json` into
 /// `payload.SimpleContainerImage`: keys match fields under Go's folding), after refusing a
-/// payload in which two keys fold to one field (see [`crate::gojson`]): `docker-manifest-digest`
+/// payload in which two keys fold to one field (see [`sigaudit_gojson`]): `docker-manifest-digest`
 /// beside `docker-manifeſt-digest` would be one image to sigaudit and another to Go.
 pub fn read_simple_signing_claims(
     payload: &[u8],

@@ -9,40 +9,29 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::audit::AuditOptions;
 use crate::digest::sha256_hex;
-use crate::layout::{LocalStore, find_in_stores, walked_folders};
+use crate::layout::{Store, walked_folders};
 
 /// Symbolic links followed before a path is taken as unresolvable (Linux's own limit).
 const MAX_LINK_HOPS: usize = 40;
 
 /// The stores whose repositories are audited: the rootDir, or every store of `--zot-config`.
-fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<LocalStore> {
+fn stores_of(root: &Path, opts: &AuditOptions) -> Vec<Store> {
     match &opts.zot {
         Some(z) => z.stores.clone(),
-        None => vec![LocalStore::default_at(root.to_path_buf())],
+        None => vec![Store::default_at(root.to_path_buf())],
     }
 }
 
 /// The repositories' identity: every repository's name and the SHA-256 of its `index.json`,
-/// in every store audited.
-pub(super) fn repos_fingerprint(root: &Path, opts: &AuditOptions) -> String {
-    let (walk, _) = find_in_stores(&stores_of(root, opts));
-    let mut s = String::new();
-    for r in &walk.repositories {
-        // Read like discovery reads it: never through a link, never a named pipe or a device
-        // (which would block or never end), never more than discovery would.
-        let h = crate::layout::read_regular(
-            &r.path.join("index.json"),
-            crate::discover::MAX_INDEX_JSON_BYTES,
-            "index.json",
-        )
-        .map(|b| sha256_hex(&b))
-        .unwrap_or_default();
-        s.push_str(&r.name);
-        s.push('\0');
-        s.push_str(&h);
-        s.push('\n');
-    }
-    format!("sha256:{}", sha256_hex(s.as_bytes()))
+/// in every store audited, read through each store (see
+/// [`crate::layout::repositories_fingerprint`]: `memo`, kept between polls, lets an object
+/// store answer an unchanged `index.json` with 304 Not Modified).
+pub(super) fn repos_fingerprint(
+    root: &Path,
+    opts: &AuditOptions,
+    memo: &mut crate::layout::IndexMemo,
+) -> String {
+    crate::layout::repositories_fingerprint(&stores_of(root, opts), memo)
 }
 
 /// What to watch, and which event paths concern it. All paths are real (links resolved).
@@ -259,7 +248,7 @@ pub(super) fn repo_plan(real_root: &Path, opts: &AuditOptions) -> Plan {
         plan.watch(&d, false);
     }
     // The substores of `--zot-config`, each once, by their real folder.
-    for store in stores_of(real_root, opts) {
+    for store in stores_of(real_root, opts).iter().filter(|s| s.is_local()) {
         match store.root.canonicalize() {
             Ok(r) if r != real_root => {
                 for d in walked_folders(&r) {

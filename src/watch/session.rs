@@ -61,8 +61,9 @@ pub fn watch(
         ev.arm(&[&trust_plan_now, &repo_plan_now, &lookaside_plan_now]);
     }
     let lookaside_fp = lookaside_fingerprint(&lookaside_plan_now);
+    let mut index_memo = crate::layout::IndexMemo::default();
     let repos_fp = if wopts.watch_repos {
-        repos_fingerprint(root, &opts)
+        repos_fingerprint(root, &opts, &mut index_memo)
     } else {
         String::new()
     };
@@ -79,6 +80,7 @@ pub fn watch(
         renderer: report::Renderer::new(&opts_formats, &wopts.out).with_html(wopts.html.clone()),
         trust_fp: String::new(),
         repos_fp,
+        index_memo,
         unwritten: false,
         root_missing: false,
         trust_plan: trust_plan_now,
@@ -187,6 +189,9 @@ struct Session<'a> {
     renderer: report::Renderer,
     trust_fp: String,
     repos_fp: String,
+    /// Each `index.json`'s ETag and hash at the last poll: an object store answers an
+    /// unchanged one with 304 Not Modified.
+    index_memo: crate::layout::IndexMemo,
     /// The last report could not be written; retried at each housekeeping tick.
     unwritten: bool,
     root_missing: bool,
@@ -426,7 +431,7 @@ impl Session<'_> {
             .as_ref()
             .is_some_and(|t| t.fingerprint() != self.trust_fp);
         let repos_changed = trigger.repos && {
-            let fp = repos_fingerprint(&self.root, self.auditor.options());
+            let fp = repos_fingerprint(&self.root, self.auditor.options(), &mut self.index_memo);
             let changed = fp != self.repos_fp;
             self.repos_fp = fp;
             changed

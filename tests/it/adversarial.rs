@@ -185,3 +185,47 @@ fn a_corpus_with_fresh_keys_gives_the_same_outcomes() {
     let n = check(&report, &cases, &format!("seed {seed}"));
     eprintln!("seed {seed}: {} cases, {n} outcomes checked", cases.len());
 }
+
+/// What the settings say is listed, never trusted, is never trusted in the report: the
+/// corpus's message-signature bundles are untrusted and their form is among `listedFormats`,
+/// while bundles signing images (the control, in `fixtures/demo`) are trusted
+/// under a verified format.
+#[test]
+fn listed_formats_name_the_bundles_never_trusted() {
+    let report = scan(&common::project().join("fixtures/adversarial"));
+    let names = |key: &str| -> Vec<String> {
+        report["settings"][key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(|v| v.as_str().expect("a name").to_string())
+            .collect()
+    };
+    let (verified, listed) = (names("verifiedFormats"), names("listedFormats"));
+    let message = sigaudit::verify::registry::MESSAGE_SIGNATURE_BUNDLES;
+    assert!(listed.iter().any(|n| n == message), "{listed:?}");
+    assert!(!verified.iter().any(|n| n == message), "{verified:?}");
+    let bundles = |report: &Value| -> Vec<Value> {
+        report["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .flat_map(|i| i["signatures"].as_array().expect("signatures"))
+            .filter(|s| s["format"] == "sigstore-bundle")
+            .cloned()
+            .collect()
+    };
+    let blob_signatures: Vec<Value> = bundles(&report)
+        .into_iter()
+        .filter(|s| s["code"] == "message-signature")
+        .collect();
+    assert!(!blob_signatures.is_empty());
+    assert!(
+        blob_signatures
+            .iter()
+            .all(|s| s["trusted"] == false && s["status"] == "unsupported")
+    );
+    let control = scan(&common::project().join("fixtures/demo"));
+    assert!(bundles(&control).iter().any(|s| s["trusted"] == true));
+    assert!(verified.iter().any(|n| n == "cosign sigstore-bundle (key)"));
+}

@@ -253,6 +253,73 @@ fn no_socket_is_ever_opened() {
     );
 }
 
+/// With object storage, "no network" becomes "no connection except to the endpoint the
+/// operator configured": a scan of a bucket on the test S3 server, under `strace -f -e
+/// trace=connect`, connects to that server's address and port and to nothing else (no DNS, no
+/// metadata service, no other host). The local scan above is the control: no socket at all.
+#[cfg(all(target_os = "linux", feature = "object-storage"))]
+#[test]
+fn object_storage_connects_only_to_the_configured_endpoint() {
+    use crate::object_store::{ACCESS_KEY, S3Server, s3_config};
+    if !have("strace", "the connections of an object-storage scan") {
+        return;
+    }
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    let root = common::project().join("fixtures/demo");
+    server.upload(&root, "");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = s3_config(tmp.path(), &root, &server.endpoint(), None);
+    let log = tmp.path().join("scan.strace");
+    let status = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=connect", "-o"])
+        .arg(&log)
+        .args(
+            Sigaudit::new()
+                .arg("scan")
+                .arg("--zot-config")
+                .arg(&config)
+                .args(["--out".as_ref(), tmp.path().join("out").as_os_str()])
+                .args(["--as-of", AS_OF, "-q", "--format", "json"])
+                .argv(),
+        )
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", ACCESS_KEY)
+        .status()
+        .expect("strace");
+    assert_eq!(status.code(), Some(0));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("out/report.json")).expect("report"))
+            .expect("json");
+    assert!(report["summary"]["images"].as_u64().unwrap_or(0) > 0);
+    // Each call as made (with its address); a thread's call may be split by strace into an
+    // `<unfinished ...>` line and a `<... connect resumed>` line, which names no address.
+    let calls: Vec<String> = network_calls(&log)
+        .into_iter()
+        .filter(|c| c.contains("connect("))
+        .collect();
+    let endpoint = format!(
+        "sin_port=htons({}), sin_addr=inet_addr(\"127.0.0.1\")",
+        server.port
+    );
+    assert!(
+        calls.iter().any(|c| c.contains(&endpoint)),
+        "no connection to the endpoint seen:\n{}",
+        calls.join("\n")
+    );
+    let others: Vec<&String> = calls.iter().filter(|c| !c.contains(&endpoint)).collect();
+    assert!(
+        others.is_empty(),
+        "connections to anything but {endpoint}:\n{}",
+        others
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
 /// And with no network at all (a new network namespace, only a loopback that is down), the
 /// scan does exactly what it does with one.
 #[cfg(target_os = "linux")]

@@ -59,6 +59,8 @@ mod history;
 mod html;
 mod html_browser;
 mod manual;
+#[cfg(feature = "object-storage")]
+mod object_store;
 mod prometheus;
 mod report_injection;
 mod schema;

@@ -207,20 +207,37 @@ fn a_store_that_cannot_be_read_stops_the_run() {
 }
 
 #[test]
-fn an_object_store_this_build_cannot_read_is_never_left_out_silently() {
+fn an_object_store_that_cannot_be_reached_is_never_left_out_silently() {
     let t = tempfile::tempdir().expect("tempdir");
+    // A loopback port nothing listens on: bound, then released.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let config = write_config(
         t.path(),
         &json!({"storage": {"rootDirectory": common::project().join("fixtures/demo"),
             "subPaths": {"/cloud": {"rootDirectory": t.path().join("cache"),
                 "storageDriver": {"name": "s3", "bucket": "zot", "region": "us-east-1",
-                    "secretkey": "not-to-be-printed"}}}}}),
+                    "regionendpoint": format!("127.0.0.1:{closed}"), "secure": false,
+                    "forcepathstyle": true, "secretkey": "not-to-be-printed"}}}}}),
     );
-    let (code, report, err) = scan(&["--zot-config".as_ref(), config.as_os_str()]);
-    assert_eq!(code, 3, "{err}");
-    assert!(report.is_none());
+    let run = common::Sigaudit::new()
+        .arg("scan")
+        .args(["--zot-config".as_ref(), config.as_os_str()])
+        .args(["--format", "json"])
+        // No credential lookup (an instance metadata service) for an unsigned request.
+        .env("AWS_SKIP_SIGNATURE", "true")
+        .run();
+    let o = run.assert.get_output();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(!run.out().join("report.json").exists());
     assert!(
-        err.contains("substore /cloud") && err.contains("s3 bucket zot"),
+        err.contains("substore /cloud")
+            && err.contains("s3 bucket zot")
+            && err.contains("cannot be reached"),
         "{err}"
     );
     assert!(!err.contains("not-to-be-printed"), "{err}");

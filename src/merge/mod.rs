@@ -1,7 +1,7 @@
 //! `sigaudit merge`: the shard reports of one registry (`scan --shard I/N`, see
 //! [`crate::shard`]) joined into the report a full scan would have written.
 //!
-//! Each shard's images are read back into the report model ([`crate::report::read`]) and the
+//! Each shard's images are read back into the report model ([`read`]) and the
 //! registry-wide parts are computed again with a scan's own code: the counts
 //! ([`crate::audit::tally`]), then the stages after aggregation, as a scan runs them
 //! ([`crate::stages::conclude_merged`]: the containers-policy counts, the expiry list, the
@@ -12,6 +12,8 @@
 //! count and key, every index present once. Anything else is refused, naming the file and the
 //! reason: a merged report must never pass for a registry-wide audit that did not happen.
 
+pub mod read;
+
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,17 +23,17 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::audit::tally;
-use crate::codes::FindingCode;
 use crate::config::Policy;
-use crate::finding::Finding;
-use crate::report::Format;
-use crate::report::model::{
+use crate::stages::history::Baseline;
+use read::Head;
+use sigaudit_model::Format;
+use sigaudit_model::codes::FindingCode;
+use sigaudit_model::finding::Finding;
+use sigaudit_model::report::{
     ImageReport, MergedReport, MergedShard, Report, RepositorySummary, SCHEMA_VERSION, Settings,
     Tool, UnreadableRepository,
 };
-use crate::report::read::{self, Head};
-use crate::report::text::Interner;
-use crate::stages::history::Baseline;
+use sigaudit_model::text::Interner;
 
 /// Why the shards cannot be merged. Each names the file (or files) and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -386,7 +388,7 @@ fn assemble(
         .as_array()
         .ok_or_else(|| refuse(first, "expiring is not an array".into()))?
         .iter()
-        .filter(|e| e["kind"] == crate::report::model::TRUST_CERTIFICATE)
+        .filter(|e| e["kind"] == sigaudit_model::report::TRUST_CERTIFICATE)
         .map(read::expiry)
         .collect::<Result<Vec<_>, String>>()
         .map_err(|e| refuse(first, format!("expiring[]: {e}")))?;
@@ -396,8 +398,10 @@ fn assemble(
         count: shard["count"].as_u64().unwrap_or(0),
         rule: shard["rule"].as_str().unwrap_or_default().to_string(),
         key: shard["key"].as_str().unwrap_or_default().to_string(),
-        key_sha256: crate::digest::bare_hex(shard["keySha256"].as_str().unwrap_or_default())
-            .to_string(),
+        key_sha256: sigaudit_model::digest::bare_hex(
+            shard["keySha256"].as_str().unwrap_or_default(),
+        )
+        .to_string(),
         shards: heads
             .iter()
             .map(|h| MergedShard {
@@ -541,7 +545,7 @@ impl<R: Read> Read for HashingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::digest::sha256_hex;
+    use sigaudit_model::digest::sha256_hex;
 
     #[test]
     fn the_hashing_reader_hashes_what_it_read() {

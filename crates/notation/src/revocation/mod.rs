@@ -42,9 +42,24 @@
 //! * an entry rescued by the invalidityDate rule does not stop the search of that CRL (notation's
 //!   loop stops there; this only matters for a CRL listing a serial twice).
 //!
+//! The public API: [`CrlStore::load`] reads CRL folders once per run (never failing: each file
+//! that cannot be used is returned with a [`CrlFileError`]); [`check_chain`] gives each
+//! certificate of a chain its [`CertStatus`], and [`ChainRevocation::overall`] the chain's
+//! [`Overall`] verdict. Why a CRL is not used for a certificate ([`CrlRejection`]), or why a
+//! status is unknown, is said in the status's text, which the reports quote. Every error is a
+//! `thiserror` enum whose `Display` is notation's or Go's message where they have one.
+//!
 //! Bounds: a file above [`MAX_CRL_FILE_SIZE`] is refused unread; a CRL is kept as its DER bytes plus
 //! a few ranges, and its entries are re-scanned on lookup, so memory never grows with the number
 //! of entries beyond the file's own size.
+
+mod error;
+
+use error::PointError;
+pub use error::{
+    CacheEntryError, CertificateError, CrlFileError, CrlParseError, CrlRejection, LookupError,
+    TimeError,
+};
 
 use std::fs;
 use std::io::Read as _;
@@ -201,8 +216,8 @@ impl Crl {
         }
         if let Some(d) = &self.delta_indicator {
             match parse_unsigned(d) {
-                Ok(b) => out.push_str(&format!("; delta CRL of base {}", number_string(&b))),
-                Err(_) => out.push_str("; delta CRL (malformed indicator)"),
+                Some(b) => out.push_str(&format!("; delta CRL of base {}", number_string(&b))),
+                None => out.push_str("; delta CRL (malformed indicator)"),
             }
         }
         match self.origin {
@@ -227,49 +242,57 @@ fn rfc3339(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn malformed(e: X509Error) -> String {
+fn malformed(e: X509Error) -> CrlParseError {
     match e {
-        X509Error::Malformed(m) => format!("malformed CRL: {m}"),
-        other => other.to_string(),
+        X509Error::Malformed(m) => CrlParseError::Malformed(m),
+        other => CrlParseError::Der(other.to_string()),
     }
 }
 
 /// Parses one DER CRL like Go's `x509.ParseRevocationList`, keeping the original bytes.
-fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, String> {
+fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, CrlParseError> {
     let (outer, rest) = expect_tlv(&der, SEQUENCE, "CertificateList").map_err(malformed)?;
     if !rest.is_empty() {
-        return Err("malformed CRL: trailing data after the CRL".into());
+        return Err(CrlParseError::Malformed(
+            "trailing data after the CRL".into(),
+        ));
     }
     let (tbs, cur) = expect_tlv(outer.content, SEQUENCE, "tbsCertList").map_err(malformed)?;
     let (outer_alg, cur) = expect_tlv(cur, SEQUENCE, "signatureAlgorithm").map_err(malformed)?;
     let (sig, cur) = expect_tlv(cur, BIT_STRING, "signatureValue").map_err(malformed)?;
     if !cur.is_empty() {
-        return Err("malformed CRL: trailing data in CertificateList".into());
+        return Err(CrlParseError::Malformed(
+            "trailing data in CertificateList".into(),
+        ));
     }
     let signature = match sig.content.split_first() {
         Some((0, bits)) => bits,
-        _ => return Err("malformed CRL: signature BIT STRING has unused bits".into()),
+        _ => {
+            return Err(CrlParseError::Malformed(
+                "signature BIT STRING has unused bits".into(),
+            ));
+        }
     };
 
     let mut cur = tbs.content;
     if cur.first() == Some(&INTEGER) {
         let (v, r) = split_tlv(cur).map_err(malformed)?;
         if v.content != [1] {
-            return Err(format!("x509: unsupported crl version: {}", hex(v.content)));
+            return Err(CrlParseError::Version(hex(v.content)));
         }
         cur = r;
     }
     let (inner_alg, cur) = expect_tlv(cur, SEQUENCE, "signature").map_err(malformed)?;
     if inner_alg.full != outer_alg.full {
-        return Err("x509: inner and outer signature algorithm identifiers don't match".into());
+        return Err(CrlParseError::AlgorithmMismatch);
     }
     let (issuer, cur) = expect_tlv(cur, SEQUENCE, "issuer").map_err(malformed)?;
     let (this_tlv, mut cur) = split_tlv(cur).map_err(malformed)?;
-    let this_update = decode_time(this_tlv.full).map_err(|e| format!("thisUpdate: {e}"))?;
+    let this_update = decode_time(this_tlv.full).map_err(CrlParseError::ThisUpdate)?;
     let mut next_update = None;
     if matches!(cur.first(), Some(&UTC_TIME) | Some(&GENERALIZED_TIME)) {
         let (t, r) = split_tlv(cur).map_err(malformed)?;
-        next_update = Some(decode_time(t.full).map_err(|e| format!("nextUpdate: {e}"))?);
+        next_update = Some(decode_time(t.full).map_err(CrlParseError::NextUpdate)?);
         cur = r;
     }
     let mut revoked: &[u8] = &[];
@@ -285,7 +308,9 @@ fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, String> {
         cur = rest;
     }
     if !cur.is_empty() {
-        return Err("malformed CRL: trailing data in tbsCertList".into());
+        return Err(CrlParseError::Malformed(
+            "trailing data in tbsCertList".into(),
+        ));
     }
 
     // Every entry is checked once here, one at a time, so lookups later cannot meet bad DER.
@@ -303,12 +328,12 @@ fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, String> {
     let mut unsupported_critical = None;
     if !exts.is_empty() {
         let list =
-            Extensions::from_der(exts).map_err(|e| format!("malformed CRL extensions: {e}"))?;
+            Extensions::from_der(exts).map_err(|e| CrlParseError::Extensions(e.to_string()))?;
         for ext in &list {
             let value = ext.extn_value.as_bytes();
             let id = ext.extn_id;
             if id == oids::CRL_NUMBER {
-                number = Some(parse_unsigned(value).map_err(|_| "x509: malformed crl number")?);
+                number = Some(parse_unsigned(value).ok_or(CrlParseError::Number)?);
             } else if id == oids::DELTA_CRL_INDICATOR {
                 delta_indicator = Some(value.to_vec());
             } else if id == oids::FRESHEST_CRL {
@@ -323,7 +348,7 @@ fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, String> {
         }
     }
     let sig_alg = AlgorithmIdentifierOwned::from_der(outer_alg.full)
-        .map_err(|e| format!("malformed CRL signature algorithm: {e}"))?;
+        .map_err(|e| CrlParseError::SignatureAlgorithm(e.to_string()))?;
 
     let tbs_r = range_of(&der, tbs.full);
     let issuer_r = range_of(&der, issuer.full);
@@ -356,23 +381,24 @@ fn parse_crl(der: Vec<u8>, path: &Path, origin: Origin) -> Result<Crl, String> {
     })
 }
 
-fn decode_time(tlv: &[u8]) -> Result<DateTime<Utc>, String> {
-    let t = Time::from_der(tlv).map_err(|e| e.to_string())?;
-    to_chrono(t).map_err(|e| e.to_string())
+fn decode_time(tlv: &[u8]) -> Result<DateTime<Utc>, TimeError> {
+    let t = Time::from_der(tlv).map_err(|e| TimeError(e.to_string()))?;
+    to_chrono(t).map_err(|e| TimeError(e.to_string()))
 }
 
 /// A non-negative DER INTEGER TLV (cRLNumber, BaseCRLNumber) as big-endian bytes without leading
-/// zeros (zero is the empty vector).
-fn parse_unsigned(tlv: &[u8]) -> Result<Vec<u8>, String> {
-    let (int, rest) = expect_tlv(tlv, INTEGER, "INTEGER").map_err(|e| e.to_string())?;
+/// zeros (zero is the empty vector); `None` when malformed or negative (the callers say which
+/// field it is).
+fn parse_unsigned(tlv: &[u8]) -> Option<Vec<u8>> {
+    let (int, rest) = expect_tlv(tlv, INTEGER, "INTEGER").ok()?;
     if !rest.is_empty() || !minimal_integer(int.content) {
-        return Err("malformed INTEGER".into());
+        return None;
     }
     if int.content.first().is_some_and(|b| b & 0x80 != 0) {
-        return Err("negative INTEGER".into());
+        return None;
     }
     let start = int.content.iter().take_while(|b| **b == 0).count();
-    Ok(int.content.get(start..).unwrap_or_default().to_vec())
+    Some(int.content.get(start..).unwrap_or_default().to_vec())
 }
 
 /// DER INTEGER content rules (non-empty, minimal two's complement), as Go's cryptobyte checks.
@@ -412,22 +438,24 @@ struct EntryInfo {
     at: DateTime<Utc>,
     reason: Option<i64>,
     /// invalidityDate, with its parse error (which, as in notation, only matters when used).
-    invalidity: Option<Result<DateTime<Utc>, String>>,
+    invalidity: Option<Result<DateTime<Utc>, TimeError>>,
     unsupported_critical: Option<ObjectIdentifier>,
 }
 
 impl Entry<'_> {
     /// The load-time checks Go's parser makes: a minimal serial, a time, well-formed extensions
     /// and reasonCode.
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), CrlParseError> {
         if !minimal_integer(self.serial) {
-            return Err("malformed CRL: invalid serial number in revoked certificate".into());
+            return Err(CrlParseError::Malformed(
+                "invalid serial number in revoked certificate".into(),
+            ));
         }
         self.info().map(|_| ())
     }
 
-    fn info(&self) -> Result<EntryInfo, String> {
-        let at = decode_time(self.date).map_err(|e| format!("malformed CRL entry time: {e}"))?;
+    fn info(&self) -> Result<EntryInfo, CrlParseError> {
+        let at = decode_time(self.date).map_err(CrlParseError::EntryTime)?;
         let mut info = EntryInfo {
             at,
             reason: None,
@@ -437,17 +465,14 @@ impl Entry<'_> {
         let Some(ext) = self.extensions else {
             return Ok(info);
         };
-        let list = Extensions::from_der(ext)
-            .map_err(|e| format!("malformed CRL entry extensions: {e}"))?;
+        let list =
+            Extensions::from_der(ext).map_err(|e| CrlParseError::EntryExtensions(e.to_string()))?;
         for e in &list {
             let value = e.extn_value.as_bytes();
             if e.extn_id == oids::REASON_CODE {
                 info.reason = Some(parse_enumerated(value)?);
             } else if e.extn_id == oids::INVALIDITY_DATE {
-                info.invalidity = Some(
-                    parse_generalized_time(value)
-                        .map_err(|e| format!("failed to parse invalidity date: {e}")),
-                );
+                info.invalidity = Some(parse_generalized_time(value));
             }
             // notation refuses every critical entry extension but invalidityDate.
             if e.critical
@@ -461,8 +486,8 @@ impl Entry<'_> {
     }
 }
 
-fn parse_enumerated(tlv: &[u8]) -> Result<i64, String> {
-    let bad = || "x509: malformed reasonCode extension".to_string();
+fn parse_enumerated(tlv: &[u8]) -> Result<i64, CrlParseError> {
+    let bad = || CrlParseError::ReasonCode;
     let (e, rest) = expect_tlv(tlv, ENUMERATED, "reasonCode").map_err(|_| bad())?;
     if !rest.is_empty() || !minimal_integer(e.content) || e.content.len() > 4 {
         return Err(bad());
@@ -476,15 +501,15 @@ fn parse_enumerated(tlv: &[u8]) -> Result<i64, String> {
 
 /// A DER GeneralizedTime TLV as Go's `asn1` "generalized" parses it: `YYYYMMDDHHMMSS`, an
 /// optional fraction without trailing zeros, then `Z` or `±HHMM`.
-fn parse_generalized_time(tlv: &[u8]) -> Result<DateTime<Utc>, String> {
-    let (t, rest) =
-        expect_tlv(tlv, GENERALIZED_TIME, "GeneralizedTime").map_err(|e| e.to_string())?;
+fn parse_generalized_time(tlv: &[u8]) -> Result<DateTime<Utc>, TimeError> {
+    let (t, rest) = expect_tlv(tlv, GENERALIZED_TIME, "GeneralizedTime")
+        .map_err(|e| TimeError(e.to_string()))?;
     if !rest.is_empty() {
-        return Err("trailing data".into());
+        return Err(TimeError("trailing data".into()));
     }
-    let s = std::str::from_utf8(t.content).map_err(|_| "not ASCII")?;
-    let bad = || format!("invalid GeneralizedTime {s:?}");
-    let num = |r: Range<usize>| -> Result<u32, String> {
+    let s = std::str::from_utf8(t.content).map_err(|_| TimeError("not ASCII".into()))?;
+    let bad = || TimeError(format!("invalid GeneralizedTime {s:?}"));
+    let num = |r: Range<usize>| -> Result<u32, TimeError> {
         let part = s.get(r).ok_or_else(bad)?;
         if !part.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
@@ -529,7 +554,7 @@ struct Entries<'a> {
 }
 
 impl<'a> Iterator for Entries<'a> {
-    type Item = Result<Entry<'a>, String>;
+    type Item = Result<Entry<'a>, CrlParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
@@ -591,20 +616,21 @@ impl std::fmt::Debug for CrlStore {
 }
 
 impl CrlStore {
-    /// Load every file in each folder (not recursive; symlinks not followed; entries in byte
-    /// order). A file may be a DER CRL, a PEM `X509 CRL` (several blocks allowed), or a notation
-    /// CLI cache entry (JSON `{"baseCRL": b64, "deltaCRL": b64?}`, file name = hex(sha256(url))).
-    /// Never fails: every unusable file is returned as (path, reason). Missing folders are fine.
-    ///
-    /// A folder given as a symlink is followed (the user named it); symlinks, sub-folders and
-    /// other non-regular entries inside it are reported and skipped.
     /// Every CRL's nextUpdate (the instants a revocation check compares the verification time
     /// with).
     pub fn next_updates(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
         self.crls.iter().filter_map(|c| c.next_update)
     }
 
-    pub fn load(dirs: &[PathBuf]) -> (CrlStore, Vec<(PathBuf, String)>) {
+    /// Load every file in each folder (not recursive; symlinks not followed; entries in byte
+    /// order). A file may be a DER CRL, a PEM `X509 CRL` (several blocks allowed), or a notation
+    /// CLI cache entry (JSON `{"baseCRL": b64, "deltaCRL": b64?}`, file name = hex(sha256(url))).
+    /// Never fails: every unusable file is returned as (path, [`CrlFileError`]), whose `Display`
+    /// is the reason the report's trust-material list gives. Missing folders are fine.
+    ///
+    /// A folder given as a symlink is followed (the user named it); symlinks, sub-folders and
+    /// other non-regular entries inside it are reported and skipped.
+    pub fn load(dirs: &[PathBuf]) -> (CrlStore, Vec<(PathBuf, CrlFileError)>) {
         let mut store = CrlStore { crls: Vec::new() };
         let mut problems = Vec::new();
         for dir in dirs {
@@ -612,7 +638,7 @@ impl CrlStore {
                 Ok(l) => l,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => {
-                    problems.push((dir.clone(), format!("cannot read the CRL folder: {e}")));
+                    problems.push((dir.clone(), CrlFileError::FolderUnreadable(e.to_string())));
                     continue;
                 }
             };
@@ -621,7 +647,7 @@ impl CrlStore {
                 match entry {
                     Ok(e) => entries.push(e),
                     Err(e) => {
-                        problems.push((dir.clone(), format!("cannot list the CRL folder: {e}")))
+                        problems.push((dir.clone(), CrlFileError::FolderUnlisted(e.to_string())))
                     }
                 }
             }
@@ -634,16 +660,13 @@ impl CrlStore {
                 let path = entry.path();
                 match entry.file_type() {
                     Ok(t) if t.is_symlink() => {
-                        problems.push((path, "symbolic link, not followed".into()));
+                        problems.push((path, CrlFileError::Symlink));
                     }
                     Ok(t) if t.is_dir() => {
-                        problems.push((
-                            path,
-                            "folder, not searched (CRL folders are not recursive)".into(),
-                        ));
+                        problems.push((path, CrlFileError::Subfolder));
                     }
                     Ok(t) if !t.is_file() => {
-                        problems.push((path, "not a regular file".into()));
+                        problems.push((path, CrlFileError::NotRegularFile));
                     }
                     Ok(_) => match read_limited(&path) {
                         Ok(bytes) => {
@@ -652,7 +675,7 @@ impl CrlStore {
                         }
                         Err(why) => problems.push((path, why)),
                     },
-                    Err(e) => problems.push((path, format!("cannot read: {e}"))),
+                    Err(e) => problems.push((path, CrlFileError::Unreadable(e.to_string()))),
                 }
             }
         }
@@ -681,17 +704,17 @@ impl CrlStore {
         path: &Path,
         bytes: Vec<u8>,
         url_key: Option<[u8; 32]>,
-        problems: &mut Vec<(PathBuf, String)>,
+        problems: &mut Vec<(PathBuf, CrlFileError)>,
     ) {
         let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
         match first {
-            None => problems.push((path.to_path_buf(), "empty file".into())),
+            None => problems.push((path.to_path_buf(), CrlFileError::Empty)),
             Some(b'{') => match parse_cache_entry(&bytes) {
                 Ok((base, delta)) => {
                     let base = match parse_crl(base, path, Origin::CacheBase) {
                         Ok(c) => c,
                         Err(e) => {
-                            problems.push((path.to_path_buf(), format!("baseCRL: {e}")));
+                            problems.push((path.to_path_buf(), CrlFileError::CacheBase(e)));
                             return;
                         }
                     };
@@ -700,7 +723,7 @@ impl CrlStore {
                         Some(Ok(d)) => Some(d),
                         Some(Err(e)) => {
                             // notation's cache refuses the whole entry.
-                            problems.push((path.to_path_buf(), format!("deltaCRL: {e}")));
+                            problems.push((path.to_path_buf(), CrlFileError::CacheDelta(e)));
                             return;
                         }
                     };
@@ -714,7 +737,7 @@ impl CrlStore {
                         }
                     }
                 }
-                Err(e) => problems.push((path.to_path_buf(), e)),
+                Err(e) => problems.push((path.to_path_buf(), e.into())),
             },
             Some(_) if contains(&bytes, b"-----BEGIN ") => match pem::parse_many(&bytes) {
                 Ok(blocks) if !blocks.is_empty() => {
@@ -723,31 +746,37 @@ impl CrlStore {
                         if block.tag() != "X509 CRL" {
                             problems.push((
                                 path.to_path_buf(),
-                                format!(
-                                    "PEM block {} is a {:?}, not an X509 CRL (ignored)",
-                                    i + 1,
-                                    block.tag()
-                                ),
+                                CrlFileError::NotACrlBlock {
+                                    index: i + 1,
+                                    tag: block.tag().to_string(),
+                                },
                             ));
                             continue;
                         }
                         found += 1;
                         match parse_crl(block.into_contents(), path, Origin::File(Some(i + 1))) {
                             Ok(c) => self.crls.push(c),
-                            Err(e) => problems
-                                .push((path.to_path_buf(), format!("PEM block {}: {e}", i + 1))),
+                            Err(error) => problems.push((
+                                path.to_path_buf(),
+                                CrlFileError::PemBlock {
+                                    index: i + 1,
+                                    error,
+                                },
+                            )),
                         }
                     }
                     if found == 0 {
-                        problems.push((path.to_path_buf(), "no X509 CRL PEM block".into()));
+                        problems.push((path.to_path_buf(), CrlFileError::NoCrlBlock));
                     }
                 }
-                Ok(_) => problems.push((path.to_path_buf(), "no complete PEM block".into())),
-                Err(e) => problems.push((path.to_path_buf(), format!("invalid PEM: {e}"))),
+                Ok(_) => problems.push((path.to_path_buf(), CrlFileError::NoCompletePemBlock)),
+                Err(e) => {
+                    problems.push((path.to_path_buf(), CrlFileError::InvalidPem(e.to_string())))
+                }
             },
             Some(_) => match parse_crl(bytes, path, Origin::File(None)) {
                 Ok(c) => self.crls.push(c),
-                Err(e) => problems.push((path.to_path_buf(), e)),
+                Err(e) => problems.push((path.to_path_buf(), e.into())),
             },
         }
     }
@@ -829,23 +858,18 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Reads a regular file of at most [`MAX_CRL_FILE_SIZE`] bytes.
-fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let (file, meta) = super::file::open_regular(path).map_err(|e| format!("cannot read: {e}"))?;
-    let too_big = || {
-        format!(
-            "larger than the {} MiB limit for a CRL file",
-            MAX_CRL_FILE_SIZE >> 20
-        )
-    };
+fn read_limited(path: &Path) -> Result<Vec<u8>, CrlFileError> {
+    let (file, meta) =
+        super::file::open_regular(path).map_err(|e| CrlFileError::Unreadable(e.to_string()))?;
     if meta.len() > MAX_CRL_FILE_SIZE {
-        return Err(too_big());
+        return Err(CrlFileError::TooLarge);
     }
     let mut bytes = Vec::new();
     file.take(MAX_CRL_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(|e| CrlFileError::Unreadable(e.to_string()))?;
     if bytes.len() as u64 > MAX_CRL_FILE_SIZE {
-        return Err(too_big());
+        return Err(CrlFileError::TooLarge);
     }
     Ok(bytes)
 }
@@ -868,32 +892,29 @@ fn url_key_from_name(name: Option<&str>) -> Option<[u8; 32]> {
 /// (standard base64; `null` or absent delta; keys matched under Go's folding, and an entry
 /// with two keys that fold to one field refused, as [`sigaudit_gojson`] does: two CRLs under
 /// `baseCRL` and `BaseCRL` would be one to Go and another to us).
-fn parse_cache_entry(bytes: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
+fn parse_cache_entry(bytes: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), CacheEntryError> {
     let value = sigaudit_gojson::parse(bytes).map_err(|e| match e {
-        sigaudit_gojson::Error::Ambiguous { .. } => {
-            format!("notation CRL cache entry refused: {e}")
-        }
-        other => format!("not a notation CRL cache entry ({other})"),
+        sigaudit_gojson::Error::Ambiguous { .. } => CacheEntryError::Ambiguous(e.to_string()),
+        other => CacheEntryError::NotJson(other.to_string()),
     })?;
-    let obj = value
-        .as_object()
-        .ok_or("not a notation CRL cache entry (not a JSON object)")?;
+    let obj = value.as_object().ok_or(CacheEntryError::NotAnObject)?;
     let field = |name: &str| sigaudit_gojson::get_in(obj, name);
-    let decode = |name: &str| -> Result<Option<Vec<u8>>, String> {
+    let decode = |name: &'static str| -> Result<Option<Vec<u8>>, CacheEntryError> {
         match field(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) => base64::engine::general_purpose::STANDARD
                 .decode(s)
                 .map(Some)
-                .map_err(|e| format!("notation CRL cache entry: {name} is not base64: {e}")),
-            Some(_) => Err(format!(
-                "notation CRL cache entry: {name} is not a base64 string"
-            )),
+                .map_err(|e| CacheEntryError::NotBase64 {
+                    field: name,
+                    reason: e.to_string(),
+                }),
+            Some(_) => Err(CacheEntryError::NotAString(name)),
         }
     };
     let base = decode("baseCRL")?
         .filter(|b| !b.is_empty())
-        .ok_or("notation CRL cache entry without a baseCRL")?;
+        .ok_or(CacheEntryError::NoBaseCrl)?;
     let delta = decode("deltaCRL")?.filter(|d| !d.is_empty());
     Ok((base, delta))
 }
@@ -914,10 +935,10 @@ fn extension<'a>(cert: &'a Cert, oid: &ObjectIdentifier) -> Option<&'a [u8]> {
 
 /// Go's `crypto/x509` parsing of a CRLDistributionPoints value (also used by notation for
 /// freshestCRL): the `fullName` URIs of every point, stopping at a point's first non-URI name.
-fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, String> {
-    let bad = |_| "x509: invalid CRL distribution point".to_string();
+fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, CertificateError> {
+    let bad = |_| CertificateError::DistributionPoint;
     let (seq, _) =
-        expect_tlv(value, SEQUENCE, "").map_err(|_| "x509: invalid CRL distribution points")?;
+        expect_tlv(value, SEQUENCE, "").map_err(|_| CertificateError::DistributionPoints)?;
     let mut urls = Vec::new();
     let mut cur = seq.content;
     while !cur.is_empty() {
@@ -939,8 +960,8 @@ fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, String> {
 }
 
 /// Go's `OCSPServer`: the URI locations of AIA entries with method id-ad-ocsp.
-fn ocsp_urls(value: &[u8]) -> Result<Vec<String>, String> {
-    let bad = |_| "x509: invalid authority info access".to_string();
+fn ocsp_urls(value: &[u8]) -> Result<Vec<String>, CertificateError> {
+    let bad = |_| CertificateError::AuthorityInfoAccess;
     let (seq, _) = expect_tlv(value, SEQUENCE, "").map_err(bad)?;
     let mut urls = Vec::new();
     let mut cur = seq.content;
@@ -949,7 +970,7 @@ fn ocsp_urls(value: &[u8]) -> Result<Vec<String>, String> {
         cur = rest;
         let (method, loc) = expect_tlv(ad.content, 0x06, "").map_err(bad)?;
         let method = ObjectIdentifier::from_bytes(method.content)
-            .map_err(|_| "x509: invalid authority info access".to_string())?;
+            .map_err(|_| CertificateError::AuthorityInfoAccess)?;
         if loc.first() != Some(&CONTEXT_URI) {
             continue;
         }
@@ -962,38 +983,39 @@ fn ocsp_urls(value: &[u8]) -> Result<Vec<String>, String> {
 }
 
 /// The certificate's serial number as DER INTEGER content, sliced from the original TBS.
-fn serial_raw(cert: &Cert) -> Result<&[u8], String> {
-    let (tbs, _) = split_tlv(cert.tbs_raw()).map_err(|e| e.to_string())?;
+fn serial_raw(cert: &Cert) -> Result<&[u8], CertificateError> {
+    let serial_error = |e: X509Error| CertificateError::Serial(e.to_string());
+    let (tbs, _) = split_tlv(cert.tbs_raw()).map_err(serial_error)?;
     let mut cur = tbs.content;
     if cur.first() == Some(&CONTEXT_0) {
-        cur = split_tlv(cur).map_err(|e| e.to_string())?.1;
+        cur = split_tlv(cur).map_err(serial_error)?.1;
     }
-    let (serial, _) = expect_tlv(cur, INTEGER, "serial number").map_err(|e| e.to_string())?;
+    let (serial, _) = expect_tlv(cur, INTEGER, "serial number").map_err(serial_error)?;
     Ok(serial.content)
 }
 
 /// Whether a CRL found by issuer name (not by URL) covers `cert` at `url`, from its
 /// issuingDistributionPoint.
-fn idp_covers(crl: &Crl, cert: &Cert, url: &str) -> Result<(), String> {
+fn idp_covers(crl: &Crl, cert: &Cert, url: &str) -> Result<(), CrlRejection> {
     let Some(raw) = &crl.idp else {
         return Ok(());
     };
     let idp = IssuingDistributionPoint::from_der(raw)
-        .map_err(|e| format!("malformed issuing distribution point: {e}"))?;
+        .map_err(|e| CrlRejection::MalformedIssuingDistributionPoint(e.to_string()))?;
     if idp.only_some_reasons.is_some() {
-        return Err("covers only some revocation reasons".into());
+        return Err(CrlRejection::OnlySomeReasons);
     }
     if idp.indirect_crl {
-        return Err("an indirect CRL".into());
+        return Err(CrlRejection::Indirect);
     }
     if idp.only_contains_attribute_certs {
-        return Err("covers only attribute certificates".into());
+        return Err(CrlRejection::OnlyAttributeCertificates);
     }
     if idp.only_contains_user_certs && cert.is_ca() {
-        return Err("covers only end-entity certificates".into());
+        return Err(CrlRejection::OnlyEndEntityCertificates);
     }
     if idp.only_contains_ca_certs && !cert.is_ca() {
-        return Err("covers only CA certificates".into());
+        return Err(CrlRejection::OnlyCaCertificates);
     }
     if let Some(DistributionPointName::FullName(names)) = &idp.distribution_point {
         let uris: Vec<&str> = names
@@ -1004,10 +1026,10 @@ fn idp_covers(crl: &Crl, cert: &Cert, url: &str) -> Result<(), String> {
             })
             .collect();
         if !uris.is_empty() && !uris.contains(&url) {
-            return Err(format!(
-                "issued for distribution point {}, not {url}",
-                uris.join(", ")
-            ));
+            return Err(CrlRejection::OtherDistributionPoint {
+                points: uris.iter().map(|u| u.to_string()).collect(),
+                url: url.to_string(),
+            });
         }
     }
     Ok(())
@@ -1018,7 +1040,7 @@ fn idp_covers(crl: &Crl, cert: &Cert, url: &str) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Go's `RevocationList.CheckSignatureFrom(issuer)`, wrapped in notation's message.
-fn check_crl_signature(crl: &Crl, issuer: &Cert) -> Result<(), String> {
+fn check_crl_signature(crl: &Crl, issuer: &Cert) -> Result<(), CrlRejection> {
     let check = || -> Result<(), X509Error> {
         if (issuer.version() == 3 && !issuer.basic_constraints_valid())
             || (issuer.basic_constraints_valid() && !issuer.is_ca())
@@ -1037,58 +1059,55 @@ fn check_crl_signature(crl: &Crl, issuer: &Cert) -> Result<(), String> {
         let alg = sig_alg_from_ai(&crl.sig_alg)?;
         issuer.verify_signed(alg, crl.tbs_raw(), crl.signature_raw())
     };
-    check().map_err(|e| format!("CRL is not signed by CA {}: {e}", issuer.subject_string()))
+    check().map_err(|e| CrlRejection::NotSignedByIssuer {
+        issuer: issuer.subject_string().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// notation's `validateCRL` after the signature: nextUpdate set and not passed, no unsupported
 /// critical extension.
-fn validate_crl(crl: &Crl, now: DateTime<Utc>) -> Result<(), String> {
-    let next = crl.next_update.ok_or("CRL NextUpdate is not set")?;
+fn validate_crl(crl: &Crl, now: DateTime<Utc>) -> Result<(), CrlRejection> {
+    let next = crl.next_update.ok_or(CrlRejection::NoNextUpdate)?;
     if now > next {
-        return Err(format!(
-            "expired CRL: nextUpdate {} is before the verification time {}",
-            rfc3339(&next),
-            rfc3339(&now)
-        ));
+        return Err(CrlRejection::Expired {
+            next_update: next,
+            now,
+        });
     }
     if let Some(oid) = crl.unsupported_critical {
-        return Err(format!(
-            "unsupported critical extension found in CRL: {oid}"
-        ));
+        return Err(CrlRejection::UnsupportedCriticalExtension(oid));
     }
     Ok(())
 }
 
 /// notation's delta rules: delta number > base number, deltaCRLIndicator present and not above
 /// the base number.
-fn delta_fits(base: &Crl, delta: &Crl) -> Result<(), String> {
+fn delta_fits(base: &Crl, delta: &Crl) -> Result<(), CrlRejection> {
     let base_n = base
         .number
         .as_deref()
-        .ok_or("the base CRL has no CRL number, so no delta CRL can apply to it")?;
+        .ok_or(CrlRejection::BaseWithoutNumber)?;
     let delta_n = delta
         .number
         .as_deref()
-        .ok_or("the delta CRL has no CRL number")?;
+        .ok_or(CrlRejection::DeltaWithoutNumber)?;
     if cmp_unsigned(delta_n, base_n) != std::cmp::Ordering::Greater {
-        return Err(format!(
-            "delta CRL number {} is not greater than the base CRL number {}",
-            number_string(delta_n),
-            number_string(base_n)
-        ));
+        return Err(CrlRejection::DeltaNotNewer {
+            delta: number_string(delta_n),
+            base: number_string(base_n),
+        });
     }
     let indicator = delta
         .delta_indicator
         .as_deref()
-        .ok_or("delta CRL indicator extension is not found")?;
-    let min = parse_unsigned(indicator)
-        .map_err(|_| "failed to parse delta CRL indicator extension".to_string())?;
+        .ok_or(CrlRejection::NoDeltaIndicator)?;
+    let min = parse_unsigned(indicator).ok_or(CrlRejection::MalformedDeltaIndicator)?;
     if cmp_unsigned(&min, base_n) == std::cmp::Ordering::Greater {
-        return Err(format!(
-            "delta CRL indicator {} is not less than or equal to the base CRL number {}",
-            number_string(&min),
-            number_string(base_n)
-        ));
+        return Err(CrlRejection::DeltaIndicatorAboveBase {
+            indicator: number_string(&min),
+            base: number_string(base_n),
+        });
     }
     Ok(())
 }
@@ -1104,7 +1123,7 @@ fn lookup(
     serial: &[u8],
     lists: &[&Crl],
     signing_time: Option<DateTime<Utc>>,
-) -> Result<Option<Revocation>, String> {
+) -> Result<Option<Revocation>, LookupError> {
     let mut latest_temporary: Option<Revocation> = None;
     for crl in lists {
         for entry in (Entries {
@@ -1116,12 +1135,10 @@ fn lookup(
             }
             let info = entry.info()?;
             if let Some(oid) = info.unsupported_critical {
-                return Err(format!(
-                    "unsupported critical extension found in CRL: {oid}"
-                ));
+                return Err(LookupError::UnsupportedCriticalExtension(oid));
             }
             if let (Some(st), Some(inv)) = (signing_time, info.invalidity)
-                && st < inv?
+                && st < inv.map_err(LookupError::InvalidityDate)?
             {
                 continue; // the key was not yet invalid when it signed
             }
@@ -1332,7 +1349,7 @@ fn check_cert(
             Err(why) => {
                 let why = match &ocsp_note {
                     Some(note) => format!("{note}; {why}"),
-                    None => why,
+                    None => why.to_string(),
                 };
                 return (CertStatus::Unknown(why), used);
             }
@@ -1354,7 +1371,7 @@ struct UrlCheck<'a> {
 impl UrlCheck<'_> {
     /// One distribution point: find and validate its base (and delta) CRL, then look up the
     /// serial. The CRL files used are added to `used`.
-    fn run(&self, url: &str, used: &mut Vec<PathBuf>) -> Result<Option<Revocation>, String> {
+    fn run(&self, url: &str, used: &mut Vec<PathBuf>) -> Result<Option<Revocation>, PointError> {
         let UrlCheck {
             cert,
             issuer,
@@ -1363,45 +1380,45 @@ impl UrlCheck<'_> {
             signing_time,
             now,
         } = *self;
-        let rejected_note = |rejected: &[String]| {
-            if rejected.is_empty() {
-                String::new()
-            } else {
-                format!(" (not used: {})", rejected.join("; "))
-            }
+        let unusable = |what: &'static str, crl: &Crl, reason| PointError::Unusable {
+            what,
+            name: crl.name(),
+            url: url.to_string(),
+            reason,
         };
         let (base, rejected) = crls.find_base(cert, issuer, url);
         let Some(base) = base else {
-            return Err(format!(
-                "no CRL for {url} available offline{}",
-                rejected_note(&rejected)
-            ));
+            return Err(PointError::NoCrl {
+                url: url.to_string(),
+                rejected,
+            });
         };
-        validate_crl(base, now).map_err(|e| format!("CRL {} for {url}: {e}", base.name()))?;
+        validate_crl(base, now).map_err(|r| unusable("CRL", base, r))?;
 
         let delta = match base.bundle_delta.and_then(|i| crls.crls.get(i)) {
             Some(d) => {
                 check_crl_signature(d, issuer)
                     .and_then(|()| delta_fits(base, d))
-                    .map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
+                    .map_err(|r| unusable("delta CRL", d, r))?;
                 Some(d)
             }
             None => {
                 let mut wanted = match &base.freshest {
-                    Some(v) => distribution_point_urls(v).map_err(|e| {
-                        format!(
-                            "failed to parse Freshest CRL extension of {}: {e}",
-                            base.name()
-                        )
-                    })?,
+                    Some(v) => {
+                        distribution_point_urls(v).map_err(|error| PointError::Freshest {
+                            of: base.name(),
+                            error,
+                        })?
+                    }
                     None => Vec::new(),
                 };
                 let mut announced_by = base.name();
                 if wanted.is_empty()
                     && let Some(v) = extension(cert, &oids::FRESHEST_CRL)
                 {
-                    wanted = distribution_point_urls(v).map_err(|e| {
-                        format!("failed to parse Freshest CRL extension of the certificate: {e}")
+                    wanted = distribution_point_urls(v).map_err(|error| PointError::Freshest {
+                        of: "the certificate".into(),
+                        error,
                     })?;
                     announced_by = "the certificate".into();
                 }
@@ -1410,19 +1427,19 @@ impl UrlCheck<'_> {
                 } else {
                     let (d, rejected) = crls.find_delta(base, issuer, &wanted);
                     let Some(d) = d else {
-                        return Err(format!(
-                            "{announced_by} announces a delta CRL at {}, and none for CRL {} is available offline{}",
-                            wanted.join(", "),
-                            base.name(),
-                            rejected_note(&rejected)
-                        ));
+                        return Err(PointError::NoDelta {
+                            announced_by,
+                            wanted,
+                            base: base.name(),
+                            rejected,
+                        });
                     };
                     Some(d)
                 }
             }
         };
         if let Some(d) = delta {
-            validate_crl(d, now).map_err(|e| format!("delta CRL {} for {url}: {e}", d.name()))?;
+            validate_crl(d, now).map_err(|r| unusable("delta CRL", d, r))?;
         }
 
         if !used.contains(&base.path) {
@@ -1435,8 +1452,10 @@ impl UrlCheck<'_> {
             }
             lists.push(d);
         }
-        lookup(serial, &lists, signing_time)
-            .map_err(|e| format!("failed to check revocation status from {url}: {e}"))
+        lookup(serial, &lists, signing_time).map_err(|error| PointError::Lookup {
+            url: url.to_string(),
+            error,
+        })
     }
 }
 
@@ -1492,7 +1511,8 @@ mod tests {
             br#"{"baseCRL":"AQI=","deltaCRL":"AQI=","deltaCR\u004c":"AwQ="}"#,
         ] {
             let e = super::parse_cache_entry(ambiguous).expect_err("ambiguous");
-            assert!(e.contains("ambiguous JSON"), "{e}");
+            assert!(matches!(e, CacheEntryError::Ambiguous(_)), "{e:?}");
+            assert!(e.to_string().contains("ambiguous JSON"), "{e}");
         }
     }
 
@@ -1841,11 +1861,11 @@ mod tests {
         std::os::unix::fs::symlink(p("leaf.crl"), p("k-link.crl")).expect("symlink");
 
         let (crls, problems) = CrlStore::load(&[dir.path().to_path_buf()]);
-        let got: Vec<(String, &str)> = problems
+        let got: Vec<(String, String)> = problems
             .iter()
             .map(|(path, why)| {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-                (name.to_string(), why.as_str())
+                (name.to_string(), why.to_string())
             })
             .collect();
         let mut names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
@@ -1869,9 +1889,26 @@ mod tests {
         let why = |n: &str| {
             got.iter()
                 .find(|(g, _)| g == n)
-                .map(|(_, w)| *w)
+                .map(|(_, w)| w.as_str())
                 .unwrap_or("")
         };
+        // Each problem is typed; its message is what the reports quote.
+        let kind = |n: &str| {
+            problems
+                .iter()
+                .find(|(p, _)| p.file_name().and_then(|f| f.to_str()) == Some(n))
+                .map(|(_, e)| e.clone())
+        };
+        assert_eq!(kind("a-empty"), Some(CrlFileError::Empty));
+        assert_eq!(kind("i-big"), Some(CrlFileError::TooLarge));
+        assert_eq!(
+            kind("d-no-base.json"),
+            Some(CrlFileError::CacheEntry(CacheEntryError::NoBaseCrl))
+        );
+        assert!(matches!(
+            kind("h-trailing.crl"),
+            Some(CrlFileError::Der(CrlParseError::Malformed(_)))
+        ));
         assert_eq!(why("a-empty"), "empty file");
         assert!(why("b-garbage").starts_with("malformed CRL"), "{got:?}");
         assert_eq!(
@@ -1915,7 +1952,13 @@ mod tests {
         // A file given as a folder is a problem, not a crash.
         let (_, problems) = CrlStore::load(&[p("leaf.crl")]);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].1.starts_with("cannot read the CRL folder"));
+        assert!(matches!(problems[0].1, CrlFileError::FolderUnreadable(_)));
+        assert!(
+            problems[0]
+                .1
+                .to_string()
+                .starts_with("cannot read the CRL folder")
+        );
     }
 
     #[test]
@@ -1972,10 +2015,7 @@ mod tests {
         );
         // [0] with an empty DistributionPointName: malformed, as in Go.
         let c = load("certificateWithIncompleteFreshestCRL.cer");
-        assert_eq!(
-            fresh(&c),
-            Some(Err("x509: invalid CRL distribution point".into()))
-        );
+        assert_eq!(fresh(&c), Some(Err(CertificateError::DistributionPoint)));
         // A point without a name is skipped: no URL.
         let c = load("certificateWithIncompleteFreshestCRL2.cer");
         assert_eq!(fresh(&c), Some(Ok(vec![])));
@@ -2018,7 +2058,7 @@ mod tests {
         assert_eq!(delta.number.as_deref(), Some(&[5u8][..]));
         assert_eq!(
             parse_unsigned(delta.delta_indicator.as_deref().expect("ind")),
-            Ok(vec![4])
+            Some(vec![4])
         );
         assert_eq!(
             delta.unsupported_critical, None,
@@ -2038,6 +2078,13 @@ mod tests {
         // Both carry CRL number 5, so this delta cannot apply to this base.
         assert_eq!(
             delta_fits(multi, delta),
+            Err(CrlRejection::DeltaNotNewer {
+                delta: "5".into(),
+                base: "5".into()
+            })
+        );
+        assert_eq!(
+            delta_fits(multi, delta).map_err(|e| e.to_string()),
             Err("delta CRL number 5 is not greater than the base CRL number 5".into())
         );
         let leaf = load("certificateWithDeltaCRL.cer");

@@ -2,7 +2,7 @@
 //!
 //! Field names are the JSON names. A field documented as "null when ..." is always present.
 //! `report.json` writes the images' repeated parts once and refers to them (schema version 2,
-//! see [`super::json`]); the other renderings read the model as it is here.
+//! see sigaudit's `report/json.rs`); the other renderings read the model as it is here.
 
 use std::sync::Arc;
 
@@ -10,33 +10,33 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use schemars::JsonSchema;
 use serde::{Serialize, Serializer};
 
+use crate::changes::Changes;
 use crate::codes::ResultCode;
 use crate::digest::Digest;
 use crate::finding::Finding;
-use crate::report::Format;
-use crate::report::changes::Changes;
-use crate::report::text::{Details, Text};
-use crate::trust::MaterialRecord;
-use crate::verify::{CheckResult, SigStatus};
+use crate::format::Format;
+use crate::material::MaterialRecord;
+use crate::text::{Details, Text};
+use crate::verdict::{CheckResult, SigStatus};
 
 /// Version of this JSON schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 2;
 
-pub(super) fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+/// An instant as every report writes it: RFC 3339, whole seconds, `Z`.
+pub fn rfc3339<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-pub(super) fn rfc3339_opt<S: Serializer>(
-    t: &Option<DateTime<Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+/// [`rfc3339`], or null.
+pub fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => rfc3339(t, s),
         None => s.serialize_none(),
     }
 }
 
-/// Written by [`super::json`] (whose types give `report.json`'s schema), not serialised as is.
+/// Written by sigaudit's JSON renderer (whose types give `report.json`'s schema), not
+/// serialised as is.
 #[derive(Debug)]
 pub struct Report {
     pub schema_version: u32,
@@ -76,13 +76,13 @@ pub struct Report {
     /// walk that could not be listed, or a repository whose `index.json` could not be read or
     /// parsed; by path.
     pub unreadable_repositories: Vec<UnreadableRepository>,
-    /// The compliance rules applied to every image (see [`crate::compliance`]) and their
+    /// The compliance rules applied to every image (see sigaudit's compliance stage) and their
     /// outcome.
     pub compliance: ComplianceSummary,
     /// Every trust-store certificate, signature and signature certificate that expires within
     /// [`EXPIRY_WINDOW_DAYS`] days after `asOf`, soonest first.
     pub expiring: Vec<Expiry>,
-    /// `report.json` renders these itself, in parallel (see [`super::json`]).
+    /// `report.json` renders these itself, in parallel (see sigaudit's JSON renderer).
     pub images: Vec<ImageReport>,
     pub findings: Vec<Finding>,
     /// What changed since the `--baseline` report; null without `--baseline`.
@@ -107,6 +107,24 @@ impl Report {
     }
 }
 
+/// `extensions.trust` (zot's `ImageTrustConfig`); all false when absent.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+pub struct TrustFlags {
+    pub enable: bool,
+    pub cosign: bool,
+    pub notation: bool,
+}
+
 /// The zot config an audit followed, as evidence (read back by `merge`).
 #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -116,7 +134,7 @@ pub struct ZotConfigRecord {
     /// `sha256:<hex>` of its bytes.
     pub sha256: String,
     /// Its `extensions.trust`: whether zot itself verifies signatures, and of which tools.
-    pub trust: crate::zot_config::TrustFlags,
+    pub trust: TrustFlags,
 }
 
 /// One store audited (read back by `merge`).
@@ -188,20 +206,6 @@ pub struct ShardReport {
     /// Repositories in the whole rootDir, every shard's: an empty shard of a registry that
     /// has repositories is not an empty registry.
     pub registry_repositories: usize,
-}
-
-impl ShardReport {
-    /// The header of a report of `shard` (`registryRepositories` filled after the walk).
-    pub fn of(shard: &crate::shard::Shard) -> Self {
-        ShardReport {
-            index: shard.index,
-            count: shard.count,
-            rule: crate::shard::RULE,
-            key: shard.key_source.as_str(),
-            key_sha256: shard.key_sha256(),
-            registry_repositories: 0,
-        }
-    }
 }
 
 /// The shard reports a merged report was made from (`sigaudit merge`).
@@ -428,9 +432,9 @@ pub struct ImageReport {
 impl ImageReport {
     /// How logs name the image: `repository:tag` (its first tag), or `repository@digest` when
     /// it has none (an index child, an untagged manifest). Names and tags come from the
-    /// storage, which an attacker may write: see [`super::visible::word`].
+    /// storage, which an attacker may write: see [`crate::visible::word`].
     pub fn reference(&self) -> String {
-        use super::visible::word;
+        use crate::visible::word;
         match self.tags.first() {
             Some(tag) => format!("{}:{}", word(&self.repository), word(tag)),
             None => format!("{}@{}", word(&self.repository), self.digest),
@@ -438,7 +442,7 @@ impl ImageReport {
     }
 }
 
-/// One signature or attestation (`report.json` writes it as [`super::json`] says; the HTML
+/// One signature or attestation (`report.json` writes it as sigaudit's JSON renderer says; the HTML
 /// templates read it as serialised here).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

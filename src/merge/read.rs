@@ -9,7 +9,7 @@
 //! back they are interned for the life of the process ([`static_word`]), a few dozen words.
 //!
 //! Reports of schema version 2 are read (the version this sigaudit writes; see
-//! [`super::json`]): `shared` comes before `images` in the file, so its entries are read once,
+//! [`crate::report::json`]): `shared` comes before `images` in the file, so its entries are read once,
 //! into the model's types, and each image's positions are resolved as the image is read. A
 //! report of another version is refused ([`ReadError::Version`]): shards merged together are
 //! made by one sigaudit, so a version-1 report is an old file, not a shard of this audit.
@@ -24,17 +24,17 @@ use serde::Serialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::codes::{FindingCode, ResultCode};
-use crate::digest::{Digest, bare_hex};
-use crate::finding::Finding;
-use crate::report::model::{
+use sigaudit_model::codes::{FindingCode, ResultCode};
+use sigaudit_model::digest::{Digest, bare_hex};
+use sigaudit_model::finding::Finding;
+use sigaudit_model::material::{MaterialRecord, MaterialStatus};
+use sigaudit_model::report::{
     AppliedExemption, Check, Compliance, ContainersPolicyReport, Expiry, ImageReport, ImageStatus,
     PolicyFile, PolicyReferenceOutcome, PolicyVerdict, SCHEMA_VERSION, SignatureReport,
     UnreadableKind, UnreadableRepository, Violation, ZotSignatureInfo,
 };
-use crate::report::text::{Details, Interner, Text};
-use crate::trust::{MaterialRecord, MaterialStatus};
-use crate::verify::{CheckResult, SigStatus};
+use sigaudit_model::text::{Details, Interner, Text};
+use sigaudit_model::verdict::{CheckResult, SigStatus};
 
 /// What a report holds besides its images, as JSON values: the merge compares and combines
 /// them field by field.
@@ -695,12 +695,12 @@ mod tests {
     }
 
     /// The demo's report as `report.json` holds it, and its audit.
-    fn demo() -> (crate::report::Report, Vec<u8>) {
+    fn demo() -> (sigaudit_model::Report, Vec<u8>) {
         fixture("demo")
     }
 
     /// A fixture's report as `report.json` holds it, and its audit.
-    fn fixture(name: &str) -> (crate::report::Report, Vec<u8>) {
+    fn fixture(name: &str) -> (sigaudit_model::Report, Vec<u8>) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures")
             .join(name);
